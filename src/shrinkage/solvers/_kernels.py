@@ -1,0 +1,379 @@
+"""Numba kernels for coordinate descent over a working set.
+
+Every kernel takes the design in one argument list that serves both storage formats:
+``Xd`` (dense, Fortran order) or ``data, indices, indptr`` (CSC), selected by
+``is_sparse``; the unused format is a tiny placeholder. One compiled signature thus
+serves dense and sparse input, which keeps compile time small.
+
+The penalty reaches the kernels as four per-feature arrays (already multiplied by
+``alpha`` and the penalty factors): ``l1``, ``l2`` and the bounds ``lo``, ``hi``.
+The objective per feature is ``l1 |w| + l2 / 2 w**2`` restricted to ``[lo, hi]``.
+
+Squared loss keeps the centred residual as ``r = R + o``: ``R = y - X w`` is
+updated column by column (sparse-friendly) and the scalar ``o = xmean . w - ymean``
+carries the implicit centring, so a sparse X is never densified.
+"""
+
+import numpy as np
+from numba import njit
+
+_OPTS = dict(cache=True, nogil=True)
+
+
+@njit(inline="always")
+def _col_dot(j, Xd, data, indices, indptr, is_sparse, sw, has_sw, v):
+    """Return ``sum_i sw_i * X[i, j] * v[i]``."""
+    acc = 0.0
+    if is_sparse:
+        if has_sw:
+            for k in range(indptr[j], indptr[j + 1]):
+                i = indices[k]
+                acc += data[k] * sw[i] * v[i]
+        else:
+            for k in range(indptr[j], indptr[j + 1]):
+                acc += data[k] * v[indices[k]]
+    else:
+        if has_sw:
+            for i in range(Xd.shape[0]):
+                acc += Xd[i, j] * sw[i] * v[i]
+        else:
+            for i in range(Xd.shape[0]):
+                acc += Xd[i, j] * v[i]
+    return acc
+
+
+@njit(inline="always")
+def _col_axpy(j, Xd, data, indices, indptr, is_sparse, scale, v):
+    """In place ``v += scale * X[:, j]``."""
+    if is_sparse:
+        for k in range(indptr[j], indptr[j + 1]):
+            v[indices[k]] += scale * data[k]
+    else:
+        for i in range(Xd.shape[0]):
+            v[i] += scale * Xd[i, j]
+
+
+@njit(inline="always")
+def prox_coordinate(a, lips, l1, l2, lo, hi):
+    """Minimise ``lips/2 (v - a/lips)**2 + l1 |v| + l2/2 v**2`` over ``[lo, hi]``.
+
+    In one dimension the constrained minimiser of a convex function is the
+    unconstrained one clipped to the interval.
+    """
+    if a > l1:
+        v = (a - l1) / (lips + l2)
+    elif a < -l1:
+        v = (a + l1) / (lips + l2)
+    else:
+        v = 0.0
+    if v < lo:
+        v = lo
+    elif v > hi:
+        v = hi
+    return v
+
+
+@njit(inline="always")
+def subdiff_distance_coordinate(wj, uj, l1, l2, lo, hi):
+    """Distance of ``uj`` (minus the datafit gradient) to the penalty subdifferential."""
+    v = uj - l2 * wj
+    if wj == 0.0:
+        low = -l1 if lo < 0.0 else -np.inf
+        high = l1 if hi > 0.0 else np.inf
+        if v < low:
+            return low - v
+        if v > high:
+            return v - high
+        return 0.0
+    if wj > 0.0:
+        if wj >= hi:  # at the upper bound the normal cone adds [0, inf)
+            return max(l1 - v, 0.0)
+        return abs(v - l1)
+    if wj <= lo:
+        return max(v + l1, 0.0)
+    return abs(v + l1)
+
+
+@njit(inline="always")
+def _penalty_sum(ws, w, l1, l2):
+    total = 0.0
+    for j in ws:
+        total += l1[j] * abs(w[j]) + 0.5 * l2[j] * w[j] * w[j]
+    return total
+
+
+@njit(inline="always")
+def _anderson_weights(history):
+    """Weights of the Anderson combination of the rows of ``history``.
+
+    Returns an empty array when the differences are degenerate (already converged).
+    """
+    n_rows = history.shape[0] - 1
+    diffs = history[1:] - history[:-1]
+    gram = diffs @ diffs.T
+    trace = 0.0
+    for k in range(n_rows):
+        trace += gram[k, k]
+    if not trace > 0.0:
+        return np.empty(0)
+    for k in range(n_rows):
+        gram[k, k] += 1e-10 * trace
+    coefs = np.linalg.solve(gram, np.ones(n_rows))
+    total = coefs.sum()
+    if not np.isfinite(total) or total == 0.0:
+        return np.empty(0)
+    return coefs / total
+
+
+# --------------------------------------------------------------------------- squared
+
+
+@njit(**_OPTS)
+def squared_gradient_ws(ws, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw,
+                        xmean, n, out):
+    """Minus the gradient of the squared datafit on the working set."""
+    for k in range(ws.shape[0]):
+        j = ws[k]
+        out[k] = _col_dot(j, Xd, data, indices, indptr, is_sparse, sw, has_sw, R) / n
+        out[k] += o * xmean[j]
+
+
+@njit(**_OPTS)
+def _squared_objective(ws, w, R, o, sw, has_sw, l1, l2, n):
+    acc = 0.0
+    for i in range(R.shape[0]):
+        ri = R[i] + o
+        acc += (sw[i] if has_sw else 1.0) * ri * ri
+    return acc / (2.0 * n) + _penalty_sum(ws, w, l1, l2)
+
+
+@njit(**_OPTS)
+def squared_ws_solve(ws, w, R, state, Xd, data, indices, indptr, is_sparse, sw, has_sw,
+                     xmean, lips, l1, l2, lo, hi, n, max_epochs, eps, anderson_k):
+    """Coordinate descent on the working set ``ws`` until its KKT violation <= eps.
+
+    ``state[0]`` holds the centring offset ``o``; ``w``, ``R`` and ``state`` are updated
+    in place. Returns the number of epochs run.
+    """
+    n_ws = ws.shape[0]
+    history = np.empty((anderson_k + 1, n_ws))
+    grad = np.empty(n_ws)
+    o = state[0]
+    epoch = 0
+    while epoch < max_epochs:
+        for k in range(n_ws):
+            j = ws[k]
+            lj = lips[j]
+            if lj == 0.0:
+                continue
+            g = _col_dot(j, Xd, data, indices, indptr, is_sparse, sw, has_sw, R) / n
+            g += o * xmean[j]
+            old = w[j]
+            new = prox_coordinate(lj * old + g, lj, l1[j], l2[j], lo[j], hi[j])
+            if new != old:
+                delta = new - old
+                _col_axpy(j, Xd, data, indices, indptr, is_sparse, -delta, R)
+                o += delta * xmean[j]
+                w[j] = new
+        epoch += 1
+        if anderson_k > 0:
+            slot = (epoch - 1) % (anderson_k + 1)
+            for k in range(n_ws):
+                history[slot, k] = w[ws[k]]
+            if slot == anderson_k:
+                coefs = _anderson_weights(history)
+                if coefs.shape[0] > 0:
+                    w_acc = coefs @ history[1:]
+                    R_acc = R.copy()
+                    o_acc = o
+                    for k in range(n_ws):
+                        j = ws[k]
+                        v = min(max(w_acc[k], lo[j]), hi[j])
+                        if lips[j] == 0.0:
+                            v = w[j]
+                        w_acc[k] = v
+                        delta = v - w[j]
+                        if delta != 0.0:
+                            _col_axpy(j, Xd, data, indices, indptr, is_sparse, -delta, R_acc)
+                            o_acc += delta * xmean[j]
+                    obj_now = _squared_objective(ws, w, R, o, sw, has_sw, l1, l2, n)
+                    w_now = w[ws].copy()
+                    for k in range(n_ws):
+                        w[ws[k]] = w_acc[k]
+                    obj_acc = _squared_objective(ws, w, R_acc, o_acc, sw, has_sw, l1, l2, n)
+                    if obj_acc < obj_now:
+                        R[:] = R_acc
+                        o = o_acc
+                    else:
+                        for k in range(n_ws):
+                            w[ws[k]] = w_now[k]
+            # check the stopping rule once per extrapolation cycle
+            if slot != anderson_k and epoch < max_epochs:
+                continue
+        squared_gradient_ws(ws, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw,
+                            xmean, n, grad)
+        worst = 0.0
+        for k in range(n_ws):
+            j = ws[k]
+            if lips[j] == 0.0:
+                continue
+            d = subdiff_distance_coordinate(w[j], grad[k], l1[j], l2[j], lo[j], hi[j])
+            if d > worst:
+                worst = d
+        if worst <= eps:
+            break
+    state[0] = o
+    return epoch
+
+
+# -------------------------------------------------------------------------- logistic
+
+
+@njit(inline="always")
+def _sigmoid(t):
+    if t >= 0.0:
+        return 1.0 / (1.0 + np.exp(-t))
+    e = np.exp(t)
+    return e / (1.0 + e)
+
+
+@njit(inline="always")
+def _log1pexp(t):
+    """Stable ``log(1 + exp(t))``."""
+    if t > 0.0:
+        return t + np.log1p(np.exp(-t))
+    return np.log1p(np.exp(t))
+
+
+@njit(**_OPTS)
+def logistic_residual(z, y, out):
+    """``out_i = y_i * sigmoid(-y_i z_i)``: minus the derivative of the log-loss."""
+    for i in range(z.shape[0]):
+        out[i] = y[i] * _sigmoid(-y[i] * z[i])
+
+
+@njit(**_OPTS)
+def _logistic_objective(ws, w, z, y, sw, has_sw, l1, l2, n):
+    acc = 0.0
+    for i in range(z.shape[0]):
+        acc += (sw[i] if has_sw else 1.0) * _log1pexp(-y[i] * z[i])
+    return acc / n + _penalty_sum(ws, w, l1, l2)
+
+
+@njit(**_OPTS)
+def logistic_ws_solve(ws, w, z, state, y, Xd, data, indices, indptr, is_sparse, sw,
+                      has_sw, lips, l1, l2, lo, hi, n, fit_intercept, max_epochs, eps,
+                      anderson_k):
+    """Proximal coordinate descent for the logistic loss on the working set.
+
+    ``z = X w + b`` is kept up to date; ``state[0]`` holds the intercept ``b``.
+    Steps use the coordinate Lipschitz constants ``sum_i sw_i x_ij**2 / (4 n)``.
+    Returns the number of epochs run.
+    """
+    n_ws = ws.shape[0]
+    n_vars = n_ws + 1
+    history = np.empty((anderson_k + 1, n_vars))
+    resid = np.empty(z.shape[0])
+    b = state[0]
+    sw_total = 0.0
+    for i in range(z.shape[0]):
+        sw_total += sw[i] if has_sw else 1.0
+    lips_b = sw_total / (4.0 * n)
+    epoch = 0
+    while epoch < max_epochs:
+        for k in range(n_ws):
+            j = ws[k]
+            lj = lips[j]
+            if lj == 0.0:
+                continue
+            g = 0.0
+            if is_sparse:
+                for p in range(indptr[j], indptr[j + 1]):
+                    i = indices[p]
+                    s = sw[i] if has_sw else 1.0
+                    g += s * data[p] * y[i] * _sigmoid(-y[i] * z[i])
+            else:
+                for i in range(z.shape[0]):
+                    s = sw[i] if has_sw else 1.0
+                    g += s * Xd[i, j] * y[i] * _sigmoid(-y[i] * z[i])
+            g /= n
+            old = w[j]
+            new = prox_coordinate(lj * old + g, lj, l1[j], l2[j], lo[j], hi[j])
+            if new != old:
+                _col_axpy(j, Xd, data, indices, indptr, is_sparse, new - old, z)
+                w[j] = new
+        if fit_intercept:
+            gb = 0.0
+            for i in range(z.shape[0]):
+                gb += (sw[i] if has_sw else 1.0) * y[i] * _sigmoid(-y[i] * z[i])
+            step = gb / n / lips_b
+            b += step
+            for i in range(z.shape[0]):
+                z[i] += step
+        epoch += 1
+        if anderson_k > 0:
+            slot = (epoch - 1) % (anderson_k + 1)
+            for k in range(n_ws):
+                history[slot, k] = w[ws[k]]
+            history[slot, n_ws] = b
+            if slot == anderson_k:
+                coefs = _anderson_weights(history)
+                if coefs.shape[0] > 0:
+                    v_acc = coefs @ history[1:]
+                    z_acc = z.copy()
+                    for k in range(n_ws):
+                        j = ws[k]
+                        v = min(max(v_acc[k], lo[j]), hi[j])
+                        if lips[j] == 0.0:
+                            v = w[j]
+                        v_acc[k] = v
+                        if v != w[j]:
+                            _col_axpy(j, Xd, data, indices, indptr, is_sparse, v - w[j], z_acc)
+                    b_acc = v_acc[n_ws] if fit_intercept else b
+                    for i in range(z.shape[0]):
+                        z_acc[i] += b_acc - b
+                    obj_now = _logistic_objective(ws, w, z, y, sw, has_sw, l1, l2, n)
+                    w_now = w[ws].copy()
+                    for k in range(n_ws):
+                        w[ws[k]] = v_acc[k]
+                    obj_acc = _logistic_objective(ws, w, z_acc, y, sw, has_sw, l1, l2, n)
+                    if obj_acc < obj_now:
+                        z[:] = z_acc
+                        b = b_acc
+                    else:
+                        for k in range(n_ws):
+                            w[ws[k]] = w_now[k]
+            if slot != anderson_k and epoch < max_epochs:
+                continue
+        logistic_residual(z, y, resid)
+        worst = 0.0
+        if fit_intercept:
+            gb = 0.0
+            for i in range(z.shape[0]):
+                gb += (sw[i] if has_sw else 1.0) * resid[i]
+            worst = abs(gb / n)
+        for k in range(n_ws):
+            j = ws[k]
+            if lips[j] == 0.0:
+                continue
+            g = _col_dot(j, Xd, data, indices, indptr, is_sparse, sw, has_sw, resid) / n
+            d = subdiff_distance_coordinate(w[j], g, l1[j], l2[j], lo[j], hi[j])
+            if d > worst:
+                worst = d
+        if worst <= eps:
+            break
+    state[0] = b
+    return epoch
+
+
+@njit(**_OPTS)
+def sparse_column_mean_squares(data, indices, indptr, sw):
+    """``sum_i sw_i X[i, j]**2`` per column of a CSC matrix, without a copy of X."""
+    n_features = indptr.shape[0] - 1
+    out = np.zeros(n_features)
+    for j in range(n_features):
+        acc = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            acc += sw[indices[k]] * data[k] * data[k]
+        out[j] = acc
+    return out
