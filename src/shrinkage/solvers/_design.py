@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import sparse_column_mean_squares
+from ._kernels import ws_weighted_stats
 
 # Placeholders for the storage format not in use: the kernels take both argument sets so
 # that one compiled signature serves dense and sparse input. The dense placeholder is
@@ -59,15 +59,10 @@ class Design:
 
     def weighted_column_stats(self, sw):
         """Weighted column means and mean squares, ``sum_i sw_i x_ij^k / n``."""
-        n = self.shape[0]
-        if self.is_sparse:
-            means = np.asarray(self.matrix.T @ sw).ravel() / n
-            mean_squares = sparse_column_mean_squares(
-                self.data, self.indices, self.indptr, sw) / n
-        else:
-            means = self.rmatvec(sw) / n
-            mean_squares = np.einsum("ij,ij,i->j", self.dense, self.dense, sw) / n
-        return means, mean_squares
+        n, p = self.shape
+        means, squares = np.zeros(p), np.zeros(p)
+        ws_weighted_stats(np.arange(p), *self.kernel_args, sw, means, squares)
+        return means / n, squares / n
 
 
 def make_design(X):

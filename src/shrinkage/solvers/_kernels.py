@@ -226,154 +226,34 @@ def squared_ws_solve(ws, w, R, state, Xd, data, indices, indptr, is_sparse, sw, 
     return epoch
 
 
-# -------------------------------------------------------------------------- logistic
-
-
-@njit(inline="always")
-def _sigmoid(t):
-    if t >= 0.0:
-        return 1.0 / (1.0 + np.exp(-t))
-    e = np.exp(t)
-    return e / (1.0 + e)
-
-
-@njit(inline="always")
-def _log1pexp(t):
-    """Stable ``log(1 + exp(t))``."""
-    if t > 0.0:
-        return t + np.log1p(np.exp(-t))
-    return np.log1p(np.exp(t))
+# ------------------------------------------------------------- working-set helpers
 
 
 @njit(**_OPTS)
-def logistic_residual(z, y, out):
-    """``out_i = y_i * sigmoid(-y_i z_i)``: minus the derivative of the log-loss."""
-    for i in range(z.shape[0]):
-        out[i] = y[i] * _sigmoid(-y[i] * z[i])
+def ws_weighted_stats(ws, Xd, data, indices, indptr, is_sparse, sw, xmean_out, sq_out):
+    """Per working-set column: ``sum_i sw_i x_ij`` and ``sum_i sw_i x_ij^2``, scattered
+    into full-length outputs (other entries untouched)."""
+    for k in range(ws.shape[0]):
+        j = ws[k]
+        acc, acc2 = 0.0, 0.0
+        if is_sparse:
+            for p in range(indptr[j], indptr[j + 1]):
+                x = data[p]
+                acc += sw[indices[p]] * x
+                acc2 += sw[indices[p]] * x * x
+        else:
+            for i in range(Xd.shape[0]):
+                x = Xd[i, j]
+                acc += sw[i] * x
+                acc2 += sw[i] * x * x
+        xmean_out[j] = acc
+        sq_out[j] = acc2
 
 
 @njit(**_OPTS)
-def _logistic_objective(ws, w, z, y, sw, has_sw, l1, l2, n):
-    acc = 0.0
-    for i in range(z.shape[0]):
-        acc += (sw[i] if has_sw else 1.0) * _log1pexp(-y[i] * z[i])
-    return acc / n + _penalty_sum(ws, w, l1, l2)
+def ws_add_product(ws, coefs, Xd, data, indices, indptr, is_sparse, out):
+    """In place ``out += X[:, ws] @ coefs``."""
+    for k in range(ws.shape[0]):
+        if coefs[k] != 0.0:
+            _col_axpy(ws[k], Xd, data, indices, indptr, is_sparse, coefs[k], out)
 
-
-@njit(**_OPTS)
-def logistic_ws_solve(ws, w, z, state, y, Xd, data, indices, indptr, is_sparse, sw,
-                      has_sw, lips, l1, l2, lo, hi, n, fit_intercept, max_epochs, eps,
-                      anderson_k):
-    """Proximal coordinate descent for the logistic loss on the working set.
-
-    ``z = X w + b`` is kept up to date; ``state[0]`` holds the intercept ``b``.
-    Steps use the coordinate Lipschitz constants ``sum_i sw_i x_ij**2 / (4 n)``.
-    Returns the number of epochs run.
-    """
-    n_ws = ws.shape[0]
-    n_vars = n_ws + 1
-    history = np.empty((anderson_k + 1, n_vars))
-    resid = np.empty(z.shape[0])
-    b = state[0]
-    sw_total = 0.0
-    for i in range(z.shape[0]):
-        sw_total += sw[i] if has_sw else 1.0
-    lips_b = sw_total / (4.0 * n)
-    epoch = 0
-    while epoch < max_epochs:
-        for k in range(n_ws):
-            j = ws[k]
-            lj = lips[j]
-            if lj == 0.0:
-                continue
-            g = 0.0
-            if is_sparse:
-                for p in range(indptr[j], indptr[j + 1]):
-                    i = indices[p]
-                    s = sw[i] if has_sw else 1.0
-                    g += s * data[p] * y[i] * _sigmoid(-y[i] * z[i])
-            else:
-                for i in range(z.shape[0]):
-                    s = sw[i] if has_sw else 1.0
-                    g += s * Xd[i, j] * y[i] * _sigmoid(-y[i] * z[i])
-            g /= n
-            old = w[j]
-            new = prox_coordinate(lj * old + g, lj, l1[j], l2[j], lo[j], hi[j])
-            if new != old:
-                _col_axpy(j, Xd, data, indices, indptr, is_sparse, new - old, z)
-                w[j] = new
-        if fit_intercept:
-            gb = 0.0
-            for i in range(z.shape[0]):
-                gb += (sw[i] if has_sw else 1.0) * y[i] * _sigmoid(-y[i] * z[i])
-            step = gb / n / lips_b
-            b += step
-            for i in range(z.shape[0]):
-                z[i] += step
-        epoch += 1
-        if anderson_k > 0:
-            slot = (epoch - 1) % (anderson_k + 1)
-            for k in range(n_ws):
-                history[slot, k] = w[ws[k]]
-            history[slot, n_ws] = b
-            if slot == anderson_k:
-                coefs = _anderson_weights(history)
-                if coefs.shape[0] > 0:
-                    v_acc = coefs @ history[1:]
-                    z_acc = z.copy()
-                    for k in range(n_ws):
-                        j = ws[k]
-                        v = min(max(v_acc[k], lo[j]), hi[j])
-                        if lips[j] == 0.0:
-                            v = w[j]
-                        v_acc[k] = v
-                        if v != w[j]:
-                            _col_axpy(j, Xd, data, indices, indptr, is_sparse, v - w[j], z_acc)
-                    b_acc = v_acc[n_ws] if fit_intercept else b
-                    for i in range(z.shape[0]):
-                        z_acc[i] += b_acc - b
-                    obj_now = _logistic_objective(ws, w, z, y, sw, has_sw, l1, l2, n)
-                    w_now = w[ws].copy()
-                    for k in range(n_ws):
-                        w[ws[k]] = v_acc[k]
-                    obj_acc = _logistic_objective(ws, w, z_acc, y, sw, has_sw, l1, l2, n)
-                    if obj_acc < obj_now:
-                        z[:] = z_acc
-                        b = b_acc
-                    else:
-                        for k in range(n_ws):
-                            w[ws[k]] = w_now[k]
-            if slot != anderson_k and epoch < max_epochs:
-                continue
-        logistic_residual(z, y, resid)
-        worst = 0.0
-        if fit_intercept:
-            gb = 0.0
-            for i in range(z.shape[0]):
-                gb += (sw[i] if has_sw else 1.0) * resid[i]
-            worst = abs(gb / n)
-        for k in range(n_ws):
-            j = ws[k]
-            if lips[j] == 0.0:
-                continue
-            g = _col_dot(j, Xd, data, indices, indptr, is_sparse, sw, has_sw, resid) / n
-            d = subdiff_distance_coordinate(w[j], g, l1[j], l2[j], lo[j], hi[j])
-            if d > worst:
-                worst = d
-        if worst <= eps:
-            break
-    state[0] = b
-    return epoch
-
-
-@njit(**_OPTS)
-def sparse_column_mean_squares(data, indices, indptr, sw):
-    """``sum_i sw_i X[i, j]**2`` per column of a CSC matrix, without a copy of X."""
-    n_features = indptr.shape[0] - 1
-    out = np.zeros(n_features)
-    for j in range(n_features):
-        acc = 0.0
-        for k in range(indptr[j], indptr[j + 1]):
-            acc += sw[indices[k]] * data[k] * data[k]
-        out[j] = acc
-    return out

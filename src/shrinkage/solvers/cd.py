@@ -16,8 +16,10 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ..datafits import Logistic, Squared
+from ..penalties import ElasticNetPenalty
 from . import _kernels
 from ._design import make_design
+from .prox_newton import logistic_ws_solve
 
 
 @dataclass(frozen=True)
@@ -215,11 +217,7 @@ class _LogisticState:
         return u_grad, max(primal - dual, 0.0), kappa * u_dual
 
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k):
-        p, df = self.problem, self.problem.datafit
-        return _kernels.logistic_ws_solve(
-            ws, self.w, self.z, self.state, df.y, *p.design.kernel_args, df.sw, df.has_sw,
-            p.lips, penalty.l1, penalty.l2, penalty.lower, penalty.upper,
-            float(p.n_samples), p.fit_intercept, max_epochs, eps, anderson_k)
+        return logistic_ws_solve(self, ws, penalty, max_epochs, eps, anderson_k)
 
 
 def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
@@ -301,3 +299,29 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
             ConvergenceWarning, stacklevel=3)
     return Solution(coef=it.w, intercept=float(it.intercept), gap=float(rel_gap),
                     n_iter=int(epochs), converged=bool(converged))
+
+
+def duality_gap(problem, penalty, coef, intercept):
+    """Relative duality gap of ``(coef, intercept)``, computed as the solver does.
+
+    For the squared loss the intercept is taken as its optimal value given ``coef``
+    (the centring), for the logistic loss as given.
+    """
+    w = np.array(coef, dtype=np.float64)
+    is_logistic = isinstance(problem.datafit, Logistic)
+    it = (_LogisticState if is_logistic else _SquaredState)(problem, w, intercept)
+    unpenalized = penalty.unpenalized & (problem.lips > 0)
+    _, gap, _ = it.gradient_and_gap(penalty, unpenalized)
+    return gap / problem.null_objective
+
+
+def minus_gradient(problem, coef, intercept):
+    """Minus the datafit gradient in w at ``(coef, intercept)`` (squared: intercept optimal)."""
+    w = np.array(coef, dtype=np.float64)
+    is_logistic = isinstance(problem.datafit, Logistic)
+    it = (_LogisticState if is_logistic else _SquaredState)(problem, w, intercept)
+    no_penalty = ElasticNetPenalty(*(np.zeros(problem.n_features) for _ in range(2)),
+                                   np.full(problem.n_features, -np.inf),
+                                   np.full(problem.n_features, np.inf))
+    u_grad, _, _ = it.gradient_and_gap(no_penalty, np.zeros(problem.n_features, bool))
+    return u_grad

@@ -1,0 +1,169 @@
+"""Input checks, each failing with a message that names the argument and the problem."""
+
+import numbers
+
+import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import _check_sample_weight, _num_samples
+
+
+def check_scalar_param(value, name, *, low=None, high=None, low_open=False, integer=False):
+    """Check a numeric hyper-parameter; returns it as float (or int)."""
+    kinds = (numbers.Integral,) if integer else (numbers.Real,)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        kind = "an integer" if integer else "a real number"
+        raise TypeError(f"{name} must be {kind}, got {value!r} of type {type(value).__name__}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if low is not None and (value < low or (low_open and value == low)):
+        bound = ">" if low_open else ">="
+        raise ValueError(f"{name} must be {bound} {low}, got {value!r}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def check_alpha(alpha):
+    """alpha >= 0, finite."""
+    return check_scalar_param(alpha, "alpha", low=0.0)
+
+
+def check_l1_ratio(l1_ratio):
+    """l1_ratio in [0, 1]."""
+    return check_scalar_param(l1_ratio, "l1_ratio", low=0.0, high=1.0)
+
+
+def check_penalty_factor(penalty_factor, n_features):
+    """Per-feature non-negative finite factors, ones by default."""
+    if penalty_factor is None:
+        return np.ones(n_features)
+    factor = _as_float_vector(penalty_factor, "penalty_factor", n_features)
+    if np.any(factor < 0):
+        raise ValueError("penalty_factor must be >= 0 for every feature (0 = unpenalized)")
+    return factor
+
+
+def check_bounds(positive, lower_bounds, upper_bounds, n_features):
+    """Lower and upper bounds per feature; each must contain 0, as in glmnet.
+
+    ``positive=True`` sets the lower bound to 0 (it combines with ``upper_bounds``).
+    """
+    if not isinstance(positive, (bool, np.bool_)):
+        raise TypeError(f"positive must be True or False, got {positive!r}")
+    lower = _bound(lower_bounds, "lower_bounds", -np.inf, n_features)
+    upper = _bound(upper_bounds, "upper_bounds", np.inf, n_features)
+    if np.any(lower > 0):
+        raise ValueError("lower_bounds must be <= 0 for every feature (w = 0 must be "
+                         "feasible); shift the problem instead")
+    if np.any(upper < 0):
+        raise ValueError("upper_bounds must be >= 0 for every feature (w = 0 must be "
+                         "feasible); shift the problem instead")
+    if positive:
+        lower = np.maximum(lower, 0.0)
+    return lower, upper
+
+
+def _bound(value, name, default, n_features):
+    if value is None:
+        return np.full(n_features, default)
+    if np.ndim(value) == 0:
+        v = check_scalar_param_allow_inf(value, name)
+        return np.full(n_features, v)
+    bound = np.asarray(value, dtype=np.float64)
+    if bound.shape != (n_features,):
+        raise ValueError(f"{name} must be a scalar or have shape ({n_features},), "
+                         f"got shape {bound.shape}")
+    if np.any(np.isnan(bound)):
+        raise ValueError(f"{name} contains NaN")
+    return bound.copy()
+
+
+def check_scalar_param_allow_inf(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or np.isnan(value):
+        raise TypeError(f"{name} must be a real number or an array, got {value!r}")
+    return float(value)
+
+
+def _as_float_vector(value, name, n_features):
+    try:
+        vec = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if vec.shape != (n_features,):
+        raise ValueError(f"{name} must have shape ({n_features},), got shape {vec.shape}")
+    if not np.all(np.isfinite(vec)):
+        raise ValueError(f"{name} must be finite for every feature")
+    return vec
+
+
+def check_lengths(X, y):
+    """Mismatched X / y lengths, said in those words before any conversion."""
+    if X is None or y is None:
+        return
+    try:
+        n_x, n_y = _num_samples(X), _num_samples(y)
+    except TypeError:
+        return  # let the array checks name the problem
+    if n_x != n_y:
+        raise ValueError(f"X has {n_x} samples but y has {n_y}; they must match")
+
+
+def check_y(y, *, numeric=True):
+    """Check y alone so that its errors say 'y'."""
+    if y is None:
+        return
+    try:
+        check_array(y, ensure_2d=False, dtype="numeric" if numeric else None,
+                    input_name="y", ensure_all_finite=numeric)
+    except ValueError as exc:
+        raise ValueError(f"y: {exc}") from None
+
+
+def check_min_samples(n_samples, who):
+    if n_samples < 2:
+        raise ValueError(f"X has {n_samples} sample; {who} needs at least 2 samples "
+                         "(n_samples = 1 cannot be fitted)")
+
+
+def check_sample_weight(sample_weight, X):
+    """Non-negative finite weights with a positive sum, as a float array (a copy)."""
+    if sample_weight is None:
+        return None
+    try:
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                  ensure_non_negative=True, copy=True)
+    except ValueError as exc:
+        raise ValueError(f"sample_weight: {exc}") from None
+    if not np.all(np.isfinite(sw)):
+        raise ValueError("sample_weight must be finite")
+    if not sw.sum() > 0:
+        raise ValueError("sample_weight must have a positive sum")
+    return sw
+
+
+def binary_labels(y, sample_weight=None):
+    """Map a binary target to {-1, +1}; returns (labels, classes).
+
+    Raises a ValueError naming y when it does not hold exactly two classes (with positive
+    total weight, when sample weights are given).
+    """
+    kind = type_of_target(y, input_name="y", raise_unknown=True)
+    classes = np.unique(y)
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(f"Only binary classification is supported. The type of the "
+                         f"target y is {kind}; it must hold two class labels")
+    if len(classes) > 2:
+        raise ValueError(f"Only binary classification is supported. The type of the "
+                         f"target y is {kind}: it has {len(classes)} classes; "
+                         "LogisticRegression fits two classes for now")
+    if len(classes) < 2:
+        raise ValueError(f"y has a single class ({classes[0]!r}); logistic regression "
+                         "needs two classes to fit")
+    labels = np.where(y == classes[1], 1.0, -1.0)
+    if sample_weight is not None:
+        for label, cls in ((1.0, classes[1]), (-1.0, classes[0])):
+            if not sample_weight[labels == label].sum() > 0:
+                raise ValueError(f"class {cls!r} of y has zero total sample_weight: only "
+                                 "one class is left to fit; give it positive weights")
+    return labels, classes

@@ -1,0 +1,136 @@
+"""Ridge regression by closed forms, for one alpha or many.
+
+Minimises ``(1 / 2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha / 2 sum_j f_j w_j^2``.
+With ``A = sqrt(S / n) (X - xmean)`` and ``c = sqrt(S / n) (y - ymean)`` the solution is
+``w = (A'A + alpha F)^{-1} A'c`` and ``b = ymean - xmean.w``.
+
+- dense, n >= p: the Gram ``A'A`` (no copy of X), Cholesky for one alpha, one symmetric
+  eigendecomposition for many (the SVD of A, squared: every alpha then costs O(p^2));
+- dense, p > n: the dual (kernel) form ``w = F^{-1} A' (A F^{-1} A' + alpha I)^{-1} c``,
+  Cholesky or one eigendecomposition of the n x n kernel;
+- sparse: conjugate gradients on the normal equations, the centring applied implicitly so
+  that X is never densified.
+"""
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, cg
+
+
+def _weighted_centres(X, y, sw, fit_intercept):
+    n = X.shape[0]
+    if not fit_intercept:
+        return np.zeros(X.shape[1]), 0.0
+    return np.asarray(X.T @ sw).ravel() / n, float(sw @ y) / n
+
+
+def _dense_gram_path(X, y, sw, xmean, ymean, alphas, factor):
+    """n >= p: scaled Gram ``F^-1/2 A'A F^-1/2``, Cholesky (one alpha) or eigen (many)."""
+    n = X.shape[0]
+    gram = (X.T @ (X * sw[:, None])) / n - np.outer(xmean, xmean)
+    rhs = (X.T @ (sw * (y - ymean))) / n
+    penalized = factor > 0
+    if not np.all(penalized):
+        # unpenalized features: the scaling trick does not apply, solve each system
+        return np.array([_solve_spd(gram + a * np.diag(factor), rhs) for a in alphas])
+    scale = 1.0 / np.sqrt(factor)
+    gram = gram * np.outer(scale, scale)
+    rhs = rhs * scale
+    if len(alphas) == 1:
+        return (_solve_spd(gram + alphas[0] * np.eye(len(rhs)), rhs) * scale)[None, :]
+    evals, evecs = la.eigh(gram, overwrite_a=True, check_finite=False)
+    evals = np.maximum(evals, 0.0)
+    proj = evecs.T @ rhs
+    inv = 1.0 / (evals[None, :] + np.asarray(alphas)[:, None])
+    return ((inv * proj) @ evecs.T) * scale
+
+
+def _dense_kernel_path(X, y, sw, xmean, ymean, alphas, factor):
+    """p > n: dual form through the n x n kernel ``A F^-1 A'``."""
+    n = X.shape[0]
+    root = np.sqrt(sw / n)
+    inv_factor = 1.0 / factor
+    # (X - xmean) F^-1 (X - xmean)' without forming the centred copy of X
+    XF = X * inv_factor
+    kernel = XF @ X.T
+    cross = XF @ xmean
+    kernel -= cross[:, None] + cross[None, :] - xmean @ (inv_factor * xmean)
+    kernel *= np.outer(root, root)
+    c = root * (y - ymean)
+    if len(alphas) == 1:
+        duals = _solve_spd(kernel + alphas[0] * np.eye(n), c)[None, :]
+    else:
+        evals, evecs = la.eigh(kernel, overwrite_a=True, check_finite=False)
+        evals = np.maximum(evals, 0.0)
+        inv = 1.0 / (evals[None, :] + np.asarray(alphas)[:, None])
+        duals = (inv * (evecs.T @ c)) @ evecs.T
+    scaled = duals * root  # rows: sqrt(S/n) times the dual variables
+    coefs = scaled @ X - np.outer(scaled.sum(axis=1), xmean)
+    return coefs * inv_factor
+
+
+def _solve_spd(matrix, rhs):
+    try:
+        factor = la.cho_factor(matrix, check_finite=False)
+        return la.cho_solve(factor, rhs, check_finite=False)
+    except la.LinAlgError:  # singular (an unpenalized, collinear block): least norm
+        return la.lstsq(matrix, rhs, check_finite=False)[0]
+
+
+def _sparse_cg_path(X, y, sw, xmean, ymean, alphas, factor, tol, max_iter):
+    """Conjugate gradients on ``(A'A + alpha F) w = A'c``, warm-started along alphas."""
+    n, p = X.shape
+    rhs = (X.T @ (sw * (y - ymean))) / n
+    coefs = np.zeros((len(alphas), p))
+    w = np.zeros(p)
+    info_max = 0
+    for k, alpha in enumerate(alphas):
+        def matvec(v, alpha=alpha):
+            xv = X @ v - xmean @ v
+            return (X.T @ (sw * xv)) / n - xmean * (sw @ xv / n) + alpha * factor * v
+
+        op = LinearOperator((p, p), matvec=matvec, dtype=np.float64)
+        w, info = cg(op, rhs, x0=w, rtol=tol, atol=0.0, maxiter=max_iter)
+        info_max = max(info_max, info)
+        coefs[k] = w
+    return coefs, info_max
+
+
+def ridge_path(X, y, alphas, sample_weight=None, fit_intercept=True, penalty_factor=None,
+               tol=1e-10, max_iter=None):
+    """Ridge coefficients for every alpha, from one factorization.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+    y : ndarray of shape (n,)
+    alphas : array-like of float, each >= 0
+    sample_weight : ndarray of shape (n,) or None
+    fit_intercept : bool
+    penalty_factor : ndarray of shape (p,) or None
+    tol, max_iter : float, int
+        Relative residual and iteration cap of conjugate gradients (sparse X only).
+
+    Returns
+    -------
+    coefs : ndarray of shape (n_alphas, p)
+    intercepts : ndarray of shape (n_alphas,)
+    cg_info : int
+        0 when every conjugate-gradient solve converged (always 0 for dense X).
+    """
+    n, p = X.shape
+    alphas = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
+    sw = np.ones(n) if sample_weight is None else sample_weight * (n / np.sum(sample_weight))
+    factor = np.ones(p) if penalty_factor is None else np.asarray(penalty_factor, float)
+    y = np.asarray(y, dtype=np.float64)
+    xmean, ymean = _weighted_centres(X, y, sw, fit_intercept)
+    info = 0
+    if sp.issparse(X):
+        coefs, info = _sparse_cg_path(X, y, sw, xmean, ymean, alphas, factor, tol, max_iter)
+    elif n >= p or not np.all(factor > 0) or np.any(alphas == 0):
+        coefs = _dense_gram_path(X, y, sw, xmean, ymean, alphas, factor)
+    else:
+        coefs = _dense_kernel_path(X, y, sw, xmean, ymean, alphas, factor)
+    intercepts = ymean - coefs @ xmean if fit_intercept else np.zeros(len(alphas))
+    return coefs, intercepts, info
