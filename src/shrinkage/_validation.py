@@ -135,9 +135,7 @@ def check_sample_weight(sample_weight, X):
                                   ensure_non_negative=True, copy=True)
     except ValueError as exc:
         raise ValueError(f"sample_weight: {exc}") from None
-    if not np.all(np.isfinite(sw)):
-        raise ValueError("sample_weight must be finite")
-    if not sw.sum() > 0:
+    if not sw.sum() > 0:  # scikit-learn checks this too since 1.7; older ones do not
         raise ValueError("sample_weight must have a positive sum")
     return sw
 

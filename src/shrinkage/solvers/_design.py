@@ -72,7 +72,10 @@ def make_design(X):
     converted once to CSC. Sparse X is never densified.
     """
     if sp.issparse(X):
-        X = sp.csc_matrix(X, dtype=np.float64)  # no copy when already csc float64
+        if X.format != "csc":
+            X = X.tocsc()
+        if X.dtype != np.float64:
+            X = X.astype(np.float64)
         index_type = np.int32 if X.nnz < np.iinfo(np.int32).max else np.int64
         return Design(
             dense=_NO_DENSE,

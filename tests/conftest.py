@@ -1,0 +1,32 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+
+def make_regression_problem(n=80, p=120, density=1.0, seed=0, offset=3.0):
+    """Correlated columns with non-zero means and a sparse truth."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    X[:, 1:] += 0.5 * X[:, :-1]  # neighbouring columns correlated
+    X += offset * rng.random(p)  # means away from zero, so the intercept matters
+    if density < 1.0:
+        X *= rng.random((n, p)) < density
+    truth = np.zeros(p)
+    truth[: max(1, p // 10)] = rng.standard_normal(max(1, p // 10)) * 2
+    y = X @ truth + rng.standard_normal(n) + 4.0
+    return X, y
+
+
+def make_classification_problem(n=120, p=60, density=1.0, seed=0):
+    X, score = make_regression_problem(n, p, density, seed, offset=1.0)
+    labels = np.where(score > np.median(score), "yes", "no")
+    return X, labels
+
+
+@pytest.fixture(params=["dense", "sparse"])
+def storage(request):
+    return request.param
+
+
+def as_storage(X, storage):
+    return sp.csc_matrix(X) if storage == "sparse" else X

@@ -1,0 +1,99 @@
+"""Binary logistic regression against scikit-learn and the KKT conditions."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import sklearn.linear_model as sk
+
+from shrinkage import LogisticRegression
+from conftest import as_storage, make_classification_problem
+from reference import kkt_violation, objective
+
+
+def _signed(y, classes):
+    return np.where(y == classes[1], 1.0, -1.0)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_objective_no_worse_than_sklearn(storage, l1_ratio):
+    X, y = make_classification_problem(density=0.4 if storage == "sparse" else 1.0)
+    X = as_storage(X, storage)
+    n, alpha = X.shape[0], 0.01
+    ours = LogisticRegression(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10).fit(X, y)
+    # scikit-learn's C is 1 / (n alpha) on the same objective
+    ref = sk.LogisticRegression(C=1 / (n * alpha), l1_ratio=l1_ratio, solver="saga",
+                                tol=1e-10, max_iter=200_000).fit(X, y)
+    ys = _signed(y, ours.classes_)
+    p_ours = objective(X, ys, ours.coef_[0], ours.intercept_[0], alpha, l1_ratio, "logistic")
+    p_ref = objective(X, ys, ref.coef_[0], ref.intercept_[0], alpha, l1_ratio, "logistic")
+    assert p_ours <= p_ref + 1e-9
+    assert kkt_violation(X, ys, ours.coef_[0], ours.intercept_[0], alpha, l1_ratio,
+                         "logistic") < 1e-5
+    assert np.array_equal(ours.classes_, ["no", "yes"])
+
+
+def test_l2_matches_lbfgs():
+    X, y = make_classification_problem(n=100, p=20, seed=3)
+    n, alpha = X.shape[0], 0.05
+    ours = LogisticRegression(alpha=alpha, l1_ratio=0.0, tol=1e-12).fit(X, y)
+    ref = sk.LogisticRegression(C=1 / (n * alpha), tol=1e-12, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-6)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(ours.predict_log_proba(X), ref.predict_log_proba(X),
+                               atol=1e-6)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+
+
+def test_large_intercept_converges_quickly():
+    """Features far from zero couple w with b; the solver must still reach the gap."""
+    X, y = make_classification_problem(n=100, p=5, seed=4)
+    X = X * 10 + 50
+    est = LogisticRegression(alpha=0.001, tol=1e-8).fit(X, y)
+    assert est.dual_gap_ <= 1e-8
+    ys = _signed(y, est.classes_)
+    assert kkt_violation(X, ys, est.coef_[0], est.intercept_[0], 0.001, 1.0,
+                         "logistic") < 1e-4
+
+
+def test_integer_weights_equal_repeated_rows(storage):
+    X, y = make_classification_problem(n=50, p=15, seed=6)
+    w = np.random.default_rng(2).integers(0, 3, size=len(y))
+    kw = dict(alpha=0.01, l1_ratio=0.7, tol=1e-12)
+    a = LogisticRegression(**kw).fit(as_storage(X, storage), y, sample_weight=w)
+    b = LogisticRegression(**kw).fit(as_storage(np.repeat(X, w, 0), storage), np.repeat(y, w))
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-7)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-7)
+
+
+def test_dense_sparse_agree_and_zero_factor():
+    X, y = make_classification_problem(n=80, p=30, density=0.5, seed=7)
+    factor = np.ones(30)
+    factor[2] = 0
+    kw = dict(alpha=0.02, tol=1e-12, penalty_factor=factor)
+    a = LogisticRegression(**kw).fit(X, y)
+    b = LogisticRegression(**kw).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-7)
+    ys = _signed(y, a.classes_)
+    assert kkt_violation(X, ys, a.coef_[0], a.intercept_[0], 0.02, 1.0, "logistic",
+                         penalty_factor=factor) < 1e-5
+    assert a.coef_[0, 2] != 0
+
+
+def test_positive():
+    X, y = make_classification_problem(n=80, p=30, seed=8)
+    est = LogisticRegression(alpha=0.005, positive=True, tol=1e-10).fit(X, y)
+    assert np.all(est.coef_ >= 0) and np.any(est.coef_ > 0)
+    ys = _signed(y, est.classes_)
+    assert kkt_violation(X, ys, est.coef_[0], est.intercept_[0], 0.005, 1.0, "logistic",
+                         lower=np.zeros(30)) < 1e-5
+
+
+@pytest.mark.parametrize("bad_y, match", [
+    (np.array([0, 1, 2] * 10), "Only binary classification"),
+    (np.zeros(30), "single class"),
+])
+def test_non_binary_target_is_rejected(bad_y, match):
+    X = np.random.default_rng(0).standard_normal((30, 3))
+    with pytest.raises(ValueError, match=match):
+        LogisticRegression().fit(X, bad_y)

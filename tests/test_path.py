@@ -1,0 +1,82 @@
+"""Regularization paths: LARS knots, the exact alpha_max, the grid, warm starts."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_diabetes
+from sklearn.linear_model import lars_path
+
+from shrinkage import Path, regularization_path
+from conftest import make_classification_problem, make_regression_problem
+from reference import kkt_violation
+
+
+def test_lasso_path_equals_lars_at_knots():
+    X, y = load_diabetes(return_X_y=True)
+    # LARS works on centred data with the same 1/n scaling of alpha
+    knots, _, lars_coefs = lars_path(X - X.mean(0), y - y.mean(), method="lasso")
+    knots = knots[:-1]  # the last knot is alpha = 0, the unregularized fit
+    path = regularization_path(X, y, alphas=knots, tol=1e-13, max_iter=100_000)
+    scale = np.abs(lars_coefs).max()
+    np.testing.assert_allclose(path.coefs, lars_coefs.T[:-1], atol=1e-6 * scale)
+    np.testing.assert_array_equal(path.alphas, knots)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_alpha_max_is_exact(loss):
+    maker = make_regression_problem if loss == "squared" else make_classification_problem
+    X, y = maker(60, 40, seed=2)
+    path = regularization_path(X, y, loss=loss, alphas=5, tol=1e-10)
+    amax = path.alphas[0]
+    assert path.n_nonzero[0] == 0
+    below = regularization_path(X, y, loss=loss, alphas=[amax * (1 - 1e-3)], tol=1e-12)
+    assert below.n_nonzero[0] >= 1
+    # independent check: the gradient at w = 0 (intercept fitted) reaches alpha_max
+    Xd = X - X.mean(0) if loss == "squared" else X
+    if loss == "squared":
+        g = Xd.T @ (y - y.mean()) / len(y)
+    else:
+        ys = np.where(y == np.unique(y)[1], 1.0, -1.0)
+        p = (ys > 0).mean()
+        g = X.T @ ((ys > 0) - p) / len(y)
+    assert amax == pytest.approx(np.abs(g).max(), rel=1e-10)
+
+
+def test_grid_defaults_follow_glmnet():
+    X, y = make_regression_problem(50, 20)
+    tall = regularization_path(X, y, alphas=10)
+    assert tall.alphas[-1] / tall.alphas[0] == pytest.approx(1e-3)
+    assert np.allclose(np.diff(np.log(tall.alphas)), np.log(1e-3) / 9)
+    X, y = make_regression_problem(20, 50)
+    wide = regularization_path(X, y, alphas=10)
+    assert wide.alphas[-1] / wide.alphas[0] == pytest.approx(1e-2)
+    assert regularization_path(X, y, alphas=4, eps=0.5).alphas[-1] == \
+        pytest.approx(0.5 * wide.alphas[0])
+
+
+def test_path_fields_and_kkt_at_every_alpha():
+    X, y = make_regression_problem(60, 80, seed=5)
+    path = regularization_path(X, y, l1_ratio=0.5, alphas=20, tol=1e-10)
+    assert isinstance(path, Path)
+    assert path.coefs.shape == (20, 80) and path.intercepts.shape == (20,)
+    assert np.all(path.gaps <= 1e-10) and np.all(path.gaps >= 0)
+    np.testing.assert_array_equal(path.n_nonzero, np.count_nonzero(path.coefs, axis=1))
+    assert path.n_nonzero[-1] > path.n_nonzero[1]
+    for a, c, b in zip(path.alphas, path.coefs, path.intercepts):
+        assert kkt_violation(X, y, c, b, a, 0.5) < 1e-4 * max(1.0, a)
+
+
+def test_sparse_logistic_path_matches_dense():
+    X, y = make_classification_problem(80, 30, density=0.5, seed=6)
+    dense = regularization_path(X, y, loss="logistic", alphas=8, tol=1e-10)
+    sparse = regularization_path(sp.csc_matrix(X), y, loss="logistic", alphas=8, tol=1e-10)
+    np.testing.assert_allclose(dense.alphas, sparse.alphas, rtol=1e-12)
+    np.testing.assert_allclose(dense.coefs, sparse.coefs, atol=1e-6)
+
+
+def test_given_alphas_used_as_given():
+    X, y = make_regression_problem(40, 10)
+    alphas = [0.01, 0.5, 0.1]
+    path = regularization_path(X, y, alphas=alphas)
+    np.testing.assert_array_equal(path.alphas, alphas)
+    assert path.n_nonzero[1] <= path.n_nonzero[0]
