@@ -25,7 +25,7 @@ def _with(value, i=0, j=0, arr=X):
     (np.empty((0, 4)), np.empty(0), ValueError, "0 sample"),
     (X[:1], y[:1], ValueError, "1 sample"),
     (X, y[:-1], ValueError, "X has 20 samples but y has 19"),
-    (np.array([["a", "b"]] * 20), y, ValueError, "X|string|float"),
+    (np.array([["a", "b"]] * 20), y, ValueError, "^X: could not convert string"),
 ])
 def test_bad_data(est, X_bad, y_bad, exc, match):
     with pytest.raises(exc, match=match):

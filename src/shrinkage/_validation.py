@@ -120,6 +120,17 @@ def check_y(y, *, numeric=True):
         raise ValueError(f"y: {exc}") from None
 
 
+def name_x_errors(validate, *args, **kwargs):
+    """Run a scikit-learn validation of X (y already checked) so its errors say 'X'."""
+    try:
+        return validate(*args, **kwargs)
+    except ValueError as exc:
+        message = str(exc)
+        if "X" not in message.split(":")[0]:
+            message = f"X: {message}"
+        raise ValueError(message) from None
+
+
 def check_min_samples(n_samples, who):
     if n_samples < 2:
         raise ValueError(f"X has {n_samples} sample; {who} needs at least 2 samples "

@@ -58,8 +58,8 @@ class _PenalizedLinearModel(BaseEstimator):
         numeric = self._loss == "squared"
         v.check_lengths(X, y)
         v.check_y(y, numeric=numeric)
-        X, y = validate_data(self, X, y, accept_sparse=("csc", "csr"), dtype=np.float64,
-                             order="F", y_numeric=numeric, copy=False)
+        X, y = v.name_x_errors(validate_data, self, X, y, accept_sparse=("csc", "csr"),
+                               dtype=np.float64, order="F", y_numeric=numeric)
         v.check_min_samples(X.shape[0], type(self).__name__)
         sw = v.check_sample_weight(sample_weight, X)
         return X, y, sw

@@ -107,8 +107,8 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
         raise ValueError(f"loss must be 'squared' or 'logistic', got {loss!r}")
     v.check_lengths(X, y)
     v.check_y(y, numeric=loss == "squared")
-    X, y = check_X_y(X, y, accept_sparse=("csc", "csr"), dtype=np.float64, order="F",
-                     y_numeric=loss == "squared", copy=False)
+    X, y = v.name_x_errors(check_X_y, X, y, accept_sparse=("csc", "csr"),
+                           dtype=np.float64, order="F", y_numeric=loss == "squared")
     n, p = X.shape
     v.check_min_samples(n, "regularization_path")
     l1_ratio = v.check_l1_ratio(l1_ratio)

@@ -58,13 +58,15 @@ class Problem:
 
 @dataclass(frozen=True)
 class Solution:
-    """Result of one solve: coefficients, intercept, relative gap reached, epochs run."""
+    """Result of one solve: coefficients, intercept, relative gap reached, epochs run,
+    and the features that gap-safe screening certified to be zero."""
 
     coef: np.ndarray
     intercept: float
     gap: float
     n_iter: int
     converged: bool
+    screened: np.ndarray
 
 
 def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True):
@@ -298,7 +300,8 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
             f"{rel_gap:.3e} > tol={tol:.1e}; increase max_iter or tol, or scale the data.",
             ConvergenceWarning, stacklevel=3)
     return Solution(coef=it.w, intercept=float(it.intercept), gap=float(rel_gap),
-                    n_iter=int(epochs), converged=bool(converged))
+                    n_iter=int(epochs), converged=bool(converged),
+                    screened=screened & (problem.lips > 0))
 
 
 def duality_gap(problem, penalty, coef, intercept):

@@ -1,0 +1,63 @@
+"""Solver internals: gap-safe screening and Anderson extrapolation change speed only."""
+
+import numpy as np
+import pytest
+import sklearn.linear_model as sk
+
+from shrinkage.penalties import ElasticNetPenalty
+from shrinkage.solvers.cd import duality_gap, make_problem, solve
+from conftest import make_classification_problem, make_regression_problem
+
+
+def _penalty(alpha, l1_ratio, p):
+    return ElasticNetPenalty.from_params(alpha, l1_ratio, np.ones(p), np.full(p, -np.inf),
+                                         np.full(p, np.inf))
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_screened_features_are_zero_in_an_independent_solution(loss):
+    if loss == "squared":
+        X, y = make_regression_problem(60, 300, seed=1)
+        alpha = 0.5
+        ref = sk.Lasso(alpha=alpha, tol=1e-12, max_iter=10**6).fit(X, y).coef_
+    else:
+        X, labels = make_classification_problem(80, 200, seed=1)
+        y = np.where(labels == "yes", 1.0, -1.0)
+        alpha = 0.02
+        ref = sk.LogisticRegression(C=1 / (80 * alpha), l1_ratio=1.0, solver="liblinear",
+                                    tol=1e-12, max_iter=10**5).fit(X, y).coef_[0]
+    problem = make_problem(X, y, loss)
+    sol = solve(problem, _penalty(alpha, 1.0, X.shape[1]), tol=1e-10)
+    assert sol.screened.sum() > X.shape[1] // 2  # screening did real work
+    assert np.all(ref[sol.screened] == 0)
+    plain = solve(problem, _penalty(alpha, 1.0, X.shape[1]), tol=1e-10, screening=False)
+    assert not plain.screened.any()
+    np.testing.assert_allclose(sol.coef, plain.coef, atol=1e-6)
+
+
+@pytest.mark.parametrize("anderson_k", [0, 3, 5])
+def test_anderson_does_not_change_the_solution(anderson_k):
+    X, y = make_regression_problem(100, 50, seed=2)
+    problem = make_problem(X, y)
+    penalty = _penalty(0.01, 0.9, 50)
+    sol = solve(problem, penalty, tol=1e-12, anderson_k=anderson_k, max_iter=100_000)
+    assert sol.gap <= 1e-12
+    ref = sk.ElasticNet(alpha=0.01, l1_ratio=0.9, tol=1e-14, max_iter=10**6).fit(X, y)
+    np.testing.assert_allclose(sol.coef, ref.coef_, atol=1e-6)
+
+
+def test_duality_gap_of_a_poor_point_is_large():
+    X, y = make_regression_problem(50, 20, seed=3)
+    problem = make_problem(X, y)
+    penalty = _penalty(0.1, 1.0, 20)
+    good = solve(problem, penalty, tol=1e-12)
+    assert duality_gap(problem, penalty, good.coef, good.intercept) <= 1e-12
+    assert duality_gap(problem, penalty, good.coef * 0.5, good.intercept) > 1e-3
+
+
+def test_warm_start_inputs_are_copied():
+    X, y = make_regression_problem(50, 20, seed=4)
+    problem = make_problem(X, y)
+    start = np.ones(20)
+    solve(problem, _penalty(0.1, 1.0, 20), start)
+    np.testing.assert_array_equal(start, np.ones(20))
