@@ -43,6 +43,11 @@ class ElasticNetPenalty:
             upper=np.asarray(upper, dtype=np.float64),
         )
 
+    def subset(self, features):
+        """The penalty of ``features`` only."""
+        return ElasticNetPenalty(self.l1[features], self.l2[features],
+                                 self.lower[features], self.upper[features])
+
     @property
     def unpenalized(self):
         """Mask of features with no penalty at all (``f_j = 0``)."""

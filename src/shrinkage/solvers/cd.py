@@ -10,7 +10,7 @@ The reported gap is relative: (primal - dual) / (primal at w = 0, intercept fitt
 """
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -19,7 +19,13 @@ from ..datafits import Logistic, Squared
 from ..penalties import ElasticNetPenalty
 from . import _kernels
 from ._design import make_design
+from .orthant_newton import orthant_newton_step
 from .prox_newton import logistic_ws_solve
+
+#: coordinate-descent epochs between two orthant Newton steps (a multiple of K + 1)
+_NEWTON_EVERY = 24
+#: Newton steps in a row while each stops at a sign change
+_NEWTON_REPEATS = 4
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,8 @@ class Problem:
         ``sqrt(sum_i s_i xt_ij^2 / n)`` of the (centred, for squared loss) columns.
     null_objective : float
         Objective at ``w = 0`` with the intercept fitted: the scale of the relative gap.
+    cache : dict
+        Work shared by the solves of one path (the Gram entries of orthant Newton steps).
     """
 
     design: object
@@ -46,6 +54,7 @@ class Problem:
     lips: np.ndarray
     col_norm: np.ndarray
     null_objective: float
+    cache: dict = field(default_factory=dict)
 
     @property
     def n_samples(self):
@@ -120,7 +129,7 @@ class _SquaredState:
         self.y_centred = df.y - self.ymean
         self.w = w
         self.R = df.y - problem.design.matvec(w) if np.any(w) else df.y.copy()
-        self.state = np.array([problem.xmean @ w - self.ymean])
+        self.state = np.array([problem.xmean @ w - self.ymean, 0.0])
 
     @property
     def intercept(self):
@@ -158,12 +167,36 @@ class _SquaredState:
         dual = df.dual_value(kappa * rho, self.y_centred) - penalty.conjugate(kappa * u_dual)
         return u_grad, max(primal - dual, 0.0), kappa * u_dual
 
+    def objective(self, penalty):
+        """Primal objective at the current iterate."""
+        r = self.R + self.state[0]
+        return self.problem.datafit.value_from_residual(r) + penalty.value(self.w)
+
+    def move(self, features, delta):
+        """``w[features] += delta``, keeping the residual and offset in step."""
+        p = self.problem
+        self.w[features] += delta
+        _kernels.ws_add_product(features, -delta, *p.design.kernel_args, self.R)
+        self.state[0] += p.xmean[features] @ delta
+
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k):
+        """Coordinate descent in chunks; between chunks, an orthant Newton step."""
         p, df = self.problem, self.problem.datafit
-        return _kernels.squared_ws_solve(
-            ws, self.w, self.R, self.state, *p.design.kernel_args, df.sw, df.has_sw,
-            p.xmean, p.lips, penalty.l1, penalty.l2, penalty.lower, penalty.upper,
-            float(p.n_samples), max_epochs, eps, anderson_k)
+        epochs, chunk = 0, _NEWTON_EVERY
+        while epochs < max_epochs:
+            epochs += _kernels.squared_ws_solve(
+                ws, self.w, self.R, self.state, *p.design.kernel_args, df.sw, df.has_sw,
+                p.xmean, p.lips, penalty.l1, penalty.l2, penalty.lower, penalty.upper,
+                float(p.n_samples), min(chunk, max_epochs - epochs), eps, anderson_k)
+            if self.state[1]:
+                break
+            for _ in range(_NEWTON_REPEATS):  # a truncated step drops a coordinate: retry
+                step = orthant_newton_step(self, ws, penalty)
+                if step == 0.0 or step == 1.0:
+                    break
+            if step == 0.0:
+                chunk = max_epochs  # no Newton step possible: plain coordinate descent
+        return epochs
 
 
 class _LogisticState:

@@ -56,7 +56,7 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
         lips[problem.lips == 0] = 0.0
         w_new = state.w.copy()
         R = response - (state.z - state.intercept)  # response - X w
-        offset = np.array([xmean[ws] @ w_new[ws] - ymean])
+        offset = np.array([xmean[ws] @ w_new[ws] - ymean, 0.0])
         epochs += _kernels.squared_ws_solve(
             ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
             l1 * scale, l2 * scale, lo, hi, float(n), max_epochs - epochs,
@@ -78,7 +78,7 @@ def _ws_violation(state, ws, penalty, grad):
     _kernels.squared_gradient_ws(ws, grad, 0.0, *problem.design.kernel_args, ones, False,
                                  problem.xmean, float(n), u)
     keep = problem.lips[ws] > 0
-    dist = _restrict(penalty, ws).subdiff_distance(state.w[ws], u)
+    dist = penalty.subset(ws).subdiff_distance(state.w[ws], u)
     worst = float(dist[keep].max()) if np.any(keep) else 0.0
     if problem.fit_intercept:
         worst = max(worst, abs(grad.sum()) / n)
@@ -96,7 +96,7 @@ def _line_search(state, ws, penalty, w_new, b_new):
     dz = np.full(problem.n_samples, db)
     _kernels.ws_add_product(ws, dw, *problem.design.kernel_args, dz)
     w_ws = state.w[ws].copy()
-    sub = _restrict(penalty, ws)
+    sub = penalty.subset(ws)
     before = df.value(state.z) + sub.value(w_ws)
     step = 1.0
     for _ in range(_MAX_HALVINGS):
@@ -111,7 +111,3 @@ def _line_search(state, ws, penalty, w_new, b_new):
     state.state[0] += step * db
     return True
 
-
-def _restrict(penalty, ws):
-    return type(penalty)(penalty.l1[ws], penalty.l2[ws], penalty.lower[ws],
-                         penalty.upper[ws])

@@ -1,0 +1,124 @@
+"""The benchmark problems, with fixed seeds and the shapes users meet."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass
+class BenchProblem:
+    """One benchmark problem: data, loss, the alphas to solve, and what it measures."""
+
+    key: str
+    title: str
+    X: object
+    y: np.ndarray
+    loss: str = "squared"
+    l1_ratio: float = 1.0
+    alphas: np.ndarray = None  # filled from alpha_max when None
+    alpha_fracs: tuple = ()  # single alphas as fractions of alpha_max
+    n_alphas: int = 0
+    eps: float = 1e-3
+    kind: str = "path"  # "single", "path", "cv", "ridge_loo"
+    extra: dict = field(default_factory=dict)
+
+
+def toeplitz_design(n, p, rho, rng):
+    """Columns with corr(x_j, x_k) = rho^|j-k|, drawn as an AR(1) across columns."""
+    X = np.empty((n, p), order="F")
+    X[:, 0] = rng.standard_normal(n)
+    scale = np.sqrt(1 - rho**2)
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + scale * rng.standard_normal(n)
+    return X
+
+
+def sparse_truth_response(X, n_true, snr, rng):
+    p = X.shape[1]
+    w = np.zeros(p)
+    support = rng.choice(p, n_true, replace=False)
+    w[support] = rng.standard_normal(n_true)
+    signal = X @ w
+    noise = rng.standard_normal(X.shape[0])
+    return signal + noise * np.std(signal) / snr
+
+
+def unit_row_sparse(n, p, density, rng):
+    X = sp.random(n, p, density=density, format="csr", random_state=rng,
+                  data_rvs=rng.standard_normal)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    X = sp.diags(1.0 / norms) @ X
+    return X.tocsc()
+
+
+def make_problems(which=None):
+    """Build the problems (all of them, or the keys in ``which``)."""
+    builders = {
+        "1": _p1, "2": _p2, "3": _p3, "4": _p4, "5": _p5, "6": _p6, "7": _p7,
+    }
+    keys = which or list(builders)
+    return [builders[k]() for k in keys]
+
+
+def _p1():
+    rng = np.random.default_rng(1)
+    X = toeplitz_design(500, 5000, 0.6, rng)
+    y = sparse_truth_response(X, 50, 3.0, rng)
+    return BenchProblem("1", "dense lasso 500x5000, Toeplitz-correlated, one alpha",
+                        X, y, kind="single", alpha_fracs=(1 / 20, 1 / 100))
+
+
+def _p2():
+    rng = np.random.default_rng(2)
+    X = toeplitz_design(1000, 2000, 0.6, rng)
+    y = sparse_truth_response(X, 100, 3.0, rng)
+    return BenchProblem("2", "dense lasso path 1000x2000, 100 alphas to 1e-3",
+                        X, y, n_alphas=100, eps=1e-3)
+
+
+def _p3():
+    rng = np.random.default_rng(3)
+    X = toeplitz_design(72, 7129, 0.8, rng)
+    y = sparse_truth_response(X, 20, 2.0, rng)
+    return BenchProblem("3", "leukemia-shaped path 72x7129, 100 alphas to 1e-2",
+                        X, y, n_alphas=100, eps=1e-2)
+
+
+def _sparse_data():
+    rng = np.random.default_rng(4)
+    X = unit_row_sparse(20000, 50000, 0.001, rng)
+    y = sparse_truth_response(X, 500, 3.0, rng)
+    return X, y
+
+
+def _p4():
+    X, y = _sparse_data()
+    return BenchProblem("4", "sparse lasso path 20000x50000, density 1e-3, 50 alphas to 1e-2",
+                        X, y, n_alphas=50, eps=1e-2)
+
+
+def _p5():
+    X, y = _sparse_data()
+    labels = np.where(y > np.median(y), 1.0, -1.0)
+    return BenchProblem("5", "sparse L1 logistic, one alpha = alpha_max/20", X, labels,
+                        loss="logistic", kind="single", alpha_fracs=(1 / 20,))
+
+
+def _p6():
+    rng = np.random.default_rng(6)
+    X = toeplitz_design(2000, 500, 0.5, rng)
+    y = sparse_truth_response(X, 50, 2.0, rng)
+    return BenchProblem("6", "elastic-net CV 2000x500, 5 folds x l1_ratio {0.1,0.5,0.9} x 50 alphas",
+                        X, y, kind="cv", n_alphas=50, eps=1e-3,
+                        extra={"l1_ratios": (0.1, 0.5, 0.9), "folds": 5})
+
+
+def _p7():
+    rng = np.random.default_rng(7)
+    X = toeplitz_design(5000, 1000, 0.5, rng)
+    y = X @ rng.standard_normal(1000) * 0.1 + rng.standard_normal(5000)
+    return BenchProblem("7", "ridge 5000x1000, 50 alphas, leave-one-out choice", X, y,
+                        kind="ridge_loo", l1_ratio=0.0,
+                        alphas=np.geomspace(1e-4, 10, 50))
