@@ -134,3 +134,69 @@ def ridge_path(X, y, alphas, sample_weight=None, fit_intercept=True, penalty_fac
         coefs = _dense_kernel_path(X, y, sw, xmean, ymean, alphas, factor)
     intercepts = ymean - coefs @ xmean if fit_intercept else np.zeros(len(alphas))
     return coefs, intercepts, info
+
+
+def ridge_loo_path(X, y, alphas, sample_weight=None, fit_intercept=True):
+    """Exact leave-one-out errors of ridge for every alpha, from one eigendecomposition.
+
+    With ``H(alpha)`` the hat matrix of the weighted ridge fit (the intercept's share
+    ``s_i / n`` included), the leave-one-out residual of sample ``i`` is
+    ``r_i / (1 - H_ii)``: no refit is needed. n >= p decomposes the Gram matrix
+    ``X'SX / n`` (p x p), p > n the kernel ``S^1/2 X X' S^1/2 / n`` (n x n).
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+    y : ndarray of shape (n,)
+    alphas : array-like of shape (n_alphas,)
+    sample_weight : ndarray of shape (n,) or None
+    fit_intercept : bool
+
+    Returns
+    -------
+    loo_mse : ndarray of shape (n_alphas,)
+        Weighted mean squared leave-one-out error, ``sum_i s_i e_i^2 / n``.
+    coefs : ndarray of shape (n_alphas, p)
+    intercepts : ndarray of shape (n_alphas,)
+    """
+    n, p = X.shape
+    alphas = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
+    sw = np.ones(n) if sample_weight is None else sample_weight * (n / np.sum(sample_weight))
+    y = np.asarray(y, dtype=np.float64)
+    xmean, ymean = _weighted_centres(X, y, sw, fit_intercept)
+    root = np.sqrt(sw / n)
+    c = root * (y - ymean)
+    if n >= p:
+        gram = np.asarray(X.T @ (X.multiply(sw[:, None]) if sp.issparse(X)
+                                 else X * sw[:, None])) / n
+        gram -= np.outer(xmean, xmean)
+        evals, evecs = la.eigh(gram, overwrite_a=True, check_finite=False)
+        # scores: rows of A = sqrt(S/n) (X - xmean) in the eigenbasis
+        scores = root[:, None] * (np.asarray(X @ evecs) - xmean @ evecs)
+        proj = scores.T @ c
+    else:
+        dense = X.toarray() if sp.issparse(X) else X
+        centred = (dense - xmean) * root[:, None]
+        evals, scores = la.eigh(centred @ centred.T, check_finite=False)
+        proj = scores.T @ c
+    evals = np.maximum(evals, 0.0)
+    shrink = 1.0 / (evals[None, :] + alphas[:, None])  # (n_alphas, k)
+    if n >= p:
+        hat_diag = (scores**2) @ shrink.T  # (n, n_alphas)
+        fitted = scores @ (shrink * proj).T
+        coefs = (shrink * proj) @ evecs.T
+    else:
+        # in the kernel basis a score column is an eigenvector; its hat weight is ev/(ev+a)
+        weight = evals[None, :] * shrink
+        hat_diag = (scores**2) @ weight.T
+        fitted = scores @ (weight * proj).T
+        duals = (shrink * proj) @ scores.T  # (n_alphas, n): (K + a I)^-1 c
+        coefs = (duals * root) @ (X.toarray() if sp.issparse(X) else X)
+        coefs -= np.outer((duals * root).sum(axis=1), xmean)
+    if fit_intercept:
+        hat_diag = hat_diag + (sw / n)[:, None]
+    residual = c[:, None] - fitted  # in the sqrt(S/n) scale
+    loo = residual / (1.0 - hat_diag)
+    loo_mse = np.sum(loo**2, axis=0)  # sum_i s_i e_i^2 / n once the scale is undone
+    intercepts = ymean - coefs @ xmean if fit_intercept else np.zeros(len(alphas))
+    return loo_mse, coefs, intercepts

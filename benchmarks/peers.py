@@ -1,0 +1,307 @@
+"""Adapters: every solver answers the same problem on the same objective scale.
+
+Each adapter maps (problem, alphas, tol) to a list of ``(coef, intercept)``, one per alpha,
+for the objective ``datafit + alpha * (l1_ratio |w|_1 + (1 - l1_ratio)/2 |w|^2)`` (datafit
+``(1/2n)||y - Xw - b||^2`` or the mean log-loss). ``tols`` lists the tolerances tried,
+loosest first: each library's ``tol`` means something different, so the harness picks
+the loosest one that reaches the target duality gap computed by our one shared function.
+"""
+
+import importlib
+import os
+import sys
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS_DIR = os.path.join(HERE, ".peers")
+
+
+class Adapter:
+    name = ""
+    tols = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
+    kinds = ()  # problem kinds supported: "single", "path", "logistic", "cv", "ridge_loo"
+
+    def available(self):
+        """None when usable, else why not."""
+        return None
+
+    def supports(self, problem):
+        kind = "logistic" if problem.loss == "logistic" else problem.kind
+        return kind in self.kinds
+
+    def run(self, problem, alphas, tol):
+        raise NotImplementedError
+
+
+def _import(module):
+    try:
+        importlib.import_module(module)
+        return None
+    except Exception as exc:  # noqa: BLE001 - report any import failure
+        return f"{module} not importable: {exc}"
+
+
+def _loop_estimator(est, problem, alphas, coef_of=lambda e: np.ravel(e.coef_),
+                    set_alpha=lambda e, a: setattr(e, "alpha", a)):
+    """A path by warm-started refits, as users of these estimators run one."""
+    out = []
+    for a in alphas:
+        set_alpha(est, a)
+        est.fit(problem.X, problem.y)
+        out.append((coef_of(est).copy(), float(np.ravel(est.intercept_)[0])))
+    return out
+
+
+class Shrinkage(Adapter):
+    name = "shrinkage"
+    tols = (1e-6,)  # our tol is the relative duality gap itself
+    kinds = ("single", "path", "logistic", "cv", "ridge_loo")
+
+    def run(self, problem, alphas, tol):
+        import shrinkage
+
+        if problem.loss == "logistic":
+            est = shrinkage.LogisticRegression(alpha=alphas[0], l1_ratio=problem.l1_ratio,
+                                               tol=tol)
+            return _loop_estimator(est, problem, alphas)
+        if problem.kind == "single":
+            est = shrinkage.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol)
+            return _loop_estimator(est, problem, alphas)
+        path = shrinkage.regularization_path(problem.X, problem.y, l1_ratio=problem.l1_ratio,
+                                             alphas=alphas, tol=tol)
+        return list(zip(path.coefs, path.intercepts))
+
+
+class ScikitLearn(Adapter):
+    name = "scikit-learn"
+    kinds = ("single", "path", "logistic", "cv", "ridge_loo")
+
+    def run(self, problem, alphas, tol):
+        import sklearn.linear_model as sk
+
+        n = problem.X.shape[0]
+        if problem.loss == "logistic":
+            # liblinear penalizes the intercept; a large intercept_scaling makes that
+            # penalty negligible, as the shared objective wants
+            est = sk.LogisticRegression(C=1.0, l1_ratio=1.0, solver="liblinear", tol=tol,
+                                        intercept_scaling=1e3, max_iter=10_000)
+            return _loop_estimator(est, problem, alphas,
+                                   set_alpha=lambda e, a: setattr(e, "C", 1 / (n * a)))
+        est = sk.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol,
+                            warm_start=True, max_iter=100_000, selection="cyclic")
+        return _loop_estimator(est, problem, alphas)
+
+
+class Skglm(Adapter):
+    name = "skglm"
+    kinds = ("single", "path", "logistic")
+
+    def available(self):
+        return _import("skglm")
+
+    def run(self, problem, alphas, tol):
+        import skglm
+
+        if problem.loss == "logistic":
+            est = skglm.SparseLogisticRegression(alpha=alphas[0], tol=tol, warm_start=True,
+                                                 max_iter=100, max_epochs=100_000)
+        elif problem.l1_ratio == 1.0:
+            est = skglm.Lasso(alpha=alphas[0], tol=tol, warm_start=True, max_iter=100,
+                              max_epochs=100_000)
+        else:
+            est = skglm.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol,
+                                   warm_start=True, max_iter=100, max_epochs=100_000)
+        return _loop_estimator(est, problem, alphas)
+
+
+class Celer(Adapter):
+    name = "celer"
+    kinds = ("single", "path", "logistic")
+
+    def available(self):
+        return _import("celer")
+
+    def run(self, problem, alphas, tol):
+        import celer
+
+        n = problem.X.shape[0]
+        if problem.loss == "logistic":
+            est = celer.LogisticRegression(C=1.0, tol=tol, fit_intercept=True,
+                                           warm_start=True)
+            return _loop_estimator(est, problem, alphas,
+                                   set_alpha=lambda e, a: setattr(e, "C", 1 / (n * a)))
+        if problem.l1_ratio != 1.0:
+            est = celer.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol,
+                                   warm_start=True)
+        else:
+            est = celer.Lasso(alpha=alphas[0], tol=tol, warm_start=True)
+        return _loop_estimator(est, problem, alphas)
+
+
+class Glmnet(Adapter):
+    """The Fortran glmnet through python-glmnet, built by build_glmnet.sh."""
+
+    name = "glmnet"
+    tols = (1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14)
+    kinds = ("single", "path", "logistic", "cv")
+
+    def available(self):
+        path = os.path.join(PEERS_DIR, "glmnet")
+        if not os.path.isdir(path):
+            return "not built: run benchmarks/build_glmnet.sh"
+        if path not in sys.path:
+            sys.path.insert(0, path)
+        return _import("glmnet")
+
+    def run(self, problem, alphas, tol):
+        import glmnet
+
+        alphas = np.asarray(alphas, dtype=float)
+        common = dict(alpha=problem.l1_ratio, lambda_path=alphas, standardize=False,
+                      fit_intercept=True, tol=tol, n_splits=0, max_iter=1_000_000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if problem.loss == "logistic":
+                model = glmnet.LogitNet(**common).fit(problem.X, problem.y)
+                coefs = model.coef_path_[0].T
+                intercepts = model.intercept_path_[0]
+            else:
+                model = glmnet.ElasticNet(**common).fit(problem.X, problem.y)
+                coefs, intercepts = model.coef_path_.T, model.intercept_path_
+        # glmnet returns the alphas it reached, largest first (our order: as given)
+        order = np.argsort(-model.lambda_path_)
+        reached = {round(float(a), 12): k for k, a in zip(order, model.lambda_path_[order])}
+        out = []
+        for a in alphas:
+            k = reached.get(round(float(a), 12))
+            if k is None:
+                return out  # glmnet stopped the path early
+            out.append((np.array(coefs[k]), float(intercepts[k])))
+        return out
+
+
+class Glum(Adapter):
+    name = "glum"
+    tols = (1e-6, 1e-8, 1e-10, 1e-12)
+    kinds = ("single", "path", "logistic")
+    #: glum allocates a dense p x p Hessian even for sparse X (ANCHORS.md)
+    max_features_sparse = 5000
+
+    def available(self):
+        return _import("glum")
+
+    def supports(self, problem):
+        import scipy.sparse as sp
+
+        if sp.issparse(problem.X) and problem.X.shape[1] > self.max_features_sparse:
+            return False
+        return super().supports(problem)
+
+    def run(self, problem, alphas, tol):
+        import glum
+
+        family = "binomial" if problem.loss == "logistic" else "normal"
+        y = (problem.y > 0).astype(float) if family == "binomial" else problem.y
+        est = glum.GeneralizedLinearRegressor(
+            family=family, alpha=list(alphas) if len(alphas) > 1 else alphas[0],
+            alpha_search=len(alphas) > 1, l1_ratio=problem.l1_ratio, fit_intercept=True,
+            gradient_tol=tol, max_iter=10_000)
+        est.fit(problem.X, y)
+        if len(alphas) > 1:
+            return [(np.array(c), float(b)) for c, b in zip(est.coef_path_, est.intercept_path_)]
+        return [(np.array(est.coef_), float(est.intercept_))]
+
+
+ALL = [Shrinkage(), ScikitLearn(), Skglm(), Celer(), Glmnet(), Glum()]
+
+
+# ------------------------------------------------------------ cross-validation (problem 6)
+
+
+def shrinkage_enet_cv(X, y, l1_ratios, n_alphas, n_folds, tol, n_jobs=2):
+    """Folds x l1_ratios, each one warm-started path, threads over the tasks.
+
+    (Issue 4 brings ElasticNetCV; until then the benchmark runs the same computation.)
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sklearn.model_selection import KFold
+
+    import shrinkage
+    from shrinkage.path import alpha_grid, problem_alpha_max
+    from shrinkage.solvers.cd import make_problem
+
+    full, p = make_problem(X, y), X.shape[1]
+    bounds = np.full(p, -np.inf), np.full(p, np.inf)
+    grids = {r: alpha_grid(problem_alpha_max(full, r, np.ones(p), *bounds), n_alphas, 1e-3)
+             for r in l1_ratios}
+    folds = list(KFold(n_folds).split(X))
+
+    def task(args):
+        ratio, (train, test) = args
+        path = shrinkage.regularization_path(X[train], y[train], l1_ratio=ratio,
+                                             alphas=grids[ratio], tol=tol)
+        pred = X[test] @ path.coefs.T + path.intercepts
+        return ratio, np.mean((y[test][:, None] - pred) ** 2, axis=0)
+
+    with ThreadPoolExecutor(n_jobs) as pool:
+        results = list(pool.map(task, [(r, f) for r in l1_ratios for f in folds]))
+    mean = {r: np.mean([e for rr, e in results if rr == r], axis=0) for r in l1_ratios}
+    best_ratio = min(l1_ratios, key=lambda r: mean[r].min())
+    best_alpha = grids[best_ratio][np.argmin(mean[best_ratio])]
+    est = shrinkage.ElasticNet(alpha=best_alpha, l1_ratio=best_ratio, tol=tol).fit(X, y)
+    return best_ratio, best_alpha, est.coef_, est.intercept_
+
+
+def sklearn_enet_cv(X, y, l1_ratios, n_alphas, n_folds, tol, n_jobs=2):
+    import sklearn.linear_model as sk
+    from sklearn.model_selection import KFold
+
+    est = sk.ElasticNetCV(l1_ratio=list(l1_ratios), alphas=n_alphas, cv=KFold(n_folds),
+                          tol=tol, n_jobs=n_jobs, max_iter=100_000).fit(X, y)
+    return est.l1_ratio_, est.alpha_, est.coef_, est.intercept_
+
+
+def glmnet_enet_cv(X, y, l1_ratios, n_alphas, n_folds, tol, n_jobs=2):
+    import glmnet
+
+    best = None
+    for ratio in l1_ratios:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = glmnet.ElasticNet(alpha=ratio, n_lambda=n_alphas, n_splits=n_folds,
+                                  standardize=False, tol=tol, n_jobs=n_jobs,
+                                  scoring="mean_squared_error", max_iter=1_000_000,
+                                  random_state=0).fit(X, y)
+        score = m.cv_mean_score_[m.lambda_max_inx_]
+        if best is None or score > best[0]:
+            best = (score, ratio, m.lambda_max_, m.coef_, m.intercept_)
+    return best[1:]
+
+
+CV = {"shrinkage": shrinkage_enet_cv, "scikit-learn": sklearn_enet_cv,
+      "glmnet": glmnet_enet_cv}
+
+
+# ------------------------------------------------------------ ridge leave-one-out (7)
+
+
+def shrinkage_ridge_loo(X, y, alphas):
+    from shrinkage.solvers.ridge import ridge_loo_path
+
+    mse, coefs, intercepts = ridge_loo_path(X, y, alphas)
+    k = int(np.argmin(mse))
+    return alphas[k], coefs[k], intercepts[k]
+
+
+def sklearn_ridge_loo(X, y, alphas):
+    import sklearn.linear_model as sk
+
+    n = X.shape[0]
+    est = sk.RidgeCV(alphas=np.asarray(alphas) * n).fit(X, y)
+    return est.alpha_ / n, est.coef_, est.intercept_
+
+
+RIDGE_LOO = {"shrinkage": shrinkage_ridge_loo, "scikit-learn": sklearn_ridge_loo}

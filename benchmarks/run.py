@@ -1,0 +1,344 @@
+"""Side-by-side benchmark: every solver, every problem, one process, equal duality gap.
+
+    python benchmarks/run.py [--problems 1 2 ...] [--repeats 3] [--target-gap 1e-6]
+
+Writes benchmarks/results/<date>.json and <date>.md. Each solver is brought to the same
+relative duality gap (computed by ``shrinkage.solvers.cd.duality_gap`` at its answer; for
+a path, the largest over its alphas) by trying its own tolerances, loosest first; a solver
+that cannot reach the gap is reported as such, not dropped. Solvers run in a child process
+(forked, so the data are shared) with a time limit and a memory cap.
+"""
+
+import argparse
+import datetime
+import json
+import multiprocessing as mp
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+import traceback
+
+import numpy as np
+import scipy.sparse as sp
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import peers  # noqa: E402
+from problems import make_problems  # noqa: E402
+from shrinkage.path import alpha_grid, problem_alpha_max  # noqa: E402
+from shrinkage.penalties import ElasticNetPenalty  # noqa: E402
+from shrinkage.solvers.cd import duality_gap, make_problem  # noqa: E402
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
+
+def _penalty(alpha, l1_ratio, p):
+    return ElasticNetPenalty.from_params(alpha, l1_ratio, np.ones(p), np.full(p, -np.inf),
+                                         np.full(p, np.inf))
+
+
+def score(scorer, alphas, l1_ratio, answers):
+    """Largest relative gap over the alphas, objective and non-zeros at the last one."""
+    p = scorer.n_features
+    gaps = [duality_gap(scorer, _penalty(a, l1_ratio, p), c, b)
+            for a, (c, b) in zip(alphas, answers)]
+    coef, b = answers[-1]
+    pen = _penalty(alphas[len(answers) - 1], l1_ratio, p)
+    z = scorer.design.matvec(coef) + b
+    df = scorer.datafit
+    fit = df.value(z) if df.name == "logistic" else df.value_from_residual(df.y - z)
+    return max(gaps), fit + pen.value(coef), int(np.count_nonzero(coef))
+
+
+def _child(conn, fn, mem_bytes, warmup):
+    try:
+        if mem_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
+        if warmup is not None:
+            warmup()  # JIT compilation (skglm, celer's first calls) is not what we time
+        t0 = time.perf_counter()
+        out = fn()
+        conn.send(("ok", time.perf_counter() - t0, out))
+    except MemoryError:
+        conn.send(("error", 0.0, "out of memory (cap reached)"))
+    except BaseException:  # noqa: BLE001 - any failure is a result to report
+        conn.send(("error", 0.0, traceback.format_exc(limit=3)))
+
+
+def isolated(fn, timeout, mem_bytes, warmup=None):
+    """Run ``fn`` in a forked child; returns (status, seconds, result or message)."""
+    parent, child = mp.get_context("fork").Pipe(duplex=False)
+    proc = mp.get_context("fork").Process(target=_child,
+                                          args=(child, fn, mem_bytes, warmup))
+    proc.start()
+    if parent.poll(timeout):
+        status = parent.recv()
+        proc.join()
+        return status
+    proc.kill()
+    proc.join()
+    return ("timeout", timeout, f"did not finish within {timeout:.0f} s")
+
+
+def measure(fn_for_tol, tols, check, repeats, timeout, mem_bytes, warmup=None):
+    """Loosest tol reaching the target (``check`` returns (ok, info)); then its median time."""
+    record = {"reached": False}
+    for tol in tols:
+        status, seconds, out = isolated(lambda: fn_for_tol(tol), timeout, mem_bytes, warmup)
+        if status != "ok":
+            record.update(status=status, message=out.strip().splitlines()[-1], tol=tol)
+            return record
+        ok, info = check(out)
+        record.update(info, tol=tol, seconds=seconds)
+        if ok:
+            record["reached"] = True
+            break
+    times = [record["seconds"]]
+    while record["reached"] and len(times) < repeats and sum(times) < timeout:
+        status, seconds, _ = isolated(lambda: fn_for_tol(record["tol"]), timeout, mem_bytes,
+                                      warmup)
+        if status != "ok":
+            break
+        times.append(seconds)
+    record.update(status="ok", seconds=statistics.median(times), runs=len(times))
+    return record
+
+
+def pass_floor(scorer):
+    """Median seconds of one ``X.T @ r``: the physical floor of a first-order method."""
+    r = np.random.default_rng(0).standard_normal(scorer.n_samples)
+    times = []
+    for _ in range(30):
+        t0 = time.perf_counter()
+        scorer.design.rmatvec(r)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_penalized(bp, target, repeats, timeout, mem_bytes):
+    """Problems 1 to 5: single alphas and paths."""
+    scorer = make_problem(bp.X, bp.y, bp.loss)
+    p = bp.X.shape[1]
+    amax = problem_alpha_max(scorer, bp.l1_ratio, np.ones(p), np.full(p, -np.inf),
+                             np.full(p, np.inf))
+    if bp.kind == "single":
+        cases = [(f"{bp.key}{'ab'[i] if len(bp.alpha_fracs) > 1 else ''}",
+                  f"alpha = alpha_max/{1 / f:.0f}", np.array([amax * f]))
+                 for i, f in enumerate(bp.alpha_fracs)]
+    else:
+        cases = [(bp.key, "", alpha_grid(amax, bp.n_alphas, bp.eps))]
+    floor = pass_floor(scorer)
+    rows = []
+    for key, detail, alphas in cases:
+        for adapter in peers.ALL:
+            row = {"problem": key, "title": bp.title, "detail": detail,
+                   "solver": adapter.name, "floor_pass_s": floor}
+            why = adapter.available()
+            if why or not adapter.supports(bp):
+                row.update(status="skipped", message=why or "does not support this problem")
+                rows.append(row)
+                print(_line(row), flush=True)
+                continue
+
+            def check(answers, alphas=alphas):
+                if len(answers) < len(alphas):
+                    return False, {"message": f"stopped after {len(answers)} alphas"}
+                gap, obj, nnz = score(scorer, alphas, bp.l1_ratio, answers)
+                return gap <= target, {"gap": gap, "objective": obj, "nnz": nnz}
+
+            run = adapter.run
+            small = _small(bp)
+            row.update(measure(lambda tol, run=run, alphas=alphas: run(bp, alphas, tol),
+                               adapter.tols, check, repeats, timeout, mem_bytes,
+                               warmup=lambda run=run, a=alphas[-1:]: run(small, a, 1e-3)))
+            rows.append(row)
+            print(_line(row), flush=True)
+    return rows
+
+
+def bench_cv(bp, target, repeats, timeout, mem_bytes):
+    """Problem 6: each solver's tol is the one that brings its full-data path (l1_ratio
+    0.5, the same grid) to the target gap; the cross-validation is then timed with it."""
+    scorer = make_problem(bp.X, bp.y)
+    p = bp.X.shape[1]
+    ratios, folds = bp.extra["l1_ratios"], bp.extra["folds"]
+    alphas = alpha_grid(problem_alpha_max(scorer, 0.5, np.ones(p), np.full(p, -np.inf),
+                                          np.full(p, np.inf)), bp.n_alphas, bp.eps)
+    calib = type(bp)(bp.key, bp.title, bp.X, bp.y, l1_ratio=0.5, kind="path")
+    rows = []
+    for adapter in peers.ALL:
+        row = {"problem": bp.key, "title": bp.title, "detail": "", "solver": adapter.name,
+               "floor_pass_s": pass_floor(scorer)}
+        cv = peers.CV.get(adapter.name)
+        why = adapter.available()
+        if why or cv is None:
+            row.update(status="skipped", message=why or "no cross-validation estimator")
+            rows.append(row)
+            continue
+        tol_row = measure(lambda tol: adapter.run(calib, alphas, tol), adapter.tols,
+                          lambda ans: _path_check(scorer, alphas, ans, target), 1, timeout,
+                          mem_bytes, warmup=lambda: adapter.run(_small(calib), alphas[-1:],
+                                                                1e-3))
+        if not tol_row.get("reached"):
+            row.update(tol_row, status="not reached")
+            rows.append(row)
+            continue
+        tol = tol_row["tol"]
+        small = _small(bp)
+        row.update(measure(lambda _: cv(bp.X, bp.y, ratios, bp.n_alphas, folds, tol),
+                           [tol], lambda out: (True, {"chosen": [float(out[0]),
+                                                                 float(out[1])]}),
+                           repeats, timeout, mem_bytes,
+                           warmup=lambda: cv(small.X, small.y, ratios, 3, folds, 1e-3)),
+                   gap=tol_row["gap"], nnz=tol_row["nnz"])
+        rows.append(row)
+        print(_line(row), flush=True)
+    return rows
+
+
+def _small(bp):
+    """A slice of the problem, same storage and loss, to trigger JIT compilation."""
+    small = type(bp)(bp.key, bp.title, bp.X[:80, :40], bp.y[:80], loss=bp.loss,
+                     l1_ratio=bp.l1_ratio, kind=bp.kind)
+    if sp.issparse(small.X):
+        small.X = small.X.tocsc()
+    return small
+
+
+def _path_check(scorer, alphas, answers, target):
+    if len(answers) < len(alphas):
+        return False, {"message": f"stopped after {len(answers)} alphas"}
+    gap, obj, nnz = score(scorer, alphas, 0.5, answers)
+    return gap <= target, {"gap": gap, "objective": obj, "nnz": nnz}
+
+
+def bench_ridge(bp, target, repeats, timeout, mem_bytes):
+    """Problem 7: leave-one-out over 50 alphas; the floor is X'X plus one eigh."""
+    import scipy.linalg as la
+
+    scorer = make_problem(bp.X, bp.y)
+    t0 = time.perf_counter()
+    la.eigh(bp.X.T @ bp.X)
+    floor = time.perf_counter() - t0
+    rows = []
+    for name, fn in peers.RIDGE_LOO.items():
+        def check(out):
+            alpha, coef, b = out
+            gap = duality_gap(scorer, _penalty(alpha, 0.0, bp.X.shape[1]), coef, b)
+            return gap <= target, {"gap": gap, "chosen": [float(alpha)]}
+
+        row = {"problem": bp.key, "title": bp.title, "detail": "", "solver": name,
+               "floor_pass_s": pass_floor(scorer), "floor_gram_eigh_s": floor}
+        row.update(measure(lambda _: fn(bp.X, bp.y, bp.alphas), [None], check, repeats,
+                           timeout, mem_bytes))
+        rows.append(row)
+        print(_line(row), flush=True)
+    return rows
+
+
+def _line(row):
+    if row.get("status") != "ok":
+        return f"  {row['problem']:>3} {row['solver']:<13} {row.get('status')}: " \
+               f"{row.get('message', '')}"
+    return (f"  {row['problem']:>3} {row['solver']:<13} {row['seconds']:9.3f} s  "
+            f"gap {row.get('gap', float('nan')):.1e}  tol {row.get('tol')}  "
+            f"reached {row['reached']}")
+
+
+def add_ratios(rows):
+    """Ratio of each time to the fastest peer (not shrinkage) that reached the gap."""
+    for key in sorted({r["problem"] for r in rows}):
+        group = [r for r in rows if r["problem"] == key]
+        peers_ok = [r["seconds"] for r in group
+                    if r["solver"] != "shrinkage" and r.get("reached")]
+        best = min(peers_ok) if peers_ok else None
+        for r in group:
+            if r.get("reached") and best:
+                r["ratio_to_fastest_peer"] = r["seconds"] / best
+            if r.get("reached") and r.get("floor_pass_s"):
+                r["passes"] = r["seconds"] / r["floor_pass_s"]
+
+
+def markdown(rows, meta):
+    lines = [f"# Benchmark {meta['date']}", "",
+             f"Machine: {meta['machine']}; target relative duality gap {meta['target_gap']:g}; "
+             f"median of up to {meta['repeats']} runs. Ratio: seconds / fastest peer "
+             "(< 1 means shrinkage is faster). Passes: seconds / one `X.T @ r`.", "",
+             "| problem | solver | seconds | ratio to fastest peer | gap | tol used | "
+             "objective | non-zeros | passes | note |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        note = r.get("message", "") if r.get("status") != "ok" or not r.get("reached") else ""
+        if r.get("status") == "ok" and not r.get("reached"):
+            note = note or "did not reach the target gap"
+        if "chosen" in r:
+            note = (note + " chosen " + ", ".join(f"{c:.4g}" for c in r["chosen"])).strip()
+        cells = [
+            f"{r['problem']} {r['detail']}".strip(), r["solver"],
+            f"{r['seconds']:.3f}" if r.get("seconds") is not None else "-",
+            f"{r['ratio_to_fastest_peer']:.2f}" if "ratio_to_fastest_peer" in r else "-",
+            f"{r['gap']:.1e}" if r.get("gap") is not None else "-",
+            f"{r['tol']:g}" if isinstance(r.get("tol"), float) else "-",
+            f"{r['objective']:.8g}" if r.get("objective") is not None else "-",
+            str(r.get("nnz", "-")),
+            f"{r['passes']:.0f}" if "passes" in r else "-",
+            note.replace("|", "/")[:120]]
+        lines.append("| " + " | ".join(cells) + " |")
+    titles = sorted({(r["problem"][0], r["title"]) for r in rows})
+    lines += ["", "Problems:"] + [f"- {k}: {t}" for k, t in titles]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problems", nargs="*", default=None)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--target-gap", type=float, default=1e-6)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--mem-gb", type=float, default=16.0)
+    parser.add_argument("--out", default=RESULTS)
+    args = parser.parse_args(argv)
+    meta = {"date": datetime.date.today().isoformat(), "target_gap": args.target_gap,
+            "repeats": args.repeats,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                       f"Python {platform.python_version()}"}
+    meta["versions"] = _versions()
+    rows = []
+    mem = int(args.mem_gb * 2**30)
+    # warm the numba cache once so that no solver's first timing includes compilation
+    peers.Shrinkage().run(make_problems(["1"])[0], [1.0], 1e-2)
+    for bp in make_problems(args.problems):
+        print(f"problem {bp.key}: {bp.title}", flush=True)
+        bench = {"cv": bench_cv, "ridge_loo": bench_ridge}.get(bp.kind, bench_penalized)
+        rows += bench(bp, args.target_gap, args.repeats, args.timeout, mem)
+    add_ratios(rows)
+    os.makedirs(args.out, exist_ok=True)
+    stem = os.path.join(args.out, meta["date"])
+    _atomic_write(stem + ".json", json.dumps({"meta": meta, "rows": rows}, indent=1,
+                                             default=float))
+    _atomic_write(stem + ".md", markdown(rows, meta))
+    print(f"wrote {stem}.json and {stem}.md")
+
+
+def _versions():
+    out = {}
+    for mod in ("shrinkage", "numpy", "scipy", "sklearn", "numba", "skglm", "celer", "glum"):
+        try:
+            out[mod] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001
+            out[mod] = "not installed"
+    return out
+
+
+def _atomic_write(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    main()
