@@ -164,13 +164,13 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
     else:
         coefs, intercepts = np.zeros((n_alphas, p)), np.zeros(n_alphas)
         gaps, n_iter = np.zeros(n_alphas), np.zeros(n_alphas, dtype=int)
-        coef, intercept = coef_init, intercept_init
+        state = None
         for k, alpha in enumerate(alphas):
             penalty = ElasticNetPenalty.from_params(alpha, l1_ratio, factor, lower, upper)
-            sol = solve(problem, penalty, coef, intercept, tol=tol, max_iter=max_iter,
-                        screening=screening)
-            coef, intercept = sol.coef, sol.intercept
-            coefs[k], intercepts[k] = coef, intercept
+            sol = solve(problem, penalty, coef_init, intercept_init, tol=tol,
+                        max_iter=max_iter, screening=screening, state=state)
+            state = sol.state
+            coefs[k], intercepts[k] = sol.coef, sol.intercept
             gaps[k], n_iter[k] = sol.gap, sol.n_iter
     return Path(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
                 intercepts=intercepts, gaps=gaps, n_iter=n_iter,

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _penalty_kernels as pk
+
 
 @dataclass(frozen=True)
 class ElasticNetPenalty:
@@ -57,7 +59,7 @@ class ElasticNetPenalty:
         """Penalty value at ``w`` (``inf`` outside the bounds)."""
         if np.any(w < self.lower) or np.any(w > self.upper):
             return np.inf
-        return float(np.sum(self.l1 * np.abs(w) + 0.5 * self.l2 * w * w))
+        return float(pk.penalty_value(w, self.l1, self.l2))
 
     def prox(self, v, step):
         """Proximal operator of ``step * penalty`` at ``v``, feature-wise."""
@@ -70,29 +72,15 @@ class ElasticNetPenalty:
 
         Zero for every feature exactly when ``w`` satisfies the KKT conditions.
         """
-        v = u - self.l2 * w
-        low = np.where(self.lower < 0, -self.l1, -np.inf)
-        high = np.where(self.upper > 0, self.l1, np.inf)
-        at_zero = np.maximum(np.maximum(low - v, v - high), 0.0)
-        pos = np.where(w >= self.upper, np.maximum(self.l1 - v, 0.0), np.abs(v - self.l1))
-        neg = np.where(w <= self.lower, np.maximum(v + self.l1, 0.0), np.abs(v + self.l1))
-        return np.where(w == 0, at_zero, np.where(w > 0, pos, neg))
+        out = np.empty(w.shape[0])
+        pk.subdiff_distances(np.ascontiguousarray(w, dtype=np.float64),
+                             np.ascontiguousarray(u, dtype=np.float64), self.l1, self.l2,
+                             self.lower, self.upper, out)
+        return out
 
-    def conjugate(self, u):
-        """Sum over features of the Fenchel conjugate ``h_j*(u_j)`` (may be ``inf``)."""
-        l1, l2, lo, hi = self.l1, self.l2, self.lower, self.upper
-        excess_pos = np.maximum(u - l1, 0.0)
-        excess_neg = np.maximum(-u - l1, 0.0)
-        smooth = l2 > 0
-        total = 0.0
-        if np.any(smooth):
-            w = np.clip((excess_pos - excess_neg)[smooth] / l2[smooth], lo[smooth], hi[smooth])
-            total += np.sum(u[smooth] * w - l1[smooth] * np.abs(w) - 0.5 * l2[smooth] * w * w)
-        flat = ~smooth
-        with np.errstate(invalid="ignore"):  # 0 * inf where the bound is infinite
-            pos = np.where(excess_pos[flat] > 0, hi[flat] * excess_pos[flat], 0.0)
-            neg = np.where(excess_neg[flat] > 0, -lo[flat] * excess_neg[flat], 0.0)
-        return float(total + np.sum(pos) + np.sum(neg))
+    def conjugate(self, u, scale=1.0):
+        """Sum over features of the Fenchel conjugate ``h_j*(scale u_j)`` (may be inf)."""
+        return float(pk.conjugate_sum(u, scale, self.l1, self.l2, self.lower, self.upper))
 
     def dual_scaling(self, u):
         """Largest ``kappa`` in ``[0, 1]`` making ``conjugate(kappa * u)`` finite.
@@ -100,26 +88,17 @@ class ElasticNetPenalty:
         Only features with no L2 term and an infinite bound restrict ``kappa``; those with
         no penalty at all must be handled by the caller (their ``u_j`` must be 0).
         """
-        flat = (self.l2 == 0) & (self.l1 > 0)
-        kappa = 1.0
-        up = flat & np.isinf(self.upper) & (u > self.l1)
-        if np.any(up):
-            kappa = min(kappa, float(np.min(self.l1[up] / u[up])))
-        down = flat & np.isinf(self.lower) & (-u > self.l1)
-        if np.any(down):
-            kappa = min(kappa, float(np.min(self.l1[down] / -u[down])))
-        return kappa
+        return float(pk.dual_scaling(u, self.l1, self.l2, self.lower, self.upper))
 
     def zero_is_optimal_margin(self, u):
         """How far ``u_j`` sits inside the interval where ``w_j = 0`` is optimal.
 
         Positive where ``w_j* = 0`` is certified once ``|u_j* - u_j|`` is below it
-        (gap-safe screening); ``-inf`` for unpenalized features, which are never screened.
+        (gap-safe screening); ``-inf`` for features without an L1 term, never screened.
         """
-        low = np.where(self.lower < 0, -self.l1, -np.inf)
-        high = np.where(self.upper > 0, self.l1, np.inf)
-        margin = np.minimum(u - low, high - u)
-        return np.where(self.l1 > 0, margin, -np.inf)
+        out = np.empty(u.shape[0])
+        pk.zero_margins(u, self.l1, self.lower, self.upper, out)
+        return out
 
 
 def alpha_max(u0, l1_ratio, penalty_factor, lower, upper):

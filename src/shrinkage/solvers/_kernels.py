@@ -17,6 +17,8 @@ carries the implicit centring, so a sparse X is never densified.
 import numpy as np
 from numba import njit
 
+from .._penalty_kernels import prox_coordinate, subdiff_distance_coordinate
+
 # Reassociation lets LLVM vectorise the dot products; no "nnan"/"ninf": bounds use inf.
 _OPTS = dict(cache=True, nogil=True, fastmath={"reassoc", "contract", "nsz", "arcp"})
 
@@ -52,47 +54,6 @@ def _col_axpy(j, Xd, data, indices, indptr, is_sparse, scale, v):
     else:
         for i in range(Xd.shape[0]):
             v[i] += scale * Xd[i, j]
-
-
-@njit(inline="always")
-def prox_coordinate(a, lips, l1, l2, lo, hi):
-    """Minimise ``lips/2 (v - a/lips)**2 + l1 |v| + l2/2 v**2`` over ``[lo, hi]``.
-
-    In one dimension the constrained minimiser of a convex function is the
-    unconstrained one clipped to the interval.
-    """
-    if a > l1:
-        v = (a - l1) / (lips + l2)
-    elif a < -l1:
-        v = (a + l1) / (lips + l2)
-    else:
-        v = 0.0
-    if v < lo:
-        v = lo
-    elif v > hi:
-        v = hi
-    return v
-
-
-@njit(inline="always")
-def subdiff_distance_coordinate(wj, uj, l1, l2, lo, hi):
-    """Distance of ``uj`` (minus the datafit gradient) to the penalty subdifferential."""
-    v = uj - l2 * wj
-    if wj == 0.0:
-        low = -l1 if lo < 0.0 else -np.inf
-        high = l1 if hi > 0.0 else np.inf
-        if v < low:
-            return low - v
-        if v > high:
-            return v - high
-        return 0.0
-    if wj > 0.0:
-        if wj >= hi:  # at the upper bound the normal cone adds [0, inf)
-            return max(l1 - v, 0.0)
-        return abs(v - l1)
-    if wj <= lo:
-        return max(v + l1, 0.0)
-    return abs(v + l1)
 
 
 @njit(inline="always")

@@ -76,6 +76,7 @@ class Solution:
     n_iter: int
     converged: bool
     screened: np.ndarray
+    state: object = None  # the iterate, to continue from along a path
 
 
 def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True):
@@ -119,7 +120,24 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True):
     )
 
 
-class _SquaredState:
+class _Iterate:
+    """What both losses' iterates share: a version bumped at every change of ``w``, and
+    the full-gradient products cached for it, so that the last check of one alpha is
+    the first of the next one along a path (one pass over X saved per alpha)."""
+
+    version = 0
+    _key = None
+    _products = None
+
+    def products(self, unpenalized):
+        key = (self.version, unpenalized.tobytes())
+        if self._key != key:
+            self._products = self._compute_products(unpenalized)
+            self._key = key
+        return self._products
+
+
+class _SquaredState(_Iterate):
     """Iterate for the squared loss: ``w``, ``R = y - X w`` and the offset ``o``."""
 
     def __init__(self, problem, w, intercept):
@@ -140,9 +158,20 @@ class _SquaredState:
         self.R -= delta * design.column(j)
         self.state[0] += delta * self.problem.xmean[j]
         self.w[j] = 0.0
+        self.version += 1
 
     def gradient_and_gap(self, penalty, unpenalized):
         """Minus the gradient, the absolute gap and the dual-side gradient for screening."""
+        p, df = self.problem, self.problem.datafit
+        r, rho, u_grad, u_dual = self.products(unpenalized)
+        u_dual = u_dual.copy()
+        u_dual[unpenalized | (p.lips == 0)] = 0.0
+        kappa = penalty.dual_scaling(u_dual)
+        primal = df.value_from_residual(r) + penalty.value(self.w)
+        dual = df.dual_value(kappa * rho, self.y_centred) - penalty.conjugate(u_dual, kappa)
+        return u_grad, max(primal - dual, 0.0), kappa * u_dual
+
+    def _compute_products(self, unpenalized):
         p, df, n = self.problem, self.problem.datafit, self.problem.n_samples
         r = self.R + self.state[0]
         sw = df.sw
@@ -160,12 +189,8 @@ class _SquaredState:
             u_grad, u_dual = both[:, 0], both[:, 1]
         else:
             u_grad = p.design.rmatvec(sw * r) / n - p.xmean * (sw @ r / n)
-            u_dual = u_grad.copy()
-        u_dual[unpenalized | (p.lips == 0)] = 0.0
-        kappa = penalty.dual_scaling(u_dual)
-        primal = df.value_from_residual(r) + penalty.value(self.w)
-        dual = df.dual_value(kappa * rho, self.y_centred) - penalty.conjugate(kappa * u_dual)
-        return u_grad, max(primal - dual, 0.0), kappa * u_dual
+            u_dual = u_grad
+        return r, rho, u_grad, u_dual
 
     def objective(self, penalty):
         """Primal objective at the current iterate."""
@@ -178,10 +203,12 @@ class _SquaredState:
         self.w[features] += delta
         _kernels.ws_add_product(features, -delta, *p.design.kernel_args, self.R)
         self.state[0] += p.xmean[features] @ delta
+        self.version += 1
 
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k):
         """Coordinate descent in chunks; between chunks, an orthant Newton step."""
         p, df = self.problem, self.problem.datafit
+        self.version += 1
         epochs, chunk = 0, _NEWTON_EVERY
         while epochs < max_epochs:
             epochs += _kernels.squared_ws_solve(
@@ -199,7 +226,7 @@ class _SquaredState:
         return epochs
 
 
-class _LogisticState:
+class _LogisticState(_Iterate):
     """Iterate for the logistic loss: ``w``, the intercept and ``z = X w + b``."""
 
     def __init__(self, problem, w, intercept):
@@ -221,8 +248,25 @@ class _LogisticState:
     def set_coordinate_zero(self, j):
         self.z -= self.w[j] * self.problem.design.column(j)
         self.w[j] = 0.0
+        self.version += 1
 
     def gradient_and_gap(self, penalty, unpenalized):
+        """Minus the gradient, the absolute gap and the dual-side gradient for screening."""
+        p, df = self.problem, self.problem.datafit
+        t_dual, u_grad, u_dual = self.products(unpenalized)
+        u_dual = u_dual.copy()
+        u_dual[p.lips == 0] = 0.0
+        # Unpenalized features other than the intercept: the gap is that of the problem
+        # with them held at their current values (Fenchel-Young with h_j = 0).
+        held = float(u_dual[unpenalized] @ self.w[unpenalized])
+        u_dual[unpenalized] = 0.0
+        kappa = penalty.dual_scaling(u_dual)
+        primal = df.value(self.z) + penalty.value(self.w)
+        dual = (df.dual_value(kappa * t_dual) - penalty.conjugate(u_dual, kappa)
+                - kappa * held)
+        return u_grad, max(primal - dual, 0.0), kappa * u_dual
+
+    def _compute_products(self, unpenalized):
         p, df, n = self.problem, self.problem.datafit, self.problem.n_samples
         t = df.residual(self.z, df.y)
         pos = df.y > 0
@@ -239,24 +283,16 @@ class _LogisticState:
             t_dual = t * np.where(pos, scale_pos, scale_neg)
         else:
             u_grad = p.design.rmatvec(v) / n
-            u_dual, t_dual = u_grad.copy(), t
-        u_dual[p.lips == 0] = 0.0
-        # Unpenalized features other than the intercept: the gap is that of the problem
-        # with them held at their current values (Fenchel-Young with h_j = 0).
-        held = float(u_dual[unpenalized] @ self.w[unpenalized])
-        u_dual[unpenalized] = 0.0
-        kappa = penalty.dual_scaling(u_dual)
-        primal = df.value(self.z) + penalty.value(self.w)
-        dual = (df.dual_value(kappa * t_dual) - penalty.conjugate(kappa * u_dual)
-                - kappa * held)
-        return u_grad, max(primal - dual, 0.0), kappa * u_dual
+            u_dual, t_dual = u_grad, t
+        return t_dual, u_grad, u_dual
 
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k):
+        self.version += 1
         return logistic_ws_solve(self, ws, penalty, max_epochs, eps, anderson_k)
 
 
 def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
-          max_iter=1000, ws_start=10, screening=True, anderson_k=5, warn=True):
+          max_iter=1000, ws_start=10, screening=True, anderson_k=5, warn=True, state=None):
     """Minimise datafit + penalty by working-set coordinate descent.
 
     Parameters
@@ -276,18 +312,23 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         Iterates combined by Anderson extrapolation (0 disables it).
     warn : bool
         Emit a ``ConvergenceWarning`` when the gap is not reached.
+    state : iterate of an earlier solve of the same problem, optional
+        Continue from it (a path's warm start): its residuals and last full gradient are
+        reused instead of recomputed. ``coef_init`` and ``intercept_init`` are then ignored.
 
     Returns
     -------
     Solution
     """
     n_features = problem.n_features
-    w = np.zeros(n_features) if coef_init is None else np.array(coef_init, dtype=np.float64)
-    w = np.clip(w, penalty.lower, penalty.upper)
-    w[problem.lips == 0] = 0.0
     is_logistic = isinstance(problem.datafit, Logistic)
-    state_cls = _LogisticState if is_logistic else _SquaredState
-    it = state_cls(problem, w, intercept_init)
+    if state is None:
+        w = np.zeros(n_features) if coef_init is None else np.array(coef_init, dtype=float)
+        w = np.clip(w, penalty.lower, penalty.upper)
+        w[problem.lips == 0] = 0.0
+        state = (_LogisticState if is_logistic else _SquaredState)(problem, w,
+                                                                    intercept_init)
+    it = state
     unpenalized = penalty.unpenalized & (problem.lips > 0)
     # Screening certifies zeros of the full problem; for logistic with unpenalized features
     # the gap is that of a restricted problem, so it cannot certify anything.
@@ -300,7 +341,7 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         rel_gap = gap / problem.null_objective
         if rel_gap <= tol or epochs >= max_iter:
             break
-        if screening:
+        if screening and np.isfinite(gap):
             radius = np.sqrt(radius_factor * gap)
             newly = ~screened & (penalty.zero_is_optimal_margin(u_dual)
                                  > problem.col_norm * radius)
@@ -316,11 +357,12 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         scores[support] = np.inf
         n_candidates = int(np.sum(~screened))
         ws_size = min(n_candidates, max(ws_start, 2 * int(support.sum()), ws_size))
-        if ws_size < n_candidates:
-            ws = np.argpartition(scores, -ws_size)[-ws_size:]
-        else:
-            ws = np.flatnonzero(~screened)
-        ws = np.sort(ws).astype(np.int64)
+        # only violators and the support need a place: the rest already satisfy KKT
+        violators = np.flatnonzero(scores > 0)
+        if violators.size > ws_size:
+            top = np.argpartition(scores[violators], -ws_size)[-ws_size:]
+            violators = np.sort(violators[top])
+        ws = violators.astype(np.int64)
         epochs += it.solve_working_set(ws, penalty, max_iter - epochs, 0.3 * worst,
                                        anderson_k)
         # grow the working set when the support filled it
@@ -332,9 +374,9 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
             f"Coordinate descent stopped after {epochs} epochs with relative duality gap "
             f"{rel_gap:.3e} > tol={tol:.1e}; increase max_iter or tol, or scale the data.",
             ConvergenceWarning, stacklevel=3)
-    return Solution(coef=it.w, intercept=float(it.intercept), gap=float(rel_gap),
+    return Solution(coef=it.w.copy(), intercept=float(it.intercept), gap=float(rel_gap),
                     n_iter=int(epochs), converged=bool(converged),
-                    screened=screened & (problem.lips > 0))
+                    screened=screened & (problem.lips > 0), state=it)
 
 
 def duality_gap(problem, penalty, coef, intercept):

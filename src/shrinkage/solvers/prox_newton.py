@@ -15,6 +15,11 @@ from . import _kernels
 _MAX_NEWTON_STEPS = 100
 _MAX_HALVINGS = 30
 _MIN_CURVATURE = 1e-10  # floor on p (1 - p): confident samples keep a usable weight
+#: each quadratic model is solved to this fraction of the current KKT violation: early
+#: Newton steps need only a rough model solution (as in glmnet and newGLMNET)
+_INNER_FRACTION = 0.3
+#: no extrapolation inside a model solve: a few epochs suffice, checked after each one
+_INNER_ANDERSON = 0
 
 
 def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
@@ -33,7 +38,8 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
     for _ in range(_MAX_NEWTON_STEPS):
         t = df.residual(state.z, y)
         grad = sw * y * t
-        if _ws_violation(state, ws, penalty, grad) <= eps or epochs >= max_epochs:
+        violation = _ws_violation(state, ws, penalty, grad)
+        if violation <= eps or epochs >= max_epochs:
             break
         # p (1 - p) with p = sigmoid(z) equals t (1 - t) whatever the label
         curvature = sw * np.maximum(t * (1.0 - t), _MIN_CURVATURE)
@@ -60,7 +66,7 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
         epochs += _kernels.squared_ws_solve(
             ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
             l1 * scale, l2 * scale, lo, hi, float(n), max_epochs - epochs,
-            0.3 * eps * scale, anderson_k)
+            _INNER_FRACTION * max(eps, violation) * scale, _INNER_ANDERSON)
         b_new = -offset[0] if problem.fit_intercept else 0.0
         if not _line_search(state, ws, penalty, w_new, b_new):
             break
