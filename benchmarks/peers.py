@@ -230,7 +230,7 @@ def shrinkage_enet_cv(X, y, l1_ratios, n_alphas, n_folds, tol, n_jobs=2):
     from sklearn.model_selection import KFold
 
     import shrinkage
-    from shrinkage.path import alpha_grid, problem_alpha_max
+    from shrinkage.path import alpha_grid, compute_path, problem_alpha_max
     from shrinkage.solvers.cd import make_problem
 
     full, p = make_problem(X, y), X.shape[1]
@@ -238,17 +238,23 @@ def shrinkage_enet_cv(X, y, l1_ratios, n_alphas, n_folds, tol, n_jobs=2):
     grids = {r: alpha_grid(problem_alpha_max(full, r, np.ones(p), *bounds), n_alphas, 1e-3)
              for r in l1_ratios}
     folds = list(KFold(n_folds).split(X))
+    ones = np.ones(p)
 
-    def task(args):
-        ratio, (train, test) = args
-        path = shrinkage.regularization_path(X[train], y[train], l1_ratio=ratio,
-                                             alphas=grids[ratio], tol=tol)
-        pred = X[test] @ path.coefs.T + path.intercepts
-        return ratio, np.mean((y[test][:, None] - pred) ** 2, axis=0)
+    def task(fold):
+        # one problem per fold: its Gram matrix serves every l1_ratio
+        train, test = fold
+        problem = make_problem(X[train], y[train])
+        errors = {}
+        for ratio in l1_ratios:
+            path = compute_path(problem, grids[ratio], ratio, ones, *bounds, tol=tol,
+                                max_iter=1000, X=X[train])
+            pred = X[test] @ path.coefs.T + path.intercepts
+            errors[ratio] = np.mean((y[test][:, None] - pred) ** 2, axis=0)
+        return errors
 
     with ThreadPoolExecutor(n_jobs) as pool:
-        results = list(pool.map(task, [(r, f) for r in l1_ratios for f in folds]))
-    mean = {r: np.mean([e for rr, e in results if rr == r], axis=0) for r in l1_ratios}
+        results = list(pool.map(task, folds))
+    mean = {r: np.mean([e[r] for e in results], axis=0) for r in l1_ratios}
     best_ratio = min(l1_ratios, key=lambda r: mean[r].min())
     best_alpha = grids[best_ratio][np.argmin(mean[best_ratio])]
     est = shrinkage.ElasticNet(alpha=best_alpha, l1_ratio=best_ratio, tol=tol).fit(X, y)

@@ -95,3 +95,27 @@ def test_longest_step_stops_at_the_first_sign_change_or_bound():
     assert step == pytest.approx(0.25) and list(stops) == [0, -1, -1, -1]
     step, stops = _longest_step(w, d * 0.01, signs, lower, np.full(4, np.inf))
     assert step == 1.0 and list(stops) == [-1, -1, -1, -1]
+
+
+@pytest.mark.parametrize("sparse_input", [False, True])
+def test_covariance_mode_agrees_with_residual_mode(monkeypatch, sparse_input):
+    """n >> p uses Gram updates; the answer must be the one of plain coordinate descent."""
+    import scipy.sparse as sp
+
+    from shrinkage.solvers import gram
+
+    X, y = make_regression_problem(400, 30, seed=6, density=0.5 if sparse_input else 1.0)
+    X = sp.csc_matrix(X) if sparse_input else X
+    sw = np.random.default_rng(0).uniform(0.5, 2, 400)
+    penalty = _penalty(0.02, 0.7, 30)
+    problem = make_problem(X, y, sample_weight=sw)
+    fast = solve(problem, penalty, tol=1e-12)
+    assert "covariance" in problem.cache  # the Gram mode ran
+    monkeypatch.setattr(gram, "MAX_FEATURES", 0)
+    plain_problem = make_problem(X, y, sample_weight=sw)
+    plain = solve(plain_problem, penalty, tol=1e-12)
+    assert "covariance" not in plain_problem.cache
+    np.testing.assert_allclose(fast.coef, plain.coef, atol=1e-8)
+    assert fast.intercept == pytest.approx(plain.intercept, abs=1e-8)
+    # its gap, recomputed from residuals, is what it reported
+    assert duality_gap(problem, penalty, fast.coef, fast.intercept) <= 1e-11

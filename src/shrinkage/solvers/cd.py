@@ -19,13 +19,10 @@ from ..datafits import Logistic, Squared
 from ..penalties import ElasticNetPenalty
 from . import _kernels
 from ._design import make_design
-from .orthant_newton import orthant_newton_step
+from ._iterate import Iterate as _Iterate
+from .gram import GramState, use_gram
+from .orthant_newton import GramCache, newton_chunks
 from .prox_newton import logistic_ws_solve
-
-#: coordinate-descent epochs between two orthant Newton steps (a multiple of K + 1)
-_NEWTON_EVERY = 24
-#: Newton steps in a row while each stops at a sign change
-_NEWTON_REPEATS = 4
 
 
 @dataclass(frozen=True)
@@ -120,23 +117,6 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True):
     )
 
 
-class _Iterate:
-    """What both losses' iterates share: a version bumped at every change of ``w``, and
-    the full-gradient products cached for it, so that the last check of one alpha is
-    the first of the next one along a path (one pass over X saved per alpha)."""
-
-    version = 0
-    _key = None
-    _products = None
-
-    def products(self, unpenalized):
-        key = (self.version, unpenalized.tobytes())
-        if self._key != key:
-            self._products = self._compute_products(unpenalized)
-            self._key = key
-        return self._products
-
-
 class _SquaredState(_Iterate):
     """Iterate for the squared loss: ``w``, ``R = y - X w`` and the offset ``o``."""
 
@@ -205,25 +185,35 @@ class _SquaredState(_Iterate):
         self.state[0] += p.xmean[features] @ delta
         self.version += 1
 
+    def hessian_block(self, features):
+        """Weighted, centred Gram entries of ``features`` (cached along the path)."""
+        p = self.problem
+        cache = p.cache.get("gram")
+        if cache is None:
+            cache = p.cache["gram"] = GramCache(p.design, p.datafit.sw, p.datafit.has_sw)
+        xm = p.xmean[features]
+        return cache.submatrix(features) - np.outer(xm, xm)
+
+    def gradient_block(self, features):
+        """Minus the datafit gradient on ``features`` (one pass over their columns)."""
+        p, df = self.problem, self.problem.datafit
+        out = np.empty(features.size)
+        _kernels.squared_gradient_ws(features, self.R, self.state[0], *p.design.kernel_args,
+                                     df.sw, df.has_sw, p.xmean, float(p.n_samples), out)
+        return out
+
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k):
         """Coordinate descent in chunks; between chunks, an orthant Newton step."""
         p, df = self.problem, self.problem.datafit
         self.version += 1
-        epochs, chunk = 0, _NEWTON_EVERY
-        while epochs < max_epochs:
-            epochs += _kernels.squared_ws_solve(
+
+        def run_epochs(budget):
+            return _kernels.squared_ws_solve(
                 ws, self.w, self.R, self.state, *p.design.kernel_args, df.sw, df.has_sw,
                 p.xmean, p.lips, penalty.l1, penalty.l2, penalty.lower, penalty.upper,
-                float(p.n_samples), min(chunk, max_epochs - epochs), eps, anderson_k)
-            if self.state[1]:
-                break
-            for _ in range(_NEWTON_REPEATS):  # a truncated step drops a coordinate: retry
-                step = orthant_newton_step(self, ws, penalty)
-                if step == 0.0 or step == 1.0:
-                    break
-            if step == 0.0:
-                chunk = max_epochs  # no Newton step possible: plain coordinate descent
-        return epochs
+                float(p.n_samples), budget, eps, anderson_k)
+
+        return newton_chunks(self, ws, penalty, max_epochs, run_epochs)
 
 
 class _LogisticState(_Iterate):
@@ -326,8 +316,11 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         w = np.zeros(n_features) if coef_init is None else np.array(coef_init, dtype=float)
         w = np.clip(w, penalty.lower, penalty.upper)
         w[problem.lips == 0] = 0.0
-        state = (_LogisticState if is_logistic else _SquaredState)(problem, w,
-                                                                    intercept_init)
+        if is_logistic:
+            state_cls = _LogisticState
+        else:
+            state_cls = GramState if use_gram(problem, penalty) else _SquaredState
+        state = state_cls(problem, w, intercept_init)
     it = state
     unpenalized = penalty.unpenalized & (problem.lips > 0)
     # Screening certifies zeros of the full problem; for logistic with unpenalized features

@@ -17,10 +17,13 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from . import _kernels
 
 #: largest free set for which a Newton step is tried (the cache holds its square)
 MAX_FREE = 3000
+#: coordinate-descent epochs between two Newton steps (a multiple of Anderson's K + 1)
+NEWTON_EVERY = 24
+#: Newton steps in a row while each stops at a sign change
+NEWTON_REPEATS = 4
 
 
 class GramCache:
@@ -62,6 +65,7 @@ class GramCache:
 def orthant_newton_step(state, ws, penalty):
     """One safeguarded Newton step on the free coefficients of ``ws``; in place.
 
+    ``state`` provides ``hessian_block``, ``gradient_block``, ``objective`` and ``move``.
     Returns the step length taken in [0, 1] (0 when no step was possible; 1 when the
     step reached the minimiser of the orthant's quadratic).
     """
@@ -69,23 +73,13 @@ def orthant_newton_step(state, ws, penalty):
     w = state.w
     free = ws[(w[ws] != 0) & (w[ws] > penalty.lower[ws]) & (w[ws] < penalty.upper[ws])
               & (problem.lips[ws] > 0)]
-    n = problem.n_samples
     pure_l1 = not np.any(penalty.l2[free] > 0)
-    if free.size == 0 or free.size > MAX_FREE or (pure_l1 and free.size >= n):
+    if free.size == 0 or free.size > MAX_FREE or (pure_l1 and free.size >= problem.n_samples):
         return 0.0
-    cache = problem.cache.setdefault("gram", None)
-    if cache is None:
-        df = problem.datafit
-        cache = problem.cache["gram"] = GramCache(problem.design, df.sw, df.has_sw)
-    xm = problem.xmean[free]
-    hessian = cache.submatrix(free) - np.outer(xm, xm)
+    hessian = state.hessian_block(free)
     hessian[np.diag_indices_from(hessian)] += penalty.l2[free]
-    grad = np.empty(free.size)
-    df = problem.datafit
-    _kernels.squared_gradient_ws(free, state.R, state.state[0], *problem.design.kernel_args,
-                                 df.sw, df.has_sw, problem.xmean, float(n), grad)
     signs = np.sign(w[free])
-    rhs = grad - penalty.l2[free] * w[free] - penalty.l1[free] * signs
+    rhs = state.gradient_block(free) - penalty.l2[free] * w[free] - penalty.l1[free] * signs
     try:
         direction = la.cho_solve(la.cho_factor(hessian, check_finite=False), rhs,
                                  check_finite=False)
@@ -106,6 +100,27 @@ def orthant_newton_step(state, ws, penalty):
         state.move(free, old - new)  # rounding on a near-singular system: undo
         return 0.0
     return step
+
+
+def newton_chunks(state, ws, penalty, max_epochs, run_epochs):
+    """Coordinate descent in chunks of epochs, an orthant Newton step between chunks.
+
+    ``run_epochs(budget)`` runs at most ``budget`` epochs, sets ``state.state[1]`` when
+    the working set's tolerance is reached and returns the epochs run.
+    """
+    epochs, chunk = 0, NEWTON_EVERY
+    while epochs < max_epochs:
+        epochs += run_epochs(min(chunk, max_epochs - epochs))
+        if state.state[1]:
+            break
+        step = 0.0
+        for _ in range(NEWTON_REPEATS):  # a truncated step drops a coordinate: retry
+            step = orthant_newton_step(state, ws, penalty)
+            if step == 0.0 or step == 1.0:
+                break
+        if step == 0.0:
+            chunk = max_epochs  # no Newton step possible: plain coordinate descent
+    return epochs
 
 
 def _longest_step(w, d, signs, lower, upper):

@@ -1,0 +1,18 @@
+"""What the iterates of every loss share."""
+
+
+class Iterate:
+    """What both losses' iterates share: a version bumped at every change of ``w``, and
+    the full-gradient products cached for it, so that the last check of one alpha is
+    the first of the next one along a path (one pass over X saved per alpha)."""
+
+    version = 0
+    _key = None
+    _products = None
+
+    def products(self, unpenalized):
+        key = (self.version, unpenalized.tobytes())
+        if self._key != key:
+            self._products = self._compute_products(unpenalized)
+            self._key = key
+        return self._products

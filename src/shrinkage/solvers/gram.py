@@ -1,0 +1,114 @@
+"""Covariance (Gram) updates for the squared loss when n >> p.
+
+With ``G = (X - xmean)' S (X - xmean) / n`` and ``c = (X - xmean)' S (y - ymean) / n``
+computed once per problem, minus the gradient is ``c - G w``: coordinate descent then
+costs O(p) per update and nothing per sample, and the duality gap needs no pass over X::
+
+    (1/n) sum_i s_i r_i^2    = yy - w.c - w.grad
+    (1/n) sum_i s_i r_i y~_i = yy - w.c
+
+(``yy = (y - ymean)' S (y - ymean) / n``). glmnet calls this the covariance mode.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _kernels
+from ._iterate import Iterate
+from .orthant_newton import newton_chunks
+
+#: covariance mode when n >= RATIO * p and p <= MAX_FEATURES (the Gram matrix is p x p)
+RATIO = 2
+MAX_FEATURES = 1024
+
+
+def use_gram(problem, penalty):
+    """Whether the covariance mode serves this squared-loss problem."""
+    n, p = problem.design.shape
+    return (problem.datafit.name == "squared" and p <= MAX_FEATURES and n >= RATIO * p
+            and not np.any(penalty.unpenalized & (problem.lips > 0)))
+
+
+def _gram_terms(problem):
+    """``(G, c, yy)`` of the problem, computed once and cached on it."""
+    if "covariance" not in problem.cache:
+        design, df, n = problem.design, problem.datafit, problem.n_samples
+        X = design.matrix
+        ymean = df.centre(problem.fit_intercept)
+        weighted = X.multiply(df.sw[:, None]).tocsc() if sp.issparse(X) else (
+            X * df.sw[:, None] if df.has_sw else X)
+        gram = np.asarray((X.T @ weighted).todense() if sp.issparse(X)
+                          else X.T @ weighted) / n
+        gram -= np.outer(problem.xmean, problem.xmean)
+        gram = np.asfortranarray(gram)
+        yc = df.y - ymean
+        c = design.rmatvec(df.sw * yc) / n - problem.xmean * (df.sw @ yc / n)
+        yy = float(df.sw @ (yc * yc)) / n
+        problem.cache["covariance"] = (gram, c, yy, ymean)
+    return problem.cache["covariance"]
+
+
+class GramState(Iterate):
+    """Iterate in covariance mode: ``w`` and ``grad = c - G w`` for every feature."""
+
+    def __init__(self, problem, w, intercept):
+        self.problem = problem
+        self.gram, self.c, self.yy, self.ymean = _gram_terms(problem)
+        self.w = w
+        self.grad = self.c - self.gram @ w if np.any(w) else self.c.copy()
+        self.state = np.zeros(2)
+
+    @property
+    def intercept(self):
+        p = self.problem
+        return self.ymean - p.xmean @ self.w if p.fit_intercept else 0.0
+
+    def set_coordinate_zero(self, j):
+        self.grad += self.w[j] * self.gram[:, j]
+        self.w[j] = 0.0
+        self.version += 1
+
+    def _compute_products(self, unpenalized):
+        return self.grad
+
+    def gradient_and_gap(self, penalty, unpenalized):
+        """Minus the gradient, the absolute gap and the dual-side gradient for screening."""
+        u = self.products(unpenalized).copy()
+        u[self.problem.lips == 0] = 0.0
+        kappa = penalty.dual_scaling(u)
+        wc, wg = float(self.w @ self.c), float(self.w @ self.grad)
+        primal = 0.5 * (self.yy - wc - wg) + penalty.value(self.w)
+        dual = (kappa * (self.yy - wc) - 0.5 * kappa**2 * (self.yy - wc - wg)
+                - penalty.conjugate(u, kappa))
+        return self.grad, max(primal - dual, 0.0), kappa * u
+
+    def objective(self, penalty):
+        """Primal objective at the current iterate."""
+        wc, wg = float(self.w @ self.c), float(self.w @ self.grad)
+        return 0.5 * (self.yy - wc - wg) + penalty.value(self.w)
+
+    def move(self, features, delta):
+        """``w[features] += delta``, keeping the gradient in step."""
+        self.w[features] += delta
+        self.grad -= self.gram[:, features] @ delta
+        self.version += 1
+
+    def hessian_block(self, features):
+        """``G_FF``: the datafit Hessian on ``features``."""
+        return self.gram[np.ix_(features, features)]
+
+    def gradient_block(self, features):
+        """Minus the datafit gradient on ``features``."""
+        return self.grad[features]
+
+    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k):
+        self.version += 1
+        p = self.problem
+
+        def run_epochs(budget):
+            return _kernels.gram_ws_solve(ws, self.w, self.grad, self.gram, p.lips,
+                                          penalty.l1, penalty.l2, penalty.lower,
+                                          penalty.upper, budget, eps, anderson_k,
+                                          self.state)
+
+        return newton_chunks(self, ws, penalty, max_epochs, run_epochs)
