@@ -215,6 +215,7 @@ class Glum(Adapter):
 
 
 ALL = [Shrinkage(), ScikitLearn(), Skglm(), Celer(), Glmnet(), Glum()]
+ALL_NAMES = list(ALL)  # the full roster, whatever a run selects
 
 
 # ------------------------------------------------------------ cross-validation (problem 6)

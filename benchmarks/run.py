@@ -32,6 +32,10 @@ from shrinkage.path import alpha_grid, problem_alpha_max  # noqa: E402
 from shrinkage.penalties import ElasticNetPenalty  # noqa: E402
 from shrinkage.solvers.cd import duality_gap, make_problem  # noqa: E402
 
+#: seconds of repeated runs per solver and problem, beyond the one that found the tolerance
+REPEAT_BUDGET_S = 20.0
+#: the target gap, set by main() (read by measure() to skip hopeless tolerances)
+TARGET = [1e-6]
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
@@ -86,7 +90,9 @@ def isolated(fn, timeout, mem_bytes, warmup=None):
 def measure(fn_for_tol, tols, check, repeats, timeout, mem_bytes, warmup=None):
     """Loosest tol reaching the target (``check`` returns (ok, info)); then its median time."""
     record = {"reached": False}
-    for tol in tols:
+    tols = list(tols)
+    while tols:
+        tol = tols.pop(0)
         status, seconds, out = isolated(lambda: fn_for_tol(tol), timeout, mem_bytes, warmup)
         if status != "ok":
             record.update(status=status, message=out.strip().splitlines()[-1], tol=tol)
@@ -96,8 +102,15 @@ def measure(fn_for_tol, tols, check, repeats, timeout, mem_bytes, warmup=None):
         if ok:
             record["reached"] = True
             break
+        gap = info.get("gap")
+        if tol is not None and gap and np.isfinite(gap) and tols:
+            # the gap shrinks roughly like the tolerance: skip tolerances that cannot do
+            wanted = tol * TARGET[0] / gap
+            while len(tols) > 1 and tols[0] > wanted:
+                tols.pop(0)
     times = [record["seconds"]]
-    while record["reached"] and len(times) < repeats and sum(times) < timeout:
+    # repeats for a median, within a budget (a 90-second solver is timed once)
+    while record["reached"] and len(times) < repeats and sum(times) < REPEAT_BUDGET_S:
         status, seconds, _ = isolated(lambda: fn_for_tol(record["tol"]), timeout, mem_bytes,
                                       warmup)
         if status != "ok":
@@ -272,8 +285,11 @@ def markdown(rows, meta):
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         note = r.get("message", "") if r.get("status") != "ok" or not r.get("reached") else ""
-        if r.get("status") == "ok" and not r.get("reached"):
+        if r.get("status") in ("ok", "not reached") and not r.get("reached"):
             note = note or "did not reach the target gap"
+        if r.get("status") == "not reached":
+            note += " (its full-data path, at its tightest tolerance); CV not timed"
+            r = {k: v for k, v in r.items() if k != "seconds"}
         if "chosen" in r:
             note = (note + " chosen " + ", ".join(f"{c:.4g}" for c in r["chosen"])).strip()
         cells = [
@@ -292,8 +308,19 @@ def markdown(rows, meta):
     return "\n".join(lines) + "\n"
 
 
+def render(json_path):
+    """Rewrite the markdown table of an earlier run from its JSON."""
+    with open(json_path) as fh:
+        result = json.load(fh)
+    _atomic_write(json_path[:-len(".json")] + ".md", markdown(result["rows"], result["meta"]))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--render", metavar="JSON", help="only rewrite JSON's markdown table")
+    parser.add_argument("--solvers", nargs="*", default=None, help="only these solvers")
+    parser.add_argument("--update", metavar="JSON",
+                        help="replace the matching rows of an earlier run's JSON")
     parser.add_argument("--problems", nargs="*", default=None)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--target-gap", type=float, default=1e-6)
@@ -301,12 +328,21 @@ def main(argv=None):
     parser.add_argument("--mem-gb", type=float, default=16.0)
     parser.add_argument("--out", default=RESULTS)
     args = parser.parse_args(argv)
+    if args.render:
+        return render(args.render)
+    if args.solvers:
+        peers.ALL[:] = [a for a in peers.ALL if a.name in args.solvers]
+        for table in (peers.CV, peers.RIDGE_LOO):
+            for name in list(table):
+                if name not in args.solvers:
+                    del table[name]
     meta = {"date": datetime.date.today().isoformat(), "target_gap": args.target_gap,
             "repeats": args.repeats,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                        f"Python {platform.python_version()}"}
     meta["versions"] = _versions()
     rows = []
+    TARGET[0] = args.target_gap
     mem = int(args.mem_gb * 2**30)
     # warm the numba cache once so that no solver's first timing includes compilation
     peers.Shrinkage().run(make_problems(["1"])[0], [1.0], 1e-2)
@@ -314,9 +350,21 @@ def main(argv=None):
         print(f"problem {bp.key}: {bp.title}", flush=True)
         bench = {"cv": bench_cv, "ridge_loo": bench_ridge}.get(bp.kind, bench_penalized)
         rows += bench(bp, args.target_gap, args.repeats, args.timeout, mem)
+    stem = os.path.join(args.out, meta["date"])
+    if args.update:
+        with open(args.update) as fh:
+            earlier = json.load(fh)
+        fresh = {(r["problem"], r["solver"]) for r in rows}
+        rows = [r for r in earlier["rows"] if (r["problem"], r["solver"]) not in fresh] + rows
+        solvers = [a.name for a in peers.ALL_NAMES]
+        rows.sort(key=lambda r: (r["problem"], solvers.index(r["solver"])))
+        meta = dict(earlier["meta"], updated=meta["date"],
+                    updated_rows=sorted(f"{p}/{s}" for p, s in fresh))
+        stem = args.update[:-len(".json")]
+    for r in rows:
+        r.pop("ratio_to_fastest_peer", None)
     add_ratios(rows)
     os.makedirs(args.out, exist_ok=True)
-    stem = os.path.join(args.out, meta["date"])
     _atomic_write(stem + ".json", json.dumps({"meta": meta, "rows": rows}, indent=1,
                                              default=float))
     _atomic_write(stem + ".md", markdown(rows, meta))

@@ -63,21 +63,29 @@ def test_warm_start_inputs_are_copied():
     np.testing.assert_array_equal(start, np.ones(20))
 
 
-def test_orthant_newton_lands_on_the_lasso_solution(monkeypatch):
+def test_orthant_newton_lands_on_the_lasso_solution():
     """Support near n, correlated columns: Newton steps must agree with plain CD."""
-    from shrinkage.solvers import orthant_newton
-
     X, y = make_regression_problem(60, 100, seed=5)
     problem = make_problem(X, y)
     penalty = _penalty(0.005, 1.0, 100)
-    with_newton = solve(problem, penalty, tol=1e-13, max_iter=200_000)
+    with_newton = solve(problem, penalty, tol=1e-13, max_iter=200_000, newton=True)
     assert "gram" in problem.cache  # the Newton steps ran
-    monkeypatch.setattr(orthant_newton, "MAX_FREE", 0)
-    plain = solve(make_problem(X, y), penalty, tol=1e-13, max_iter=200_000)
+    plain_problem = make_problem(X, y)
+    plain = solve(plain_problem, penalty, tol=1e-13, max_iter=200_000)
+    assert "gram" not in plain_problem.cache  # off by default
     ref = sk.Lasso(alpha=0.005, tol=1e-14, max_iter=10**7).fit(X, y)
     np.testing.assert_allclose(with_newton.coef, plain.coef, atol=1e-6)
     np.testing.assert_allclose(with_newton.coef, ref.coef_, atol=1e-5)
-    assert with_newton.n_iter < plain.n_iter
+
+
+def test_orthant_newton_in_covariance_mode():
+    X, y = make_regression_problem(300, 40, seed=6)
+    problem = make_problem(X, y)
+    penalty = _penalty(0.002, 0.8, 40)
+    sol = solve(problem, penalty, tol=1e-13, newton=True)
+    assert "covariance" in problem.cache
+    ref = sk.ElasticNet(alpha=0.002, l1_ratio=0.8, tol=1e-14, max_iter=10**7).fit(X, y)
+    np.testing.assert_allclose(sol.coef, ref.coef_, atol=1e-6)
 
 
 def test_longest_step_stops_at_the_first_sign_change_or_bound():

@@ -202,8 +202,8 @@ class _SquaredState(_Iterate):
                                      df.sw, df.has_sw, p.xmean, float(p.n_samples), out)
         return out
 
-    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k):
-        """Coordinate descent in chunks; between chunks, an orthant Newton step."""
+    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False):
+        """Coordinate descent (in chunks with orthant Newton steps between, if asked)."""
         p, df = self.problem, self.problem.datafit
         self.version += 1
 
@@ -213,7 +213,7 @@ class _SquaredState(_Iterate):
                 p.xmean, p.lips, penalty.l1, penalty.l2, penalty.lower, penalty.upper,
                 float(p.n_samples), budget, eps, anderson_k)
 
-        return newton_chunks(self, ws, penalty, max_epochs, run_epochs)
+        return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton)
 
 
 class _LogisticState(_Iterate):
@@ -276,13 +276,14 @@ class _LogisticState(_Iterate):
             u_dual, t_dual = u_grad, t
         return t_dual, u_grad, u_dual
 
-    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k):
-        self.version += 1
+    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False):
+        self.version += 1  # (orthant Newton steps are for the squared loss only)
         return logistic_ws_solve(self, ws, penalty, max_epochs, eps, anderson_k)
 
 
 def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
-          max_iter=1000, ws_start=10, screening=True, anderson_k=5, warn=True, state=None):
+          max_iter=1000, ws_start=10, screening=True, anderson_k=5, warn=True, state=None,
+          newton=False):
     """Minimise datafit + penalty by working-set coordinate descent.
 
     Parameters
@@ -302,6 +303,12 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         Iterates combined by Anderson extrapolation (0 disables it).
     warn : bool
         Emit a ``ConvergenceWarning`` when the gap is not reached.
+    newton : bool
+        Orthant Newton steps between chunks of epochs (squared loss). Off by default:
+        measured side by side (benchmarks/results/*-ablation.md), coordinate descent on
+        working sets of violators with Anderson extrapolation was as fast or faster on
+        every benchmark problem, and the cached Gram entries cost memory. For
+        ill-conditioned problems where coordinate descent stalls.
     state : iterate of an earlier solve of the same problem, optional
         Continue from it (a path's warm start): its residuals and last full gradient are
         reused instead of recomputed. ``coef_init`` and ``intercept_init`` are then ignored.
@@ -357,7 +364,7 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
             violators = np.sort(violators[top])
         ws = violators.astype(np.int64)
         epochs += it.solve_working_set(ws, penalty, max_iter - epochs, 0.3 * worst,
-                                       anderson_k)
+                                       anderson_k, newton)
         # grow the working set when the support filled it
         if int(np.sum(it.w[ws] != 0)) >= ws_size:
             ws_size = min(n_candidates, 2 * ws_size)

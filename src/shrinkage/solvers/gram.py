@@ -101,7 +101,7 @@ class GramState(Iterate):
         """Minus the datafit gradient on ``features``."""
         return self.grad[features]
 
-    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k):
+    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False):
         self.version += 1
         p = self.problem
 
@@ -111,4 +111,4 @@ class GramState(Iterate):
                                           penalty.upper, budget, eps, anderson_k,
                                           self.state)
 
-        return newton_chunks(self, ws, penalty, max_epochs, run_epochs)
+        return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton)

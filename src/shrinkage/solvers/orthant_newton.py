@@ -102,17 +102,21 @@ def orthant_newton_step(state, ws, penalty):
     return step
 
 
-def newton_chunks(state, ws, penalty, max_epochs, run_epochs):
-    """Coordinate descent in chunks of epochs, an orthant Newton step between chunks.
+def newton_chunks(state, ws, penalty, max_epochs, run_epochs, newton):
+    """Coordinate descent in chunks of epochs, an orthant Newton step between chunks
+    (with ``newton`` False: plain coordinate descent).
 
     ``run_epochs(budget)`` runs at most ``budget`` epochs, sets ``state.state[1]`` when
     the working set's tolerance is reached and returns the epochs run.
     """
-    epochs, chunk = 0, NEWTON_EVERY
+    epochs, chunk = 0, (NEWTON_EVERY if newton else max_epochs)
     while epochs < max_epochs:
+        signs = np.sign(state.w[ws])
         epochs += run_epochs(min(chunk, max_epochs - epochs))
         if state.state[1]:
             break
+        if not np.array_equal(signs, np.sign(state.w[ws])):
+            continue  # the support still moves: a Newton step would be cut short
         step = 0.0
         for _ in range(NEWTON_REPEATS):  # a truncated step drops a coordinate: retry
             step = orthant_newton_step(state, ws, penalty)
