@@ -9,7 +9,6 @@ of X (dense: the array; sparse: data, indices and indptr).
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
