@@ -109,7 +109,9 @@ def newton_chunks(state, ws, penalty, max_epochs, run_epochs, newton):
     ``run_epochs(budget)`` runs at most ``budget`` epochs, sets ``state.state[1]`` when
     the working set's tolerance is reached and returns the epochs run.
     """
-    epochs, chunk = 0, (NEWTON_EVERY if newton else max_epochs)
+    if not newton:
+        return run_epochs(max_epochs)
+    epochs, chunk = 0, NEWTON_EVERY
     while epochs < max_epochs:
         signs = np.sign(state.w[ws])
         epochs += run_epochs(min(chunk, max_epochs - epochs))
