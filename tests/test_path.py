@@ -80,3 +80,22 @@ def test_given_alphas_used_as_given():
     path = regularization_path(X, y, alphas=alphas)
     np.testing.assert_array_equal(path.alphas, alphas)
     assert path.n_nonzero[1] <= path.n_nonzero[0]
+
+
+def test_covariance_path_equals_residual_path(monkeypatch):
+    """n >> p runs the whole path in one compiled loop; same answers as the general one."""
+    from shrinkage.solvers import gram
+
+    X, y = make_regression_problem(300, 25, seed=8)
+    sw = np.random.default_rng(3).uniform(0.5, 2.0, 300)
+    kw = dict(l1_ratio=0.6, alphas=15, tol=1e-11, sample_weight=sw, positive=True)
+    fast = regularization_path(X, y, **kw)
+    monkeypatch.setattr(gram, "MAX_FEATURES", 0)
+    plain = regularization_path(X, y, **kw)
+    np.testing.assert_allclose(fast.alphas, plain.alphas)
+    np.testing.assert_allclose(fast.coefs, plain.coefs, atol=1e-7)
+    np.testing.assert_allclose(fast.intercepts, plain.intercepts, atol=1e-7)
+    assert np.all(fast.gaps <= 1e-11)
+    for a, c, b in zip(fast.alphas, fast.coefs, fast.intercepts):
+        assert kkt_violation(X, y, c, b, a, 0.6, sample_weight=sw,
+                             lower=np.zeros(25)) < 1e-4

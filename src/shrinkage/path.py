@@ -8,6 +8,7 @@ from sklearn.utils import check_X_y
 from . import _validation as v
 from .penalties import ElasticNetPenalty, alpha_max
 from .solvers.cd import duality_gap, make_problem, minus_gradient, solve
+from .solvers.gram import gram_path, gram_suits
 from .solvers.ridge import ridge_path
 
 
@@ -161,6 +162,11 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
             duality_gap(problem, ElasticNetPenalty.from_params(a, 0.0, factor, lower, upper),
                         c, b) for a, c, b in zip(alphas, coefs, intercepts)])
         n_iter = np.zeros(n_alphas, dtype=int)
+    elif coef_init is None and screening and gram_suits(problem, factor == 0):
+        # n >> p: the whole path runs in one compiled loop on the Gram matrix
+        coefs, intercepts, gaps, n_iter = gram_path(problem, alphas, l1_ratio, factor,
+                                                    lower, upper, tol=tol,
+                                                    max_iter=max_iter)
     else:
         coefs, intercepts = np.zeros((n_alphas, p)), np.zeros(n_alphas)
         gaps, n_iter = np.zeros(n_alphas), np.zeros(n_alphas, dtype=int)

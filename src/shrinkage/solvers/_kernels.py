@@ -17,7 +17,8 @@ carries the implicit centring, so a sparse X is never densified.
 import numpy as np
 from numba import njit
 
-from .._penalty_kernels import prox_coordinate, subdiff_distance_coordinate
+from .._penalty_kernels import (conjugate_sum, dual_scaling, penalty_value, prox_coordinate,
+                                subdiff_distance_coordinate)
 
 # Reassociation lets LLVM vectorise the dot products; no "nnan"/"ninf": bounds use inf.
 _OPTS = dict(cache=True, nogil=True, fastmath={"reassoc", "contract", "nsz", "arcp"})
@@ -312,3 +313,44 @@ def _gram_anderson(ws, w, grad, gram, lips, l1, l2, lo, hi, history):
                 for i in range(w.shape[0]):
                     grad[i] -= delta * gram[i, j]
                 w[j] = w_acc[k]
+
+
+@njit(**_OPTS)
+def gram_path(gram, c, yy, lips, l1s, l2s, lo, hi, null, tol, max_epochs, anderson_k,
+              coefs, gaps, n_iter):
+    """A whole warm-started path in covariance mode, without returning to Python.
+
+    Row ``k`` of ``l1s`` / ``l2s`` holds the penalty of the k-th alpha. Every feature is
+    in the working set (reading a coordinate costs O(1) here); the duality gap of each
+    alpha is computed from ``grad = c - G w`` as in ``gram.GramState``. Fills ``coefs``,
+    ``gaps`` (relative) and ``n_iter``.
+    """
+    p = c.shape[0]
+    w = np.zeros(p)
+    grad = c.copy()
+    ws = np.arange(p)
+    state = np.zeros(2)
+    u = np.empty(p)
+    for k in range(l1s.shape[0]):
+        l1, l2 = l1s[k], l2s[k]
+        epochs = 0
+        while True:
+            worst = 0.0
+            for j in range(p):
+                u[j] = grad[j] if lips[j] > 0.0 else 0.0
+                if lips[j] > 0.0:
+                    worst = max(worst, subdiff_distance_coordinate(w[j], u[j], l1[j], l2[j],
+                                                                   lo[j], hi[j]))
+            kappa = dual_scaling(u, l1, l2, lo, hi)
+            wc, wg = w @ c, w @ grad
+            primal = 0.5 * (yy - wc - wg) + penalty_value(w, l1, l2)
+            dual = (kappa * (yy - wc) - 0.5 * kappa * kappa * (yy - wc - wg)
+                    - conjugate_sum(u, kappa, l1, l2, lo, hi))
+            gap = max(primal - dual, 0.0) / null
+            if gap <= tol or epochs >= max_epochs or not worst > 0.0:
+                break
+            epochs += gram_ws_solve(ws, w, grad, gram, lips, l1, l2, lo, hi,
+                                    max_epochs - epochs, 0.3 * worst, anderson_k, state)
+        coefs[k] = w
+        gaps[k] = gap
+        n_iter[k] = epochs

@@ -10,8 +10,11 @@ costs O(p) per update and nothing per sample, and the duality gap needs no pass 
 (``yy = (y - ymean)' S (y - ymean) / n``). glmnet calls this the covariance mode.
 """
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 
 from . import _kernels
 from ._iterate import Iterate
@@ -24,9 +27,14 @@ MAX_FEATURES = 1024
 
 def use_gram(problem, penalty):
     """Whether the covariance mode serves this squared-loss problem."""
+    return gram_suits(problem, penalty.unpenalized)
+
+
+def gram_suits(problem, unpenalized):
+    """The same question from the mask of unpenalized features."""
     n, p = problem.design.shape
     return (problem.datafit.name == "squared" and p <= MAX_FEATURES and n >= RATIO * p
-            and not np.any(penalty.unpenalized & (problem.lips > 0)))
+            and not np.any(unpenalized & (problem.lips > 0)))
 
 
 def _gram_terms(problem):
@@ -112,3 +120,29 @@ class GramState(Iterate):
                                           self.state)
 
         return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton)
+
+
+def gram_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter):
+    """Warm-started path in covariance mode, the whole loop in one numba call.
+
+    Returns ``(coefs, intercepts, gaps, n_iter)``; warns when an alpha misses ``tol``.
+    """
+    gram, c, yy, ymean = _gram_terms(problem)
+    alphas = np.asarray(alphas, dtype=np.float64)
+    n_alphas, p = alphas.size, problem.n_features
+    l1s = np.outer(alphas, l1_ratio * factor)
+    l2s = np.outer(alphas, (1.0 - l1_ratio) * factor)
+    coefs, gaps = np.zeros((n_alphas, p)), np.zeros(n_alphas)
+    n_iter = np.zeros(n_alphas, dtype=np.int64)
+    _kernels.gram_path(gram, c, yy, problem.lips, l1s, l2s, np.asarray(lower, float),
+                       np.asarray(upper, float), problem.null_objective, tol, max_iter, 5,
+                       coefs, gaps, n_iter)
+    intercepts = (ymean - coefs @ problem.xmean if problem.fit_intercept
+                  else np.zeros(n_alphas))
+    missed = np.flatnonzero(gaps > tol)
+    if missed.size:
+        warnings.warn(
+            f"Coordinate descent stopped with relative duality gap {gaps.max():.3e} > "
+            f"tol={tol:.1e} at {missed.size} of {n_alphas} alphas; increase max_iter or "
+            "tol, or scale the data.", ConvergenceWarning, stacklevel=3)
+    return coefs, intercepts, gaps, n_iter
