@@ -214,7 +214,52 @@ class Glum(Adapter):
         return [(np.array(est.coef_), float(est.intercept_))]
 
 
-ALL = [Shrinkage(), ScikitLearn(), Skglm(), Celer(), Glmnet(), Glum()]
+class Timed:
+    """Answers with the seconds the solver itself reported (a solver run in another
+    interpreter: process start and data transfer are not its time)."""
+
+    def __init__(self, seconds, answers):
+        self.seconds, self.answers = seconds, answers
+
+    def __len__(self):
+        return len(self.answers)
+
+
+class Adelie(Adapter):
+    """adelie pins numpy < 2, so it runs in its own virtual environment
+    (benchmarks/.peers/adelie-venv: python -m venv, then pip install "numpy<2" adelie scipy)."""
+
+    name = "adelie"
+    tols = (1e-7, 1e-9, 1e-11, 1e-13)
+    kinds = ("single", "path", "logistic")
+    python = os.path.join(PEERS_DIR, "adelie-venv", "bin", "python")
+
+    def available(self):
+        if not os.path.exists(self.python):
+            return "no adelie environment: see the Adelie adapter's docstring"
+        return None
+
+    def run(self, problem, alphas, tol):
+        import subprocess
+        import tempfile
+
+        import scipy.sparse as sp
+
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.npz")
+            X = problem.X
+            parts = ({"data": X.data, "indices": X.indices, "indptr": X.indptr,
+                      "shape": np.array(X.shape)} if sp.issparse(X) else {"X": X})
+            np.savez(src, y=problem.y, alphas=np.asarray(alphas, float), loss=problem.loss,
+                     l1_ratio=problem.l1_ratio, tol=tol, **parts)
+            subprocess.run([self.python, os.path.join(HERE, "adelie_child.py"), src, dst],
+                           check=True, capture_output=True)
+            out = np.load(dst)
+            answers = [(np.array(c), float(b)) for c, b in zip(out["coefs"], out["intercepts"])]
+            return Timed(float(out["seconds"]), answers)
+
+
+ALL = [Shrinkage(), ScikitLearn(), Skglm(), Celer(), Glmnet(), Glum(), Adelie()]
 ALL_NAMES = list(ALL)  # the full roster, whatever a run selects
 
 
