@@ -172,9 +172,8 @@ def squared_ws_solve(ws, w, R, state, Xd, data, indices, indptr, is_sparse, sw, 
                     else:
                         for k in range(n_ws):
                             w[ws[k]] = w_now[k]
-            # check the stopping rule once per extrapolation cycle, and after the first
-            # epoch: a warm-started solve (the models of proximal Newton) often needs one
-            if slot != anderson_k and epoch != 1 and epoch < max_epochs:
+            # check the stopping rule once per extrapolation cycle
+            if slot != anderson_k and epoch < max_epochs:
                 continue
         squared_gradient_ws(ws, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw,
                             xmean, n, grad)
