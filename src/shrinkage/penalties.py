@@ -82,6 +82,10 @@ class ElasticNetPenalty:
         """Sum over features of the Fenchel conjugate ``h_j*(scale u_j)`` (may be inf)."""
         return float(pk.conjugate_sum(u, scale, self.l1, self.l2, self.lower, self.upper))
 
+    def gap_terms(self, u, w):
+        """``(kappa, conjugate(u, kappa), value(w))`` in one pass (w within the bounds)."""
+        return pk.gap_terms(u, w, self.l1, self.l2, self.lower, self.upper)
+
     def dual_scaling(self, u):
         """Largest ``kappa`` in ``[0, 1]`` making ``conjugate(kappa * u)`` finite.
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .. import _penalty_kernels as pk
 from ..datafits import Logistic, Squared
 from ..penalties import ElasticNetPenalty
 from . import _kernels
@@ -146,9 +147,9 @@ class _SquaredState(_Iterate):
         r, rho, u_grad, u_dual = self.products(unpenalized)
         u_dual = u_dual.copy()
         u_dual[unpenalized | (p.lips == 0)] = 0.0
-        kappa = penalty.dual_scaling(u_dual)
-        primal = df.value_from_residual(r) + penalty.value(self.w)
-        dual = df.dual_value(kappa * rho, self.y_centred) - penalty.conjugate(u_dual, kappa)
+        kappa, conjugate, pen = penalty.gap_terms(u_dual, self.w)
+        primal = df.value_from_residual(r) + pen
+        dual = df.dual_value(kappa * rho, self.y_centred) - conjugate
         return u_grad, max(primal - dual, 0.0), kappa * u_dual
 
     def _compute_products(self, unpenalized):
@@ -250,10 +251,9 @@ class _LogisticState(_Iterate):
         # with them held at their current values (Fenchel-Young with h_j = 0).
         held = float(u_dual[unpenalized] @ self.w[unpenalized])
         u_dual[unpenalized] = 0.0
-        kappa = penalty.dual_scaling(u_dual)
-        primal = df.value(self.z) + penalty.value(self.w)
-        dual = (df.dual_value(kappa * t_dual) - penalty.conjugate(u_dual, kappa)
-                - kappa * held)
+        kappa, conjugate, pen = penalty.gap_terms(u_dual, self.w)
+        primal = df.value(self.z) + pen
+        dual = df.dual_value(kappa * t_dual) - conjugate - kappa * held
         return u_grad, max(primal - dual, 0.0), kappa * u_dual
 
     def _compute_products(self, unpenalized):
@@ -334,6 +334,7 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
     # the gap is that of a restricted problem, so it cannot certify anything.
     screening = screening and not (is_logistic and np.any(unpenalized))
     screened = problem.lips == 0
+    newly, scores = np.zeros(n_features, dtype=bool), np.empty(n_features)
     radius_factor = problem.datafit.dual_radius_factor
     epochs, ws_size = 0, ws_start
     while True:
@@ -341,15 +342,12 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         rel_gap = gap / problem.null_objective
         if rel_gap <= tol or epochs >= max_iter:
             break
-        if screening and np.isfinite(gap):
-            radius = np.sqrt(radius_factor * gap)
-            newly = ~screened & (penalty.zero_is_optimal_margin(u_dual)
-                                 > problem.col_norm * radius)
-            for j in np.flatnonzero(newly & (it.w != 0)):
-                it.set_coordinate_zero(j)
-            screened |= newly
-        scores = penalty.subdiff_distance(it.w, u_grad)
-        scores[screened] = -1.0
+        radius = np.sqrt(radius_factor * gap) if screening and np.isfinite(gap) else -1.0
+        pk.outer_scores(it.w, u_grad, u_dual, penalty.l1, penalty.l2, penalty.lower,
+                        penalty.upper, problem.col_norm, radius, screened, newly, scores)
+        for j in np.flatnonzero(newly & (it.w != 0)):
+            it.set_coordinate_zero(j)
+            scores[j] = -1.0
         worst = float(scores.max()) if n_features else 0.0
         if not worst > 0.0:  # KKT hold to the last bit: the gap is rounding
             break

@@ -83,11 +83,10 @@ class GramState(Iterate):
         """Minus the gradient, the absolute gap and the dual-side gradient for screening."""
         u = self.products(unpenalized).copy()
         u[self.problem.lips == 0] = 0.0
-        kappa = penalty.dual_scaling(u)
+        kappa, conjugate, pen = penalty.gap_terms(u, self.w)
         wc, wg = float(self.w @ self.c), float(self.w @ self.grad)
-        primal = 0.5 * (self.yy - wc - wg) + penalty.value(self.w)
-        dual = (kappa * (self.yy - wc) - 0.5 * kappa**2 * (self.yy - wc - wg)
-                - penalty.conjugate(u, kappa))
+        primal = 0.5 * (self.yy - wc - wg) + pen
+        dual = kappa * (self.yy - wc) - 0.5 * kappa**2 * (self.yy - wc - wg) - conjugate
         return self.grad, max(primal - dual, 0.0), kappa * u
 
     def objective(self, penalty):
