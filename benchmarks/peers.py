@@ -281,6 +281,7 @@ def shrinkage_enet_cv(X, y, l1_ratios, n_alphas, n_folds, tol, n_jobs=2):
     import shrinkage
     from shrinkage.path import alpha_grid, compute_path, problem_alpha_max
     from shrinkage.solvers.cd import make_problem
+    from shrinkage.solvers.gram import share_covariance
 
     full, p = make_problem(X, y), X.shape[1]
     bounds = np.full(p, -np.inf), np.full(p, np.inf)
@@ -293,6 +294,7 @@ def shrinkage_enet_cv(X, y, l1_ratios, n_alphas, n_folds, tol, n_jobs=2):
         # one problem per fold: its Gram matrix serves every l1_ratio
         train, test = fold
         problem = make_problem(X[train], y[train])
+        share_covariance(full, problem, X[test], y[test])  # downdate, not recompute
         errors = {}
         for ratio in l1_ratios:
             path = compute_path(problem, grids[ratio], ratio, ones, *bounds, tol=tol,

@@ -127,3 +127,24 @@ def test_covariance_mode_agrees_with_residual_mode(monkeypatch, sparse_input):
     assert fast.intercept == pytest.approx(plain.intercept, abs=1e-8)
     # its gap, recomputed from residuals, is what it reported
     assert duality_gap(problem, penalty, fast.coef, fast.intercept) <= 1e-11
+
+
+@pytest.mark.parametrize("sparse_input", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_downdated_covariance_equals_direct(sparse_input, fit_intercept):
+    """A fold's Gram terms from the full data minus the left-out rows = computed directly."""
+    import scipy.sparse as sp
+
+    from shrinkage.solvers.gram import _gram_terms, share_covariance
+
+    X, y = make_regression_problem(200, 15, seed=9, density=0.6 if sparse_input else 1.0)
+    X = sp.csc_matrix(X) if sparse_input else X
+    train, test = np.arange(40, 200), np.arange(40)
+    full = make_problem(X, y, fit_intercept=fit_intercept)
+    fold = make_problem(X[train], y[train], fit_intercept=fit_intercept)
+    direct = make_problem(X[train], y[train], fit_intercept=fit_intercept)
+    assert share_covariance(full, fold, X[test], y[test])
+    for got, want in zip(_gram_terms(fold), _gram_terms(direct)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    weighted = make_problem(X[train], y[train], sample_weight=np.ones(160))
+    assert not share_covariance(full, weighted, X[test], y[test])

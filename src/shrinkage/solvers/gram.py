@@ -56,6 +56,33 @@ def _gram_terms(problem):
     return problem.cache["covariance"]
 
 
+def _raw_sums(X, y):
+    """Unweighted, uncentred sums ``(X'X, X'1, X'y, y'y, 1'y, n)`` of a dense or sparse X."""
+    xtx = X.T @ X
+    xtx = np.asarray(xtx.todense() if sp.issparse(xtx) else xtx)
+    return (xtx, np.asarray(X.sum(axis=0)).ravel(), np.asarray(X.T @ y).ravel(),
+            float(y @ y), float(y.sum()), X.shape[0])
+
+
+def share_covariance(full, fold, X_out, y_out):
+    """Give ``fold`` (the problem on the rows of ``full`` minus ``X_out``) its Gram terms by
+    downdating those of ``full``: one ``X'X`` of the left-out rows instead of one of the
+    fold's rows (cross-validation: 1/k of the work). Unweighted problems only; returns
+    False (and does nothing) otherwise.
+    """
+    if full.datafit.has_sw or fold.datafit.has_sw or fold.fit_intercept != full.fit_intercept:
+        return False
+    if "raw_sums" not in full.cache:
+        full.cache["raw_sums"] = _raw_sums(full.design.matrix, full.datafit.y)
+    out = _raw_sums(X_out, np.asarray(y_out, dtype=np.float64))
+    xtx, sx, sxy, syy, sy, n = (a - b for a, b in zip(full.cache["raw_sums"], out))
+    gram, c, yy = xtx / n, sxy / n, syy / n
+    xmean, ymean = (sx / n, sy / n) if fold.fit_intercept else (np.zeros_like(sx), 0.0)
+    gram = np.asfortranarray(gram - np.outer(xmean, xmean))
+    fold.cache["covariance"] = (gram, c - xmean * ymean, yy - ymean**2, ymean)
+    return True
+
+
 class GramState(Iterate):
     """Iterate in covariance mode: ``w`` and ``grad = c - G w`` for every feature."""
 
