@@ -86,24 +86,6 @@ class ElasticNetPenalty:
         """``(kappa, conjugate(u, kappa), value(w))`` in one pass (w within the bounds)."""
         return pk.gap_terms(u, w, self.l1, self.l2, self.lower, self.upper)
 
-    def dual_scaling(self, u):
-        """Largest ``kappa`` in ``[0, 1]`` making ``conjugate(kappa * u)`` finite.
-
-        Only features with no L2 term and an infinite bound restrict ``kappa``; those with
-        no penalty at all must be handled by the caller (their ``u_j`` must be 0).
-        """
-        return float(pk.dual_scaling(u, self.l1, self.l2, self.lower, self.upper))
-
-    def zero_is_optimal_margin(self, u):
-        """How far ``u_j`` sits inside the interval where ``w_j = 0`` is optimal.
-
-        Positive where ``w_j* = 0`` is certified once ``|u_j* - u_j|`` is below it
-        (gap-safe screening); ``-inf`` for features without an L1 term, never screened.
-        """
-        out = np.empty(u.shape[0])
-        pk.zero_margins(u, self.l1, self.lower, self.upper, out)
-        return out
-
 
 def alpha_max(u0, l1_ratio, penalty_factor, lower, upper):
     """Smallest alpha at which ``w = 0`` is optimal.
