@@ -65,6 +65,7 @@ class _PenalizedLinearModel(BaseEstimator):
         return X, y, sw
 
     def _validate_penalty(self, n_features):
+        """The checked penalty, and its alpha and penalty factors (for closed forms)."""
         alpha, l1_ratio = self._penalty_params()
         alpha = v.check_alpha(alpha)
         l1_ratio = v.check_l1_ratio(l1_ratio)
@@ -73,7 +74,8 @@ class _PenalizedLinearModel(BaseEstimator):
         factor = v.check_penalty_factor(self.penalty_factor, n_features)
         lower, upper = v.check_bounds(self.positive, self.lower_bounds, self.upper_bounds,
                                       n_features)
-        return ElasticNetPenalty.from_params(alpha, l1_ratio, factor, lower, upper)
+        penalty = ElasticNetPenalty.from_params(alpha, l1_ratio, factor, lower, upper)
+        return penalty, alpha, factor
 
     def _solve(self, X, y, sw, penalty):
         tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)
@@ -147,7 +149,7 @@ class ElasticNet(RegressorMixin, _PenalizedLinearModel):
         self
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        penalty = self._validate_penalty(X.shape[1])
+        penalty, alpha, factor = self._validate_penalty(X.shape[1])
         sol = self._solve(X, y, sw, penalty)
         self.coef_ = sol.coef
         self.intercept_ = sol.intercept
@@ -203,15 +205,13 @@ class Ridge(RegressorMixin, _PenalizedLinearModel):
     def fit(self, X, y, sample_weight=None):
         """Fit the model; see ``ElasticNet.fit``."""
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        penalty = self._validate_penalty(X.shape[1])
+        penalty, alpha, factor = self._validate_penalty(X.shape[1])
         bounded = np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper))
         if bounded:
             sol = self._solve(X, y, sw, penalty)
             self.coef_, self.intercept_ = sol.coef, sol.intercept
             return self
-        factor = v.check_penalty_factor(self.penalty_factor, X.shape[1])
-        coefs, intercepts, _ = ridge_path(X, y, [self._penalty_params()[0]], sw,
-                                          self.fit_intercept, factor)
+        coefs, intercepts, _ = ridge_path(X, y, [alpha], sw, self.fit_intercept, factor)
         self.coef_, self.intercept_ = coefs[0], float(intercepts[0])
         problem = make_problem(X, y, "squared", sw, self.fit_intercept)
         self.dual_gap_ = duality_gap(problem, penalty, self.coef_, self.intercept_)
@@ -254,7 +254,7 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         """Fit the model; y must hold exactly two classes."""
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         labels, self.classes_ = v.binary_labels(y, sw)
-        penalty = self._validate_penalty(X.shape[1])
+        penalty, alpha, factor = self._validate_penalty(X.shape[1])
         sol = self._solve(X, labels, sw, penalty)
         self.coef_ = sol.coef[None, :]
         self.intercept_ = np.array([sol.intercept])
