@@ -348,7 +348,8 @@ CV = {"shrinkage": shrinkage_enet_cv, "scikit-learn": sklearn_enet_cv,
 def shrinkage_ridge_loo(X, y, alphas):
     from shrinkage.solvers.ridge import ridge_loo_path
 
-    mse, coefs, intercepts = ridge_loo_path(X, y, alphas)
+    errors, coefs, intercepts = ridge_loo_path(X, y, alphas)
+    mse = errors.mean(axis=0)
     k = int(np.argmin(mse))
     return alphas[k], coefs[k], intercepts[k]
 

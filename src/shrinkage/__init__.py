@@ -1,14 +1,19 @@
 """shrinkage: fast, certified L1 / L2 / elastic-net regularized linear models."""
 
 from .linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
+from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
 from .path import Path, regularization_path
 
 __all__ = [
     "ElasticNet",
+    "ElasticNetCV",
     "Lasso",
+    "LassoCV",
     "LogisticRegression",
+    "LogisticRegressionCV",
     "Path",
     "Ridge",
+    "RidgeCV",
     "regularization_path",
 ]
 __version__ = "0.1.0"

@@ -154,8 +154,9 @@ def ridge_loo_path(X, y, alphas, sample_weight=None, fit_intercept=True):
 
     Returns
     -------
-    loo_mse : ndarray of shape (n_alphas,)
-        Weighted mean squared leave-one-out error, ``sum_i s_i e_i^2 / n``.
+    loo_errors : ndarray of shape (n, n_alphas)
+        Weighted squared leave-one-out errors ``s_i e_i^2`` (weights summing to n): their
+        mean over samples is the weighted leave-one-out MSE of each alpha.
     coefs : ndarray of shape (n_alphas, p)
     intercepts : ndarray of shape (n_alphas,)
     """
@@ -197,6 +198,6 @@ def ridge_loo_path(X, y, alphas, sample_weight=None, fit_intercept=True):
         hat_diag = hat_diag + (sw / n)[:, None]
     residual = c[:, None] - fitted  # in the sqrt(S/n) scale
     loo = residual / (1.0 - hat_diag)
-    loo_mse = np.sum(loo**2, axis=0)  # sum_i s_i e_i^2 / n once the scale is undone
+    loo_errors = n * loo**2  # s_i e_i^2 once the sqrt(S/n) scale is undone
     intercepts = ymean - coefs @ xmean if fit_intercept else np.zeros(len(alphas))
-    return loo_mse, coefs, intercepts
+    return loo_errors, coefs, intercepts

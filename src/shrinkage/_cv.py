@@ -1,0 +1,206 @@
+"""Cross-validation along regularization paths: folds, scores, and the choice of alpha.
+
+Every fold runs one warm-started path per l1_ratio on its training rows (the squared loss
+in covariance mode shares one downdated Gram matrix across the fold's l1_ratios), and
+scores every alpha of it on the held-out rows. The folds, and the path on the whole data
+that gives ``coef_path_`` and the refit, run as parallel tasks in threads: the numba
+kernels release the GIL.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing
+
+from . import _validation as v
+from .path import compute_path, resolve_alphas
+from .solvers.cd import make_problem
+from .solvers.gram import gram_suits, share_covariance
+
+#: scorer name -> (function of (labels or targets, decision values, weights), greater is
+#: better). Decision values have shape (n_test, n_alphas); each returns (n_alphas,).
+SCORERS = {}
+
+
+def _scorer(name, greater_is_better):
+    def register(function):
+        SCORERS[name] = (function, greater_is_better)
+        return function
+    return register
+
+
+@_scorer("mse", False)
+def _mse(y, z, sw):
+    return sw @ (y[:, None] - z) ** 2 / sw.sum()
+
+
+@_scorer("log_loss", False)
+def _log_loss(labels, z, sw):
+    # labels in {-1, +1}: log(1 + exp(-y z)), computed without overflow
+    return sw @ np.logaddexp(0.0, -labels[:, None] * z) / sw.sum()
+
+
+@_scorer("accuracy", True)
+def _accuracy(labels, z, sw):
+    # the positive class is predicted where z > 0, as LogisticRegression.predict does
+    return sw @ (np.where(z > 0, 1.0, -1.0) == labels[:, None]) / sw.sum()
+
+
+@_scorer("roc_auc", True)
+def _roc_auc(labels, z, sw):
+    return np.array([roc_auc_score(labels, z[:, k], sample_weight=sw)
+                     for k in range(z.shape[1])])
+
+
+@dataclass(frozen=True)
+class CVPaths:
+    """Scores of every (l1_ratio, fold, alpha), and the whole-data paths.
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (n_l1_ratios, n_alphas)
+        Decreasing grid of each l1_ratio.
+    test_scores, train_scores : ndarray of shape (n_l1_ratios, n_folds, n_alphas)
+    paths : list of Path
+        The path of each l1_ratio on all the data.
+    """
+
+    alphas: np.ndarray
+    test_scores: np.ndarray
+    train_scores: np.ndarray
+    paths: list
+
+
+def make_folds(cv, X, y, groups, classifier):
+    """The (train, test) index pairs of ``cv``, checked; raises naming ``cv``."""
+    n = X.shape[0]
+    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
+        if cv < 2:
+            raise ValueError(f"cv must be at least 2 folds, got {cv}")
+        if cv > n:
+            raise ValueError(f"cv={cv} folds but X has only {n} samples; "
+                             f"use cv <= {n}")
+    try:
+        splitter = check_cv(cv, y, classifier=classifier)
+        folds = [(np.asarray(train), np.asarray(test))
+                 for train, test in splitter.split(X, y, groups)]
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"cv: {exc}") from None
+    if len(folds) == 0:
+        raise ValueError("cv gave no (train, test) split")
+    for k, (train, test) in enumerate(folds):
+        if len(train) < 2 or len(test) < 1:
+            raise ValueError(f"cv: fold {k} has {len(train)} training and {len(test)} test "
+                             "samples; each fold needs at least 2 and 1")
+    return folds
+
+
+def check_fold_classes(folds, y, scoring):
+    """Every training part must hold both classes (and every test part too for ROC AUC)."""
+    for k, (train, test) in enumerate(folds):
+        parts = [("training", train)] + ([("test", test)] if scoring == "roc_auc" else [])
+        for part, rows in parts:
+            classes = np.unique(y[rows])
+            if len(classes) < 2:
+                raise ValueError(
+                    f"fold {k}'s {part} part holds a single class ({classes[0]!r}); "
+                    "use fewer folds or a stratified splitter (StratifiedKFold)")
+
+
+def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lower, upper,
+                         fit_intercept, folds, scoring, tol, max_iter, n_jobs):
+    """Fit every fold's paths and the whole data's, and score the folds.
+
+    ``y`` is the float target (squared) or labels in {-1, +1} (logistic); inputs are
+    validated. Returns a ``CVPaths``.
+    """
+    full = make_problem(X, y, loss, sw, fit_intercept)
+    grids = np.array([np.sort(resolve_alphas(alphas, eps, full, r, factor, lower, upper))
+                      [::-1] for r in l1_ratios])
+    share = gram_suits(full, factor == 0) and sw is None
+    if share:
+        share_covariance(full, full, X[:0], y[:0])  # the full sums, once, before threads
+    score, _ = SCORERS[scoring]
+    ones = np.ones(X.shape[0]) if sw is None else sw
+
+    def paths_of(problem, X_in, w_in):
+        return [compute_path(problem, grid, r, factor, lower, upper, tol=tol,
+                             max_iter=max_iter, X=X_in, sample_weight=w_in)
+                for r, grid in zip(l1_ratios, grids)]
+
+    def fold_scores(train, test):
+        X_in = _safe_indexing(X, train)
+        w_in = None if sw is None else sw[train]
+        problem = make_problem(X_in, y[train], loss, w_in, fit_intercept)
+        if share:
+            share_covariance(full, problem, _safe_indexing(X, test), y[test])
+        paths = paths_of(problem, X_in, w_in)
+        scored = []
+        for rows in (test, train):
+            X_part = _safe_indexing(X, rows)
+            scored.append([score(y[rows], X_part @ p.coefs.T + p.intercepts, ones[rows])
+                           for p in paths])
+        return scored
+
+    tasks = [delayed(fold_scores)(train, test) for train, test in folds]
+    tasks.append(delayed(paths_of)(full, X, sw))
+    *fold_results, full_paths = Parallel(n_jobs=n_jobs, prefer="threads")(tasks)
+    test = np.array([f[0] for f in fold_results]).transpose(1, 0, 2)
+    train = np.array([f[1] for f in fold_results]).transpose(1, 0, 2)
+    return CVPaths(alphas=grids, test_scores=test, train_scores=train, paths=full_paths)
+
+
+def summarize(scores):
+    """Mean over folds and its standard error, ``sd / sqrt(n_folds)`` (glmnet's cvsd).
+
+    ``scores`` has shape (n_l1_ratios, n_folds, n_alphas); one fold gives an SE of 0.
+    """
+    n_folds = scores.shape[1]
+    mean = scores.mean(axis=1)
+    if n_folds < 2:
+        return mean, np.zeros_like(mean)
+    return mean, scores.std(axis=1, ddof=1) / np.sqrt(n_folds)
+
+
+def choose_alpha(mean, se, alphas, greater_is_better=False):
+    """Indices of the best score and of the one-standard-error choice.
+
+    Parameters
+    ----------
+    mean, se, alphas : ndarray of shape (n_l1_ratios, n_alphas)
+    greater_is_better : bool
+
+    Returns
+    -------
+    (ratio, i_min, i_1se) : the row of the best mean, its column, and the column of the
+        largest alpha of that row whose mean lies within one standard error of the best
+        (glmnet's ``lambda.1se``). Ties go to the larger alpha.
+    """
+    loss = -mean if greater_is_better else mean
+    if not np.any(np.isfinite(loss)):
+        raise ValueError("every cross-validation score is NaN or infinite")
+    loss = np.where(np.isfinite(loss), loss, np.inf)
+    # among equal losses, prefer the larger alpha (the simpler model)
+    order = np.lexsort((-alphas.ravel(), loss.ravel()))
+    ratio, i_min = np.unravel_index(order[0], loss.shape)
+    threshold = loss[ratio, i_min] + se[ratio, i_min]
+    within = np.flatnonzero(loss[ratio] <= threshold)
+    i_1se = within[np.argmax(alphas[ratio, within])]
+    return int(ratio), int(i_min), int(i_1se)
+
+
+def check_selection(selection):
+    if selection not in ("min", "1se"):
+        raise ValueError(f"selection must be 'min' or '1se', got {selection!r}")
+    return selection
+
+
+def check_l1_ratios(l1_ratio):
+    """A float or a non-empty sequence of floats in [0, 1], as a list."""
+    values = np.atleast_1d(np.asarray(l1_ratio, dtype=object))
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"l1_ratio must be a float or a non-empty list, got {l1_ratio!r}")
+    return [v.check_l1_ratio(r) for r in values]
