@@ -3,8 +3,11 @@
 from .linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
 from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
 from .path import Path, regularization_path
+from .plotting import CoefficientPathDisplay, CVCurveDisplay, SparsityDisplay
 
 __all__ = [
+    "CVCurveDisplay",
+    "CoefficientPathDisplay",
     "ElasticNet",
     "ElasticNetCV",
     "Lasso",
@@ -14,6 +17,7 @@ __all__ = [
     "Path",
     "Ridge",
     "RidgeCV",
+    "SparsityDisplay",
     "regularization_path",
 ]
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@ whole-data path at the chosen alpha, as glmnet's ``cv.glmnet`` does.
 """
 
 import numpy as np
+from sklearn.utils.extmath import safe_sparse_dot
 
 from . import _cv
 from . import _validation as v
@@ -252,7 +253,8 @@ class RidgeCV(_CrossValidated, Ridge):
         Threads over the folds (k-fold).
     """ + _CV_ATTRIBUTES_DOC.replace(
         "(to read over- and under-fitting).",
-        "(to read over- and under-fitting); NaN for leave-one-out.")
+        "(to read over- and under-fitting); for leave-one-out, that of the whole-data "
+        "fits.")
 
     def __init__(self, *, alphas=100, eps=None, cv=None, selection="min",
                  fit_intercept=True, penalty_factor=None, n_jobs=None):
@@ -288,7 +290,10 @@ class RidgeCV(_CrossValidated, Ridge):
         self.cv_scores_ = errors.T[None, :, :]
         self.cv_mean_ = errors.mean(axis=0)[None, :]
         self.cv_se_ = (errors.std(axis=0, ddof=1) / np.sqrt(n))[None, :]
-        self.train_mean_ = np.full_like(self.cv_mean_, np.nan)
+        # training error of the whole-data fits (no folds to average over)
+        residual = y[:, None] - safe_sparse_dot(X, coefs.T) - intercepts
+        weights = np.ones(n) if sw is None else sw
+        self.train_mean_ = (weights @ residual**2 / weights.sum())[None, :]
         self.alphas_ = grid[None, :]
         self.coef_path_ = coefs[None, :, :]
         self.intercept_path_ = intercepts[None, :]
