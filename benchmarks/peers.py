@@ -270,46 +270,14 @@ ALL_NAMES = list(ALL)  # the full roster, whatever a run selects
 
 
 def shrinkage_enet_cv(X, y, l1_ratios, n_alphas, n_folds, tol, n_jobs=2):
-    """Folds x l1_ratios, each one warm-started path, threads over the tasks.
-
-    (Issue 4 brings ElasticNetCV; until then the benchmark runs the same computation.)
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
+    """ElasticNetCV: per fold one warm-started path per l1_ratio, folds in threads."""
     from sklearn.model_selection import KFold
 
     import shrinkage
-    from shrinkage.path import alpha_grid, compute_path, problem_alpha_max
-    from shrinkage.solvers.cd import make_problem
-    from shrinkage.solvers.gram import share_covariance
 
-    full, p = make_problem(X, y), X.shape[1]
-    bounds = np.full(p, -np.inf), np.full(p, np.inf)
-    grids = {r: alpha_grid(problem_alpha_max(full, r, np.ones(p), *bounds), n_alphas, 1e-3)
-             for r in l1_ratios}
-    folds = list(KFold(n_folds).split(X))
-    ones = np.ones(p)
-
-    def task(fold):
-        # one problem per fold: its Gram matrix serves every l1_ratio
-        train, test = fold
-        problem = make_problem(X[train], y[train])
-        share_covariance(full, problem, X[test], y[test])  # downdate, not recompute
-        errors = {}
-        for ratio in l1_ratios:
-            path = compute_path(problem, grids[ratio], ratio, ones, *bounds, tol=tol,
-                                max_iter=1000, X=X[train])
-            pred = X[test] @ path.coefs.T + path.intercepts
-            errors[ratio] = np.mean((y[test][:, None] - pred) ** 2, axis=0)
-        return errors
-
-    with ThreadPoolExecutor(n_jobs) as pool:
-        results = list(pool.map(task, folds))
-    mean = {r: np.mean([e[r] for e in results], axis=0) for r in l1_ratios}
-    best_ratio = min(l1_ratios, key=lambda r: mean[r].min())
-    best_alpha = grids[best_ratio][np.argmin(mean[best_ratio])]
-    est = shrinkage.ElasticNet(alpha=best_alpha, l1_ratio=best_ratio, tol=tol).fit(X, y)
-    return best_ratio, best_alpha, est.coef_, est.intercept_
+    est = shrinkage.ElasticNetCV(l1_ratio=list(l1_ratios), alphas=n_alphas, eps=1e-3,
+                                 cv=KFold(n_folds), tol=tol, n_jobs=n_jobs).fit(X, y)
+    return est.l1_ratio_, est.alpha_, est.coef_, est.intercept_
 
 
 def sklearn_enet_cv(X, y, l1_ratios, n_alphas, n_folds, tol, n_jobs=2):

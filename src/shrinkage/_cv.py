@@ -63,7 +63,9 @@ class CVPaths:
     ----------
     alphas : ndarray of shape (n_l1_ratios, n_alphas)
         Decreasing grid of each l1_ratio.
-    test_scores, train_scores : ndarray of shape (n_l1_ratios, n_folds, n_alphas)
+    test_scores : ndarray of shape (n_l1_ratios, n_folds, n_alphas)
+    train_scores : ndarray of shape (n_l1_ratios, n_alphas)
+        Scores of the whole-data paths on the whole data.
     paths : list of Path
         The path of each l1_ratio on all the data.
     """
@@ -132,24 +134,20 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
                 for r, grid in zip(l1_ratios, grids)]
 
     def fold_scores(train, test):
-        X_in = _safe_indexing(X, train)
+        X_in, X_out = _safe_indexing(X, train), _safe_indexing(X, test)
         w_in = None if sw is None else sw[train]
         problem = make_problem(X_in, y[train], loss, w_in, fit_intercept)
         if share:
-            share_covariance(full, problem, _safe_indexing(X, test), y[test])
-        paths = paths_of(problem, X_in, w_in)
-        scored = []
-        for rows in (test, train):
-            X_part = _safe_indexing(X, rows)
-            scored.append([score(y[rows], X_part @ p.coefs.T + p.intercepts, ones[rows])
-                           for p in paths])
-        return scored
+            share_covariance(full, problem, X_out, y[test])
+        return [score(y[test], X_out @ p.coefs.T + p.intercepts, ones[test])
+                for p in paths_of(problem, X_in, w_in)]
 
     tasks = [delayed(fold_scores)(train, test) for train, test in folds]
     tasks.append(delayed(paths_of)(full, X, sw))
     *fold_results, full_paths = Parallel(n_jobs=n_jobs, prefer="threads")(tasks)
-    test = np.array([f[0] for f in fold_results]).transpose(1, 0, 2)
-    train = np.array([f[1] for f in fold_results]).transpose(1, 0, 2)
+    test = np.array(fold_results).transpose(1, 0, 2)
+    # training error of the whole-data fits: one product per l1_ratio, not one per fold
+    train = np.array([score(y, X @ p.coefs.T + p.intercepts, ones) for p in full_paths])
     return CVPaths(alphas=grids, test_scores=test, train_scores=train, paths=full_paths)
 
 

@@ -53,7 +53,8 @@ _CV_ATTRIBUTES_DOC = """
     cv_scores_ : ndarray of shape (n_l1_ratios, n_folds, n_alphas)
         Validation score of every fold.
     train_mean_ : ndarray of shape (n_l1_ratios, n_alphas)
-        Mean score on the folds' training rows (to read over- and under-fitting).
+        Score of the whole-data path on the data it was fitted to (beside ``cv_mean_``,
+        it shows where the model over- and under-fits).
     coef_path_ : ndarray of shape (n_l1_ratios, n_alphas, n_features)
         The path on the whole data; ``coef_`` is its entry at the chosen alpha.
     intercept_path_ : ndarray of shape (n_l1_ratios, n_alphas)
@@ -97,7 +98,7 @@ class _CrossValidated:
             n_jobs=self.n_jobs)
         self.cv_scores_ = result.test_scores
         self.cv_mean_, self.cv_se_ = _cv.summarize(result.test_scores)
-        self.train_mean_ = result.train_scores.mean(axis=1)
+        self.train_mean_ = result.train_scores
         self.alphas_ = result.alphas
         self.coef_path_ = np.array([p.coefs for p in result.paths])
         self.intercept_path_ = np.array([p.intercepts for p in result.paths])
@@ -251,10 +252,7 @@ class RidgeCV(_CrossValidated, Ridge):
         all equal to one).
     n_jobs : int, default=None
         Threads over the folds (k-fold).
-    """ + _CV_ATTRIBUTES_DOC.replace(
-        "(to read over- and under-fitting).",
-        "(to read over- and under-fitting); for leave-one-out, that of the whole-data "
-        "fits.")
+    """ + _CV_ATTRIBUTES_DOC
 
     def __init__(self, *, alphas=100, eps=None, cv=None, selection="min",
                  fit_intercept=True, penalty_factor=None, n_jobs=None):
@@ -290,7 +288,6 @@ class RidgeCV(_CrossValidated, Ridge):
         self.cv_scores_ = errors.T[None, :, :]
         self.cv_mean_ = errors.mean(axis=0)[None, :]
         self.cv_se_ = (errors.std(axis=0, ddof=1) / np.sqrt(n))[None, :]
-        # training error of the whole-data fits (no folds to average over)
         residual = y[:, None] - safe_sparse_dot(X, coefs.T) - intercepts
         weights = np.ones(n) if sw is None else sw
         self.train_mean_ = (weights @ residual**2 / weights.sum())[None, :]
