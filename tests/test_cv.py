@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedK
 from sklearn.preprocessing import StandardScaler
 
 from shrinkage import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
-from shrinkage._cv import choose_alpha
+from shrinkage.model_selection import choose_alpha
 
 
 @pytest.fixture(scope="module")
@@ -236,3 +236,13 @@ def test_single_class_in_a_fold_is_an_error(cancer):
         LogisticRegressionCV(alphas=5, cv=KFold(5), scoring="roc_auc").fit(X, y)
     with pytest.raises(ValueError, match="scoring must be"):
         LogisticRegressionCV(scoring="r2").fit(X, y)
+
+
+def test_elastic_net_cv_at_l1_ratio_zero_is_ridge_cv(diabetes):
+    """l1_ratio 0 runs the ridge closed forms per fold: the same scores as RidgeCV's."""
+    X, y = diabetes
+    folds = list(KFold(4).split(X))
+    enet = ElasticNetCV(l1_ratio=[0.0, 1.0], alphas=15, cv=folds).fit(X, y)
+    ridge = RidgeCV(alphas=15, cv=folds).fit(X, y)
+    np.testing.assert_allclose(enet.alphas_[0], ridge.alphas_[0])
+    np.testing.assert_allclose(enet.cv_scores_[0], ridge.cv_scores_[0], rtol=1e-10)

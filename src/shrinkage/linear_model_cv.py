@@ -8,7 +8,7 @@ whole-data path at the chosen alpha, as glmnet's ``cv.glmnet`` does.
 import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
-from . import _cv
+from . import model_selection as _cv
 from . import _validation as v
 from .linear_model import (
     _PENALTY_PARAMS_DOC,
