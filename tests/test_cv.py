@@ -246,3 +246,20 @@ def test_elastic_net_cv_at_l1_ratio_zero_is_ridge_cv(diabetes):
     ridge = RidgeCV(alphas=15, cv=folds).fit(X, y)
     np.testing.assert_allclose(enet.alphas_[0], ridge.alphas_[0])
     np.testing.assert_allclose(enet.cv_scores_[0], ridge.cv_scores_[0], rtol=1e-10)
+
+
+def test_ridge_grid_reaches_weak_penalties(diabetes):
+    """The default ridge grid spans from glmnet's top down to eps times the lasso's
+    alpha_max, so that on standardized data the leave-one-out minimum is interior."""
+    X, y = diabetes
+    X = StandardScaler().fit_transform(X)
+    model = RidgeCV().fit(X, y)
+    lasso_top = np.max(np.abs((X - X.mean(0)).T @ (y - y.mean()))) / len(y)
+    np.testing.assert_allclose(model.alphas_[0, [0, -1]], [1e3 * lasso_top, 1e-3 * lasso_top],
+                               rtol=1e-10)
+    # diabetes is nearly best unpenalized; small dense effects in noise are not
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 40))
+    y = X @ (0.2 * rng.standard_normal(40)) + rng.standard_normal(60)
+    model = RidgeCV().fit(X, y)
+    assert model.alphas_[0, -1] < model.alpha_ < model.alphas_[0, 0]

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils import check_X_y
 
 from . import _validation as v
-from .penalties import ElasticNetPenalty, alpha_max
+from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
 from .solvers.cd import duality_gap, make_problem, minus_gradient, solve
 from .solvers.gram import gram_path, gram_suits
 from .solvers.ridge import ridge_path
@@ -91,6 +91,8 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
         values from the exact ``alpha_max`` down to ``eps * alpha_max``.
     eps : float, optional
         Ratio of the smallest to the largest alpha: 1e-3, or 1e-2 when n < p (glmnet).
+        For ridge (``l1_ratio < 1e-3``), whose alpha_max is infinite, the grid starts at
+        that of ``l1_ratio = 1e-3`` and ends at ``eps`` times the lasso's alpha_max.
     sample_weight, fit_intercept, penalty_factor, positive, lower_bounds, upper_bounds
         As in the estimators.
     tol : float
@@ -135,6 +137,11 @@ def resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper):
             eps = 1e-2 if n < p else 1e-3
         eps = v.check_scalar_param(eps, "eps", low=0.0, low_open=True, high=1.0)
         amax = problem_alpha_max(problem, l1_ratio, factor, lower, upper)
+        if l1_ratio < L1_RATIO_FLOOR:
+            # ridge: the top is glmnet's (that of l1_ratio = 1e-3, 1000 times the lasso's)
+            # and the grid goes down to eps times the lasso's alpha_max, where little
+            # shrinkage is left; eps alone would stop 1000 times too high
+            eps = eps * L1_RATIO_FLOOR
         return alpha_grid(amax, n_alphas, eps)
     try:
         grid = np.asarray(alphas, dtype=np.float64).ravel()

@@ -87,6 +87,10 @@ class ElasticNetPenalty:
         return pk.gap_terms(u, w, self.l1, self.l2, self.lower, self.upper)
 
 
+#: l1_ratio below which alpha_max is taken at this ratio (glmnet's convention for ridge)
+L1_RATIO_FLOOR = 1e-3
+
+
 def alpha_max(u0, l1_ratio, penalty_factor, lower, upper):
     """Smallest alpha at which ``w = 0`` is optimal.
 
@@ -98,7 +102,7 @@ def alpha_max(u0, l1_ratio, penalty_factor, lower, upper):
         Below 1e-3 the ratio is taken as 1e-3, as glmnet does, since with no L1 term no
         finite alpha makes every coefficient zero.
     """
-    ratio = max(l1_ratio, 1e-3)
+    ratio = max(l1_ratio, L1_RATIO_FLOOR)
     factor = np.asarray(penalty_factor, dtype=np.float64)
     up = np.where(np.asarray(upper) > 0, np.maximum(u0, 0.0), 0.0)
     down = np.where(np.asarray(lower) < 0, np.maximum(-u0, 0.0), 0.0)

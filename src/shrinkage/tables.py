@@ -1,0 +1,127 @@
+"""Tables for ``shrinkage compare``: a user's CSV or Parquet file, or an embedded demo.
+
+Files are read by polars; demos come from scikit-learn's bundled tables or are drawn
+from a known linear truth, so that a report can score which penalty found it.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+class UserError(ValueError):
+    """A problem with the user's input, said in one line with how to fix it."""
+
+
+DEMOS = ("diabetes", "breast-cancer", "sparse-signal", "dense-signal", "correlated-groups")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table and what is known about it.
+
+    Attributes
+    ----------
+    frame : polars.DataFrame
+        Features and target.
+    target : str
+        Name of the target column.
+    name : str
+        Where it came from (a file name or ``demo:NAME``).
+    truth : dict
+        For synthetic demos, the true coefficient of every feature column (zeros
+        included), in the units of the raw columns; empty otherwise.
+    """
+
+    frame: object
+    target: str
+    name: str
+    truth: dict = field(default_factory=dict)
+
+
+def read_table(path, target):
+    """Read a CSV (comma, or tab for .tsv) or Parquet file; ``target`` must be a column."""
+    import polars as pl
+
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"file not found: {path}; give the path of a CSV or Parquet file")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give the path of a CSV or Parquet file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame = pl.read_parquet(path)
+        elif suffix in (".csv", ".tsv", ".txt"):
+            frame = pl.read_csv(path, separator="\t" if suffix == ".tsv" else ",",
+                                infer_schema_length=10_000, null_values=["", "NA", "NaN"])
+        else:
+            raise UserError(f"cannot tell the format of {path.name}: name it .csv, .tsv "
+                            "or .parquet")
+    except UserError:
+        raise
+    except Exception as exc:  # polars raises many kinds; all mean "unreadable"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"cannot read {path.name} as {suffix[1:]}: {first}") from None
+    if target is None:
+        raise UserError("--target is required with a data file: name the column to predict "
+                        f"(columns: {_column_list(frame.columns)})")
+    if target not in frame.columns:
+        raise UserError(f"target column {target!r} is not in {path.name}; its columns are "
+                        f"{_column_list(frame.columns)}")
+    return Table(frame=frame, target=target, name=path.name)
+
+
+def _column_list(columns, limit=12):
+    shown = ", ".join(columns[:limit])
+    return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
+
+
+def demo_table(name, seed=0):
+    """An embedded table: ``diabetes`` (the LARS paper's data), ``breast-cancer``, or a
+    synthetic regression with a known truth."""
+    import polars as pl
+
+    if name not in DEMOS:
+        raise UserError(f"unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
+    if name in ("diabetes", "breast-cancer"):
+        from sklearn.datasets import load_breast_cancer, load_diabetes
+
+        data = (load_diabetes if name == "diabetes" else load_breast_cancer)()
+        frame = pl.DataFrame(data.data, schema=[str(c) for c in data.feature_names])
+        target = data.target if name == "diabetes" else \
+            np.asarray(data.target_names)[data.target]
+        return Table(frame=frame.with_columns(pl.Series("target", target)),
+                     target="target", name=f"demo:{name}")
+    X, coef = _synthetic(name, np.random.default_rng(seed))
+    columns = [f"x{j:02d}" for j in range(X.shape[1])]
+    signal = X @ coef
+    noise = np.random.default_rng(seed + 1).standard_normal(len(signal))
+    y = signal + noise * signal.std() / SNR
+    frame = pl.DataFrame(X, schema=columns).with_columns(pl.Series("target", y))
+    return Table(frame=frame, target="target", name=f"demo:{name}",
+                 truth=dict(zip(columns, coef.tolist())))
+
+
+#: sample size, features and signal-to-noise ratio (sd of signal / sd of noise) of the
+#: synthetic demos
+N_SAMPLES, N_FEATURES, SNR = 300, 60, 2.0
+
+
+def _synthetic(name, rng):
+    n, p = N_SAMPLES, N_FEATURES
+    if name == "correlated-groups":
+        # 6 groups of 10 columns, correlation 0.9 within a group; 2 groups carry signal
+        group = np.repeat(np.arange(6), 10)
+        latent = rng.standard_normal((n, 6))
+        X = np.sqrt(0.9) * latent[:, group] + np.sqrt(0.1) * rng.standard_normal((n, p))
+        coef = np.where(group < 2, 1.0, 0.0)
+    else:
+        X = rng.standard_normal((n, p))
+        if name == "sparse-signal":  # 5 strong effects among 60
+            coef = np.zeros(p)
+            coef[rng.choice(p, 5, replace=False)] = rng.choice([-1, 1], 5) * 2.0
+        else:  # dense-signal: every column matters a little
+            coef = rng.standard_normal(p) * 0.5
+    return X, coef
