@@ -18,9 +18,23 @@ def test_ci_runs_the_readme_test_command():
     assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
-def test_quickstart_example_runs():
+def test_first_command_runs(tmp_path):
+    """README's first command after the install, run as a user would, in a fresh folder."""
     first = _bash_blocks()[0].strip()
-    script = first.split("&&")[-1].split()[-1]
-    out = subprocess.run([sys.executable, str(ROOT / script)], capture_output=True,
-                         text=True, check=True, cwd=ROOT, timeout=300).stdout
+    install, command = (part.strip() for part in first.split("&&"))
+    assert install == "pip install ."
+    program, *args = command.split()
+    script = Path(sys.executable).parent / program  # the installed console script
+    out = subprocess.run([str(script), *args], capture_output=True, text=True, check=True,
+                         cwd=tmp_path, timeout=600).stdout
+    assert "generalized best" in out
+    for name in ("report.html", "results.json", "paths.csv", "model.joblib"):
+        assert (tmp_path / "shrinkage-report" / name).stat().st_size > 0
+
+
+def test_quickstart_example_runs():
+    assert "python examples/quickstart.py" in (ROOT / "README.md").read_text()
+    out = subprocess.run([sys.executable, str(ROOT / "examples" / "quickstart.py")],
+                         capture_output=True, text=True, check=True, cwd=ROOT,
+                         timeout=300).stdout
     assert "lasso path: alpha_max" in out and "Ridge" in out

@@ -1,0 +1,35 @@
+"""Atomic file writes: a temporary name in the same folder, then one rename."""
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path, write):
+    """Call ``write(temporary_path)``, then rename the result onto ``path``.
+
+    A reader never sees a half-written file, and a failed write leaves ``path`` as it was.
+    """
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                         dir=path.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    def write(temporary):
+        with open(temporary, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    atomic_write(path, write)

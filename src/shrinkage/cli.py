@@ -1,0 +1,188 @@
+"""The command line: ``shrinkage compare`` and ``shrinkage predict``.
+
+A problem with the user's input exits with code 1 and one line on stderr saying what is
+wrong and how to fix it (``--debug`` shows the traceback instead); usage errors exit 2,
+typer's convention.
+"""
+
+import sys
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="L1, L2 and elastic-net regularization: compare them on your table.")
+
+
+class Task(str, Enum):
+    auto = "auto"
+    regression = "regression"
+    classification = "classification"
+
+
+class Impute(str, Enum):
+    none = "none"
+    median = "median"
+
+
+class Selection(str, Enum):
+    min = "min"
+    one_se = "1se"
+
+
+@contextmanager
+def _user_errors(debug):
+    """Turn input problems into one line and exit code 1 (unless --debug)."""
+    from .tables import UserError
+
+    try:
+        yield
+    except (UserError, FileExistsError, PermissionError) as exc:
+        if debug:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _progress(enabled, total):
+    """A rich progress bar on stderr; ``step(name)`` advances it. Off when stderr is not
+    a terminal."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield lambda name: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=total)
+        started = [False]
+
+        def step(name):
+            if started[0]:
+                bar.advance(task)
+            started[0] = True
+            bar.update(task, description=name)
+
+        yield step
+        bar.update(task, completed=total)
+
+
+@app.command()
+def compare(
+    data: Annotated[Path | None, typer.Argument(
+        help="CSV or Parquet file; without it, the embedded diabetes table.")] = None,
+    target: Annotated[str | None, typer.Option(
+        "--target", "-t", help="Column to predict (demos: 'target').")] = None,
+    demo: Annotated[str | None, typer.Option(
+        help="Embedded table: diabetes, breast-cancer, sparse-signal, dense-signal, "
+             "correlated-groups.")] = None,
+    task: Annotated[Task, typer.Option(help="Force the task instead of detecting it.")]
+    = Task.auto,
+    test_size: Annotated[float, typer.Option(min=0.05, max=0.9,
+                                             help="Share of rows held out.")] = 0.25,
+    cv: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed of the split, folds and bootstrap.")] = 0,
+    n_jobs: Annotated[int, typer.Option(help="Threads over the folds.")] = 1,
+    n_alphas: Annotated[int, typer.Option(min=2, help="Alphas per path.")] = 50,
+    selection: Annotated[Selection, typer.Option(
+        help="Which choice of alpha competes: min CV error or the 1se rule.")]
+    = Selection.min,
+    impute: Annotated[Impute, typer.Option(
+        help="Fill missing features with the median (numeric) / most frequent value.")]
+    = Impute.none,
+    out: Annotated[Path, typer.Option(help="Output folder (never emptied).")]
+    = Path("shrinkage-report"),
+    no_progress: Annotated[bool, typer.Option("--no-progress",
+                                              help="No progress bar.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+):
+    """Fit no penalty, L1, L2 and elastic net along their paths, choose each by
+    cross-validation, judge them on a held-out split, and write a report."""
+    from .compare import Options, run_comparison
+    from .report import write_outputs
+    from .tables import UserError, demo_table, read_table
+
+    with _user_errors(debug):
+        if data is not None and demo is not None:
+            raise UserError("give either a DATA file or --demo, not both")
+        if data is not None:
+            table = read_table(data, target)
+        else:
+            table = demo_table(demo or "diabetes", seed=seed)
+            if target is not None and target != table.target:
+                raise UserError(f"the demo's target column is {table.target!r}; drop "
+                                "--target or give a DATA file")
+        options = Options(task=task.value, test_size=test_size, cv=cv, seed=seed,
+                          n_jobs=n_jobs, impute=impute.value, selection=selection.value,
+                          n_alphas=n_alphas)
+        with _progress(not no_progress, total=8) as step:
+            comparison = run_comparison(table, options, progress=step)
+            paths = write_outputs(comparison, out, progress=step)
+    _print_summary(comparison.results)
+    typer.echo(f"wrote {', '.join(str(p) for p in paths)}")
+
+
+#: column headers of the terminal table, short enough for 80 columns
+SHORT_HEADERS = {"l1_ratio": "l1r", "cv_score": "CV", "cv_se": "SE", "test_mse": "test MSE",
+                 "test_r2": "R2", "test_log_loss": "test LL", "test_accuracy": "acc",
+                 "test_roc_auc": "AUC", "n_nonzero": "nnz", "fit_seconds": "sec"}
+
+
+def _print_summary(results):
+    """The summary table and the verdict on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .narrative import format_number
+    from .report import summary_rows
+
+    console = Console()
+    rows = summary_rows(results)
+    table = Table(title=f"{results['data']['name']}: {results['data']['task']}, "
+                        f"{results['data']['n_test']} test rows")
+    table.add_column("penalty")
+    table.add_column("choice")
+    for key, _, _ in rows[0]["cells"]:
+        table.add_column(SHORT_HEADERS.get(key, key), justify="right")
+    for row in rows:
+        table.add_row(row["label"].split(" (")[0], row["choice"],
+                      *["-" if v is None else format_number(v) for _, _, v in row["cells"]],
+                      style="bold green" if row["winner"] else None)
+    console.print(table)
+    for sentence in results["verdict"]:
+        console.print(f"- {sentence}", highlight=False)
+
+
+@app.command()
+def predict(
+    model: Annotated[Path, typer.Argument(help="model.joblib written by compare.")],
+    data: Annotated[Path, typer.Argument(help="CSV or Parquet file with the same columns.")],
+    out: Annotated[Path | None, typer.Option(
+        help="Write the predictions here (CSV); default: standard output.")] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+):
+    """Apply a saved model to a new table: one prediction per row (and the probability
+    of the second class for a classifier)."""
+    from .predict import predict_table
+
+    with _user_errors(debug):
+        frame = predict_table(model, data)
+        if out is None:
+            sys.stdout.write(frame.write_csv())
+        else:
+            from ._atomic import atomic_write
+
+            atomic_write(out, frame.write_csv)
+            typer.echo(f"wrote {out}")
+
+
+def main():
+    """Entry point of the ``shrinkage`` script."""
+    app()

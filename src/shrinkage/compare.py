@@ -1,0 +1,384 @@
+"""L1 vs L2 vs elastic net (and no penalty) on one table, chosen by cross-validation and
+judged on a held-out test split.
+
+``run_comparison`` returns a ``Comparison``: every number of the report as a JSON-ready
+dict (``results``), and the fitted objects the figures and the saved model need.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from . import model_selection as ms
+from .linear_model import LogisticRegression, Ridge
+from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
+from .narrative import describe
+from .tables import UserError
+
+PENALTIES = ("none", "l1", "l2", "elasticnet")
+LABELS = {"none": "no penalty", "l1": "L1 (lasso)", "l2": "L2 (ridge)",
+          "elasticnet": "elastic net"}
+#: l1_ratios searched for the elastic net, jointly with alpha
+EN_RATIOS = (0.1, 0.3, 0.5, 0.7, 0.9, 0.95)
+#: resamples of the paired bootstrap of test-loss differences
+N_BOOTSTRAP = 2000
+
+
+@dataclass(frozen=True)
+class Options:
+    """What ``shrinkage compare`` was asked to do (already parsed)."""
+
+    task: str = "auto"
+    test_size: float = 0.25
+    cv: int = 5
+    seed: int = 0
+    n_jobs: int = 1
+    impute: str = "none"
+    selection: str = "min"
+    n_alphas: int = 50
+
+
+@dataclass
+class Comparison:
+    """Results (JSON-ready) and the fitted objects behind them."""
+
+    results: dict
+    models: dict
+    pipeline: object
+    feature_names: list
+    test_losses: dict
+    extras: dict = field(default_factory=dict)
+
+
+def detect_task(target, forced):
+    """'regression' or 'classification' from the target column (a polars Series)."""
+    numeric = target.dtype.is_numeric()
+    n_classes = target.n_unique()
+    if forced == "regression":
+        if not numeric:
+            raise UserError(f"--task regression needs a numeric target; {target.name!r} "
+                            f"holds {target.dtype}: drop --task or choose another column")
+        return "regression"
+    if forced == "classification" or not numeric or n_classes == 2:
+        if n_classes != 2:
+            raise UserError(
+                f"target {target.name!r} has {n_classes} "
+                f"class{'es' if n_classes != 1 else ''}; classification here is binary: "
+                "choose a target with two classes" + (
+                    ", or --task regression for a numeric one" if numeric else ""))
+        return "classification"
+    return "regression"
+
+
+def split_columns(frame):
+    """Numeric and categorical feature columns of a polars frame."""
+    numeric = [c for c, t in frame.schema.items() if t.is_numeric()]
+    categorical = [c for c, t in frame.schema.items() if not t.is_numeric()]
+    return numeric, categorical
+
+
+def _dummy_name(column, value):
+    """``column=value``: a module-level function, so that the saved model pickles."""
+    return f"{column}={value}"
+
+
+def build_preprocessor(frame, impute):
+    """Standardize numeric columns, one-hot encode the others (named ``column=value``)."""
+    numeric, categorical = split_columns(frame)
+    num_steps, cat_steps = [StandardScaler()], [
+        OneHotEncoder(handle_unknown="ignore", sparse_output=False,
+                      feature_name_combiner=_dummy_name)]
+    if impute == "median":
+        num_steps.insert(0, SimpleImputer(strategy="median"))
+        cat_steps.insert(0, SimpleImputer(strategy="most_frequent", missing_values=None))
+    parts = []
+    if numeric:
+        parts.append(("numeric", make_pipeline(*num_steps), numeric))
+    if categorical:
+        parts.append(("categorical", make_pipeline(*cat_steps), categorical))
+    return ColumnTransformer(parts, verbose_feature_names_out=False)
+
+
+def original_columns(preprocessor):
+    """Encoded feature name -> the table column it came from."""
+    mapping = {}
+    for _, transformer, columns in preprocessor.transformers_:
+        if transformer == "drop" or not len(columns):
+            continue
+        names = transformer.get_feature_names_out(columns)
+        for name in names:
+            mapping[str(name)] = next((c for c in columns if name == c
+                                       or str(name).startswith(f"{c}=")), str(name))
+    return mapping
+
+
+def prepare(table, options):
+    """Drop rows without a target, check missing features, detect the task.
+
+    Returns ``(features, target, task, notes)`` with ``features`` a polars frame.
+    """
+    import polars as pl
+
+    frame = table.frame
+    notes = []
+    target = frame.get_column(table.target)
+    if target.dtype.is_float():
+        missing = target.is_null() | target.is_nan()
+    else:
+        missing = target.is_null()
+    n_missing = int(missing.sum())
+    if n_missing:
+        frame = frame.filter(~missing)
+        notes.append(f"dropped {n_missing} row{'s' if n_missing != 1 else ''} with a missing "
+                     f"target ({table.target!r})")
+    features = frame.drop(table.target)
+    if features.width == 0:
+        raise UserError(f"the table has no column besides the target {table.target!r}")
+    nulls = [c for c in features.columns if features.get_column(c).null_count()
+             or (features.schema[c].is_float() and features.get_column(c).is_nan().any())]
+    if nulls and options.impute != "median":
+        raise UserError(f"missing values in feature column{'s' if len(nulls) > 1 else ''} "
+                        f"{', '.join(map(repr, nulls[:10]))}: give --impute median or "
+                        "remove them")
+    if nulls:
+        notes.append(f"imputed missing values in {len(nulls)} column(s) (median; most "
+                     "frequent for categorical)")
+        features = features.with_columns(pl.col(pl.Float32, pl.Float64).fill_nan(None))
+    task = detect_task(frame.get_column(table.target), options.task)
+    n_rows, folds = frame.height, options.cv
+    n_train = n_rows - int(np.ceil(options.test_size * n_rows))
+    if n_train < 2 * folds:
+        raise UserError(f"the table has {n_rows} rows; with --test-size {options.test_size} "
+                        f"and --cv {folds} it needs at least "
+                        f"{int(np.ceil(2 * folds / (1 - options.test_size)))}: use fewer "
+                        "folds (--cv 3) or more rows")
+    return features, frame.get_column(table.target).to_numpy(), task, notes
+
+
+def _splitter(task, options):
+    if task == "classification":
+        return StratifiedKFold(options.cv, shuffle=True, random_state=options.seed)
+    return KFold(options.cv, shuffle=True, random_state=options.seed)
+
+
+def _estimators(task, folds, options):
+    common = {"alphas": options.n_alphas, "cv": folds, "n_jobs": options.n_jobs,
+              "selection": options.selection}
+    if task == "regression":
+        return {"none": Ridge(alpha=0.0),  # minimum-norm least squares
+                "l1": LassoCV(**common),
+                "l2": RidgeCV(**common),
+                "elasticnet": ElasticNetCV(l1_ratio=list(EN_RATIOS), **common)}
+    return {"none": LogisticRegression(alpha=0.0, l1_ratio=0.0, max_iter=100),
+            "l1": LogisticRegressionCV(l1_ratio=1.0, **common),
+            "l2": LogisticRegressionCV(l1_ratio=0.0, **common),
+            "elasticnet": LogisticRegressionCV(l1_ratio=list(EN_RATIOS), **common)}
+
+
+def _decision(X, coef, intercept):
+    return X @ np.ravel(coef) + float(np.ravel(intercept)[0])
+
+
+def _per_sample_loss(task, y, z):
+    if task == "regression":
+        return (y - z) ** 2
+    return np.logaddexp(0.0, -y * z)  # y in {-1, +1}
+
+
+def _test_metrics(task, y, z):
+    """Test metrics of decision values ``z`` (labels in {-1, +1} for classification)."""
+    from sklearn.metrics import r2_score, roc_auc_score
+
+    loss = float(np.mean(_per_sample_loss(task, y, z)))
+    if task == "regression":
+        return {"test_mse": loss, "test_r2": float(r2_score(y, z))}
+    return {"test_log_loss": loss, "test_accuracy": float(np.mean(np.sign(z) == y)),
+            "test_roc_auc": float(roc_auc_score(y, z))}
+
+
+def _baseline_cv(model, X, y, folds, task, scoring):
+    """CV score of the unpenalized model on the same folds as the penalized ones."""
+    from sklearn.base import clone
+
+    score, _ = ms.SCORERS[scoring]
+    scores = []
+    for train, test in folds:
+        fitted = clone(model).fit(X[train], y[train])
+        z = _decision(X[test], fitted.coef_, fitted.intercept_)[:, None]
+        target = y[test] if task == "regression" else np.where(
+            y[test] == fitted.classes_[1], 1.0, -1.0)
+        scores.append(float(score(target, z, np.ones(len(test)))[0]))
+    scores = np.array(scores)
+    return float(scores.mean()), float(scores.std(ddof=1) / np.sqrt(len(scores)))
+
+
+def run_comparison(table, options, progress=None):
+    """Fit no penalty, L1, L2 and elastic net on the training split; judge them on the
+    test split. ``progress(step)`` is called before each stage."""
+    step = progress or (lambda name: None)
+    step("preparing the table")
+    features, target, task, notes = prepare(table, options)
+    stratify = target if task == "classification" else None
+    try:
+        f_train, f_test, y_train, y_test = train_test_split(
+            features, target, test_size=options.test_size, random_state=options.seed,
+            stratify=stratify)
+    except ValueError as exc:
+        raise UserError(f"cannot split the table: {exc}") from None
+    preprocessor = build_preprocessor(features, options.impute)
+    X_train = np.asfortranarray(preprocessor.fit_transform(f_train), dtype=np.float64)
+    X_test = np.asarray(preprocessor.transform(f_test), dtype=np.float64)
+    names = [str(n) for n in preprocessor.get_feature_names_out()]
+    columns_of = original_columns(preprocessor)
+    folds = list(_splitter(task, options).split(X_train, y_train))
+    estimators = _estimators(task, folds, options)
+    classes = np.unique(y_train) if task == "classification" else None
+    y_test_num = y_test.astype(float) if task == "regression" else np.where(
+        y_test == classes[1], 1.0, -1.0)
+    scoring = "mse" if task == "regression" else "log_loss"
+    entries, models, losses, seconds = {}, {}, {}, {}
+    for penalty in PENALTIES:
+        step(f"fitting {LABELS[penalty]}")
+        model = estimators[penalty]
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            try:
+                model.fit(X_train, y_train)
+            except ValueError as exc:
+                raise UserError(f"cannot fit {LABELS[penalty]}: {exc}") from None
+        seconds[penalty] = time.perf_counter() - start
+        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        models[penalty] = model
+        entries[penalty] = _entry(penalty, model, X_train, y_train, X_test, y_test_num,
+                                  folds, task, scoring, names, columns_of)
+        entries[penalty].update(fit_seconds=seconds[penalty], converged=converged)
+        z = _decision(X_test, model.coef_, model.intercept_)
+        losses[penalty] = _per_sample_loss(task, y_test_num, z)
+    step("writing the verdict")
+    key = "test_mse" if task == "regression" else "test_log_loss"
+    results = {
+        "data": {"name": table.name, "target": table.target, "task": task,
+                 "n_rows": len(target), "n_train": len(y_train),
+                 "n_test": len(y_test), "n_columns": int(features.width),
+                 "n_features": len(names), "notes": notes,
+                 "classes": None if classes is None else [str(c) for c in classes]},
+        "settings": {"test_size": options.test_size, "cv": options.cv,
+                     "seed": options.seed, "selection": options.selection,
+                     "n_alphas": options.n_alphas, "elasticnet_l1_ratios": list(EN_RATIOS),
+                     "impute": options.impute},
+        "metric": {"cv": scoring, "test": key, "lower_is_better": True},
+        "penalties": entries,
+    }
+    results["comparison"] = _compare(results, losses, key, options)
+    if table.truth:
+        results["recovery"] = _recovery(table.truth, preprocessor, models, names)
+    results["verdict"] = describe(results)
+    winner = results["comparison"]["winner"]
+    pipeline = Pipeline([("prepare", preprocessor), ("model", models[winner])])
+    return Comparison(results=results, models=models, pipeline=pipeline,
+                      feature_names=names, test_losses=losses,
+                      extras={"X_train": X_train, "X_test": X_test, "y_train": y_train,
+                              "y_test": y_test_num, "columns_of": columns_of})
+
+
+def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scoring, names,
+           columns_of):
+    """Numbers of one penalty: both choices (or the one fit of no penalty) and its path."""
+    if penalty == "none":
+        cv_mean, cv_se = _baseline_cv(model, X_train, y_train, folds, task, scoring)
+        choices = {"fit": _choice(0.0, None, cv_mean, cv_se, model.coef_, model.intercept_,
+                                  X_test, y_test, task, names, columns_of)}
+        return {"label": LABELS[penalty], "choices": choices}
+    row = int(np.flatnonzero(np.isclose(_ratios(model), model.l1_ratio_))[0])
+    alphas = model.alphas_[row]
+    choices = {}
+    for name, alpha in (("min", model.alpha_min_), ("1se", model.alpha_1se_)):
+        k = int(np.flatnonzero(alphas == alpha)[0])
+        choices[name] = _choice(alpha, model.l1_ratio_, model.cv_mean_[row, k],
+                                model.cv_se_[row, k], model.coef_path_[row, k],
+                                model.intercept_path_[row, k], X_test, y_test, task, names,
+                                columns_of)
+    z_path = X_test @ model.coef_path_[row].T + model.intercept_path_[row]
+    test_path = np.mean(_per_sample_loss(task, y_test[:, None], z_path), axis=0)
+    return {"label": LABELS[penalty], "l1_ratio": float(model.l1_ratio_),
+            "choices": choices,
+            "path": {"alphas": alphas.tolist(), "cv_mean": model.cv_mean_[row].tolist(),
+                     "cv_se": model.cv_se_[row].tolist(),
+                     "train": model.train_mean_[row].tolist(), "test": test_path.tolist(),
+                     "n_nonzero": model.n_nonzero_path_[row].tolist()}}
+
+
+def _ratios(model):
+    return [float(r) for r in np.atleast_1d(getattr(model, "l1_ratio", 0.0))] \
+        if model.cv_mean_.shape[0] > 1 else [float(model.l1_ratio_)]
+
+
+def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, X_test, y_test, task, names,
+            columns_of):
+    coef = np.ravel(coef)
+    z = _decision(X_test, coef, intercept)
+    nonzero = np.flatnonzero(coef)
+    kept_columns = sorted({columns_of[names[j]] for j in nonzero})
+    order = np.argsort(-np.abs(coef), kind="stable")
+    return {"alpha": float(alpha), "l1_ratio": l1_ratio, "cv_score": float(cv_mean),
+            "cv_se": float(cv_se), **_test_metrics(task, y_test, z),
+            "n_nonzero": int(nonzero.size), "n_features": int(coef.size),
+            "kept_columns": kept_columns, "intercept": float(np.ravel(intercept)[0]),
+            "coefficients": {names[j]: float(coef[j]) for j in order}}
+
+
+def _compare(results, losses, key, options):
+    """The winner by test loss among the selected choices, and a paired bootstrap of its
+    difference to each other penalty."""
+    chosen = {p: results["penalties"][p]["choices"]["fit" if p == "none"
+                                                      else options.selection]
+              for p in PENALTIES}
+    ranking = sorted(PENALTIES, key=lambda p: chosen[p][key])
+    winner = ranking[0]
+    rng = np.random.default_rng(options.seed)
+    n = len(losses[winner])
+    draws = rng.integers(0, n, size=(N_BOOTSTRAP, n))
+    against = {}
+    for other in ranking[1:]:
+        diff = losses[other] - losses[winner]  # > 0: the winner's loss is lower
+        boot = diff[draws].mean(axis=1)
+        low, high = np.quantile(boot, [0.025, 0.975])
+        against[other] = {"difference": float(diff.mean()),
+                          "relative": float(diff.mean() / chosen[other][key])
+                          if chosen[other][key] else 0.0,
+                          "ci95": [float(low), float(high)],
+                          "separated": bool(low > 0)}
+    return {"winner": winner, "ranking": ranking, "key": key, "against": against,
+            "n_bootstrap": N_BOOTSTRAP}
+
+
+def _recovery(truth, preprocessor, models, names):
+    """Support recovery against a synthetic truth, coefficients in standardized units."""
+    scaler = preprocessor.named_transformers_["numeric"][-1]
+    numeric = list(preprocessor.transformers_[0][2])
+    true_std = np.array([truth[c] for c in numeric]) * scaler.scale_
+    index = [names.index(c) for c in numeric]
+    out = {"true_standardized": dict(zip(numeric, true_std.tolist()))}
+    support = true_std != 0
+    for penalty, model in models.items():
+        coef = np.ravel(model.coef_)[index]
+        found = coef != 0
+        tp = int(np.sum(found & support))
+        out[penalty] = {
+            "true_positives": tp, "false_positives": int(np.sum(found & ~support)),
+            "false_negatives": int(np.sum(~found & support)),
+            "precision": tp / max(int(found.sum()), 1),
+            "recall": tp / max(int(support.sum()), 1),
+            "coefficient_error": float(np.linalg.norm(coef - true_std)
+                                       / np.linalg.norm(true_std)),
+            "estimated_standardized": dict(zip(numeric, coef.tolist()))}
+    return out

@@ -1,0 +1,51 @@
+"""Apply a model saved by ``shrinkage compare`` to a new table."""
+
+from pathlib import Path
+
+import numpy as np
+
+from .tables import UserError, read_table
+
+
+def load_model(path):
+    """The saved pipeline (preprocessing + estimator); a clear error if it is not one."""
+    import joblib
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"model file not found: {path}; give the model.joblib that "
+                        "`shrinkage compare` wrote")
+    try:
+        pipeline = joblib.load(path)
+    except Exception as exc:  # joblib / pickle raise many kinds; all mean "not a model"
+        raise UserError(f"cannot load {path.name} as a saved model: {exc}") from None
+    if not hasattr(pipeline, "named_steps") or "prepare" not in pipeline.named_steps:
+        raise UserError(f"{path.name} is not a model written by `shrinkage compare`")
+    return pipeline
+
+
+def predict_table(model_path, data_path):
+    """Predictions for every row of ``data_path`` as a polars frame.
+
+    Columns: ``prediction``, and for a classifier ``probability`` (of the second class).
+    Extra columns (the target, say) are ignored; missing ones are an error that names them.
+    """
+    import polars as pl
+
+    pipeline = load_model(model_path)
+    prepare = pipeline.named_steps["prepare"]
+    needed = [str(c) for c in prepare.feature_names_in_]
+    table = read_table(data_path, target=needed[0] if needed else None)
+    missing = [c for c in needed if c not in table.frame.columns]
+    if missing:
+        raise UserError(f"{Path(data_path).name} lacks the model's column"
+                        f"{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
+    frame = table.frame.select(needed)
+    try:
+        prediction = pipeline.predict(frame)
+    except ValueError as exc:
+        raise UserError(f"cannot apply the model to {Path(data_path).name}: {exc}") from None
+    columns = {"prediction": prediction}
+    if hasattr(pipeline, "predict_proba"):
+        columns["probability"] = np.asarray(pipeline.predict_proba(frame))[:, 1]
+    return pl.DataFrame(columns)

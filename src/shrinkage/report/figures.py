@@ -1,0 +1,153 @@
+"""The report's figures, drawn with the package's Display objects and returned as SVG."""
+
+import io
+
+import numpy as np
+
+from ..plotting import CoefficientPathDisplay, CVCurveDisplay, SparsityDisplay
+
+PENALIZED = ("l1", "l2", "elasticnet")
+
+
+def _svg(fig):
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]  # drop the XML prolog: the SVG goes inline
+
+
+def _row_of_axes(n, width=5.0, height=3.8):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, n, figsize=(width * n, height), squeeze=False)
+    return fig, axes[0]
+
+
+def coefficient_paths(comparison):
+    fig, axes = _row_of_axes(3)
+    for ax, p in zip(axes, PENALIZED):
+        CoefficientPathDisplay.from_estimator(comparison.models[p], ax=ax,
+                                              feature_names=comparison.feature_names)
+        ax.set_title(comparison.results["penalties"][p]["label"], pad=28)
+    return _svg(fig)
+
+
+def cv_curves(comparison):
+    fig, axes = _row_of_axes(3)
+    for ax, p in zip(axes, PENALIZED):
+        CVCurveDisplay.from_estimator(comparison.models[p], ax=ax)
+        ax.set_title(comparison.results["penalties"][p]["label"], pad=28)
+    return _svg(fig)
+
+
+def train_test_error(comparison):
+    """Training, cross-validated and held-out error along each path."""
+    fig, axes = _row_of_axes(3)
+    metric = comparison.results["metric"]["cv"]
+    for ax, p in zip(axes, PENALIZED):
+        path = comparison.results["penalties"][p]["path"]
+        alphas = np.array(path["alphas"])
+        ax.plot(alphas, path["train"], label="training", color="tab:blue")
+        ax.plot(alphas, path["cv_mean"], label="cross-validated", color="tab:orange")
+        ax.plot(alphas, path["test"], label="held-out test", color="tab:green")
+        choice = comparison.results["penalties"][p]["choices"]["min"]["alpha"]
+        ax.axvline(choice, linestyle="--", color="black", linewidth=1, label="alpha_min")
+        ax.set_xscale("log")
+        ax.invert_xaxis()
+        ax.set_xlabel("alpha (penalty strength, log scale)")
+        ax.set_ylabel(metric)
+        ax.set_title(comparison.results["penalties"][p]["label"])
+        ax.legend(fontsize=8)
+    return _svg(fig)
+
+
+def sparsity(comparison):
+    fig, axes = _row_of_axes(3)
+    for ax, p in zip(axes, PENALIZED):
+        SparsityDisplay.from_estimator(comparison.models[p], ax=ax)
+        ax.set_title(comparison.results["penalties"][p]["label"])
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def top_coefficients(comparison, limit=15):
+    """The largest coefficients of the chosen models, side by side."""
+    import matplotlib.pyplot as plt
+
+    penalties = comparison.results["penalties"]
+    selection = comparison.results["settings"]["selection"]
+    order = ("none",) + PENALIZED
+    coefs = {p: penalties[p]["choices"]["fit" if p == "none" else selection]["coefficients"]
+             for p in order}
+    names = comparison.feature_names
+    size = {n: max(abs(coefs[p][n]) for p in PENALIZED) for n in names}
+    shown = sorted(names, key=lambda n: -size[n])[:limit][::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(shown) + 1.5))
+    height = 0.8 / len(order)
+    y = np.arange(len(shown))
+    for k, p in enumerate(order):
+        ax.barh(y + (k - 1.5) * height, [coefs[p][n] for n in shown], height=height,
+                label=penalties[p]["label"])
+    ax.set_yticks(y)
+    ax.set_yticklabels(shown, fontsize=8)
+    ax.axvline(0.0, color="gray", linewidth=0.8)
+    ax.set_xlabel("coefficient (standardized features)")
+    ax.legend(fontsize=8)
+    return _svg(fig)
+
+
+def roc_curves(comparison):
+    """ROC curve of each penalty's chosen model on the test split."""
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import RocCurveDisplay
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    X_test, y_test = comparison.extras["X_test"], comparison.extras["y_test"]
+    for p in ("none",) + PENALIZED:
+        model = comparison.models[p]
+        z = X_test @ np.ravel(model.coef_) + float(np.ravel(model.intercept_)[0])
+        RocCurveDisplay.from_predictions(y_test, z, pos_label=1.0, ax=ax,
+                                         name=comparison.results["penalties"][p]["label"])
+    ax.plot([0, 1], [0, 1], linestyle=":", color="gray")
+    return _svg(fig)
+
+
+def truth_recovery(comparison):
+    """Estimated against true coefficients (synthetic demos)."""
+    recovery = comparison.results["recovery"]
+    fig, axes = _row_of_axes(3, width=4.2, height=4)
+    true = recovery["true_standardized"]
+    columns = list(true)
+    t = np.array([true[c] for c in columns])
+    for ax, p in zip(axes, PENALIZED):
+        est = np.array([recovery[p]["estimated_standardized"][c] for c in columns])
+        ax.scatter(t, est, s=14, color=np.where(t != 0, "tab:red", "tab:gray"))
+        lim = 1.1 * max(np.abs(t).max(), np.abs(est).max())
+        ax.plot([-lim, lim], [-lim, lim], linestyle=":", color="black", linewidth=1)
+        ax.set_xlabel("true coefficient")
+        ax.set_ylabel("estimated coefficient")
+        ax.set_title(f"{comparison.results['penalties'][p]['label']}: "
+                     f"{recovery[p]['true_positives']} found, "
+                     f"{recovery[p]['false_positives']} false", fontsize=9)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def all_figures(comparison):
+    """Figure id -> (title, SVG text), in the report's order."""
+    figures = {
+        "coefficient-paths": ("Coefficient paths", coefficient_paths),
+        "cv-curves": ("Cross-validation curves", cv_curves),
+        "train-test": ("Training, cross-validated and test error against alpha",
+                       train_test_error),
+        "sparsity": ("Sparsity against alpha", sparsity),
+        "top-coefficients": ("The largest coefficients, side by side", top_coefficients),
+    }
+    if comparison.results["data"]["task"] == "classification":
+        figures["roc"] = ("ROC curves on the test split", roc_curves)
+    if "recovery" in comparison.results:
+        figures["truth"] = ("True against recovered coefficients", truth_recovery)
+    return {key: (title, draw(comparison)) for key, (title, draw) in figures.items()}

@@ -1,0 +1,287 @@
+"""`shrinkage compare` and `shrinkage predict` through typer's CliRunner."""
+
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+
+import joblib
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.datasets import load_diabetes
+from typer.testing import CliRunner
+
+from shrinkage.cli import app
+from shrinkage.narrative import format_number
+
+FAST = ["--cv", "3", "--n-alphas", "15", "--no-progress"]
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+class ReportParser(HTMLParser):
+    """The numbers of the summary table, the figures and the verdict of report.html."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self.figures, self.verdict = [], {}, []
+        self._cell = self._figure = None
+        self._in_verdict = self._in_li = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "td" and "data-key" in attrs:
+            self._cell = [attrs["data-key"], attrs["data-value"], ""]
+        if tag == "figure":
+            self._figure = attrs["id"]
+            self.figures[self._figure] = {"svg": 0, "paths": 0}
+        if self._figure and tag == "svg":
+            self.figures[self._figure]["svg"] += 1
+        if self._figure and tag in ("path", "use", "polyline", "line"):
+            self.figures[self._figure]["paths"] += 1
+        if tag == "ul" and attrs.get("id") == "verdict":
+            self._in_verdict = True
+        if tag == "li" and self._in_verdict:
+            self._in_li = True
+            self.verdict.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell:
+            self.cells.append(tuple(self._cell))
+            self._cell = None
+        if tag == "figure":
+            self._figure = None
+        if tag == "ul":
+            self._in_verdict = False
+        if tag == "li":
+            self._in_li = False
+
+    def handle_data(self, data):
+        if self._cell:
+            self._cell[2] += data
+        if self._in_li:
+            self.verdict[-1] += data
+
+
+def lookup(results, dotted):
+    value = results
+    for part in dotted.split("."):
+        value = value[part]
+    return value
+
+
+@pytest.fixture(scope="module")
+def diabetes_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("diabetes") / "report"
+    result = run("compare", "--out", out, *FAST)
+    assert result.exit_code == 0, result.output
+    return out, result
+
+
+def test_default_run_writes_every_file(diabetes_report):
+    out, result = diabetes_report
+    for name in ("report.html", "results.json", "paths.csv", "model.joblib"):
+        assert (out / name).stat().st_size > 0
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["penalties"]) == {"none", "l1", "l2", "elasticnet"}
+    assert results["data"]["name"] == "demo:diabetes" and results["data"]["task"] == "regression"
+    # the summary and the verdict reach the terminal
+    assert "L1" in result.stdout and results["verdict"][0] in " ".join(result.stdout.split())
+
+
+def test_report_numbers_are_the_json_numbers(diabetes_report):
+    out, _ = diabetes_report
+    results = json.loads((out / "results.json").read_text())
+    parser = ReportParser()
+    parser.feed((out / "report.html").read_text())
+    assert len(parser.cells) == 7 * 8  # 7 rows (none + 3 penalties x 2 choices) x 8 numbers
+    for key, raw, text in parser.cells:
+        value = lookup(results, key)
+        if value is None:
+            assert raw == "" and text == "-"
+        else:
+            assert float(raw) == value, key
+            assert text == format_number(value), key
+    assert parser.verdict == results["verdict"]
+
+
+def test_report_has_every_figure_and_each_is_drawn(diabetes_report):
+    out, _ = diabetes_report
+    parser = ReportParser()
+    parser.feed((out / "report.html").read_text())
+    expected = {"coefficient-paths", "cv-curves", "train-test", "sparsity",
+                "top-coefficients"}
+    assert set(parser.figures) == {f"figure-{k}" for k in expected}
+    for name, figure in parser.figures.items():
+        assert figure["svg"] == 1 and figure["paths"] > 20, name
+
+
+def test_paths_csv_holds_each_path(diabetes_report):
+    out, _ = diabetes_report
+    results = json.loads((out / "results.json").read_text())
+    paths = pl.read_csv(out / "paths.csv")
+    for penalty in ("l1", "l2", "elasticnet"):
+        rows = paths.filter(pl.col("penalty") == penalty)
+        np.testing.assert_allclose(rows["cv_mean"].to_numpy(),
+                                   results["penalties"][penalty]["path"]["cv_mean"])
+        assert rows.height == 15
+
+
+def test_verdict_is_computed_from_the_numbers(diabetes_report, tmp_path):
+    out, _ = diabetes_report
+    diabetes = json.loads((out / "results.json").read_text())
+    other = tmp_path / "sparse"
+    assert run("compare", "--demo", "sparse-signal", "--out", other, *FAST).exit_code == 0
+    sparse = json.loads((other / "results.json").read_text())
+    for results in (diabetes, sparse):
+        comparison = results["comparison"]
+        winner = comparison["winner"]
+        key = comparison["key"]
+        chosen = results["penalties"][winner]["choices"]["fit" if winner == "none" else "min"]
+        first = results["verdict"][0]
+        assert first.lower().startswith(results["penalties"][winner]["label"].lower())
+        assert format_number(chosen[key]) in first
+        l1 = results["penalties"]["l1"]["choices"]["min"]["n_nonzero"]
+        assert f"kept {l1} of" in " ".join(results["verdict"]) or \
+            f"kept all {l1}" in " ".join(results["verdict"])
+    assert diabetes["verdict"] != sparse["verdict"]
+    # the synthetic truth is scored, and its figure drawn
+    recovery = sparse["recovery"]
+    assert sum(v != 0 for v in recovery["true_standardized"].values()) == 5
+    assert 0 <= recovery["l1"]["recall"] <= 1
+    assert 'id="figure-truth"' in (other / "report.html").read_text()
+
+
+def test_winner_is_the_lowest_test_loss_and_its_model_is_saved(diabetes_report):
+    out, _ = diabetes_report
+    results = json.loads((out / "results.json").read_text())
+    key = results["comparison"]["key"]
+    scores = {p: e["choices"]["fit" if p == "none" else "min"][key]
+              for p, e in results["penalties"].items()}
+    assert results["comparison"]["winner"] == min(scores, key=scores.get)
+    pipeline = joblib.load(out / "model.joblib")
+    winner = results["penalties"][results["comparison"]["winner"]]
+    chosen = winner["choices"].get("min", winner["choices"].get("fit"))
+    coef = np.ravel(pipeline.named_steps["model"].coef_)
+    np.testing.assert_allclose(coef, [chosen["coefficients"][n] for n in
+                                          pipeline.named_steps["prepare"]
+                                          .get_feature_names_out()])
+
+
+def test_classification_demo(tmp_path):
+    out = tmp_path / "cancer"
+    result = run("compare", "--demo", "breast-cancer", "--out", out, *FAST)
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["data"]["task"] == "classification"
+    assert results["data"]["classes"] == ["benign", "malignant"]
+    for penalty in ("l1", "l2", "elasticnet"):
+        assert 0.5 < results["penalties"][penalty]["choices"]["min"]["test_roc_auc"] <= 1
+    assert 'id="figure-roc"' in (out / "report.html").read_text()
+
+
+def _table_with_categories(tmp_path, n_missing_target=3):
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    frame = pl.from_pandas(X.assign(target=y))
+    region = np.array(["north", "south", "east", "west"])[np.arange(frame.height) % 4]
+    frame = frame.with_columns(pl.Series("region", region))
+    target = frame["target"].to_numpy().copy()
+    target[:n_missing_target] = np.nan
+    frame = frame.with_columns(pl.Series("target", target))
+    path = tmp_path / "table.csv"
+    frame.write_csv(path)
+    return path
+
+
+def test_csv_with_categories_and_missing_targets(tmp_path):
+    data = _table_with_categories(tmp_path)
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep-me.txt").write_text("mine")
+    result = run("compare", data, "--target", "target", "--out", out, *FAST)
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert "dropped 3 rows with a missing target ('target')" in results["data"]["notes"]
+    assert results["data"]["n_rows"] == 439 and results["data"]["n_columns"] == 11
+    assert results["data"]["n_features"] == 14  # 10 numeric + region's 4 levels
+    kept = results["penalties"]["l2"]["choices"]["min"]["kept_columns"]
+    assert "region" in kept and not any("=" in c for c in kept)
+    # the input is untouched and the folder is not wiped
+    assert hashlib.sha256(data.read_bytes()).hexdigest() == digest
+    assert (out / "keep-me.txt").read_text() == "mine"
+    # predict applies the saved model to a table (the target column is ignored)
+    predictions = run("predict", out / "model.joblib", data)
+    assert predictions.exit_code == 0, predictions.output
+    lines = predictions.stdout.strip().splitlines()
+    assert lines[0] == "prediction" and len(lines) == 443
+    table = pl.read_csv(data)
+    expected = joblib.load(out / "model.joblib").predict(table.drop("target"))
+    np.testing.assert_allclose([float(v) for v in lines[1:]], expected, rtol=1e-9)
+
+
+def test_parquet_input_and_imputation(tmp_path):
+    X, y = load_diabetes(return_X_y=True)
+    X = X.copy()
+    X[::7, 2] = np.nan
+    frame = pl.DataFrame(X, schema=[f"f{j}" for j in range(10)]).with_columns(
+        pl.Series("y", y))
+    path = tmp_path / "table.parquet"
+    frame.write_parquet(path)
+    result = run("compare", path, "--target", "y", "--out", tmp_path / "a", *FAST)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: missing values in feature column 'f2': give "
+                                     "--impute median or remove them")
+    result = run("compare", path, "--target", "y", "--impute", "median",
+                 "--out", tmp_path / "b", *FAST)
+    assert result.exit_code == 0, result.output
+
+
+def _one_line_error(result, pattern):
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and re.search(pattern, lines[0]), result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_bad_inputs_exit_1_with_one_line(tmp_path):
+    data = _table_with_categories(tmp_path, n_missing_target=0)
+    out = tmp_path / "out"
+    _one_line_error(run("compare", tmp_path / "none.csv", "--target", "y", "--out", out),
+                    r"^error: file not found: .*none\.csv; give the path")
+    _one_line_error(run("compare", data, "--target", "price", "--out", out),
+                    r"target column 'price' is not in table\.csv; its columns are age, sex")
+    _one_line_error(run("compare", data, "--out", out), r"--target is required")
+    small = tmp_path / "small.csv"
+    pl.read_csv(data).head(8).write_csv(small)
+    _one_line_error(run("compare", small, "--target", "target", "--out", out),
+                    r"the table has 8 rows; .* needs at least 14: use fewer folds")
+    one_class = tmp_path / "one.csv"
+    pl.read_csv(data).with_columns(pl.lit("a").alias("label")).write_csv(one_class)
+    _one_line_error(run("compare", one_class, "--target", "label", "--out", out),
+                    r"target 'label' has 1 class; classification here is binary")
+    garbage = tmp_path / "broken.parquet"
+    garbage.write_bytes(b"this is not parquet")
+    _one_line_error(run("compare", garbage, "--target", "y", "--out", out),
+                    r"^error: cannot read broken\.parquet as parquet")
+    _one_line_error(run("compare", "--demo", "iris", "--out", out), r"unknown demo 'iris'")
+    _one_line_error(run("predict", tmp_path / "no.joblib", data), r"model file not found")
+    assert not out.exists()  # nothing was written for a failed run
+
+
+def test_usage_errors_exit_2_and_debug_raises(tmp_path):
+    assert run("compare", "--bogus").exit_code == 2
+    assert run("compare", "--cv", "1").exit_code == 2
+    result = run("compare", tmp_path / "none.csv", "--target", "y", "--debug")
+    assert result.exit_code == 1 and type(result.exception).__name__ == "UserError"
+
+
+def test_predict_names_missing_columns(diabetes_report, tmp_path):
+    out, _ = diabetes_report
+    table = tmp_path / "partial.csv"
+    pl.DataFrame({"age": [0.1, 0.2], "sex": [0.0, 1.0]}).write_csv(table)
+    _one_line_error(run("predict", out / "model.joblib", table),
+                    r"lacks the model's columns 'bmi', 'bp'")
