@@ -206,6 +206,7 @@ def test_csv_with_categories_and_missing_targets(tmp_path):
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     assert "dropped 3 rows with a missing target ('target')" in results["data"]["notes"]
+    assert "note: dropped 3 rows with a missing target" in result.stderr
     assert results["data"]["n_rows"] == 439 and results["data"]["n_columns"] == 11
     assert results["data"]["n_features"] == 14  # 10 numeric + region's 4 levels
     kept = results["penalties"]["l2"]["choices"]["min"]["kept_columns"]
@@ -285,3 +286,16 @@ def test_predict_names_missing_columns(diabetes_report, tmp_path):
     pl.DataFrame({"age": [0.1, 0.2], "sex": [0.0, 1.0]}).write_csv(table)
     _one_line_error(run("predict", out / "model.joblib", table),
                     r"lacks the model's columns 'bmi', 'bp'")
+
+
+def test_bootstrap_interval_covers_the_normal_one():
+    """The paired bootstrap of a mean difference agrees with the normal-theory interval."""
+    from shrinkage.compare import _bootstrap_means
+
+    rng = np.random.default_rng(0)
+    diff = rng.normal(0.3, 2.0, size=4000)
+    boot = _bootstrap_means(diff, np.random.default_rng(1))
+    low, high = np.quantile(boot, [0.025, 0.975])
+    half = 1.96 * diff.std(ddof=1) / np.sqrt(diff.size)
+    assert low == pytest.approx(diff.mean() - half, abs=0.15 * half)
+    assert high == pytest.approx(diff.mean() + half, abs=0.15 * half)

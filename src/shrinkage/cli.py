@@ -125,6 +125,8 @@ def compare(
         with _progress(not no_progress, total=8) as step:
             comparison = run_comparison(table, options, progress=step)
             paths = write_outputs(comparison, out, progress=step)
+    for note in comparison.results["data"]["notes"]:
+        typer.echo(f"note: {note}", err=True)
     _print_summary(comparison.results)
     typer.echo(f"wrote {', '.join(str(p) for p in paths)}")
 

@@ -344,13 +344,11 @@ def _compare(results, losses, key, options):
               for p in PENALTIES}
     ranking = sorted(PENALTIES, key=lambda p: chosen[p][key])
     winner = ranking[0]
-    rng = np.random.default_rng(options.seed)
-    n = len(losses[winner])
-    draws = rng.integers(0, n, size=(N_BOOTSTRAP, n))
     against = {}
     for other in ranking[1:]:
         diff = losses[other] - losses[winner]  # > 0: the winner's loss is lower
-        boot = diff[draws].mean(axis=1)
+        # the same resamples for every pair (one seed): paired across penalties too
+        boot = _bootstrap_means(diff, np.random.default_rng(options.seed))
         low, high = np.quantile(boot, [0.025, 0.975])
         against[other] = {"difference": float(diff.mean()),
                           "relative": float(diff.mean() / chosen[other][key])
@@ -359,6 +357,17 @@ def _compare(results, losses, key, options):
                           "separated": bool(low > 0)}
     return {"winner": winner, "ranking": ranking, "key": key, "against": against,
             "n_bootstrap": N_BOOTSTRAP}
+
+
+def _bootstrap_means(values, rng, chunk=100):
+    """Means of ``N_BOOTSTRAP`` resamples of ``values``, drawn ``chunk`` at a time so that
+    a large test split never needs an N_BOOTSTRAP x n index matrix."""
+    n = len(values)
+    means = np.empty(N_BOOTSTRAP)
+    for start in range(0, N_BOOTSTRAP, chunk):
+        stop = min(start + chunk, N_BOOTSTRAP)
+        means[start:stop] = values[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
+    return means
 
 
 def _recovery(truth, preprocessor, models, names):

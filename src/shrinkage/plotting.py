@@ -236,6 +236,7 @@ class SparsityDisplay:
                                         color="tab:gray", label="non-zeros")
         _alpha_axis(ax)
         ax.set_ylabel("non-zero coefficients")
+        ax.set_ylim(0, 1.05 * max(int(self.n_nonzero.max()), 1))  # counts start at zero
         score_ax = ax.twinx()
         (self.train_line_,) = score_ax.plot(self.alphas, self.train, color="tab:blue",
                                             label=f"training {self.scoring}")
