@@ -185,6 +185,47 @@ def predict(
             typer.echo(f"wrote {out}")
 
 
+@app.command()
+def lab(
+    claim: Annotated[list[str] | None, typer.Option(
+        "--claim", help="Only this claim (C01 ... C29); repeat for several.")] = None,
+    quick: Annotated[bool, typer.Option(help="Fewer repetitions, same code paths.")]
+    = False,
+    out: Annotated[Path, typer.Option(help="Output folder (never emptied).")]
+    = Path("shrinkage-lab"),
+    json_output: Annotated[bool, typer.Option("--json",
+                                              help="Print lab.json to stdout.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of every experiment.")] = 0,
+    n_jobs: Annotated[int, typer.Option(min=1, help="Worker processes for the grids.")]
+    = 2,
+    no_progress: Annotated[bool, typer.Option("--no-progress",
+                                              help="No progress bar.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+):
+    """Test the essay's claims about L1 and L2: one experiment per claim, a verdict each
+    (true, false, depends, not-testable), written to lab.json and lab.html."""
+    from .lab import run_lab
+    from .lab.report import to_json, write_lab
+    from .tables import UserError
+
+    with _user_errors(debug):
+        with _progress(not no_progress, total=1) as step:
+            def progress(name, done, total):
+                step(name)
+            try:
+                results = run_lab(claim, quick=quick, seed=seed, n_jobs=n_jobs,
+                                  progress=progress)
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+        paths = write_lab(results, out)
+    if json_output:
+        typer.echo(to_json(results))
+        return
+    for c in results["claims"]:
+        typer.echo(f"{c['id']:<5} {c['verdict']:<13} {c['summary']}")
+    typer.echo(f"wrote {', '.join(str(p) for p in paths)}")
+
+
 def main():
     """Entry point of the ``shrinkage`` script."""
     app()

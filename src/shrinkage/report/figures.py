@@ -9,7 +9,7 @@ from ..plotting import CoefficientPathDisplay, CVCurveDisplay, SparsityDisplay
 PENALIZED = ("l1", "l2", "elasticnet")
 
 
-def _svg(fig):
+def svg_text(fig):
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
@@ -32,7 +32,7 @@ def coefficient_paths(comparison):
         CoefficientPathDisplay.from_estimator(comparison.models[p], ax=ax,
                                               feature_names=comparison.feature_names)
         ax.set_title(comparison.results["penalties"][p]["label"], pad=28)
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def cv_curves(comparison):
@@ -40,7 +40,7 @@ def cv_curves(comparison):
     for ax, p in zip(axes, PENALIZED):
         CVCurveDisplay.from_estimator(comparison.models[p], ax=ax)
         ax.set_title(comparison.results["penalties"][p]["label"], pad=28)
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def train_test_error(comparison):
@@ -61,7 +61,7 @@ def train_test_error(comparison):
         ax.set_ylabel(metric)
         ax.set_title(comparison.results["penalties"][p]["label"])
         ax.legend(fontsize=8)
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def sparsity(comparison):
@@ -70,7 +70,7 @@ def sparsity(comparison):
         SparsityDisplay.from_estimator(comparison.models[p], ax=ax)
         ax.set_title(comparison.results["penalties"][p]["label"])
     fig.tight_layout()
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def top_coefficients(comparison, limit=15):
@@ -96,7 +96,7 @@ def top_coefficients(comparison, limit=15):
     ax.axvline(0.0, color="gray", linewidth=0.8)
     ax.set_xlabel("coefficient (standardized features)")
     ax.legend(fontsize=8)
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def roc_curves(comparison):
@@ -112,7 +112,7 @@ def roc_curves(comparison):
         RocCurveDisplay.from_predictions(y_test, z, pos_label=1.0, ax=ax,
                                          name=comparison.results["penalties"][p]["label"])
     ax.plot([0, 1], [0, 1], linestyle=":", color="gray")
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def truth_recovery(comparison):
@@ -133,7 +133,7 @@ def truth_recovery(comparison):
                      f"{recovery[p]['true_positives']} found, "
                      f"{recovery[p]['false_positives']} false", fontsize=9)
     fig.tight_layout()
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def all_figures(comparison):

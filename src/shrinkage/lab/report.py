@@ -1,0 +1,51 @@
+"""lab.json and lab.html: the verdict table first, then each experiment with its figures
+and, per claim, the essay's words, the numbers and the verdict."""
+
+import json
+from pathlib import Path
+
+from .._atomic import atomic_write_text
+
+VERDICT_COLORS = {"true": "#4c9a55", "false": "#c8553d", "depends": "#d9a13b",
+                  "not-testable": "#888888"}
+
+
+def to_json(results):
+    """The results without the SVG text of the figures (their titles stay)."""
+    light = dict(results)
+    light["experiments"] = {
+        name: {k: (list(v) if k == "figures" else v) for k, v in exp.items()}
+        for name, exp in results["experiments"].items()}
+    return json.dumps(light, indent=1, default=_plain)
+
+
+def _plain(value):
+    try:
+        return value.item()  # numpy scalars
+    except AttributeError:
+        return str(value)
+
+
+def render_html(results):
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("shrinkage", "lab"),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             undefined=jinja2.StrictUndefined)
+    env.filters["pretty"] = lambda v: json.dumps(v, indent=1, default=_plain)
+    by_experiment = {}
+    for claim in results["claims"]:
+        by_experiment.setdefault(claim["experiment"], []).append(claim)
+    return env.get_template("lab.html.j2").render(
+        results=results, by_experiment=by_experiment, colors=VERDICT_COLORS)
+
+
+def write_lab(results, out_dir):
+    """Write lab.json and lab.html into ``out_dir`` (created if needed, never emptied)."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"--out {out} is a file; give a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "lab.json", to_json(results))
+    atomic_write_text(out / "lab.html", render_html(results))
+    return [out / "lab.json", out / "lab.html"]

@@ -1,0 +1,126 @@
+"""Paired comparisons and the decision rules that turn them into verdicts.
+
+Every rule is declared here, before any data is drawn, and unit-tested on constructed
+inputs. A cell of a regime grid compares two methods on the same draws (paired): the
+effect is the relative difference of their mean losses with a bootstrap confidence
+interval; significance is a Wilcoxon signed-rank test, Holm-corrected over the cells of
+one claim. A method wins a cell only with both a meaningful effect and significance.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+#: smallest relative difference of mean losses that counts as a win
+MIN_EFFECT = 0.10
+#: family-wise error rate over the cells of one claim (Holm)
+ALPHA = 0.05
+#: bootstrap resamples for effect-size intervals
+N_BOOT = 2000
+
+TRUE, FALSE, DEPENDS, NOT_TESTABLE = "true", "false", "depends", "not-testable"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One paired comparison of method A against method B (losses: lower is better).
+
+    Attributes
+    ----------
+    effect : float
+        ``mean(B) / mean(A) - 1``: > 0 when A's loss is lower (A better).
+    ci : (float, float)
+        95% bootstrap interval of ``effect``.
+    p_value : float
+        Two-sided Wilcoxon signed-rank p-value of the paired differences.
+    p_adjusted : float
+        After Holm's correction over the claim's cells (set by ``decide_cells``).
+    outcome : str
+        "A", "B" or "tie".
+    """
+
+    effect: float
+    ci: tuple
+    p_value: float
+    p_adjusted: float = float("nan")
+    outcome: str = "tie"
+
+    def as_dict(self):
+        return {"effect": self.effect, "ci95": list(self.ci), "p_value": self.p_value,
+                "p_adjusted": self.p_adjusted, "outcome": self.outcome}
+
+
+def paired_cell(loss_a, loss_b, rng):
+    """Effect size, its bootstrap interval and the signed-rank p-value of A vs B."""
+    a, b = np.asarray(loss_a, float), np.asarray(loss_b, float)
+    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
+        raise ValueError("paired losses must be two 1-d arrays of the same length >= 2")
+    effect = float(b.mean() / a.mean() - 1.0)
+    draws = rng.integers(0, a.size, size=(N_BOOT, a.size))
+    boot = b[draws].mean(axis=1) / a[draws].mean(axis=1) - 1.0
+    ci = tuple(float(q) for q in np.quantile(boot, [0.025, 0.975]))
+    diff = b - a
+    if np.all(diff == 0):
+        p_value = 1.0
+    else:
+        p_value = float(stats.wilcoxon(a, b, zero_method="zsplit").pvalue)
+    return Cell(effect=effect, ci=ci, p_value=p_value)
+
+
+def holm(p_values):
+    """Holm's step-down adjusted p-values (monotone, capped at 1)."""
+    p = np.asarray(p_values, float)
+    order = np.argsort(p)
+    m = p.size
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, (m - rank) * p[index])
+        adjusted[index] = min(running, 1.0)
+    return adjusted
+
+
+def decide_cells(cells, min_effect=MIN_EFFECT, alpha=ALPHA):
+    """Holm-correct the cells of one claim and give each its outcome."""
+    adjusted = holm([c.p_value for c in cells]) if cells else []
+    decided = []
+    for cell, p_adj in zip(cells, adjusted):
+        outcome = "tie"
+        if p_adj < alpha and abs(cell.effect) >= min_effect:
+            # the interval must agree on the sign too
+            if cell.effect > 0 and cell.ci[0] > 0:
+                outcome = "A"
+            elif cell.effect < 0 and cell.ci[1] < 0:
+                outcome = "B"
+        decided.append(Cell(cell.effect, cell.ci, cell.p_value, float(p_adj), outcome))
+    return decided
+
+
+def verdict_a_better(outcomes):
+    """Claim "A is better than B" over a regime map of outcomes.
+
+    true: A wins every cell; false: A wins no cell; depends: A wins some cells only.
+    """
+    outcomes = list(outcomes)
+    if not outcomes:
+        raise ValueError("no cells to decide on")
+    wins = sum(o == "A" for o in outcomes)
+    if wins == len(outcomes):
+        return TRUE
+    if wins == 0:
+        return FALSE
+    return DEPENDS
+
+
+def verdict_from_checks(passed):
+    """A claim checked in several regimes by exact (deterministic) checks: true when
+    every check passes, false when none does, depends otherwise."""
+    passed = [bool(p) for p in passed]
+    if not passed:
+        raise ValueError("no checks to decide on")
+    if all(passed):
+        return TRUE
+    if not any(passed):
+        return FALSE
+    return DEPENDS
