@@ -1,0 +1,179 @@
+"""The evidence lab: decision rules on constructed inputs, and the quick lab end to end."""
+
+import json
+import re
+from html import unescape
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from shrinkage.cli import app
+from shrinkage.lab import load_claims, run_lab
+from shrinkage.lab import stats as st
+from shrinkage.lab.registry import experiment
+
+VOCABULARY = {"true", "false", "depends", "not-testable"}
+
+
+# ------------------------------------------------------------------ decision rules
+
+
+def _cell(loss_a, loss_b, seed=0):
+    return st.paired_cell(loss_a, loss_b, np.random.default_rng(seed))
+
+
+def test_clear_win_clear_loss_and_tie():
+    rng = np.random.default_rng(1)
+    base = rng.uniform(1.0, 2.0, 30)
+    win = _cell(base, base * 1.5 + rng.normal(0, 0.01, 30))     # A's loss 1/3 lower
+    loss = _cell(base * 1.5 + rng.normal(0, 0.01, 30), base)
+    tie = _cell(base, base + rng.normal(0, 0.3, 30))            # noise, no effect
+    small = _cell(base, base * 1.03)                            # significant but 3%
+    decided = st.decide_cells([win, loss, tie, small])
+    assert [c.outcome for c in decided] == ["A", "B", "tie", "tie"]
+    assert win.effect == pytest.approx(0.5, abs=0.02) and win.ci[0] > 0.4
+    assert decided[0].p_adjusted >= decided[0].p_value  # Holm only inflates
+    # the rules over a regime map
+    assert st.verdict_a_better(["A", "A", "A"]) == "true"
+    assert st.verdict_a_better(["B", "tie", "B"]) == "false"
+    assert st.verdict_a_better(["tie", "tie"]) == "false"
+    assert st.verdict_a_better(["A", "tie", "B"]) == "depends"
+    assert st.verdict_from_checks([True, True]) == "true"
+    assert st.verdict_from_checks([False, False]) == "false"
+    assert st.verdict_from_checks([True, False]) == "depends"
+    with pytest.raises(ValueError, match="no cells"):
+        st.verdict_a_better([])
+
+
+def test_holm_matches_its_definition():
+    p = np.array([0.01, 0.04, 0.03, 0.005])
+    # sorted: 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1=0.04 -> monotone 0.06
+    np.testing.assert_allclose(st.holm(p), [0.03, 0.06, 0.06, 0.02])
+
+
+def test_many_cells_need_a_stronger_signal():
+    """The same modest, significant-alone effect is a tie once corrected over 40 cells."""
+    rng = np.random.default_rng(2)
+    base = rng.uniform(1, 2, 12)
+    cells = [_cell(base, base * 1.2 + rng.normal(0, 0.25, 12), seed=k) for k in range(40)]
+    alone = st.decide_cells(cells[:1])
+    together = st.decide_cells(cells)
+    assert cells[0].p_value < 0.05
+    assert sum(c.outcome == "A" for c in together) < 40
+    assert alone[0].p_adjusted == cells[0].p_value
+
+
+def test_an_experiment_must_declare_its_design():
+    with pytest.raises(ValueError, match="does not declare"):
+        experiment("incomplete", claims=("C99",), title="t",
+                   design={"data": "x", "models": "y"})
+
+
+# ------------------------------------------------------------------ the quick lab
+
+
+class FigureCounter(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.figures, self.inside, self.verdict_rows = [], False, []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "figure":
+            self.inside = True
+            self.figures.append(0)
+        if self.inside and tag == "path":
+            self.figures[-1] += 1
+        if tag == "tr" and attrs.get("id", "").startswith("row-"):
+            self.verdict_rows.append(attrs["id"][4:])
+
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            self.inside = False
+
+
+@pytest.fixture(scope="module")
+def quick_lab(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lab")
+    result = CliRunner().invoke(app, ["lab", "--quick", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    return out, json.loads((out / "lab.json").read_text()), result
+
+
+def test_every_claim_has_a_verdict(quick_lab):
+    _, lab, result = quick_lab
+    ids = {c["id"] for c in lab["claims"]}
+    assert set(load_claims()) <= ids and len(load_claims()) == 29
+    for claim in lab["claims"]:
+        assert claim["verdict"] in VOCABULARY
+        assert re.fullmatch(r"C\d\d[a-h]?", claim["id"])
+        assert claim["summary"] and claim["experiment"] in lab["experiments"]
+        assert claim["id"] in result.stdout
+    # parts sit beside their whole, whose verdict combines them
+    by_id = {c["id"]: c for c in lab["claims"]}
+    for cid in ("C02", "C04", "C05", "C14", "C17"):
+        parts = [by_id[p]["verdict"] for p in by_id if p[:3] == cid and p != cid]
+        assert parts
+        if all(v == "true" for v in parts):
+            assert by_id[cid]["verdict"] == "true"
+        elif all(v == "false" for v in parts):
+            assert by_id[cid]["verdict"] == "false"
+        else:
+            assert by_id[cid]["verdict"] == "depends"
+
+
+def test_grid_verdicts_follow_their_cells(quick_lab):
+    """A verdict is what its cells say: recount them from the evidence."""
+    _, lab, _ = quick_lab
+    for claim in lab["claims"]:
+        cells = claim["evidence"].get("cells") if isinstance(claim["evidence"], dict) else None
+        if not cells:
+            continue
+        outcomes = [c["outcome"] for c in cells]
+        assert claim["verdict"] == st.verdict_a_better(outcomes), claim["id"]
+        for c in cells:
+            significant = c["p_adjusted"] < st.ALPHA and abs(c["effect"]) >= st.MIN_EFFECT
+            assert (c["outcome"] != "tie") <= significant
+
+
+def test_report_renders_every_figure_and_the_contradictions(quick_lab):
+    out, lab, _ = quick_lab
+    html = (out / "lab.html").read_text()
+    parser = FigureCounter()
+    parser.feed(html)
+    n_figures = sum(len(e["figures"]) for e in lab["experiments"].values())
+    assert len(parser.figures) == n_figures >= 8
+    assert all(paths > 10 for paths in parser.figures)
+    assert parser.verdict_rows == [c["id"] for c in lab["claims"]]  # the table comes first
+    assert html.index('id="verdicts"') < html.index("<figure")
+    names = {c["name"] for c in lab["contradictions"]}
+    assert names == {"C12 vs C13", "C21 vs C22", "C24 vs C25", "C07 vs C04", "L41 vs L17",
+                     "C19"}
+    text = unescape(html)
+    for item in lab["contradictions"]:
+        assert item["settlement"] in text
+    # the essay's own words are quoted
+    assert "L1 regularization is less affected by outliers" in html
+
+
+def test_same_seed_same_verdicts(quick_lab):
+    _, lab, _ = quick_lab
+    again = run_lab(["C21", "C23", "C08", "C10"], quick=True, seed=0)
+    first = {c["id"]: (c["verdict"], c["summary"]) for c in lab["claims"]}
+    for c in again["claims"]:
+        assert (c["verdict"], c["summary"]) == first[c["id"]]
+
+
+def test_claim_filter_and_json_output(tmp_path):
+    result = CliRunner().invoke(app, ["lab", "--claim", "C01", "--claim", "c11", "--quick",
+                                      "--json", "--out", str(tmp_path), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    lab = json.loads(result.stdout)
+    assert [c["id"] for c in lab["claims"]] == ["C01", "C11"]
+    assert lab["claims"][1]["verdict"] == "not-testable"
+    assert "sklearn" not in lab["claims"][1]["evidence"]["record"]  # a record, not code
+    bad = CliRunner().invoke(app, ["lab", "--claim", "C42", "--out", str(tmp_path)])
+    assert bad.exit_code == 1
+    assert bad.stderr.strip() == "error: unknown claim 'C42'; the claims are C01 to C29"
