@@ -299,3 +299,22 @@ def test_bootstrap_interval_covers_the_normal_one():
     half = 1.96 * diff.std(ddof=1) / np.sqrt(diff.size)
     assert low == pytest.approx(diff.mean() - half, abs=0.15 * half)
     assert high == pytest.approx(diff.mean() + half, abs=0.15 * half)
+
+
+def test_progress_bar_draws_on_a_terminal_only(monkeypatch, capsys):
+    """Stages reach a rich bar when stderr is a terminal; nothing is drawn otherwise."""
+    from rich.console import Console
+
+    from shrinkage import cli
+
+    with cli._progress(True, total=3) as step:  # CliRunner / pytest: not a terminal
+        step("stage one")
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    with cli._progress(True, total=3) as step:
+        step("stage one")
+        step("stage two", done=2, total=3)
+    assert "stage two" in capsys.readouterr().err
+    with cli._progress(False, total=3) as step:
+        step("hidden")
+    assert "hidden" not in capsys.readouterr().err

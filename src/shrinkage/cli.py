@@ -55,7 +55,7 @@ def _progress(enabled, total):
 
     console = Console(stderr=True)
     if not enabled or not console.is_terminal:
-        yield lambda name: None
+        yield lambda name, done=None, total=None: None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -64,7 +64,11 @@ def _progress(enabled, total):
         task = bar.add_task("starting", total=total)
         started = [False]
 
-        def step(name):
+        def step(name, done=None, total=None):
+            """Next stage ``name``; or, given ``done`` of ``total``, jump there."""
+            if total is not None:
+                bar.update(task, total=total, completed=done, description=name)
+                return
             if started[0]:
                 bar.advance(task)
             started[0] = True
@@ -210,11 +214,9 @@ def lab(
 
     with _user_errors(debug):
         with _progress(not no_progress, total=1) as step:
-            def progress(name, done, total):
-                step(name)
             try:
                 results = run_lab(claim, quick=quick, seed=seed, n_jobs=n_jobs,
-                                  progress=progress)
+                                  progress=step)
             except ValueError as exc:
                 raise UserError(str(exc)) from None
         paths = write_lab(results, out)

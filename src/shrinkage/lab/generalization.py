@@ -14,7 +14,7 @@ DIMS = {"low-dimensional": (200, 40), "high-dimensional": (100, 200)}
 GRID = [Regime(n, p, k=k, rho=rho, snr=snr)
         for n, p in DIMS.values() for k in (5, None) for rho in (0.0, 0.8)
         for snr in (1.0, 4.0)]
-REPS = {"full": 20, "quick": 10}
+REPS = {"full": 50, "quick": 10}
 #: C18: L2 is "a good starting point" where its mean risk is within this factor of the best
 START_TOLERANCE = 1.10
 #: C20: a tuned model "performs well" where its excess risk is at most this share of the

@@ -196,13 +196,13 @@ def run_weight_decay(ctx):
                     "regimes": [{"snr": s} for s in (1.0, 4.0)],
                     "models": "least squares on the first p of 55 columns",
                     "metric": "training MSE and exact excess risk, averaged over draws",
-                    "repetitions": {"full": 30, "quick": 10},
+                    "repetitions": {"full": 50, "quick": 10},
                     "decision": "true in a regime if the training error falls monotonically "
                                 "with p while the risk at p=55 exceeds its minimum by at "
                                 f"least {st.MIN_EFFECT:.0%}"})
 def run_overfitting(ctx):
     sizes = [2, 5, 10, 20, 40, 55]
-    reps = ctx.reps(30, 10)
+    reps = ctx.reps(50, 10)
     passed, evidence, series = [], [], {}
     for snr in (1.0, 4.0):
         rng = np.random.default_rng(ctx.seed + int(snr * 10))
