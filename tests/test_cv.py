@@ -62,6 +62,7 @@ def test_elastic_net_cv_searches_l1_ratio_jointly(diabetes):
     assert ours.l1_ratio_ == ref.l1_ratio_
     assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
     assert ours.cv_mean_.shape == ours.cv_se_.shape == (3, 40)
+    assert ours.l1_ratios_ == ratios  # the row of each l1_ratio
     assert ours.coef_path_.shape == (3, 40, X.shape[1])
     # the refit: at least as good an objective as scikit-learn's (the problem is flat
     # along l1_ratio 0.9's small ridge term, so coefficients may differ in the 4th digit)

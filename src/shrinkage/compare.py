@@ -298,7 +298,7 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scorin
         choices = {"fit": _choice(0.0, None, cv_mean, cv_se, model.coef_, model.intercept_,
                                   X_test, y_test, task, names, columns_of)}
         return {"label": LABELS[penalty], "choices": choices}
-    row = int(np.flatnonzero(np.isclose(_ratios(model), model.l1_ratio_))[0])
+    row = model.l1_ratios_.index(model.l1_ratio_)
     alphas = model.alphas_[row]
     choices = {}
     for name, alpha in (("min", model.alpha_min_), ("1se", model.alpha_1se_)):
@@ -315,11 +315,6 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scorin
                      "cv_se": model.cv_se_[row].tolist(),
                      "train": model.train_mean_[row].tolist(), "test": test_path.tolist(),
                      "n_nonzero": model.n_nonzero_path_[row].tolist()}}
-
-
-def _ratios(model):
-    return [float(r) for r in np.atleast_1d(getattr(model, "l1_ratio", 0.0))] \
-        if model.cv_mean_.shape[0] > 1 else [float(model.l1_ratio_)]
 
 
 def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, X_test, y_test, task, names,

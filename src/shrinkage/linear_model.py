@@ -69,13 +69,18 @@ class _PenalizedLinearModel(BaseEstimator):
         alpha, l1_ratio = self._penalty_params()
         alpha = v.check_alpha(alpha)
         l1_ratio = v.check_l1_ratio(l1_ratio)
+        factor, lower, upper = self._penalty_arrays(n_features)
+        penalty = ElasticNetPenalty.from_params(alpha, l1_ratio, factor, lower, upper)
+        return penalty, alpha, factor
+
+    def _penalty_arrays(self, n_features):
+        """Checked penalty factors and bounds (and fit_intercept), for any alpha."""
         if not isinstance(self.fit_intercept, (bool, np.bool_)):
             raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
         factor = v.check_penalty_factor(self.penalty_factor, n_features)
         lower, upper = v.check_bounds(self.positive, self.lower_bounds, self.upper_bounds,
                                       n_features)
-        penalty = ElasticNetPenalty.from_params(alpha, l1_ratio, factor, lower, upper)
-        return penalty, alpha, factor
+        return factor, lower, upper
 
     def _solve(self, X, y, sw, penalty):
         tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)

@@ -46,6 +46,8 @@ _CV_ATTRIBUTES_DOC = """
     alpha_min_, alpha_1se_ : float
     l1_ratio_ : float
         The l1_ratio of the best mean score.
+    l1_ratios_ : list of float
+        The l1_ratio of each row of the arrays below.
     alphas_ : ndarray of shape (n_l1_ratios, n_alphas)
         Decreasing grid of each l1_ratio.
     cv_mean_, cv_se_ : ndarray of shape (n_l1_ratios, n_alphas)
@@ -80,7 +82,8 @@ class _CrossValidated:
         return self._scoring_default
 
     def _cross_validate(self, X, y, sw, groups, labels=None):
-        """Run the folds and store every fitted attribute; ``labels`` for logistic."""
+        """Run the folds and store every fitted attribute; ``labels`` for logistic.
+        Returns the refit model's coefficients and intercept."""
         l1_ratios = self._l1_ratios()
         selection = _cv.check_selection(self.selection)
         scoring = self._scoring()
@@ -108,30 +111,19 @@ class _CrossValidated:
         self.dual_gap_ = float(result.paths[ratio].gaps[chosen])
         # the refit is read off the warm-started path: its cost is the whole path's
         self.n_iter_ = int(np.sum(result.paths[ratio].n_iter))
+        return self.coef_path_[ratio, chosen], float(self.intercept_path_[ratio, chosen])
 
     def _store_choice(self, l1_ratios, selection):
         greater = _cv.SCORERS[self.scoring_][1]
         ratio, i_min, i_1se = _cv.choose_alpha(self.cv_mean_, self.cv_se_, self.alphas_,
                                                greater)
         chosen = i_min if selection == "min" else i_1se
+        self.l1_ratios_ = list(l1_ratios)
         self.l1_ratio_ = l1_ratios[ratio]
         self.alpha_min_ = float(self.alphas_[ratio, i_min])
         self.alpha_1se_ = float(self.alphas_[ratio, i_1se])
         self.alpha_ = float(self.alphas_[ratio, chosen])
         return ratio, chosen
-
-    def _penalty_arrays(self, n_features):
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
-        factor = v.check_penalty_factor(self.penalty_factor, n_features)
-        lower, upper = v.check_bounds(self.positive, self.lower_bounds, self.upper_bounds,
-                                      n_features)
-        return factor, lower, upper
-
-    def _refit_entry(self):
-        ratio = int(np.flatnonzero(np.isclose(self._l1_ratios(), self.l1_ratio_))[0])
-        k = int(np.flatnonzero(self.alphas_[ratio] == self.alpha_)[0])
-        return self.coef_path_[ratio, k], float(self.intercept_path_[ratio, k])
 
 
 class ElasticNetCV(_CrossValidated, ElasticNet):
@@ -167,8 +159,7 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
         self
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        self._cross_validate(X, y, sw, groups)
-        self.coef_, self.intercept_ = self._refit_entry()
+        self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups)
         return self
 
 
@@ -221,8 +212,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         """Cross-validate the paths and keep the refit model; see ``ElasticNetCV.fit``."""
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         labels, self.classes_ = v.binary_labels(y, sw)
-        self._cross_validate(X, y, sw, groups, labels=labels)
-        coef, intercept = self._refit_entry()
+        coef, intercept = self._cross_validate(X, y, sw, groups, labels=labels)
         self.coef_, self.intercept_ = coef[None, :], np.array([intercept])
         return self
 
@@ -265,8 +255,7 @@ class RidgeCV(_CrossValidated, Ridge):
         """Choose alpha by leave-one-out (``cv=None``) or k-fold CV and refit."""
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         if self.cv is not None:
-            self._cross_validate(X, y, sw, groups)
-            self.coef_, self.intercept_ = self._refit_entry()
+            self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups)
             self.n_iter_ = 1  # closed forms: one factorization per fold
             return self
         selection = _cv.check_selection(self.selection)

@@ -51,16 +51,9 @@ def _mark_choices(ax, alpha_min, alpha_1se):
     return lines
 
 
-def _searched_ratios(estimator):
-    """The l1_ratios of the rows of a CV estimator's arrays."""
-    if estimator.cv_mean_.shape[0] > 1:
-        return [float(r) for r in np.atleast_1d(estimator.l1_ratio)]
-    return [float(estimator.l1_ratio_)]
-
-
 def _ratio_row(estimator, l1_ratio):
     """Row of the estimator's arrays for ``l1_ratio`` (its chosen one by default)."""
-    ratios = _searched_ratios(estimator)
+    ratios = estimator.l1_ratios_
     wanted = estimator.l1_ratio_ if l1_ratio is None else l1_ratio
     rows = np.flatnonzero(np.isclose(ratios, wanted))
     if rows.size == 0:
@@ -174,7 +167,7 @@ class CVCurveDisplay:
         _check_fitted_cv(estimator)
         row = _ratio_row(estimator, None)
         return cls(estimator.alphas_, estimator.cv_mean_, estimator.cv_se_,
-                   l1_ratios=_searched_ratios(estimator), n_nonzero=estimator.n_nonzero_path_[row],
+                   l1_ratios=estimator.l1_ratios_, n_nonzero=estimator.n_nonzero_path_[row],
                    alpha_min=estimator.alpha_min_, alpha_1se=estimator.alpha_1se_,
                    scoring=estimator.scoring_).plot(ax=ax)
 
