@@ -318,3 +318,20 @@ def test_progress_bar_draws_on_a_terminal_only(monkeypatch, capsys):
     with cli._progress(False, total=3) as step:
         step("hidden")
     assert "hidden" not in capsys.readouterr().err
+
+
+def test_no_penalty_cv_score_is_least_squares_on_the_folds():
+    """The baseline's CV score (shared Gram matrices) equals per-fold least squares."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import KFold
+
+    from shrinkage.compare import _baseline_cv
+    from shrinkage.linear_model import Ridge
+
+    X, y = load_diabetes(return_X_y=True)
+    folds = list(KFold(4, shuffle=True, random_state=0).split(X))
+    mean, se = _baseline_cv(Ridge(alpha=0.0), X, y, folds, "regression", "mse")
+    errors = [np.mean((y[te] - LinearRegression().fit(X[tr], y[tr]).predict(X[te])) ** 2)
+              for tr, te in folds]
+    assert mean == pytest.approx(np.mean(errors), rel=1e-9)
+    assert se == pytest.approx(np.std(errors, ddof=1) / 2, rel=1e-6)

@@ -63,3 +63,19 @@ def test_ridge_path_matches_single_fits():
     assert np.all(path.gaps < 1e-8)
     sparse_path = regularization_path(sp.csr_matrix(X), y, l1_ratio=0.0, alphas=alphas)
     np.testing.assert_allclose(sparse_path.coefs, path.coefs, rtol=1e-6, atol=1e-8)
+
+
+def test_gram_ridge_path_at_alpha_zero_is_minimum_norm_least_squares():
+    """Eigenvalues at rounding level are dropped: alpha = 0 on a rank-deficient Gram gives
+    the pseudo-inverse solution, and alpha > 0 the regular one."""
+    from shrinkage.solvers.ridge import gram_ridge_path
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((50, 8))
+    X[:, 7] = X[:, 0] + X[:, 1]  # rank 7
+    y = rng.standard_normal(50)
+    gram, rhs = X.T @ X / 50, X.T @ y / 50
+    coefs = gram_ridge_path(gram, rhs, [0.0, 0.5], np.ones(8))
+    np.testing.assert_allclose(coefs[0], np.linalg.pinv(X) @ y, atol=1e-10)
+    np.testing.assert_allclose(coefs[1], np.linalg.solve(gram + 0.5 * np.eye(8), rhs),
+                               atol=1e-12)

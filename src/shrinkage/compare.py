@@ -208,6 +208,11 @@ def _baseline_cv(model, X, y, folds, task, scoring):
     """CV score of the unpenalized model on the same folds as the penalized ones."""
     from sklearn.base import clone
 
+    if task == "regression":
+        # least squares is ridge at alpha 0: RidgeCV's folds share one Gram matrix
+        ridge = RidgeCV(alphas=[0.0], cv=folds).fit(X, y)
+        return float(ridge.cv_mean_[0, 0]), float(ridge.cv_se_[0, 0])
+
     score, _ = ms.SCORERS[scoring]
     scores = []
     for train, test in folds:

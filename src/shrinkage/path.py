@@ -9,7 +9,7 @@ from . import _validation as v
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
 from .solvers.cd import duality_gap, make_problem, minus_gradient, solve
 from .solvers.gram import gram_path, gram_suits
-from .solvers.ridge import ridge_path
+from .solvers.ridge import gram_ridge_path, ridge_path
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,15 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
     is_ridge = (l1_ratio == 0.0 and problem.datafit.name == "squared" and X is not None
                 and np.all(np.isinf(lower)) and np.all(np.isinf(upper)))
     if is_ridge:
-        coefs, intercepts, _ = ridge_path(X, problem.datafit.y, alphas, sample_weight,
-                                          problem.fit_intercept, factor)
+        if "covariance" in problem.cache:
+            # the Gram matrix is already there (a CV fold's, downdated from the full data)
+            gram, c, _, ymean = problem.cache["covariance"]
+            coefs = gram_ridge_path(gram, c, alphas, factor)
+            intercepts = (ymean - coefs @ problem.xmean if problem.fit_intercept
+                          else np.zeros(n_alphas))
+        else:
+            coefs, intercepts, _ = ridge_path(X, problem.datafit.y, alphas, sample_weight,
+                                              problem.fit_intercept, factor)
         gaps = np.array([
             duality_gap(problem, ElasticNetPenalty.from_params(a, 0.0, factor, lower, upper),
                         c, b) for a, c, b in zip(alphas, coefs, intercepts)])

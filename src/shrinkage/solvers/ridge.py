@@ -26,10 +26,21 @@ def _weighted_centres(X, y, sw, fit_intercept):
 
 
 def _dense_gram_path(X, y, sw, xmean, ymean, alphas, factor):
-    """n >= p: scaled Gram ``F^-1/2 A'A F^-1/2``, Cholesky (one alpha) or eigen (many)."""
+    """n >= p: the weighted, centred Gram matrix of X and its right-hand side."""
     n = X.shape[0]
     gram = (X.T @ (X * sw[:, None])) / n - np.outer(xmean, xmean)
     rhs = (X.T @ (sw * (y - ymean))) / n
+    return gram_ridge_path(gram, rhs, alphas, factor)
+
+
+def gram_ridge_path(gram, rhs, alphas, factor):
+    """Ridge coefficients from ``G = A'A`` and ``A'c`` (module docstring's notation).
+
+    The scaled Gram ``F^-1/2 G F^-1/2``: Cholesky for one alpha, one symmetric
+    eigendecomposition for many (``gram`` is not modified). An alpha of 0 gives the
+    minimum-norm least-squares solution (eigenvalues at rounding level are dropped).
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
     penalized = factor > 0
     if not np.all(penalized):
         # unpenalized features: the scaling trick does not apply, solve each system
@@ -37,12 +48,14 @@ def _dense_gram_path(X, y, sw, xmean, ymean, alphas, factor):
     scale = 1.0 / np.sqrt(factor)
     gram = gram * np.outer(scale, scale)
     rhs = rhs * scale
-    if len(alphas) == 1:
+    if len(alphas) == 1 and alphas[0] > 0:
         return (_solve_spd(gram + alphas[0] * np.eye(len(rhs)), rhs) * scale)[None, :]
     evals, evecs = la.eigh(gram, overwrite_a=True, check_finite=False)
     evals = np.maximum(evals, 0.0)
     proj = evecs.T @ rhs
-    inv = 1.0 / (evals[None, :] + np.asarray(alphas)[:, None])
+    total = evals[None, :] + alphas[:, None]
+    cutoff = max(evals.max(), np.finfo(float).tiny) * len(evals) * np.finfo(float).eps
+    inv = np.divide(1.0, total, out=np.zeros_like(total), where=total > cutoff)
     return ((inv * proj) @ evecs.T) * scale
 
 
