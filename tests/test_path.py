@@ -99,3 +99,24 @@ def test_covariance_path_equals_residual_path(monkeypatch):
     for a, c, b in zip(fast.alphas, fast.coefs, fast.intercepts):
         assert kkt_violation(X, y, c, b, a, 0.6, sample_weight=sw,
                              lower=np.zeros(25)) < 1e-4
+
+
+def test_closed_form_gaps_from_the_gram_equal_the_residual_ones():
+    """Ridge gaps certified from cached Gram terms agree with those from residuals, at
+    alpha > 0 (dual scaling) and at alpha = 0 (excess objective of least squares)."""
+    from shrinkage.penalties import ElasticNetPenalty
+    from shrinkage.solvers.cd import duality_gap, make_problem
+    from shrinkage.solvers.gram import _gram_terms, closed_form_gaps
+
+    X, y = make_regression_problem(200, 12, seed=4)
+    problem = make_problem(X, y)
+    _gram_terms(problem)
+    inf = np.full(12, np.inf)
+    penalties = [ElasticNetPenalty.from_params(a, 0.0, np.ones(12), -inf, inf)
+                 for a in (0.5, 0.01, 0.0)]
+    rng = np.random.default_rng(0)
+    coefs = [rng.standard_normal(12) * 0.1 for _ in penalties]  # far from optimal
+    from_gram = closed_form_gaps(problem, penalties, coefs)
+    for pen, w, gap in zip(penalties, coefs, from_gram):
+        intercept = y.mean() - X.mean(axis=0) @ w
+        assert gap == pytest.approx(duality_gap(problem, pen, w, intercept), rel=1e-8)

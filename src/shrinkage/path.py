@@ -8,7 +8,7 @@ from sklearn.utils import check_X_y
 from . import _validation as v
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
 from .solvers.cd import duality_gap, make_problem, minus_gradient, solve
-from .solvers.gram import gram_path, gram_suits
+from .solvers.gram import closed_form_gaps, gram_path, gram_suits
 from .solvers.ridge import gram_ridge_path, ridge_path
 
 
@@ -163,18 +163,21 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
     is_ridge = (l1_ratio == 0.0 and problem.datafit.name == "squared" and X is not None
                 and np.all(np.isinf(lower)) and np.all(np.isinf(upper)))
     if is_ridge:
+        penalties = [ElasticNetPenalty.from_params(a, 0.0, factor, lower, upper)
+                     for a in alphas]
         if "covariance" in problem.cache:
-            # the Gram matrix is already there (a CV fold's, downdated from the full data)
+            # the Gram matrix is already there (a CV fold's, downdated from the full data):
+            # solve and certify from it, without a pass over X
             gram, c, _, ymean = problem.cache["covariance"]
             coefs = gram_ridge_path(gram, c, alphas, factor)
             intercepts = (ymean - coefs @ problem.xmean if problem.fit_intercept
                           else np.zeros(n_alphas))
+            gaps = closed_form_gaps(problem, penalties, coefs)
         else:
             coefs, intercepts, _ = ridge_path(X, problem.datafit.y, alphas, sample_weight,
                                               problem.fit_intercept, factor)
-        gaps = np.array([
-            duality_gap(problem, ElasticNetPenalty.from_params(a, 0.0, factor, lower, upper),
-                        c, b) for a, c, b in zip(alphas, coefs, intercepts)])
+            gaps = np.array([duality_gap(problem, pen, c, b)
+                             for pen, c, b in zip(penalties, coefs, intercepts)])
         n_iter = np.zeros(n_alphas, dtype=int)
     elif coef_init is None and screening and gram_suits(problem, factor == 0):
         # n >> p: the whole path runs in one compiled loop on the Gram matrix
