@@ -335,3 +335,23 @@ def test_no_penalty_cv_score_is_least_squares_on_the_folds():
               for tr, te in folds]
     assert mean == pytest.approx(np.mean(errors), rel=1e-9)
     assert se == pytest.approx(np.std(errors, ddof=1) / 2, rel=1e-6)
+
+
+def test_identifier_columns_are_ignored_with_a_note(tmp_path):
+    X, y = load_diabetes(return_X_y=True)
+    frame = pl.DataFrame(X, schema=[f"f{j}" for j in range(10)]).with_columns(
+        pl.Series("customer", [f"id-{i:04d}" for i in range(len(y))]), pl.Series("y", y))
+    path = tmp_path / "ids.csv"
+    frame.write_csv(path)
+    out = tmp_path / "out"
+    result = run("compare", path, "--target", "y", "--out", out, *FAST)
+    assert result.exit_code == 0, result.output
+    assert "note: ignored 1 text column(s) with more than 50 distinct values ('customer')" \
+        in result.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["data"]["n_columns"] == 10 and results["data"]["n_features"] == 10
+    kept = run("compare", path, "--target", "y", "--max-levels", "1000", "--out",
+               tmp_path / "all", *FAST)
+    assert kept.exit_code == 0, kept.output
+    assert json.loads((tmp_path / "all" / "results.json").read_text())["data"][
+        "n_features"] > 300

@@ -98,6 +98,9 @@ def compare(
     selection: Annotated[Selection, typer.Option(
         help="Which choice of alpha competes: min CV error or the 1se rule.")]
     = Selection.min,
+    max_levels: Annotated[int, typer.Option(
+        min=2, help="Text columns with more distinct values are ignored (identifiers).")]
+    = 50,
     impute: Annotated[Impute, typer.Option(
         help="Fill missing features with the median (numeric) / most frequent value.")]
     = Impute.none,
@@ -125,7 +128,7 @@ def compare(
                                 "--target or give a DATA file")
         options = Options(task=task.value, test_size=test_size, cv=cv, seed=seed,
                           n_jobs=n_jobs, impute=impute.value, selection=selection.value,
-                          n_alphas=n_alphas)
+                          n_alphas=n_alphas, max_levels=max_levels)
         with _progress(not no_progress, total=8) as step:
             comparison = run_comparison(table, options, progress=step)
             paths = write_outputs(comparison, out, progress=step)

@@ -44,6 +44,7 @@ class Options:
     impute: str = "none"
     selection: str = "min"
     n_alphas: int = 50
+    max_levels: int = 50
 
 
 @dataclass
@@ -140,8 +141,18 @@ def prepare(table, options):
         notes.append(f"dropped {n_missing} row{'s' if n_missing != 1 else ''} with a missing "
                      f"target ({table.target!r})")
     features = frame.drop(table.target)
+    _, categorical = split_columns(features)
+    too_many = [c for c in categorical
+                if features.get_column(c).n_unique() > options.max_levels]
+    if too_many:
+        # an identifier or free text: one-hot encoding would add a feature per row
+        features = features.drop(too_many)
+        notes.append(f"ignored {len(too_many)} text column(s) with more than "
+                     f"{options.max_levels} distinct values ({', '.join(map(repr, too_many))}); "
+                     "raise --max-levels to encode them")
     if features.width == 0:
-        raise UserError(f"the table has no column besides the target {table.target!r}")
+        raise UserError(f"the table has no usable column besides the target "
+                        f"{table.target!r}")
     nulls = [c for c in features.columns if features.get_column(c).null_count()
              or (features.schema[c].is_float() and features.get_column(c).is_nan().any())]
     if nulls and options.impute != "median":
