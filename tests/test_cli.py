@@ -269,6 +269,10 @@ def test_bad_inputs_exit_1_with_one_line(tmp_path):
     _one_line_error(run("compare", garbage, "--target", "y", "--out", out),
                     r"^error: cannot read broken\.parquet as parquet")
     _one_line_error(run("compare", "--demo", "iris", "--out", out), r"unknown demo 'iris'")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("a,b,y\n1,2,\n3,4,\n")
+    _one_line_error(run("compare", empty, "--target", "y", "--out", out),
+                    r"the table has no row with a value in the target column 'y'")
     _one_line_error(run("predict", tmp_path / "no.joblib", data), r"model file not found")
     assert not out.exists()  # nothing was written for a failed run
 

@@ -140,6 +140,9 @@ def prepare(table, options):
         frame = frame.filter(~missing)
         notes.append(f"dropped {n_missing} row{'s' if n_missing != 1 else ''} with a missing "
                      f"target ({table.target!r})")
+    if frame.height == 0:
+        raise UserError(f"the table has no row with a value in the target column "
+                        f"{table.target!r}; fill it in or choose another --target")
     features = frame.drop(table.target)
     _, categorical = split_columns(features)
     too_many = [c for c in categorical
@@ -167,7 +170,8 @@ def prepare(table, options):
     n_rows, folds = frame.height, options.cv
     n_train = n_rows - int(np.ceil(options.test_size * n_rows))
     if n_train < 2 * folds:
-        raise UserError(f"the table has {n_rows} rows; with --test-size {options.test_size} "
+        raise UserError(f"the table has {n_rows} row{'s' if n_rows != 1 else ''}; with "
+                        f"--test-size {options.test_size} "
                         f"and --cv {folds} it needs at least "
                         f"{int(np.ceil(2 * folds / (1 - options.test_size)))}: use fewer "
                         "folds (--cv 3) or more rows")
