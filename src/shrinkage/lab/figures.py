@@ -8,9 +8,13 @@ COLORS = {"A": "#4c9a55", "B": "#c8553d", "tie": "#d9d9d9", True: "#4c9a55",
           False: "#c8553d"}
 
 
-def outcome_map(rows, columns, outcomes, effects, title):
+def outcome_map(rows, columns, outcomes, effects, title, legend=None, label=None):
     """Rows = regimes, columns = comparisons ("A vs B"); each cell coloured by who won
-    (A green, B red, tie grey) and labelled with the effect in percent."""
+    (A green, B red, tie grey) and labelled with the effect in percent. For checks, give
+    outcomes True / False (green / red), ``label`` to format the values and ``legend``."""
+    label = label or (lambda v: f"{100 * v:+.0f}%")
+    legend = legend or ("(green: A wins, red: B wins, grey: tie; "
+                        "number: mean loss of B / A - 1)")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(2.2 + 1.9 * len(columns), 0.9 + 0.34 * len(rows)))
@@ -19,8 +23,8 @@ def outcome_map(rows, columns, outcomes, effects, title):
             outcome = outcomes[i][j]
             ax.add_patch(plt.Rectangle((j, i), 1, 1, color=COLORS.get(outcome, "#ffffff"),
                                        ec="white"))
-            label = "n/a" if effects[i][j] is None else f"{100 * effects[i][j]:+.0f}%"
-            ax.text(j + 0.5, i + 0.5, label, ha="center", va="center", fontsize=8)
+            text = "n/a" if effects[i][j] is None else label(effects[i][j])
+            ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=8)
     ax.set_xlim(0, len(columns))
     ax.set_ylim(len(rows), 0)
     ax.set_xticks(np.arange(len(columns)) + 0.5)
@@ -28,8 +32,7 @@ def outcome_map(rows, columns, outcomes, effects, title):
     ax.xaxis.tick_top()
     ax.set_yticks(np.arange(len(rows)) + 0.5)
     ax.set_yticklabels(rows, fontsize=7)
-    ax.set_title(title + "\n(green: A wins, red: B wins, grey: tie; "
-                 "number: mean loss of B / A - 1)", fontsize=9, pad=24)
+    ax.set_title(f"{title}\n{legend}", fontsize=9, pad=24)
     for side in ax.spines.values():
         side.set_visible(False)
     fig.tight_layout()

@@ -199,7 +199,24 @@ def run(ctx):
                          [[f[i].outcome for f in families] for i in every],
                          [[f[i].effect for f in families] for i in every],
                          "Excess risk over the regime grid")
+    checks = {c.id: {e["regime"]: e for e in c.evidence["checks"]}
+              for c in out if "checks" in c.evidence}
+    check_ids = [cid for cid in ("C04a", "C04b", "C05a", "C07", "C16", "C18", "C20")
+                 if cid in checks]
+
+    def cell(cid, label):
+        entry = checks[cid].get(label)
+        return (None, None) if entry is None else (entry["passed"], entry["value"])
+
+    grid = [[cell(cid, label) for cid in check_ids] for label in labels]
+    check_figure = outcome_map(
+        labels, check_ids, [[c[0] for c in row] for row in grid],
+        [[c[1] for c in row] for row in grid], "The counting claims, regime by regime",
+        legend="(green: the claim's check holds, red: it fails, white: not run; number: "
+               "the measured value)",
+        label=lambda v: ", ".join(f"{x:.3g}" for x in np.ravel(v)))
     mean_risk = {GRID[i].label(): {m: float(np.mean(cells[i][m]["risk"])) for m in MODELS}
                  for i in every}
-    return ExperimentResult(out, {"Who wins where (excess risk)": figure},
+    return ExperimentResult(out, {"Who wins where (excess risk)": figure,
+                                  "Where the counting claims hold": check_figure},
                             {"mean_excess_risk": mean_risk, "repetitions": reps})
