@@ -112,7 +112,7 @@ def test_report_has_every_figure_and_each_is_drawn(diabetes_report):
     out, _ = diabetes_report
     parser = ReportParser()
     parser.feed((out / "report.html").read_text())
-    expected = {"coefficient-paths", "cv-curves", "train-test", "sparsity",
+    expected = {"coefficient-paths", "cv-curves", "elasticnet-map", "train-test", "sparsity",
                 "top-coefficients"}
     assert set(parser.figures) == {f"figure-{k}" for k in expected}
     for name, figure in parser.figures.items():

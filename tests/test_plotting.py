@@ -139,3 +139,16 @@ def test_plot_draws_again_on_new_axes(lasso):
     display.plot(ax=ax)
     assert display.ax_ is ax and len(ax.containers) == 1
     np.testing.assert_allclose(ax.containers[0].lines[0].get_ydata(), lasso.cv_mean_[0])
+
+
+def test_cv_heatmap_maps_l1_ratio_by_alpha(enet):
+    display = CVCurveDisplay.from_estimator(enet, kind="heatmap")
+    np.testing.assert_array_equal(display.image_.get_array(), enet.cv_mean_)
+    assert [t.get_text() for t in display.ax_.get_yticklabels()] == ["0.2", "0.6", "1"]
+    row, col = np.argwhere(enet.alphas_ == enet.alpha_min_)[0]
+    assert enet.l1_ratios_[row] == enet.l1_ratio_
+    assert (display.choice_marker_.get_xdata()[0], display.choice_marker_.get_ydata()[0]) \
+        == (col, row)
+    assert display.ax_.get_xticklabels()[0].get_text() == "1"  # alpha_max itself
+    with pytest.raises(ValueError, match="kind must be"):
+        display.plot(kind="pie")

@@ -162,18 +162,23 @@ class CVCurveDisplay:
         self.alpha_min, self.alpha_1se, self.scoring = alpha_min, alpha_1se, scoring
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None):
-        """Draw the CV curves of a fitted cross-validated estimator."""
+    def from_estimator(cls, estimator, *, kind="curves", ax=None):
+        """Draw the CV curves (or, ``kind="heatmap"``, the l1_ratio x alpha map of the
+        mean score) of a fitted cross-validated estimator."""
         _check_fitted_cv(estimator)
         row = _ratio_row(estimator, None)
         return cls(estimator.alphas_, estimator.cv_mean_, estimator.cv_se_,
                    l1_ratios=estimator.l1_ratios_, n_nonzero=estimator.n_nonzero_path_[row],
                    alpha_min=estimator.alpha_min_, alpha_1se=estimator.alpha_1se_,
-                   scoring=estimator.scoring_).plot(ax=ax)
+                   scoring=estimator.scoring_).plot(ax=ax, kind=kind)
 
-    def plot(self, ax=None):
-        """Draw on ``ax`` (a new figure by default)."""
+    def plot(self, ax=None, *, kind="curves"):
+        """Draw on ``ax`` (a new figure by default): ``"curves"`` or ``"heatmap"``."""
+        if kind not in ("curves", "heatmap"):
+            raise ValueError(f"kind must be 'curves' or 'heatmap', got {kind!r}")
         ax = _axes(ax)
+        if kind == "heatmap":
+            return self._heatmap(ax)
         self.curves_ = [
             ax.errorbar(a, m, yerr=s, marker=".", markersize=3, capsize=2, linewidth=1,
                         label=f"l1_ratio = {r:g}")
@@ -184,6 +189,29 @@ class CVCurveDisplay:
         ax.legend(fontsize=8, loc="best")
         row = int(np.argmin(np.abs(self.alphas - self.alpha_min).min(axis=1)))
         self.top_ax_ = _nonzero_axis(ax, self.alphas[row], self.n_nonzero)
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+    def _heatmap(self, ax):
+        """Rows: l1_ratios; columns: the grid's alphas, labelled relative to each row's
+        largest (the grids of a CV estimator share that relative spacing)."""
+        self.image_ = ax.imshow(self.mean, aspect="auto", cmap="viridis_r",
+                                interpolation="nearest")
+        relative = self.alphas[0] / self.alphas[0, 0]
+        picks = np.unique(np.linspace(0, relative.size - 1, N_TOP_TICKS).round().astype(int))
+        ax.set_xticks(picks)
+        ax.set_xticklabels([f"{relative[k]:.2g}" for k in picks])
+        ax.set_xlabel("alpha / alpha_max of the row")
+        ax.set_yticks(np.arange(len(self.l1_ratios)))
+        ax.set_yticklabels([f"{r:g}" for r in self.l1_ratios])
+        ax.set_ylabel("l1_ratio")
+        row, col = np.argwhere(self.alphas == self.alpha_min)[0]
+        (self.choice_marker_,) = ax.plot([col], [row], marker="*", color="red",
+                                         markersize=12, linestyle="none",
+                                         label=f"alpha_min = {self.alpha_min:.3g}")
+        ax.legend(fontsize=8, loc="best")
+        ax.figure.colorbar(self.image_, ax=ax, label=f"cross-validated {self.scoring}")
         self.ax_, self.figure_ = ax, ax.figure
         return self
 

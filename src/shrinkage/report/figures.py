@@ -43,6 +43,15 @@ def cv_curves(comparison):
     return svg_text(fig)
 
 
+def elastic_net_map(comparison):
+    """The elastic net's mean CV error over l1_ratio x alpha."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    CVCurveDisplay.from_estimator(comparison.models["elasticnet"], kind="heatmap", ax=ax)
+    return svg_text(fig)
+
+
 def train_test_error(comparison):
     """Training, cross-validated and held-out error along each path."""
     fig, axes = _row_of_axes(3)
@@ -141,6 +150,8 @@ def all_figures(comparison):
     figures = {
         "coefficient-paths": ("Coefficient paths", coefficient_paths),
         "cv-curves": ("Cross-validation curves", cv_curves),
+        "elasticnet-map": ("Elastic net: cross-validated error over l1_ratio and alpha",
+                           elastic_net_map),
         "train-test": ("Training, cross-validated and test error against alpha",
                        train_test_error),
         "sparsity": ("Sparsity against alpha", sparsity),
