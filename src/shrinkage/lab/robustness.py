@@ -111,8 +111,10 @@ def _run_grid(ctx, grid, cell):
                     "metric": "excess risk with outliers / excess risk without, and with "
                               "minus without: 'less affected' must win on both scales",
                     "repetitions": REPS,
-                    "decision": "paired cells as in the grid; C21 'L1 less affected': true if "
-                                "L1's degradation is lower in every cell; C22 the reverse"})
+                    "decision": "paired cells as in the grid on each scale; a method is "
+                                "less affected in a cell only if it wins on both scales (and "
+                                "the outliers did harm both); C21 'L1 less affected': true "
+                                "if in every cell, false if in none; C22 the reverse"})
 def run_outliers(ctx):
     cells = _run_grid(ctx, OUTLIER_GRID, _outlier_cell)
     # the absolute scale compares the mean increases (mean outlier harm is positive here;
