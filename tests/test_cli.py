@@ -359,3 +359,22 @@ def test_identifier_columns_are_ignored_with_a_note(tmp_path):
     assert kept.exit_code == 0, kept.output
     assert json.loads((tmp_path / "all" / "results.json").read_text())["data"][
         "n_features"] > 300
+
+
+def _without_times(results):
+    for entry in results["penalties"].values():
+        entry.pop("fit_seconds")
+    return results
+
+
+def test_same_seed_same_results(diabetes_report, tmp_path):
+    out, _ = diabetes_report
+    again = tmp_path / "again"
+    assert run("compare", "--out", again, *FAST).exit_code == 0
+    first = _without_times(json.loads((out / "results.json").read_text()))
+    second = _without_times(json.loads((again / "results.json").read_text()))
+    assert first == second
+    other = tmp_path / "other"
+    assert run("compare", "--out", other, "--seed", "1", *FAST).exit_code == 0
+    third = _without_times(json.loads((other / "results.json").read_text()))
+    assert third["penalties"]["l1"] != first["penalties"]["l1"]  # another split and folds
