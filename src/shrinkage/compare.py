@@ -198,7 +198,8 @@ def _estimators(task, folds, options):
             "elasticnet": LogisticRegressionCV(l1_ratio=list(EN_RATIOS), **common)}
 
 
-def _decision(X, coef, intercept):
+def decision_values(X, coef, intercept):
+    """``X @ coef + intercept`` for any fitted linear model's arrays."""
     return X @ np.ravel(coef) + float(np.ravel(intercept)[0])
 
 
@@ -232,7 +233,7 @@ def _baseline_cv(model, X, y, folds, task, scoring):
     scores = []
     for train, test in folds:
         fitted = clone(model).fit(X[train], y[train])
-        z = _decision(X[test], fitted.coef_, fitted.intercept_)[:, None]
+        z = decision_values(X[test], fitted.coef_, fitted.intercept_)[:, None]
         target = y[test] if task == "regression" else np.where(
             y[test] == fitted.classes_[1], 1.0, -1.0)
         scores.append(float(score(target, z, np.ones(len(test)))[0]))
@@ -281,7 +282,7 @@ def run_comparison(table, options, progress=None):
         entries[penalty] = _entry(penalty, model, X_train, y_train, X_test, y_test_num,
                                   folds, task, scoring, names, columns_of)
         entries[penalty].update(fit_seconds=seconds[penalty], converged=converged)
-        z = _decision(X_test, model.coef_, model.intercept_)
+        z = decision_values(X_test, model.coef_, model.intercept_)
         losses[penalty] = _per_sample_loss(task, y_test_num, z)
     step("writing the verdict")
     key = "test_mse" if task == "regression" else "test_log_loss"
@@ -340,7 +341,7 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scorin
 def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, X_test, y_test, task, names,
             columns_of):
     coef = np.ravel(coef)
-    z = _decision(X_test, coef, intercept)
+    z = decision_values(X_test, coef, intercept)
     nonzero = np.flatnonzero(coef)
     kept_columns = sorted({columns_of[names[j]] for j in nonzero})
     order = np.argsort(-np.abs(coef), kind="stable")

@@ -10,7 +10,7 @@ from importlib import resources
 from . import documentary, generalization, mechanics, robustness, training  # noqa: F401
 from . import stats as st
 from .generalization import combine
-from .registry import EXPERIMENTS, Context, experiments_for
+from .registry import Context, experiments_for
 
 #: the essay's contradictions (claims.md) and the claims whose evidence settles each
 CONTRADICTIONS = [

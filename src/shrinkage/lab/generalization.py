@@ -63,18 +63,6 @@ def _best_single(cell):
     return min((cell["l1"]["risk"], cell["l2"]["risk"]), key=np.mean)
 
 
-def _cells_evidence(decided, rows):
-    return [dict(regime=GRID[i].label(), **c.as_dict()) for c, i in zip(decided, rows)]
-
-
-def _tally(decided, a_name, b_name):
-    wins_a = sum(c.outcome == "A" for c in decided)
-    wins_b = sum(c.outcome == "B" for c in decided)
-    ties = len(decided) - wins_a - wins_b
-    return (f"{a_name} beat {b_name} in {wins_a} of {len(decided)} regimes, {b_name} beat "
-            f"{a_name} in {wins_b}, {ties} tied")
-
-
 def _checks_evidence(values, passed, rows):
     return [{"regime": GRID[i].label(), "value": v, "passed": bool(p)}
             for v, p, i in zip(values, passed, rows)]
@@ -107,8 +95,8 @@ def run(ctx):
 
     def claim_from(cid, decided, rows, a_name, b_name, verb=None):
         verdict = st.verdict_a_better(c.outcome for c in decided)
-        out.append(ClaimResult(cid, verdict, (verb or "") + _tally(decided, a_name, b_name)
-                               + " (excess risk).", {"cells": _cells_evidence(decided, rows)},
+        out.append(ClaimResult(cid, verdict, (verb or "") + st.tally(decided, a_name, b_name)
+                               + " (excess risk).", {"cells": st.cell_records(decided, [GRID[i].label() for i in rows])},
                                [GRID[i].label() for i in rows]))
         return verdict
 
@@ -152,8 +140,8 @@ def run(ctx):
                "Ridge set any weight exactly to zero (selected features) in most repetitions "
                "in {passed} of {total} regimes.")
     claim_from("C09", en_best, every, "elastic net", "the better of L1 and L2")
-    v12 = claim_from("C12", l1_l2, every, "L1", "L2")
-    v13 = claim_from("C13", l2_l1, every, "L2", "L1")
+    claim_from("C12", l1_l2, every, "L1", "L2")
+    claim_from("C13", l2_l1, every, "L2", "L1")
     v14a = check_from("C14a", nnz, [a < b for a, b in nnz], every,
                       "L1 gave the smaller (more interpretable) model in {passed} of {total} "
                       "regimes.")

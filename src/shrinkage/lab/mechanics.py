@@ -4,11 +4,10 @@ orthonormal design, derivatives by finite differences, optimizer updates in plai
 import numpy as np
 
 from ..linear_model import Lasso, Ridge
-from ..penalties import ElasticNetPenalty
 from . import stats as st
 from .figures import lines
 from .registry import ClaimResult, ExperimentResult, experiment
-from .simulate import Regime, draw, excess_risk
+from .simulate import Regime, draw, excess_risk, plain_penalty
 
 #: orthonormal designs (X'X / n = I) of these shapes, and penalty strengths
 SHAPES, ALPHAS = ((50, 5), (200, 20)), (0.05, 0.3, 1.0)
@@ -19,11 +18,6 @@ def _orthonormal(n, p, rng):
     X = np.asfortranarray(q * np.sqrt(n))
     y = X @ rng.normal(0, 1, p) + rng.standard_normal(n)
     return X, y - y.mean()
-
-
-def _penalty(alpha, l1_ratio, p):
-    inf = np.full(p, np.inf)
-    return ElasticNetPenalty.from_params(alpha, l1_ratio, np.ones(p), -inf, inf)
 
 
 @experiment("definitions", claims=("C01", "C03"),
@@ -43,8 +37,8 @@ def run_definitions(ctx):
         z = X.T @ y / n  # least squares on an orthonormal design
         w = rng.standard_normal(p)
         for alpha in ALPHAS:
-            l1_value = _penalty(alpha, 1.0, p).value(w)
-            l2_value = _penalty(alpha, 0.0, p).value(w)
+            l1_value = plain_penalty(alpha, 1.0, p).value(w)
+            l2_value = plain_penalty(alpha, 0.0, p).value(w)
             lasso = Lasso(alpha=alpha, fit_intercept=False, tol=1e-12).fit(X, y).coef_
             ridge = Ridge(alpha=alpha, fit_intercept=False).fit(X, y).coef_
             soft = np.sign(z) * np.maximum(np.abs(z) - alpha, 0.0)
@@ -62,7 +56,7 @@ def run_definitions(ctx):
             # least-squares fit (closest to the data) would pay less than w = 0 (far)
             near_residual = float(np.sum((y - X @ z) ** 2))
             far_residual = float(np.sum(y**2))
-            near_pays, far_pays = _penalty(alpha, 1.0, p).value(z), 0.0
+            near_pays, far_pays = plain_penalty(alpha, 1.0, p).value(z), 0.0
             c03.append(bool(near_residual < far_residual and near_pays < far_pays))
             checks.update(c03_near_penalty=near_pays, c03_far_penalty=far_pays)
             evidence.append({"n": n, "p": p, "alpha": alpha, **checks})
@@ -98,8 +92,8 @@ def run_marginal(ctx):
     h = 1e-6
     c05b, c06, evidence = [], [], []
     for alpha in ALPHAS:
-        l1 = _penalty(alpha, 1.0, 1)
-        l2 = _penalty(alpha, 0.0, 1)
+        l1 = plain_penalty(alpha, 1.0, 1)
+        l2 = plain_penalty(alpha, 0.0, 1)
         d_l1 = [(l1.value(np.array([s + h])) - l1.value(np.array([s - h]))) / (2 * h)
                 for s in sizes]
         d_l2 = [(l2.value(np.array([s + h])) - l2.value(np.array([s - h]))) / (2 * h)

@@ -85,14 +85,7 @@ def _decide(cells, a, b, seed):
 
 
 def _evidence(decided, grid):
-    return [dict(regime=r.label(), **c.as_dict()) for c, r in zip(decided, grid)]
-
-
-def _tally(decided, a, b):
-    wins_a = sum(c.outcome == "A" for c in decided)
-    wins_b = sum(c.outcome == "B" for c in decided)
-    return (f"{a} won {wins_a}, {b} won {wins_b}, {len(decided) - wins_a - wins_b} tied "
-            f"of {len(decided)} regimes")
+    return st.cell_records(decided, [r.label() for r in grid])
 
 
 def _run_grid(ctx, grid, cell):
@@ -129,21 +122,21 @@ def run_outliers(ctx):
     figure = outcome_map([r.label() for r in OUTLIER_GRID], ["L1 vs L2 (degradation)"],
                          [[c.outcome] for c in l1_first], [[c.effect] for c in l1_first],
                          "Who suffers less from outliers")
-    note = (" Relative to its clean risk, " + _tally(by_ratio, "L1", "L2")
-            + "; in absolute excess risk added, " + _tally(by_increase, "L1", "L2")
+    note = (" Relative to its clean risk, " + st.tally(by_ratio, "L1", "L2")
+            + "; in absolute excess risk added, " + st.tally(by_increase, "L1", "L2")
             + ". Outliers multiplied the excess risk by "
             + ", ".join(f"{m['l1']:.2g} (L1) / {m['l2']:.2g} (L2)" for m in mean)
             + "; robustness to outliers comes from the loss (Huber, absolute), not from the "
             "penalty on the weights.")
     return ExperimentResult([
         ClaimResult("C21", st.verdict_a_better(c.outcome for c in l1_first),
-                    "L1 less affected: " + _tally(l1_first, "L1", "L2") + "." + note,
+                    "L1 less affected: " + st.tally(l1_first, "L1", "L2") + "." + note,
                     {"cells": _evidence(l1_first, OUTLIER_GRID), "mean_degradation": mean,
                      "by_ratio": _evidence(by_ratio, OUTLIER_GRID),
                      "by_increase": _evidence(by_increase, OUTLIER_GRID)},
                     [r.label() for r in OUTLIER_GRID]),
         ClaimResult("C22", st.verdict_a_better(c.outcome for c in l2_first),
-                    "L2 less affected: " + _tally(l2_first, "L2", "L1") + ".",
+                    "L2 less affected: " + st.tally(l2_first, "L2", "L1") + ".",
                     {"cells": _evidence(l2_first, OUTLIER_GRID)},
                     [r.label() for r in OUTLIER_GRID])],
         {"Outliers: degradation of L1 against L2": figure})
@@ -170,7 +163,7 @@ def run_normalization(ctx):
     return ExperimentResult([ClaimResult(
         "C26", st.verdict_a_better(c.outcome for c in decided),
         "Not normalizing hurt ridge where the standardized fit won: "
-        + _tally(decided, "standardized", "raw") + ". Unscaled ridge over-shrinks "
+        + st.tally(decided, "standardized", "raw") + ". Unscaled ridge over-shrinks "
         "small-scale features and under-shrinks large-scale ones.",
         {"cells": _evidence(decided, SCALE_GRID)}, [r.label() for r in SCALE_GRID])],
         {"Normalization and ridge": figure})
@@ -197,8 +190,8 @@ def run_collinearity(ctx):
                          "Collinear designs")
     return ExperimentResult([ClaimResult(
         "C27", st.verdict_a_better(c.outcome for c in l1_l2),
-        "L2 counts as hurt by collinearity where L1 beat it: " + _tally(l1_l2, "L1", "L2")
-        + ". Against least squares, " + _tally(l2_ols, "L2", "least squares")
+        "L2 counts as hurt by collinearity where L1 beat it: " + st.tally(l1_l2, "L1", "L2")
+        + ". Against least squares, " + st.tally(l2_ols, "L2", "least squares")
         + ": ridge is the classic remedy for collinearity, not its victim.",
         {"l1_vs_l2": _evidence(l1_l2, COLLINEAR_GRID),
          "l2_vs_least_squares": _evidence(l2_ols, COLLINEAR_GRID)}, labels)],

@@ -105,6 +105,14 @@ def excess_risk(data, coef, intercept):
     return float(d @ data.sigma @ d + float(intercept) ** 2)
 
 
+def plain_penalty(alpha, l1_ratio, p):
+    """The elastic-net penalty with unit factors and no bounds (the essay's penalties)."""
+    from ..penalties import ElasticNetPenalty
+
+    inf = np.full(p, np.inf)
+    return ElasticNetPenalty.from_params(alpha, l1_ratio, np.ones(p), -inf, inf)
+
+
 def null_risk(data):
     """Excess risk of predicting 0: all the signal variance."""
     return float(data.w @ data.sigma @ data.w)

@@ -97,6 +97,20 @@ def decide_cells(cells, min_effect=MIN_EFFECT, alpha=ALPHA):
     return decided
 
 
+def tally(decided, a_name, b_name):
+    """How a family of decided cells came out, in words."""
+    wins_a = sum(c.outcome == "A" for c in decided)
+    wins_b = sum(c.outcome == "B" for c in decided)
+    ties = len(decided) - wins_a - wins_b
+    return (f"{a_name} beat {b_name} in {wins_a} of {len(decided)} regimes, {b_name} beat "
+            f"{a_name} in {wins_b}, {ties} tied")
+
+
+def cell_records(decided, labels):
+    """The decided cells as JSON-ready records, each named by its regime label."""
+    return [dict(regime=label, **c.as_dict()) for c, label in zip(decided, labels)]
+
+
 def verdict_a_better(outcomes):
     """Claim "A is better than B" over a regime map of outcomes.
 

@@ -6,12 +6,12 @@ import time
 import numpy as np
 
 from ..linear_model import Lasso, Ridge
-from ..penalties import ElasticNetPenalty, alpha_max
+from ..penalties import alpha_max
 from ..solvers.cd import duality_gap, make_problem
 from . import stats as st
 from .figures import lines
 from .registry import ClaimResult, ExperimentResult, experiment
-from .simulate import Regime, draw
+from .simulate import Regime, draw, plain_penalty
 
 REGIMES = [Regime(n, p, k=5, rho=rho, snr=4.0)
            for n, p in ((100, 50), (50, 100)) for rho in (0.0, 0.9)]
@@ -20,16 +20,11 @@ BUDGET, TARGET, ALPHA_FRACTION = 3000, 1e-6, 0.1
 OPTIMIZERS = ("subgradient", "proximal gradient", "coordinate descent")
 
 
-def _penalty(alpha, l1_ratio, p):
-    inf = np.full(p, np.inf)
-    return ElasticNetPenalty.from_params(alpha, l1_ratio, np.ones(p), -inf, inf)
-
-
 def _first_order(X, y, alpha, l1_ratio, method):
     """Gap history of (sub)gradient or proximal gradient descent with step 1/L."""
     n, p = X.shape
     problem = make_problem(np.asfortranarray(X), y, fit_intercept=False)
-    penalty = _penalty(alpha, l1_ratio, p)
+    penalty = plain_penalty(alpha, l1_ratio, p)
     step = n / np.linalg.norm(X, 2) ** 2
     w = np.zeros(p)
     gaps = []

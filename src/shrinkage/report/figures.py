@@ -4,6 +4,7 @@ import io
 
 import numpy as np
 
+from ..compare import decision_values
 from ..plotting import CoefficientPathDisplay, CVCurveDisplay, SparsityDisplay
 
 PENALIZED = ("l1", "l2", "elasticnet")
@@ -117,7 +118,7 @@ def roc_curves(comparison):
     X_test, y_test = comparison.extras["X_test"], comparison.extras["y_test"]
     for p in ("none",) + PENALIZED:
         model = comparison.models[p]
-        z = X_test @ np.ravel(model.coef_) + float(np.ravel(model.intercept_)[0])
+        z = decision_values(X_test, model.coef_, model.intercept_)
         RocCurveDisplay.from_predictions(y_test, z, pos_label=1.0, ax=ax,
                                          name=comparison.results["penalties"][p]["label"])
     ax.plot([0, 1], [0, 1], linestyle=":", color="gray")
