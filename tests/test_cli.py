@@ -289,7 +289,12 @@ def test_predict_names_missing_columns(diabetes_report, tmp_path):
     table = tmp_path / "partial.csv"
     pl.DataFrame({"age": [0.1, 0.2], "sex": [0.0, 1.0]}).write_csv(table)
     _one_line_error(run("predict", out / "model.joblib", table),
-                    r"lacks the model's columns 'bmi', 'bp'")
+                    r"lacks 8 feature columns the model needs: 'bmi', 'bp', 's1'")
+    # the model's first column missing is a missing feature too, not a missing target
+    names = load_diabetes(as_frame=True).data.columns
+    pl.DataFrame({c: [0.1, 0.2] for c in names if c not in ("age", "s3")}).write_csv(table)
+    _one_line_error(run("predict", out / "model.joblib", table),
+                    r"lacks 2 feature columns the model needs: 'age', 's3'; add them")
 
 
 def test_bootstrap_interval_covers_the_normal_one():

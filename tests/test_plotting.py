@@ -29,7 +29,7 @@ def frame():
 
 @pytest.fixture(scope="module")
 def lasso(frame):
-    return LassoCV(alphas=30, cv=5, selection="1se").fit(*frame)
+    return LassoCV(alphas=30, cv=5, alpha_rule="1se").fit(*frame)
 
 
 @pytest.fixture(scope="module")
@@ -143,12 +143,82 @@ def test_plot_draws_again_on_new_axes(lasso):
 
 def test_cv_heatmap_maps_l1_ratio_by_alpha(enet):
     display = CVCurveDisplay.from_estimator(enet, kind="heatmap")
-    np.testing.assert_array_equal(display.image_.get_array(), enet.cv_mean_)
+    assert len(display.meshes_) == 3
+    for row, mesh in enumerate(display.meshes_):
+        np.testing.assert_array_equal(np.ravel(mesh.get_array()), enet.cv_mean_[row])
+        # each row spans its own grid on the shared log alpha axis
+        xs = mesh.get_coordinates()[..., 0]
+        assert xs.max() > enet.alphas_[row, 0] and xs.min() < enet.alphas_[row, -1]
+    assert display.ax_.get_xscale() == "log"
     assert [t.get_text() for t in display.ax_.get_yticklabels()] == ["0.2", "0.6", "1"]
-    row, col = np.argwhere(enet.alphas_ == enet.alpha_min_)[0]
-    assert enet.l1_ratios_[row] == enet.l1_ratio_
+    row = enet.l1_ratios_.index(enet.l1_ratio_)
     assert (display.choice_marker_.get_xdata()[0], display.choice_marker_.get_ydata()[0]) \
-        == (col, row)
-    assert display.ax_.get_xticklabels()[0].get_text() == "1"  # alpha_max itself
+        == (enet.alpha_, row)
     with pytest.raises(ValueError, match="kind must be"):
         display.plot(kind="pie")
+
+
+@pytest.mark.parametrize("alpha_rule", ["min", "1se"])
+def test_heatmap_stars_the_chosen_row_when_grids_share_alphas(frame, alpha_rule):
+    """An explicit grid is every row's: the star must come from l1_ratio_'s row, and
+    mark the choice the estimator made."""
+    X, y = frame
+    X = (X - X.mean()) / X.std()
+    model = ElasticNetCV(l1_ratio=[0.0, 1.0], alphas=np.geomspace(10, 1e-4, 25), cv=4,
+                         alpha_rule=alpha_rule).fit(X, y)
+    np.testing.assert_array_equal(model.alphas_[0], model.alphas_[1])
+    row = model.l1_ratios_.index(model.l1_ratio_)
+    assert row == 1  # the lasso wins on diabetes: a row other than the first
+    display = CVCurveDisplay.from_estimator(model, kind="heatmap")
+    assert display.choice_marker_.get_ydata()[0] == row
+    assert display.choice_marker_.get_xdata()[0] == model.alpha_
+    assert model.alpha_ == (model.alpha_1se_ if alpha_rule == "1se" else model.alpha_min_)
+    assert f"alpha_{alpha_rule}" in display.choice_marker_.get_label()
+
+
+def test_cv_curves_top_axis_reads_the_chosen_row(frame):
+    """Rows with different grids: the non-zero counts sit on the chosen row's alphas."""
+    X, y = frame
+    model = ElasticNetCV(l1_ratio=[0.0, 1.0], alphas=20, cv=4).fit(X, y)
+    row = model.l1_ratios_.index(model.l1_ratio_)
+    display = CVCurveDisplay.from_estimator(model)
+    ticks = display.top_ax_.get_xticks()
+    assert set(ticks) <= set(model.alphas_[row])
+    counts = [int(t.get_text()) for t in display.top_ax_.get_xticklabels()]
+    alphas = list(model.alphas_[row])
+    assert counts == [model.n_nonzero_path_[row, alphas.index(t)] for t in ticks]
+
+
+def test_displays_take_a_pipeline_and_refuse_an_unfitted_model(frame):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = frame
+    pipeline = make_pipeline(StandardScaler(), LassoCV(alphas=15, cv=3)).fit(X, y)
+    display = CoefficientPathDisplay.from_estimator(pipeline)
+    np.testing.assert_array_equal(display.lines_[0].get_ydata(),
+                                  pipeline[-1].coef_path_[0, :, 0])
+    for make in (CoefficientPathDisplay, CVCurveDisplay, SparsityDisplay):
+        with pytest.raises(NotFittedError):
+            make.from_estimator(LassoCV())
+        with pytest.raises(NotFittedError):
+            make.from_estimator(make_pipeline(StandardScaler(), LassoCV()))
+
+
+def test_path_labels_neither_overlap_nor_leave_the_figure(frame):
+    """Close final coefficients (diabetes' s1..s6 are collinear) get names spread apart,
+    all drawn inside the figure."""
+    X, y = frame
+    model = LassoCV(alphas=30, cv=3, eps=1e-5).fit(X, y)
+    fig, ax = plt.subplots(figsize=(4, 3))
+    display = CoefficientPathDisplay.from_estimator(model, n_labels=10, ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in display.labels_]
+    assert len(boxes) == 10
+    for i, a in enumerate(boxes):
+        assert fig.bbox.x0 <= a.x0 and a.x1 <= fig.bbox.x1
+        assert fig.bbox.y0 <= a.y0 and a.y1 <= fig.bbox.y1
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)

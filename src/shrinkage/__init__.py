@@ -2,6 +2,7 @@
 
 from .linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
 from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
+from .model_selection import GridEdgeWarning
 from .path import Path, regularization_path
 from .plotting import CoefficientPathDisplay, CVCurveDisplay, SparsityDisplay
 
@@ -10,6 +11,7 @@ __all__ = [
     "CoefficientPathDisplay",
     "ElasticNet",
     "ElasticNetCV",
+    "GridEdgeWarning",
     "Lasso",
     "LassoCV",
     "LogisticRegression",

@@ -29,6 +29,21 @@ def check_alpha(alpha):
     return check_scalar_param(alpha, "alpha", low=0.0)
 
 
+def check_selection(selection):
+    """scikit-learn's coordinate order: only 'cyclic' is offered (see the estimators)."""
+    if selection == "cyclic":
+        return selection
+    if selection == "random":
+        raise ValueError("selection='random' is not supported: coordinates are visited in "
+                         "the order of working sets built from the KKT violations; use "
+                         "selection='cyclic' (for the min / one-standard-error choice of a "
+                         "CV estimator, see alpha_rule)")
+    raise ValueError(f"selection must be 'cyclic' (the coordinate order), got "
+                     f"{selection!r}" + ("; the min / one-standard-error choice of alpha "
+                                         "is now alpha_rule" if selection in ("min", "1se")
+                                         else ""))
+
+
 def check_l1_ratio(l1_ratio):
     """l1_ratio in [0, 1]."""
     return check_scalar_param(l1_ratio, "l1_ratio", low=0.0, high=1.0)
@@ -109,15 +124,20 @@ def check_lengths(X, y):
         raise ValueError(f"X has {n_x} samples but y has {n_y}; they must match")
 
 
-def check_y(y, *, numeric=True):
-    """Check y alone so that its errors say 'y'."""
+def check_y(y, *, numeric=True, multi_output=False):
+    """Check y alone so that its errors say 'y' (a 2-d y only where ``multi_output``)."""
     if y is None:
         return
     try:
-        check_array(y, ensure_2d=False, dtype="numeric" if numeric else None,
-                    input_name="y", ensure_all_finite=numeric)
+        checked = check_array(y, ensure_2d=False, dtype="numeric" if numeric else None,
+                              input_name="y", ensure_all_finite=numeric)
     except ValueError as exc:
         raise ValueError(f"y: {exc}") from None
+    if checked.ndim > 2 or (checked.ndim == 2 and not multi_output
+                            and checked.shape[1] != 1):
+        raise ValueError(f"y must be 1-d (one target), got shape {checked.shape}"
+                         + ("" if checked.ndim > 2 else
+                            "; this estimator fits one target at a time"))
 
 
 def name_x_errors(validate, *args, **kwargs):

@@ -28,6 +28,10 @@ LABELS = {"none": "no penalty", "l1": "L1 (lasso)", "l2": "L2 (ridge)",
           "elasticnet": "elastic net"}
 #: l1_ratios searched for the elastic net, jointly with alpha
 EN_RATIOS = (0.1, 0.3, 0.5, 0.7, 0.9, 0.95)
+#: how far (decades) and how often the grid of a penalty is extended while its best alpha
+#: sits on an end with the CV error still improving there
+EXTEND_DECADES = 3
+MAX_EXTENSIONS = 4
 #: resamples of the paired bootstrap of test-loss differences
 N_BOOTSTRAP = 2000
 
@@ -186,7 +190,7 @@ def _splitter(task, options):
 
 def _estimators(task, folds, options):
     common = {"alphas": options.n_alphas, "cv": folds, "n_jobs": options.n_jobs,
-              "selection": options.selection}
+              "alpha_rule": options.selection}
     if task == "regression":
         return {"none": Ridge(alpha=0.0),  # minimum-norm least squares
                 "l1": LassoCV(**common),
@@ -196,6 +200,63 @@ def _estimators(task, folds, options):
             "l1": LogisticRegressionCV(l1_ratio=1.0, **common),
             "l2": LogisticRegressionCV(l1_ratio=0.0, **common),
             "elasticnet": LogisticRegressionCV(l1_ratio=list(EN_RATIOS), **common)}
+
+
+def _fit_inside_grid(model, X, y):
+    """Fit; while a CV model's best alpha sits on an end of its grid with the error still
+    improving, extend the grid past that end (``EXTEND_DECADES`` at a time, at the same
+    density, at most ``MAX_EXTENSIONS`` times) and fit again.
+
+    Returns None for a model without a grid, else a dict: ``extensions`` (how many),
+    ``edge`` (the end the best alpha still sits on after them, or None) and the final
+    grid's ``largest`` and ``smallest`` alpha.
+    """
+    model.fit(X, y)
+    if not hasattr(model, "alpha_at_edge_"):
+        return None
+    extensions = 0
+    while model.alpha_at_edge_ is not None and extensions < MAX_EXTENSIONS:
+        row = model.l1_ratios_.index(model.l1_ratio_)
+        grid = model.alphas_[row]
+        decades = np.log10(grid[0] / grid[-1]) if grid[-1] > 0 else 0.0
+        n_alphas = int(np.ceil(len(grid) * (1 + EXTEND_DECADES / max(decades, 1.0))))
+        if model.alpha_at_edge_ == "smallest":
+            # eps keeps each l1_ratio's own top (its exact alpha_max)
+            model.set_params(alphas=n_alphas,
+                             eps=grid[-1] / grid[0] * 10.0 ** -EXTEND_DECADES)
+        else:
+            model.set_params(alphas=np.geomspace(grid[0] * 10.0 ** EXTEND_DECADES,
+                                                 grid[-1], n_alphas))
+        model.fit(X, y)
+        extensions += 1
+    row = model.l1_ratios_.index(model.l1_ratio_)
+    return {"extensions": extensions, "edge": model.alpha_at_edge_,
+            "largest": float(model.alphas_[row, 0]),
+            "smallest": float(model.alphas_[row, -1])}
+
+
+def _grid_note(label, grid):
+    ends = f"[{grid['smallest']:.3g}, {grid['largest']:.3g}]"
+    times = f"{grid['extensions']} time{'s' if grid['extensions'] > 1 else ''}"
+    if grid["edge"] is None:
+        return (f"{label}: the best alpha lay on an end of the default grid with the "
+                f"cross-validated error still improving, so the grid was extended ({times}, "
+                f"now {ends}) until it no longer improved there")
+    return (f"{label}: the grid was extended {times} (now {ends}) and the best alpha is "
+            f"still its {grid['edge']}: the cross-validated error keeps improving beyond it")
+
+
+def _noise_scaled_tol(least_squares, X, y, tol=1e-4):
+    """``tol`` relative to the least-squares residual instead of the null model's.
+
+    The solvers' gap is relative to the objective at w = 0; with a strong signal the
+    residual variance is a tiny share of it, and a gap of 1e-4 of it can exceed the noise
+    itself (the path then stops far from its optimum and CV scores are noise). Scaling by
+    the share of the residual in the total keeps the accuracy on the noise's scale.
+    """
+    residual = y - decision_values(X, least_squares.coef_, least_squares.intercept_)
+    share = float(residual @ residual) / max(float(np.sum((y - y.mean()) ** 2)), 1e-300)
+    return max(tol * min(share, 1.0), 1e-10)
 
 
 def decision_values(X, coef, intercept):
@@ -229,7 +290,7 @@ def _baseline_cv(model, X, y, folds, task, scoring):
         ridge = RidgeCV(alphas=[0.0], cv=folds).fit(X, y)
         return float(ridge.cv_mean_[0, 0]), float(ridge.cv_se_[0, 0])
 
-    score, _ = ms.SCORERS[scoring]
+    score = ms.get_scorer(scoring).function
     scores = []
     for train, test in folds:
         fitted = clone(model).fit(X[train], y[train])
@@ -269,11 +330,13 @@ def run_comparison(table, options, progress=None):
     for penalty in PENALTIES:
         step(f"fitting {LABELS[penalty]}")
         model = estimators[penalty]
+        if penalty != "none" and task == "regression" and "tol" in model.get_params():
+            model.set_params(tol=_noise_scaled_tol(models["none"], X_train, y_train))
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             try:
-                model.fit(X_train, y_train)
+                grid = _fit_inside_grid(model, X_train, y_train)
             except ValueError as exc:
                 raise UserError(f"cannot fit {LABELS[penalty]}: {exc}") from None
         seconds[penalty] = time.perf_counter() - start
@@ -282,6 +345,10 @@ def run_comparison(table, options, progress=None):
         entries[penalty] = _entry(penalty, model, X_train, y_train, X_test, y_test_num,
                                   folds, task, scoring, names, columns_of)
         entries[penalty].update(fit_seconds=seconds[penalty], converged=converged)
+        if grid is not None:
+            entries[penalty]["grid"] = grid
+            if grid["extensions"]:
+                notes.append(_grid_note(LABELS[penalty], grid))
         z = decision_values(X_test, model.coef_, model.intercept_)
         losses[penalty] = _per_sample_loss(task, y_test_num, z)
     step("writing the verdict")

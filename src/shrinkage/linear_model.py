@@ -11,32 +11,15 @@ log-loss, sample weights ``s_i`` rescaled to sum to ``n``.
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _validation as v
+from ._docs import fill_doc
 from .penalties import ElasticNetPenalty
 from .solvers.cd import duality_gap, make_problem, solve
 from .solvers.ridge import ridge_path
-
-_PENALTY_PARAMS_DOC = """
-    fit_intercept : bool, default=True
-        Fit an unpenalized intercept.
-    penalty_factor : array-like of shape (n_features,), default=None
-        Per-feature multipliers ``f_j >= 0`` of the penalty; 0 leaves a feature
-        unpenalized. Used as given (glmnet rescales them to sum to n_features; we do not).
-    positive : bool, default=False
-        Constrain every coefficient to be >= 0.
-    lower_bounds, upper_bounds : float or array-like of shape (n_features,), default=None
-        Box constraints per coefficient; ``lower_bounds <= 0 <= upper_bounds``.
-    tol : float, default=1e-4
-        Target relative duality gap: (primal - dual) / (objective at w = 0 with the
-        intercept fitted). It means the same on every problem and penalty.
-    max_iter : int, default=1000
-        Budget of coordinate-descent epochs.
-    warm_start : bool, default=False
-        Start from the previous solution when fitting again.
-"""
 
 
 def _store_params(estimator, init_locals):
@@ -50,6 +33,8 @@ class _PenalizedLinearModel(BaseEstimator):
     """Shared fit logic; subclasses fix the loss and how alpha / l1_ratio are read."""
 
     _loss = "squared"
+    #: regressors fit each column of a 2-d y on its own, as scikit-learn's do
+    _multi_output = False
 
     def _penalty_params(self):
         return self.alpha, self.l1_ratio
@@ -57,9 +42,10 @@ class _PenalizedLinearModel(BaseEstimator):
     def _validate_fit_input(self, X, y, sample_weight):
         numeric = self._loss == "squared"
         v.check_lengths(X, y)
-        v.check_y(y, numeric=numeric)
+        v.check_y(y, numeric=numeric, multi_output=self._multi_output)
         X, y = v.name_x_errors(validate_data, self, X, y, accept_sparse=("csc", "csr"),
-                               dtype=np.float64, order="F", y_numeric=numeric)
+                               dtype=np.float64, order="F", y_numeric=numeric,
+                               multi_output=self._multi_output)
         v.check_min_samples(X.shape[0], type(self).__name__)
         sw = v.check_sample_weight(sample_weight, X)
         return X, y, sw
@@ -82,122 +68,225 @@ class _PenalizedLinearModel(BaseEstimator):
                                       n_features)
         return factor, lower, upper
 
-    def _solve(self, X, y, sw, penalty):
+    def _solve(self, X, y, sw, penalty, warm=True):
+        """One solve by coordinate descent: ``(coef, intercept, gap, n_iter)``."""
         tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)
         max_iter = v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
+        v.check_selection(getattr(self, "selection", "cyclic"))
         problem = make_problem(X, y, self._loss, sw, self.fit_intercept)
         coef_init = intercept_init = None
-        if getattr(self, "warm_start", False) and hasattr(self, "coef_") \
-                and np.shape(self.coef_)[-1] == X.shape[1]:
+        if warm and getattr(self, "warm_start", False) and hasattr(self, "coef_") \
+                and np.shape(self.coef_)[-1] == X.shape[1] and np.ndim(self.coef_) == 1:
             coef_init = np.ravel(self.coef_)
             intercept_init = float(np.ravel(self.intercept_)[0])
         sol = solve(problem, penalty, coef_init, intercept_init, tol=tol, max_iter=max_iter)
-        self.n_iter_ = sol.n_iter
-        self.dual_gap_ = sol.gap
-        return sol
+        return sol.coef, sol.intercept, sol.gap, sol.n_iter
+
+    def _fit_columns(self, X, y, fit_one):
+        """Fit ``fit_one(target) -> (coef, intercept, gap, n_iter)`` to y, or to each
+        column of a 2-d y independently, and store the fitted attributes."""
+        if y.ndim == 1:
+            self.coef_, intercept, self.dual_gap_, self.n_iter_ = fit_one(y)
+            self.intercept_ = float(intercept)
+            return self
+        fits = [fit_one(np.ascontiguousarray(y[:, k])) for k in range(y.shape[1])]
+        coefs, intercepts, gaps, n_iter = (np.array(part) for part in zip(*fits))
+        self.coef_, self.intercept_, self.dual_gap_, self.n_iter_ = \
+            coefs, intercepts, gaps, n_iter
+        return self
 
     def _decision(self, X):
+        """``X @ coef_.T + intercept_`` in X's floating dtype (float32 stays float32)."""
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=np.float64,
-                          reset=False)
-        return safe_sparse_dot(X, np.ravel(self.coef_)) + np.ravel(self.intercept_)[0]
+        X = validate_data(self, X, accept_sparse=("csr", "csc"),
+                          dtype=(np.float64, np.float32), reset=False)
+        coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)
+        if self._loss == "squared" and coef.ndim == 2:  # one row per target
+            z = safe_sparse_dot(X, coef.T.astype(X.dtype)) + intercept
+        else:
+            z = safe_sparse_dot(X, np.ravel(coef).astype(X.dtype)) + np.ravel(intercept)[0]
+        return np.asarray(z).astype(X.dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.target_tags.multi_output = self._multi_output
         return tags
 
 
-class ElasticNet(RegressorMixin, _PenalizedLinearModel):
+class _LinearRegressor(RegressorMixin, _PenalizedLinearModel):
+    """What the regressors share: a 2-d y, prediction."""
+
+    _multi_output = True
+
+    def predict(self, X):
+        """Predict with the fitted linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples; float32 input gives float32 predictions.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+            ``X @ coef_.T + intercept_``.
+        """
+        return self._decision(X)
+
+
+@fill_doc
+class ElasticNet(_LinearRegressor):
     """Linear regression with a combined L1 and L2 penalty.
 
-    Minimises ``(1/2n) ||y - Xw - b||^2 + alpha * (l1_ratio ||w||_1
-    + (1 - l1_ratio)/2 ||w||_2^2)``: the scale of scikit-learn's ``ElasticNet`` and glmnet.
+    Minimises, over ``w`` and the intercept ``b``::
+
+        (1 / 2n) sum_i s_i (y_i - x_i.w - b)^2
+            + alpha * sum_j f_j (l1_ratio |w_j| + (1 - l1_ratio) / 2 w_j^2)
+
+    the scale of scikit-learn's ``ElasticNet`` and of glmnet, by working-set coordinate
+    descent stopped on a certified relative duality gap. Fitting works in float64; a 2-d
+    ``y`` fits each column on its own.
 
     Parameters
     ----------
     alpha : float, default=1.0
         Penalty strength, >= 0.
     l1_ratio : float, default=0.5
-        Mix of L1 (1) and L2 (0).
-    """ + _PENALTY_PARAMS_DOC + """
+        Mix of L1 (1) and L2 (0), in [0, 1].
+    <<penalty_params>>
+    <<warm_start>>
+    <<selection>>
+
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,)
-    intercept_ : float
-    n_iter_ : int
-        Coordinate-descent epochs run.
-    dual_gap_ : float
-        Relative duality gap reached.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Only when X has string column names.
+    <<regressor_attributes>>
+
+    See Also
+    --------
+    Lasso : The L1 penalty alone.
+    Ridge : The L2 penalty alone, by closed forms.
+    ElasticNetCV : Alpha and l1_ratio chosen by cross-validation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from shrinkage import ElasticNet
+    >>> X, y = make_regression(100, 5, noise=1.0, random_state=0)
+    >>> model = ElasticNet(alpha=0.1, l1_ratio=0.5).fit(X, y)
+    >>> model.coef_.shape, bool(model.dual_gap_ <= model.tol)
+    ((5,), True)
     """
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                 max_iter=1000, warm_start=False):
+                 max_iter=1000, warm_start=False, selection="cyclic"):
         _store_params(self, locals())
 
+    @fill_doc
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights, rescaled internally to sum to n_samples.
+        <<fit_data>>
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets; each column of a 2-d y is fitted on its own.
+        <<fit_weights>>
 
         Returns
         -------
-        self
+        <<returns_self>>
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        penalty, alpha, factor = self._validate_penalty(X.shape[1])
-        sol = self._solve(X, y, sw, penalty)
-        self.coef_ = sol.coef
-        self.intercept_ = sol.intercept
-        return self
-
-    def predict(self, X):
-        """Predicted values ``X @ coef_ + intercept_``."""
-        return self._decision(X)
+        penalty, _, _ = self._validate_penalty(X.shape[1])
+        return self._fit_columns(X, y, lambda target: self._solve(
+            X, target, sw, penalty, warm=y.ndim == 1))
 
 
+@fill_doc
 class Lasso(ElasticNet):
     """Linear regression with an L1 penalty: ``ElasticNet`` with ``l1_ratio=1``.
 
-    Minimises ``(1/2n) ||y - Xw - b||^2 + alpha ||w||_1``, the scale of scikit-learn's
-    ``Lasso``.
+    Minimises ``(1/2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha sum_j f_j |w_j|``, the
+    scale of scikit-learn's ``Lasso``. Fitting works in float64; a 2-d ``y`` fits each
+    column on its own.
 
     Parameters
     ----------
     alpha : float, default=1.0
-    """ + _PENALTY_PARAMS_DOC
+        Penalty strength, >= 0.
+    <<penalty_params>>
+    <<warm_start>>
+    <<selection>>
+
+    Attributes
+    ----------
+    <<regressor_attributes>>
+
+    See Also
+    --------
+    ElasticNet : L1 and L2 penalties combined.
+    LassoCV : Alpha chosen by cross-validation.
+    regularization_path : The whole path of solutions.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from shrinkage import Lasso
+    >>> X, y = make_regression(100, 20, n_informative=3, noise=1.0, random_state=0)
+    >>> int((Lasso(alpha=1.0).fit(X, y).coef_ != 0).sum())
+    3
+    """
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                 max_iter=1000, warm_start=False):
+                 max_iter=1000, warm_start=False, selection="cyclic"):
         _store_params(self, locals())
 
     def _penalty_params(self):
         return self.alpha, 1.0
 
 
-class Ridge(RegressorMixin, _PenalizedLinearModel):
+@fill_doc
+class Ridge(_LinearRegressor):
     """Linear regression with an L2 penalty, solved by closed forms.
 
-    Minimises ``(1/2n) ||y - Xw - b||^2 + alpha/2 ||w||^2``, so ``Ridge(alpha)`` here
-    equals scikit-learn's ``Ridge(alpha * n_samples)`` (with weights: ``alpha`` times the
-    sum of the sample weights). Dense X uses Cholesky on the Gram matrix when
-    n >= p and on the kernel (dual) when p > n; sparse X conjugate gradients without
-    densifying. Bounds switch to coordinate descent.
+    Minimises ``(1/2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha/2 sum_j f_j w_j^2``, so
+    ``Ridge(alpha)`` here equals scikit-learn's ``Ridge(alpha * n_samples)`` (with
+    weights: ``alpha`` times the sum of the sample weights). Dense X uses Cholesky on
+    the Gram matrix when n >= p and on the kernel (dual) when p > n; sparse X conjugate
+    gradients without densifying; bounds switch to coordinate descent. ``alpha=0`` gives
+    the minimum-norm least-squares solution. Fitting works in float64; a 2-d ``y`` fits
+    each column on its own.
 
     Parameters
     ----------
     alpha : float, default=1.0
-    """ + _PENALTY_PARAMS_DOC
+        Penalty strength, >= 0.
+    <<penalty_params>>
+    <<warm_start>>
+
+    Attributes
+    ----------
+    <<regressor_attributes>>
+
+    See Also
+    --------
+    RidgeCV : Alpha chosen by exact leave-one-out or k-fold cross-validation.
+    ElasticNet : L1 and L2 penalties combined.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge as SklearnRidge
+    >>> from shrinkage import Ridge
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((50, 4)), rng.standard_normal(50)
+    >>> ours = Ridge(alpha=0.1).fit(X, y)
+    >>> bool(np.allclose(ours.coef_, SklearnRidge(alpha=0.1 * 50).fit(X, y).coef_))
+    True
+    """
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
@@ -207,80 +296,187 @@ class Ridge(RegressorMixin, _PenalizedLinearModel):
     def _penalty_params(self):
         return self.alpha, 0.0
 
+    @fill_doc
     def fit(self, X, y, sample_weight=None):
-        """Fit the model; see ``ElasticNet.fit``."""
+        """Fit the model.
+
+        Parameters
+        ----------
+        <<fit_data>>
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets; each column of a 2-d y is fitted on its own.
+        <<fit_weights>>
+
+        Returns
+        -------
+        <<returns_self>>
+        """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         penalty, alpha, factor = self._validate_penalty(X.shape[1])
-        bounded = np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper))
-        if bounded:
-            sol = self._solve(X, y, sw, penalty)
-            self.coef_, self.intercept_ = sol.coef, sol.intercept
-            return self
-        coefs, intercepts, _ = ridge_path(X, y, [alpha], sw, self.fit_intercept, factor)
-        self.coef_, self.intercept_ = coefs[0], float(intercepts[0])
-        problem = make_problem(X, y, "squared", sw, self.fit_intercept)
-        self.dual_gap_ = duality_gap(problem, penalty, self.coef_, self.intercept_)
-        self.n_iter_ = 1  # one factorization
-        return self
+        if np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper)):
+            return self._fit_columns(X, y, lambda target: self._solve(
+                X, target, sw, penalty, warm=y.ndim == 1))
 
-    def predict(self, X):
-        """Predicted values ``X @ coef_ + intercept_``."""
-        return self._decision(X)
+        def closed_form(target):
+            coefs, intercepts, _ = ridge_path(X, target, [alpha], sw, self.fit_intercept,
+                                              factor)
+            problem = make_problem(X, target, "squared", sw, self.fit_intercept)
+            gap = duality_gap(problem, penalty, coefs[0], intercepts[0])
+            return coefs[0], float(intercepts[0]), gap, 1  # one factorization
+
+        return self._fit_columns(X, y, closed_form)
 
 
+@fill_doc
 class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
     """Binary logistic regression with an L1, L2 or elastic-net penalty.
 
-    Minimises ``(1/n) sum_i s_i log(1 + exp(-y_i (x_i.w + b))) + alpha * (l1_ratio
-    ||w||_1 + (1 - l1_ratio)/2 ||w||^2)``; scikit-learn's ``C`` is ``1 / (n alpha)``.
+    Minimises ``(1/n) sum_i s_i log(1 + exp(-y_i (x_i.w + b))) + alpha * sum_j f_j
+    (l1_ratio |w_j| + (1 - l1_ratio)/2 w_j^2)`` with ``y_i`` in {-1, +1}, by proximal
+    Newton on working sets; scikit-learn's ``C`` is ``1 / (n alpha)``. Fitting works in
+    float64.
 
     Parameters
     ----------
     alpha : float, default=0.01
+        Penalty strength, >= 0.
     l1_ratio : float, default=1.0
         1 is the L1 penalty, 0 the L2 penalty.
-    """ + _PENALTY_PARAMS_DOC + """
+    <<penalty_params>>
+    <<warm_start>>
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight`` (scikit-learn's
+        meaning; ``"balanced"`` weighs each class by ``n / (2 n_class)``). The weights
+        are then rescaled to sum to n, so that alpha keeps its scale.
+
     Attributes
     ----------
     classes_ : ndarray of shape (2,)
-        The second class is the positive one.
+        The two classes; the second is the positive one.
     coef_ : ndarray of shape (1, n_features)
+        Coefficients of the log-odds of ``classes_[1]``.
     intercept_ : ndarray of shape (1,)
+        Intercept of the log-odds.
+    <<fitted_attributes>>
+
+    See Also
+    --------
+    LogisticRegressionCV : Alpha and l1_ratio chosen by cross-validation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from shrinkage import LogisticRegression
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = LogisticRegression(alpha=0.01, l1_ratio=1.0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
     """
 
     _loss = "logistic"
 
     def __init__(self, alpha=0.01, *, l1_ratio=1.0, fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                 max_iter=1000, warm_start=False):
+                 max_iter=1000, warm_start=False, class_weight=None):
         _store_params(self, locals())
 
+    def _class_weighted(self, y, sw):
+        """``sample_weight`` times the class weights (a new array)."""
+        if self.class_weight is None:
+            return sw
+        try:
+            weights = compute_sample_weight(self.class_weight, y)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"class_weight: {exc}") from None
+        return weights if sw is None else sw * weights
+
+    @fill_doc
     def fit(self, X, y, sample_weight=None):
-        """Fit the model; y must hold exactly two classes."""
+        """Fit the model.
+
+        Parameters
+        ----------
+        <<fit_data>>
+        y : array-like of shape (n_samples,)
+            Exactly two classes.
+        <<fit_weights>>
+
+        Returns
+        -------
+        <<returns_self>>
+        """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
+        sw = self._class_weighted(y, sw)
         labels, self.classes_ = v.binary_labels(y, sw)
-        penalty, alpha, factor = self._validate_penalty(X.shape[1])
-        sol = self._solve(X, labels, sw, penalty)
-        self.coef_ = sol.coef[None, :]
-        self.intercept_ = np.array([sol.intercept])
+        penalty, _, _ = self._validate_penalty(X.shape[1])
+        coef, intercept, self.dual_gap_, self.n_iter_ = self._solve(X, labels, sw, penalty)
+        self.coef_ = coef[None, :]
+        self.intercept_ = np.array([intercept])
         return self
 
+    @fill_doc
     def decision_function(self, X):
-        """Log-odds of the positive class ``classes_[1]``."""
+        """Compute the log-odds of the positive class ``classes_[1]``.
+
+        Parameters
+        ----------
+        <<samples>>
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            ``X @ coef_[0] + intercept_[0]``.
+        """
         return self._decision(X)
 
+    @fill_doc
     def predict_proba(self, X):
-        """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n_samples, 2)."""
-        p = expit(self.decision_function(X))
+        """Estimate the probabilities of ``classes_[0]`` and ``classes_[1]``.
+
+        Parameters
+        ----------
+        <<samples>>
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+            One column per class, in the order of ``classes_`` (float64 whatever X's
+            dtype, so that probabilities near 0 or 1 keep their digits).
+        """
+        p = expit(self.decision_function(X).astype(np.float64))
         return np.column_stack([1.0 - p, p])
 
+    @fill_doc
     def predict_log_proba(self, X):
-        """Logarithm of ``predict_proba``, computed stably."""
-        d = self.decision_function(X)
+        """Compute the logarithm of ``predict_proba`` stably.
+
+        Parameters
+        ----------
+        <<samples>>
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+            Log-probabilities, one column per class.
+        """
+        d = self.decision_function(X).astype(np.float64)
         return np.column_stack([-np.logaddexp(0.0, d), -np.logaddexp(0.0, -d)])
 
+    @fill_doc
     def predict(self, X):
-        """The class with the larger probability."""
+        """Predict the class with the larger probability.
+
+        Parameters
+        ----------
+        <<samples>>
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
         positive = self.decision_function(X) > 0
         return self.classes_[positive.astype(int)]
 

@@ -5,90 +5,43 @@ path on the whole data run in parallel threads (``n_jobs``). The refit model is 
 whole-data path at the chosen alpha, as glmnet's ``cv.glmnet`` does.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
 from . import model_selection as _cv
 from . import _validation as v
-from .linear_model import (
-    _PENALTY_PARAMS_DOC,
-    ElasticNet,
-    LogisticRegression,
-    Ridge,
-    _store_params,
-)
+from ._docs import fill_doc
+from .linear_model import ElasticNet, LogisticRegression, Ridge, _store_params
 from .path import resolve_alphas
 from .penalties import ElasticNetPenalty
 from .solvers.cd import duality_gap, make_problem
 from .solvers.ridge import ridge_loo_path
 
-_CV_PARAMS_DOC = """
-    alphas : int or array-like, default=100
-        An int builds that many log-spaced values from the exact ``alpha_max`` of the whole
-        data down to ``eps * alpha_max``; an array is used as given (sorted decreasing).
-    eps : float, default=None
-        Ratio of the smallest to the largest generated alpha: 1e-3, or 1e-2 when n < p.
-    cv : int, cross-validation splitter or iterable of (train, test), default=5
-        As scikit-learn accepts it: an int is ``KFold`` (``StratifiedKFold`` for
-        classifiers) without shuffling.
-    selection : {"min", "1se"}, default="min"
-        ``"min"``: the alpha with the best mean CV score. ``"1se"``: the largest alpha
-        whose mean score is within one standard error of the best (glmnet's rule).
-    n_jobs : int, default=None
-        Threads over the folds (the solvers release the GIL); -1 uses every core.
-"""
-
-_CV_ATTRIBUTES_DOC = """
-    Attributes
-    ----------
-    alpha_ : float
-        The chosen alpha (``alpha_min_`` or ``alpha_1se_`` as ``selection`` says).
-    alpha_min_, alpha_1se_ : float
-    l1_ratio_ : float
-        The l1_ratio of the best mean score.
-    l1_ratios_ : list of float
-        The l1_ratio of each row of the arrays below.
-    alphas_ : ndarray of shape (n_l1_ratios, n_alphas)
-        Decreasing grid of each l1_ratio.
-    cv_mean_, cv_se_ : ndarray of shape (n_l1_ratios, n_alphas)
-        Mean validation score over the folds and its standard error (sd / sqrt(n_folds)).
-    cv_scores_ : ndarray of shape (n_l1_ratios, n_folds, n_alphas)
-        Validation score of every fold.
-    train_mean_ : ndarray of shape (n_l1_ratios, n_alphas)
-        Score of the whole-data path on the data it was fitted to (beside ``cv_mean_``,
-        it shows where the model over- and under-fits).
-    coef_path_ : ndarray of shape (n_l1_ratios, n_alphas, n_features)
-        The path on the whole data; ``coef_`` is its entry at the chosen alpha.
-    intercept_path_ : ndarray of shape (n_l1_ratios, n_alphas)
-    n_nonzero_path_ : ndarray of shape (n_l1_ratios, n_alphas)
-    scoring_ : str
-        What ``cv_mean_`` measures: ``"mse"`` for regression.
-    coef_, intercept_, dual_gap_, n_features_in_
-        The refit model.
-    n_iter_ : int
-        Coordinate-descent epochs of the whole-data path that gave the refit model.
-"""
-
-
 class _CrossValidated:
     """Shared fit of the cross-validated estimators (mixed in before the plain model)."""
 
     _scoring_default = "mse"
+    _multi_output = False  # one target: the choice of alpha is the target's
 
     def _l1_ratios(self):
         return _cv.check_l1_ratios(self.l1_ratio)
 
-    def _scoring(self):
-        return self._scoring_default
+    def _scoring(self, classes=None):
+        return _cv.get_scorer(self._scoring_default)
 
     def _cross_validate(self, X, y, sw, groups, labels=None):
         """Run the folds and store every fitted attribute; ``labels`` for logistic.
         Returns the refit model's coefficients and intercept."""
         l1_ratios = self._l1_ratios()
-        selection = _cv.check_selection(self.selection)
-        scoring = self._scoring()
+        alpha_rule = _cv.check_alpha_rule(self.alpha_rule)
+        v.check_selection(getattr(self, "selection", "cyclic"))
+        scoring = self._scoring(getattr(self, "classes_", None))
         factor, lower, upper = self._penalty_arrays(X.shape[1])
         target = y if labels is None else labels
+        if labels is None:
+            self._warn_if_constant(y)
         folds = _cv.make_folds(self.cv, X, y, groups, classifier=labels is not None)
         if labels is not None:
             _cv.check_fold_classes(folds, y, scoring)
@@ -106,167 +59,355 @@ class _CrossValidated:
         self.coef_path_ = np.array([p.coefs for p in result.paths])
         self.intercept_path_ = np.array([p.intercepts for p in result.paths])
         self.n_nonzero_path_ = np.array([p.n_nonzero for p in result.paths])
-        self.scoring_ = scoring
-        ratio, chosen = self._store_choice(l1_ratios, selection)
+        self.scoring_ = scoring.name
+        ratio, chosen = self._store_choice(l1_ratios, alpha_rule, scoring.greater_is_better)
         self.dual_gap_ = float(result.paths[ratio].gaps[chosen])
         # the refit is read off the warm-started path: its cost is the whole path's
         self.n_iter_ = int(np.sum(result.paths[ratio].n_iter))
         return self.coef_path_[ratio, chosen], float(self.intercept_path_[ratio, chosen])
 
-    def _store_choice(self, l1_ratios, selection):
-        greater = _cv.SCORERS[self.scoring_][1]
+    def _warn_if_constant(self, y):
+        if np.ptp(y) == 0:
+            warnings.warn(
+                f"{type(self).__name__}: y is constant ({y[0]:g}); every alpha gives the "
+                "same model (coefficients 0, the intercept that constant), so "
+                "cross-validation cannot choose: alpha_ is the largest of the grid",
+                UserWarning, stacklevel=4)
+
+    def _store_choice(self, l1_ratios, alpha_rule, greater=False):
         ratio, i_min, i_1se = _cv.choose_alpha(self.cv_mean_, self.cv_se_, self.alphas_,
                                                greater)
-        chosen = i_min if selection == "min" else i_1se
+        chosen = i_min if alpha_rule == "min" else i_1se
         self.l1_ratios_ = list(l1_ratios)
         self.l1_ratio_ = l1_ratios[ratio]
         self.alpha_min_ = float(self.alphas_[ratio, i_min])
         self.alpha_1se_ = float(self.alphas_[ratio, i_1se])
         self.alpha_ = float(self.alphas_[ratio, chosen])
+        self._check_grid_edge(ratio, greater)
         return ratio, chosen
 
+    def _check_grid_edge(self, ratio, greater):
+        """Warn when the best alpha sits on an end of its grid with the error still
+        falling there; ``alpha_at_edge_`` says which end (None: the minimum is inside)."""
+        loss = -self.cv_mean_[ratio] if greater else self.cv_mean_[ratio]
+        top_is_null = not np.any(self.coef_path_[ratio, 0])
+        self.alpha_at_edge_ = _cv.grid_edge(loss, self.cv_se_[ratio], top_is_null)
+        if self.alpha_at_edge_ is None:
+            return
+        fix = ("a smaller eps (or alphas that reach lower)"
+               if self.alpha_at_edge_ == "smallest" else "alphas that reach higher")
+        warnings.warn(
+            f"{type(self).__name__}: the best alpha ({self.alpha_min_:.3g}) is the "
+            f"{self.alpha_at_edge_} of its grid and the cross-validated {self.scoring_} "
+            f"still improves there; a better alpha may lie beyond it: give {fix}",
+            _cv.GridEdgeWarning, stacklevel=4)
 
+
+@fill_doc
 class ElasticNetCV(_CrossValidated, ElasticNet):
     """Elastic net with alpha and l1_ratio chosen by cross-validation along paths.
+
+    Each fold runs one warm-started path per l1_ratio (the squared loss with n >> p on a
+    Gram matrix downdated from the whole data's); the folds and the path on the whole
+    data run in threads. The refit model is the whole-data path at the chosen alpha,
+    as glmnet's ``cv.glmnet`` does. A best alpha on an end of its grid, with the CV
+    error still improving there, gives a ``GridEdgeWarning``.
 
     Parameters
     ----------
     l1_ratio : float or list of float, default=0.5
         A list is searched jointly with alpha (each l1_ratio has its own grid).
-    """ + _CV_PARAMS_DOC + _PENALTY_PARAMS_DOC.split("    warm_start")[0] + \
-        _CV_ATTRIBUTES_DOC
+    <<cv_params>>
+    <<selection>>
+    <<penalty_params>>
+    <<n_jobs>>
 
-    def __init__(self, *, l1_ratio=0.5, alphas=100, eps=None, cv=5, selection="min",
-                 fit_intercept=True, penalty_factor=None, positive=False,
-                 lower_bounds=None, upper_bounds=None, tol=1e-4, max_iter=1000,
-                 n_jobs=None):
+    Attributes
+    ----------
+    <<cv_attributes>>
+    <<cv_refit_attributes>>
+
+    See Also
+    --------
+    LassoCV : The lasso with alpha chosen by cross-validation.
+    RidgeCV : Ridge with exact leave-one-out.
+    CVCurveDisplay : The CV curves or the l1_ratio x alpha map.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from shrinkage import ElasticNetCV
+    >>> X, y = make_regression(200, 10, n_informative=4, noise=5.0, random_state=0)
+    >>> model = ElasticNetCV(l1_ratio=[0.5, 1.0], cv=5).fit(X, y)
+    >>> model.cv_mean_.shape
+    (2, 100)
+    >>> bool(model.alpha_ == model.alpha_min_)
+    True
+    """
+
+    def __init__(self, *, l1_ratio=0.5, alphas=100, eps=None, cv=5, alpha_rule="min",
+                 selection="cyclic", fit_intercept=True, penalty_factor=None,
+                 positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
+                 max_iter=1000, n_jobs=None):
         _store_params(self, locals())
 
+    @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):
         """Cross-validate the paths, choose alpha (and l1_ratio), keep the refit model.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        <<fit_data>>
         y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the fits and of the validation errors.
-        groups : array-like of shape (n_samples,), default=None
-            Group labels for a group splitter given as ``cv``.
+            Target.
+        <<cv_fit_weights>>
 
         Returns
         -------
-        self
+        <<returns_self>>
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups)
         return self
 
 
+@fill_doc
 class LassoCV(ElasticNetCV):
     """Lasso with alpha chosen by cross-validation along warm-started paths.
 
-    ``ElasticNetCV`` with ``l1_ratio=1``; it has no ``l1_ratio`` parameter.
+    ``ElasticNetCV`` with ``l1_ratio=1``; it has no ``l1_ratio`` parameter. The default
+    grid is glmnet's, from the exact ``alpha_max`` down to ``1e-3`` times it: on a
+    strong signal the best alpha may lie below it, which a ``GridEdgeWarning`` says.
 
     Parameters
     ----------
-    """ + _CV_PARAMS_DOC + _PENALTY_PARAMS_DOC.split("    warm_start")[0] + \
-        _CV_ATTRIBUTES_DOC
+    <<cv_params>>
+    <<selection>>
+    <<penalty_params>>
+    <<n_jobs>>
 
-    def __init__(self, *, alphas=100, eps=None, cv=5, selection="min", fit_intercept=True,
-                 penalty_factor=None, positive=False, lower_bounds=None, upper_bounds=None,
-                 tol=1e-4, max_iter=1000, n_jobs=None):
+    Attributes
+    ----------
+    <<cv_attributes>>
+    <<cv_refit_attributes>>
+
+    See Also
+    --------
+    Lasso : The lasso at one alpha.
+    ElasticNetCV : The l1_ratio searched too.
+    CoefficientPathDisplay : The coefficient paths with the chosen alphas.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from shrinkage import LassoCV
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> model = LassoCV(cv=5, alpha_rule="1se").fit(X, y)
+    >>> bool(model.alpha_1se_ >= model.alpha_min_)
+    True
+    """
+
+    def __init__(self, *, alphas=100, eps=None, cv=5, alpha_rule="min",
+                 selection="cyclic", fit_intercept=True, penalty_factor=None,
+                 positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
+                 max_iter=1000, n_jobs=None):
         _store_params(self, locals())
 
     def _l1_ratios(self):
         return [1.0]
 
 
+@fill_doc
 class LogisticRegressionCV(_CrossValidated, LogisticRegression):
     """Binary logistic regression with alpha (and l1_ratio) chosen by cross-validation.
 
-    Folds are stratified when ``cv`` is an int.
+    Folds are stratified when ``cv`` is an int; each runs one warm-started path per
+    l1_ratio, scored at every alpha without refitting.
 
     Parameters
     ----------
     l1_ratio : float or list of float, default=1.0
-    scoring : {"log_loss", "accuracy", "roc_auc"}, default="log_loss"
-        What the folds are scored by; ``cv_mean_`` holds it (log loss: lower is better;
-        accuracy and ROC AUC: higher is better).
-    """ + _CV_PARAMS_DOC + _PENALTY_PARAMS_DOC.split("    warm_start")[0] + \
-        _CV_ATTRIBUTES_DOC
+        A list is searched jointly with alpha.
+    <<cv_params>>
+    scoring : str or callable, default="log_loss"
+        What the folds are scored by: ``"log_loss"``, ``"accuracy"`` or ``"roc_auc"``
+        (computed on the whole path at once), any scikit-learn scorer name
+        (``"neg_log_loss"``, ``"f1"``, ``"balanced_accuracy"``, ...) or a callable
+        ``scorer(estimator, X, y)``. ``cv_mean_`` holds it (log loss: lower is better;
+        scikit-learn scorers: higher is better).
+    <<penalty_params>>
+    <<n_jobs>>
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight`` for the fits and
+        the validation scores.
 
-    def __init__(self, *, l1_ratio=1.0, alphas=100, eps=None, cv=5, scoring="log_loss",
-                 selection="min", fit_intercept=True, penalty_factor=None, positive=False,
+    Attributes
+    ----------
+    <<cv_attributes>>
+    classes_ : ndarray of shape (2,)
+        The two classes; the second is the positive one.
+    coef_ : ndarray of shape (1, n_features)
+        Coefficients of the refit model.
+    intercept_ : ndarray of shape (1,)
+        Its intercept.
+    dual_gap_ : float
+        Relative duality gap of the refit model.
+    n_iter_ : int
+        Epochs of the whole-data path that gave the refit model.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X has string column names.
+
+    See Also
+    --------
+    LogisticRegression : One alpha.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from shrinkage import LogisticRegressionCV
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(),
+    ...                     LogisticRegressionCV(alphas=20, scoring="roc_auc"))
+    >>> bool(clf.fit(X, y).score(X, y) > 0.9)
+    True
+    """
+
+    def __init__(self, *, l1_ratio=1.0, alphas=100, eps=None, cv=5, alpha_rule="min",
+                 scoring="log_loss", fit_intercept=True, penalty_factor=None, positive=False,
                  lower_bounds=None, upper_bounds=None, tol=1e-4, max_iter=1000,
-                 n_jobs=None):
+                 n_jobs=None, class_weight=None):
         _store_params(self, locals())
 
-    def _scoring(self):
-        if self.scoring not in ("log_loss", "accuracy", "roc_auc"):
-            raise ValueError("scoring must be 'log_loss', 'accuracy' or 'roc_auc', got "
-                             f"{self.scoring!r}")
-        return self.scoring
+    def _scoring(self, classes=None):
+        return _cv.get_scorer(self.scoring, classes)
 
+    @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):
-        """Cross-validate the paths and keep the refit model; see ``ElasticNetCV.fit``."""
+        """Cross-validate the paths and keep the refit model.
+
+        Parameters
+        ----------
+        <<fit_data>>
+        y : array-like of shape (n_samples,)
+            Exactly two classes.
+        <<cv_fit_weights>>
+
+        Returns
+        -------
+        <<returns_self>>
+        """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
+        sw = self._class_weighted(y, sw)
         labels, self.classes_ = v.binary_labels(y, sw)
         coef, intercept = self._cross_validate(X, y, sw, groups, labels=labels)
         self.coef_, self.intercept_ = coef[None, :], np.array([intercept])
         return self
 
 
+@fill_doc
 class RidgeCV(_CrossValidated, Ridge):
     """Ridge regression with alpha chosen by exact leave-one-out or k-fold CV.
 
     With ``cv=None`` the leave-one-out errors of every alpha come from one
     eigendecomposition (of the Gram matrix when n >= p, of the kernel when p > n), with
-    no refit: the residual of sample ``i`` divided by ``1 - H_ii``. Given ``cv``, each fold
-    solves its ridge path by the same closed forms. ``alpha`` is on this package's scale:
-    scikit-learn's ``RidgeCV`` alpha is ``alpha * n_samples``.
+    no refit: the residual of sample ``i`` divided by ``1 - H_ii``. Given ``cv``, each
+    fold solves its ridge path by the same closed forms. ``alpha`` is on this package's
+    scale: scikit-learn's ``RidgeCV`` alpha is ``alpha * n_samples``. The default grid
+    spans the effective degrees of freedom ``sum_k e_k / (e_k + alpha)`` (``e_k``: the
+    eigenvalues of the centred Gram matrix) from 0.01 to nearly the rank of X, so that
+    it reaches least squares' neighbourhood however strong the signal.
 
     Parameters
     ----------
     alphas : int or array-like, default=100
-        An int builds a log grid from glmnet's ridge ``alpha_max`` (that of
-        ``l1_ratio=1e-3``) down to ``eps`` times it; an array is used as given.
+        An int builds that many log-spaced values over the degrees of freedom, as
+        above; an array is used as given. A float or a bool is an error.
     eps : float, default=None
-        1e-3, or 1e-2 when n < p.
+        Ratio of the smallest to the largest generated alpha; None: as above.
     cv : None, int, cross-validation splitter or iterable of (train, test), default=None
         None: exact leave-one-out.
-    selection : {"min", "1se"}, default="min"
+    alpha_rule : {"min", "1se"}, default="min"
+        ``"min"``: the alpha with the best mean CV error. ``"1se"``: the largest alpha
+        within one standard error of it.
     fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
     penalty_factor : array-like of shape (n_features,), default=None
         Per-feature multipliers of the penalty (k-fold only: leave-one-out needs them
         all equal to one).
-    n_jobs : int, default=None
-        Threads over the folds (k-fold).
-    """ + _CV_ATTRIBUTES_DOC
+    <<n_jobs>>
 
-    def __init__(self, *, alphas=100, eps=None, cv=None, selection="min",
+    Attributes
+    ----------
+    <<cv_attributes>>
+    coef_ : ndarray of shape (n_features,)
+        Coefficients of the refit model.
+    intercept_ : float
+        Its intercept.
+    dual_gap_ : float
+        Relative duality gap of the refit model.
+    n_iter_ : int
+        1: one factorization.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X has string column names.
+
+    See Also
+    --------
+    Ridge : One alpha.
+    ElasticNetCV : With ``l1_ratio=0`` in its list, ridge rows beside the others.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from shrinkage import RidgeCV
+    >>> X, y = make_regression(300, 20, noise=1.0, random_state=0)
+    >>> model = RidgeCV().fit(X, y)
+    >>> model.alpha_at_edge_ is None
+    True
+    """
+
+    def __init__(self, *, alphas=100, eps=None, cv=None, alpha_rule="min",
                  fit_intercept=True, penalty_factor=None, n_jobs=None):
         _store_params(self, locals())
 
     # what the shared k-fold code reads: no bounds, closed forms (tol only scores the gap)
     positive, lower_bounds, upper_bounds, tol, max_iter = False, None, None, 1e-10, 1
 
+    @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):
-        """Choose alpha by leave-one-out (``cv=None``) or k-fold CV and refit."""
+        """Choose alpha by leave-one-out (``cv=None``) or k-fold CV and refit.
+
+        Parameters
+        ----------
+        <<fit_data>>
+        y : array-like of shape (n_samples,)
+            Target.
+        <<cv_fit_weights>>
+
+        Returns
+        -------
+        <<returns_self>>
+        """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         if self.cv is not None:
             self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups)
             self.n_iter_ = 1  # closed forms: one factorization per fold
             return self
-        selection = _cv.check_selection(self.selection)
+        alpha_rule = _cv.check_alpha_rule(self.alpha_rule)
         factor, _, _ = self._penalty_arrays(X.shape[1])
         if not np.all(factor == 1.0):
             raise ValueError("penalty_factor needs k-fold cross-validation: leave-one-out "
                              "(cv=None) supports equal factors only; give cv=5, say")
-        self._leave_one_out(X, y, sw, selection)
+        self._leave_one_out(X, y, sw, alpha_rule)
         return self
 
-    def _leave_one_out(self, X, y, sw, selection):
+    def _leave_one_out(self, X, y, sw, alpha_rule):
+        self._warn_if_constant(y)
         problem = make_problem(X, y, "squared", sw, self.fit_intercept)
         n, p = X.shape
         bounds = np.ones(p), np.full(p, -np.inf), np.full(p, np.inf)
@@ -285,7 +426,7 @@ class RidgeCV(_CrossValidated, Ridge):
         self.intercept_path_ = intercepts[None, :]
         self.n_nonzero_path_ = np.count_nonzero(coefs, axis=1)[None, :]
         self.scoring_ = "mse"
-        _, k = self._store_choice([0.0], selection)
+        _, k = self._store_choice([0.0], alpha_rule)
         self.coef_, self.intercept_ = coefs[k], float(intercepts[k])
         penalty = ElasticNetPenalty.from_params(self.alpha_, 0.0, *bounds)
         self.dual_gap_ = duality_gap(problem, penalty, self.coef_, self.intercept_)

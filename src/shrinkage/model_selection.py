@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
@@ -53,6 +54,77 @@ def _accuracy(labels, z, sw):
 def _roc_auc(labels, z, sw):
     return np.array([roc_auc_score(labels, z[:, k], sample_weight=sw)
                      for k in range(z.shape[1])])
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """What the folds are scored by: ``function(targets, decision_values, weights)``
+    returns one score per column of decision values."""
+
+    name: str
+    function: object
+    greater_is_better: bool
+    needs_both_classes: bool = False
+
+
+class _DecisionShell(ClassifierMixin, BaseEstimator):
+    """A fitted-looking binary classifier whose input is its own decision values.
+
+    scikit-learn scorers call ``predict`` / ``predict_proba`` / ``decision_function`` on
+    an estimator; this one answers from the column of decision values it is given, so
+    that a path's alphas are scored without refitting anything.
+    """
+
+    def __init__(self, classes=None):
+        self.classes = classes
+
+    def fit(self, z, y):
+        """Nothing to fit: the decision values are the input."""
+        return self
+
+    @property
+    def classes_(self):
+        return self.classes
+
+    def decision_function(self, z):
+        return np.asarray(z)[:, 0]
+
+    def predict_proba(self, z):
+        from scipy.special import expit
+
+        p = expit(self.decision_function(z))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, z):
+        return self.classes_[(self.decision_function(z) > 0).astype(int)]
+
+
+def get_scorer(scoring, classes=None):
+    """A ``Scorer`` from one of our names, a scikit-learn scorer name or a callable
+    ``scorer(estimator, X, y)`` (classification: ``classes`` are the labels)."""
+    if isinstance(scoring, str) and scoring in SCORERS:
+        function, greater = SCORERS[scoring]
+        return Scorer(scoring, function, greater, needs_both_classes=scoring == "roc_auc")
+    if classes is None:
+        raise ValueError(f"scoring must be one of {sorted(SCORERS)}, got {scoring!r}")
+    from sklearn.metrics import get_scorer as sklearn_scorer
+
+    if callable(scoring):
+        scorer = scoring
+    else:
+        try:
+            scorer = sklearn_scorer(scoring)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"scoring: {exc}") from None
+    shell = _DecisionShell(classes)
+
+    def score(labels, z, sw):
+        y = classes[(labels > 0).astype(int)]
+        return np.array([scorer(shell, z[:, [k]], y, sample_weight=sw)
+                         for k in range(z.shape[1])])
+
+    name = scoring if isinstance(scoring, str) else getattr(scoring, "__name__", "scorer")
+    return Scorer(name, score, True)
 
 
 @dataclass(frozen=True)
@@ -100,10 +172,11 @@ def make_folds(cv, X, y, groups, classifier):
     return folds
 
 
-def check_fold_classes(folds, y, scoring):
+def check_fold_classes(folds, y, scorer):
     """Every training part must hold both classes (and every test part too for ROC AUC)."""
     for k, (train, test) in enumerate(folds):
-        parts = [("training", train)] + ([("test", test)] if scoring == "roc_auc" else [])
+        parts = [("training", train)] + ([("test", test)] if scorer.needs_both_classes
+                                         else [])
         for part, rows in parts:
             classes = np.unique(y[rows])
             if len(classes) < 2:
@@ -117,7 +190,7 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
     """Fit every fold's paths and the whole data's, and score the folds.
 
     ``y`` is the float target (squared) or labels in {-1, +1} (logistic); inputs are
-    validated. Returns a ``CVPaths``.
+    validated; ``scoring`` is a ``Scorer``. Returns a ``CVPaths``.
     """
     full = make_problem(X, y, loss, sw, fit_intercept)
     grids = np.array([np.sort(resolve_alphas(alphas, eps, full, r, factor, lower, upper))
@@ -125,7 +198,7 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
     share = gram_suits(full, factor == 0) and sw is None
     if share:
         share_covariance(full, full, X[:0], y[:0])  # the full sums, once, before threads
-    score, _ = SCORERS[scoring]
+    score = scoring.function
     ones = np.ones(X.shape[0]) if sw is None else sw
 
     def paths_of(problem, X_in, w_in):
@@ -190,10 +263,71 @@ def choose_alpha(mean, se, alphas, greater_is_better=False):
     return int(ratio), int(i_min), int(i_1se)
 
 
-def check_selection(selection):
-    if selection not in ("min", "1se"):
-        raise ValueError(f"selection must be 'min' or '1se', got {selection!r}")
-    return selection
+class GridEdgeWarning(UserWarning):
+    """Warning that the best alpha of a cross-validation lies on an end of its grid.
+
+    Given when the validation error still improves at that end: a wider grid (``eps``,
+    or ``alphas`` reaching further) may hold a better alpha. The estimator's
+    ``alpha_at_edge_`` says which end.
+
+    See Also
+    --------
+    RidgeCV : Its default grid spans the effective degrees of freedom.
+    LassoCV : Its default grid ends at glmnet's 1e-3 alpha_max.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_regression
+    >>> from shrinkage import GridEdgeWarning, RidgeCV
+    >>> X, y = make_regression(200, 10, noise=1.0, random_state=1)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     model = RidgeCV(alphas=np.logspace(-1, 3, 20)).fit(X, y)
+    >>> caught[0].category is GridEdgeWarning, model.alpha_at_edge_
+    (True, 'smallest')
+    """
+
+
+#: the CV error "still falls" at an end of the grid when the last step lowers it by more
+#: than this fraction of its standard error (a plateau, where the fits no longer change,
+#: does not count)
+EDGE_FALL = 1e-2
+
+
+def grid_edge(loss, se, top_is_null):
+    """Which end of a decreasing grid holds the minimum of ``loss`` while it still falls.
+
+    Parameters
+    ----------
+    loss, se : ndarray of shape (n_alphas,)
+        Mean validation loss (lower is better) along the grid and its standard error.
+    top_is_null : bool
+        Whether the largest alpha already gives the null model (every penalized
+        coefficient zero): no larger alpha can then do better.
+
+    Returns
+    -------
+    "smallest", "largest" or None
+    """
+    if loss.size < 2 or not np.all(np.isfinite(loss)):
+        return None
+    best = int(np.argmin(loss))
+    for end, neighbour, name in ((loss.size - 1, loss.size - 2, "smallest"),
+                                 (0, 1, "largest")):
+        if best != end or (name == "largest" and top_is_null):
+            continue
+        margin = EDGE_FALL * se[end] if se[end] > 0 else 1e-12 * abs(loss[end])
+        if loss[neighbour] - loss[end] > margin:
+            return name
+    return None
+
+
+def check_alpha_rule(alpha_rule):
+    if alpha_rule not in ("min", "1se"):
+        raise ValueError(f"alpha_rule must be 'min' or '1se', got {alpha_rule!r}")
+    return alpha_rule
 
 
 def check_l1_ratios(l1_ratio):

@@ -108,8 +108,11 @@ def _one_se_sentences(penalties, key, metric, selection):
             out.append(f"For {penalties[p]['label']} the {rule} picks the same alpha.")
             continue
         change = 100 * (b[key] - a[key]) / a[key] if a[key] else 0.0
-        out.append(f"With the {rule}, {penalties[p]['label']} keeps {b['n_nonzero']} "
-                   f"features instead of {a['n_nonzero']}, at a test {metric} "
+        kept = (f"keeps {b['n_nonzero']} features instead of {a['n_nonzero']}"
+                if b["n_nonzero"] != a["n_nonzero"]
+                else f"keeps the same {a['n_nonzero']} features, shrunk "
+                     f"{'more' if b['alpha'] > a['alpha'] else 'less'}")
+        out.append(f"With the {rule}, {penalties[p]['label']} {kept}, at a test {metric} "
                    f"{abs(change):.1f}% {'higher' if change > 0 else 'lower'}.")
     return out
 

@@ -1,33 +1,57 @@
 """Regularization paths: the alpha grid, warm-started solves, and the Path result."""
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.utils import check_X_y
 
 from . import _validation as v
+from ._docs import fill_doc
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
 from .solvers.cd import duality_gap, make_problem, minus_gradient, solve
 from .solvers.gram import closed_form_gaps, gram_path, gram_suits
-from .solvers.ridge import gram_ridge_path, ridge_path
+from .solvers.ridge import gram_ridge_path, penalized_spectrum, ridge_path
 
 
 @dataclass(frozen=True)
 class Path:
-    """A regularization path, one row per alpha (largest alpha first when generated).
+    """A regularization path: the solutions along a grid of alphas.
 
-    Attributes
+    One row per alpha, largest alpha first when the grid was generated; the fields are
+    read-only arrays.
+
+    Parameters
     ----------
     alphas : ndarray of shape (n_alphas,)
+        The grid.
     coefs : ndarray of shape (n_alphas, n_features)
+        Coefficients at each alpha.
     intercepts : ndarray of shape (n_alphas,)
+        Intercepts at each alpha.
     gaps : ndarray of shape (n_alphas,)
         Relative duality gap reached at each alpha.
     n_iter : ndarray of shape (n_alphas,)
         Coordinate-descent epochs spent at each alpha (0 for closed forms).
     n_nonzero : ndarray of shape (n_alphas,)
+        Non-zero coefficients at each alpha.
     l1_ratio : float
+        The mix of L1 and L2 of the path.
     loss : str
+        The datafit, ``"squared"`` or ``"logistic"``.
+
+    See Also
+    --------
+    regularization_path : What computes it.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from shrinkage import regularization_path
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> path = regularization_path(X, y, alphas=20)
+    >>> path.coefs.shape, int(path.n_nonzero[0])
+    ((20, 10), 0)
     """
 
     alphas: np.ndarray
@@ -58,53 +82,121 @@ def problem_alpha_max(problem, l1_ratio, factor, lower, upper):
     return alpha_max(u0, l1_ratio, factor, lower, upper)
 
 
+#: ridge grids start where the effective degrees of freedom are at most this
+DF_TOP = 1e-2
+#: and end where no direction of the data is shrunk by more than this fraction
+RIDGE_SHRINK_FLOOR = 1e-4
+
+
 def alpha_grid(amax, n_alphas, eps):
     """``n_alphas`` log-spaced values from ``amax`` down to ``eps * amax``."""
     if not amax > np.finfo(float).resolution:
-        # nothing to shrink (a constant target): a flat grid at the resolution
-        return np.full(n_alphas, np.finfo(float).resolution)
+        # nothing to shrink (a constant target): every alpha gives the null model, and
+        # alpha has no scale to take from the data; a unit grid says so plainly
+        return np.geomspace(1.0, eps, n_alphas)
     return np.geomspace(amax, amax * eps, n_alphas)
 
 
+def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None):
+    """Largest and smallest alpha of a generated grid.
+
+    - The lasso and the elastic net start at the exact ``alpha_max``; ridge
+      (``l1_ratio < 1e-3``), whose alpha_max is infinite, starts where its effective
+      degrees of freedom ``df(alpha) = sum_k e_k / (e_k + alpha)`` are below ``DF_TOP``
+      (``e_k``: the eigenvalues of the centred Gram matrix, ``penalized_spectrum``).
+    - ``eps`` given: the grid ends at ``eps`` times its top.
+    - ``eps=None``: the lasso ends at glmnet's ``1e-3 * alpha_max`` (``1e-2`` when n < p).
+      For the squared loss, ridge ends where every direction of the data keeps all but
+      ``RIDGE_SHRINK_FLOOR`` of its least-squares coefficient (``alpha = 1e-4 * e_min``):
+      the neighbourhood of least squares, however strong the signal. An elastic-net row
+      ends at the lower of glmnet's end and the alpha whose L2 part ``alpha (1 - l1_ratio)``
+      is that ridge end, so that small l1_ratios reach as low as ridge does.
+
+    Without the spectrum (the logistic loss, or ``min(n, p)`` above
+    ``SPECTRUM_MAX_SIZE``), ridge keeps glmnet's top (that of ``l1_ratio = 1e-3``) and
+    ends at ``eps`` times the lasso's alpha_max.
+    """
+    n, p = problem.design.shape
+    glmnet_eps = 1e-2 if n < p else 1e-3
+    amax = problem_alpha_max(problem, l1_ratio, factor, lower, upper)
+    spectrum = None
+    if problem.datafit.name == "squared" and l1_ratio < 1.0:
+        spectrum = penalized_spectrum(problem, factor)
+        if spectrum is not None and spectrum.size == 0:
+            spectrum = None
+    if l1_ratio < L1_RATIO_FLOOR:
+        if spectrum is None:
+            top = amax
+            return top, top * (eps if eps is not None else glmnet_eps * L1_RATIO_FLOOR)
+        top = spectrum.sum() / DF_TOP
+        bottom = RIDGE_SHRINK_FLOOR * spectrum[0]
+        return top, top * eps if eps is not None else bottom
+    if eps is not None:
+        return amax, eps * amax
+    bottom = glmnet_eps * amax
+    if spectrum is not None:
+        bottom = min(bottom, RIDGE_SHRINK_FLOOR * spectrum[0] / (1.0 - l1_ratio))
+    return amax, bottom
+
+
+@fill_doc
 def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=None,
                         sample_weight=None, fit_intercept=True, penalty_factor=None,
                         positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
                         max_iter=1000, screening=True):
-    """Solutions of the penalized problem over a grid of alphas, with warm starts.
+    """Solve the penalized problem over a grid of alphas, with warm starts.
 
     Minimises, for each alpha::
 
         datafit(y, X w + b) + alpha * sum_j f_j (l1_ratio |w_j| + (1 - l1_ratio)/2 w_j^2)
 
     where the datafit is ``(1/2n) sum s_i (y_i - z_i)^2`` (``loss="squared"``) or the
-    weighted mean log-loss (``loss="logistic"``, binary y).
+    weighted mean log-loss (``loss="logistic"``, binary y). Every solution is certified
+    by its relative duality gap (``Path.gaps``).
 
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
     y : array-like of shape (n_samples,)
-    loss : {"squared", "logistic"}
-    l1_ratio : float in [0, 1]
-        1 is the lasso, 0 ridge (solved by closed forms for the squared loss).
-    alphas : int or array-like
+        Target (two classes for the logistic loss).
+    loss : {"squared", "logistic"}, default="squared"
+        The datafit.
+    l1_ratio : float, default=1.0
+        In [0, 1]: 1 is the lasso, 0 ridge (closed forms for the squared loss).
+    alphas : int or array-like, default=100
         An array is used as given, in its order. An int builds that many log-spaced
-        values from the exact ``alpha_max`` down to ``eps * alpha_max``.
-    eps : float, optional
-        Ratio of the smallest to the largest alpha: 1e-3, or 1e-2 when n < p (glmnet).
-        For ridge (``l1_ratio < 1e-3``), whose alpha_max is infinite, the grid starts at
-        that of ``l1_ratio = 1e-3`` and ends at ``eps`` times the lasso's alpha_max.
-    sample_weight, fit_intercept, penalty_factor, positive, lower_bounds, upper_bounds
-        As in the estimators.
-    tol : float
-        Relative duality gap to reach at every alpha.
-    max_iter : int
-        Epoch budget per alpha.
-    screening : bool
+        values between the ends that ``default_grid_ends`` describes: from the exact
+        ``alpha_max`` (lasso, elastic net) or from where ridge's effective degrees of
+        freedom are 0.01, down to glmnet's ``eps`` (lasso) or to the neighbourhood of
+        least squares (ridge; elastic net with the lower of the two).
+    eps : float, default=None
+        Ratio of the smallest to the largest alpha. None: the data decide, as above.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights, rescaled internally to sum to n_samples.
+    <<penalty_params>>
+    screening : bool, default=True
         Gap-safe screening.
 
     Returns
     -------
     Path
+        The solutions, their gaps and epochs. ``tol`` and ``max_iter`` hold at each
+        alpha.
+
+    See Also
+    --------
+    ElasticNetCV : Paths on cross-validation folds, alpha chosen.
+    CoefficientPathDisplay.from_path : Its plot.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from shrinkage import regularization_path
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> path = regularization_path(X, y, loss="logistic", alphas=[1.0, 0.1, 0.01])
+    >>> bool((path.gaps <= 1e-4).all())
+    True
     """
     if loss not in ("squared", "logistic"):
         raise ValueError(f"loss must be 'squared' or 'logistic', got {loss!r}")
@@ -129,20 +221,16 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
 
 
 def resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper):
-    """An explicit grid (checked) or a generated one from the exact alpha_max."""
+    """An explicit grid (checked) or a generated one (see ``default_grid_ends``)."""
     if isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
         n_alphas = v.check_scalar_param(alphas, "alphas", low=1, integer=True)
-        n, p = problem.design.shape
-        if eps is None:
-            eps = 1e-2 if n < p else 1e-3
-        eps = v.check_scalar_param(eps, "eps", low=0.0, low_open=True, high=1.0)
-        amax = problem_alpha_max(problem, l1_ratio, factor, lower, upper)
-        if l1_ratio < L1_RATIO_FLOOR:
-            # ridge: the top is glmnet's (that of l1_ratio = 1e-3, 1000 times the lasso's)
-            # and the grid goes down to eps times the lasso's alpha_max, where little
-            # shrinkage is left; eps alone would stop 1000 times too high
-            eps = eps * L1_RATIO_FLOOR
-        return alpha_grid(amax, n_alphas, eps)
+        if eps is not None:
+            eps = v.check_scalar_param(eps, "eps", low=0.0, low_open=True, high=1.0)
+        top, bottom = default_grid_ends(problem, l1_ratio, factor, lower, upper, eps)
+        return alpha_grid(top, n_alphas, bottom / top if top > 0 else 1.0)
+    if isinstance(alphas, (bool, np.bool_)) or isinstance(alphas, numbers.Real):
+        raise TypeError(f"alphas must be an int (the number of alphas) or an array of "
+                        f"alphas, got {alphas!r}")
     try:
         grid = np.asarray(alphas, dtype=np.float64).ravel()
     except (TypeError, ValueError):
@@ -150,6 +238,8 @@ def resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper):
             from None
     if grid.size == 0:
         raise ValueError("alphas is empty; give at least one value or an int")
+    if np.asarray(alphas).dtype == bool:
+        raise TypeError("alphas must be numbers, got booleans")
     if not np.all(np.isfinite(grid)) or np.any(grid < 0):
         raise ValueError("alphas must be finite and >= 0")
     return grid

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .tables import UserError, read_table
+from .tables import UserError, read_frame
 
 
 def load_model(path):
@@ -35,12 +35,15 @@ def predict_table(model_path, data_path):
     pipeline = load_model(model_path)
     prepare = pipeline.named_steps["prepare"]
     needed = [str(c) for c in prepare.feature_names_in_]
-    table = read_table(data_path, target=needed[0] if needed else None)
-    missing = [c for c in needed if c not in table.frame.columns]
+    frame = read_frame(data_path)
+    missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise UserError(f"{Path(data_path).name} lacks the model's column"
-                        f"{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
-    frame = table.frame.select(needed)
+        many = len(missing) > 1
+        raise UserError(f"{Path(data_path).name} lacks {len(missing)} feature column"
+                        f"{'s' if many else ''} the model needs: "
+                        f"{', '.join(map(repr, missing))}; add {'them' if many else 'it'} "
+                        "(with the same names as in the table the model was fitted on)")
+    frame = frame.select(needed)
     try:
         prediction = pipeline.predict(frame)
     except ValueError as exc:

@@ -42,6 +42,19 @@ class Table:
 
 def read_table(path, target):
     """Read a CSV (comma, or tab for .tsv) or Parquet file; ``target`` must be a column."""
+    path = Path(path)
+    frame = read_frame(path)
+    if target is None:
+        raise UserError("--target is required with a data file: name the column to predict "
+                        f"(columns: {_column_list(frame.columns)})")
+    if target not in frame.columns:
+        raise UserError(f"target column {target!r} is not in {path.name}; its columns are "
+                        f"{_column_list(frame.columns)}")
+    return Table(frame=frame, target=target, name=path.name)
+
+
+def read_frame(path):
+    """A CSV (comma, or tab for .tsv) or Parquet file as a polars frame."""
     import polars as pl
 
     path = Path(path)
@@ -64,13 +77,7 @@ def read_table(path, target):
     except Exception as exc:  # polars raises many kinds; all mean "unreadable"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"cannot read {path.name} as {suffix[1:]}: {first}") from None
-    if target is None:
-        raise UserError("--target is required with a data file: name the column to predict "
-                        f"(columns: {_column_list(frame.columns)})")
-    if target not in frame.columns:
-        raise UserError(f"target column {target!r} is not in {path.name}; its columns are "
-                        f"{_column_list(frame.columns)}")
-    return Table(frame=frame, target=target, name=path.name)
+    return frame
 
 
 def _column_list(columns, limit=12):

@@ -214,3 +214,54 @@ def ridge_loo_path(X, y, alphas, sample_weight=None, fit_intercept=True):
     loo_errors = n * loo**2  # s_i e_i^2 once the sqrt(S/n) scale is undone
     intercepts = ymean - coefs @ xmean if fit_intercept else np.zeros(len(alphas))
     return loo_errors, coefs, intercepts
+
+
+#: eigenvalues of the Gram (or kernel) matrix are computed for the ridge grid only when
+#: min(n, p) is at most this (the eigenvalues alone cost O(min(n, p)^3))
+SPECTRUM_MAX_SIZE = 2500
+
+
+def penalized_spectrum(problem, factor):
+    """Eigenvalues of the centred, weighted Gram matrix of the penalized features.
+
+    The Gram matrix ``A'A`` of the module docstring scaled by ``F^-1/2`` on both sides
+    (``F``: the penalty factors of the penalized features; the unpenalized ones are left
+    out, not projected out). Its eigenvalues ``e_k`` give ridge's effective degrees of
+    freedom ``df(alpha) = sum_k e_k / (e_k + alpha)``. Computed from the p x p Gram
+    matrix when n >= p (the one cached on the problem when there is one) and from the
+    n x n kernel otherwise; cached on the problem.
+
+    Returns
+    -------
+    ndarray of the eigenvalues above rounding level (increasing), or None when
+    ``min(n, p)`` exceeds ``SPECTRUM_MAX_SIZE`` or no feature is penalized.
+    """
+    key = ("spectrum", factor.tobytes())
+    if key in problem.cache:
+        return problem.cache[key]
+    n, p = problem.design.shape
+    penalized = np.flatnonzero((factor > 0) & (problem.lips > 0))
+    if penalized.size == 0 or min(n, penalized.size) > SPECTRUM_MAX_SIZE:
+        problem.cache[key] = None
+        return None
+    scale = 1.0 / np.sqrt(factor[penalized])
+    sw = problem.datafit.sw
+    xmean = problem.xmean[penalized] * scale
+    X = problem.design.matrix[:, penalized]
+    if n >= penalized.size:
+        if "covariance" in problem.cache:
+            gram = problem.cache["covariance"][0][np.ix_(penalized, penalized)]
+            gram = gram * np.outer(scale, scale)
+        else:
+            weighted = X.multiply(sw[:, None]) if sp.issparse(X) else X * sw[:, None]
+            gram = np.asarray((X.T @ weighted).todense() if sp.issparse(X)
+                              else X.T @ weighted) / n
+            gram = gram * np.outer(scale, scale) - np.outer(xmean, xmean)
+    else:
+        dense = X.toarray() if sp.issparse(X) else np.asarray(X)
+        centred = (dense * scale - xmean) * np.sqrt(sw / n)[:, None]
+        gram = centred @ centred.T
+    evals = la.eigvalsh(gram, overwrite_a=True, check_finite=False)
+    cutoff = max(evals[-1], np.finfo(float).tiny) * len(evals) * np.finfo(float).eps
+    problem.cache[key] = evals[evals > cutoff]
+    return problem.cache[key]
