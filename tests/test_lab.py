@@ -177,3 +177,28 @@ def test_claim_filter_and_json_output(tmp_path):
     bad = CliRunner().invoke(app, ["lab", "--claim", "C42", "--out", str(tmp_path)])
     assert bad.exit_code == 1
     assert bad.stderr.strip() == "error: unknown claim 'C42'; the claims are C01 to C29"
+
+
+def test_grid_edge_shares_count_the_edge_fits():
+    from shrinkage.lab.simulate import grid_edge_shares
+
+    cells = [{"l1": {"at_edge": np.array([True, False])},
+              "l2": {"at_edge": np.array([False, False])}},
+             {"l1": {"at_edge": np.array([True, True])},
+              "l2": {"at_edge": np.array([False, True])}}]
+    assert grid_edge_shares(cells, ("none", "l1", "l2")) == {"l1": 0.75, "l2": 0.25}
+
+
+def test_generalization_reports_fits_at_the_grid_edge(quick_lab):
+    _, lab, _ = quick_lab
+    shares = lab["experiments"]["generalization"]["evidence"]["fits_at_grid_edge"]
+    assert set(shares) == {"l1", "l2", "elasticnet"}
+    assert all(0.0 <= s <= 1.0 for s in shares.values())
+
+
+def test_lab_html_shows_the_grid_check(quick_lab):
+    out, lab, _ = quick_lab
+    shares = lab["experiments"]["generalization"]["evidence"]["fits_at_grid_edge"]
+    html = (out / "lab.html").read_text()
+    assert '<p class="grid-check">' in html
+    assert f"l1 {100 * shares['l1']:.1f}%" in html

@@ -8,7 +8,7 @@ from joblib import Parallel, delayed
 from . import stats as st
 from .figures import outcome_map
 from .registry import ClaimResult, ExperimentResult, experiment
-from .simulate import EN_RATIOS, MODELS, N_ALPHAS, Regime, evaluate
+from .simulate import EN_RATIOS, MODELS, N_ALPHAS, Regime, evaluate, grid_edge_shares
 
 DIMS = {"low-dimensional": (200, 40), "high-dimensional": (100, 200)}
 GRID = [Regime(n, p, k=k, rho=rho, snr=snr)
@@ -207,4 +207,5 @@ def run(ctx):
                  for i in every}
     return ExperimentResult(out, {"Who wins where (excess risk)": figure,
                                   "Where the counting claims hold": check_figure},
-                            {"mean_excess_risk": mean_risk, "repetitions": reps})
+                            {"mean_excess_risk": mean_risk, "repetitions": reps,
+                             "fits_at_grid_edge": grid_edge_shares(cells, MODELS)})

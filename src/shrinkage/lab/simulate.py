@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..linear_model import Ridge
 from ..linear_model_cv import ElasticNetCV, LassoCV, RidgeCV
+from ..model_selection import GridEdgeWarning
 
 #: the tuned models every generalization experiment compares
 MODELS = ("none", "l1", "l2", "elasticnet")
@@ -129,8 +130,17 @@ def fit(name, X, y, seed):
              "elasticnet": lambda: ElasticNetCV(l1_ratio=list(EN_RATIOS),
                                                 alphas=N_ALPHAS, cv=folds)}[name]()
     with warnings.catch_warnings():
+        # an edge choice is not lost: evaluate() counts alpha_at_edge_
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", GridEdgeWarning)
         return model.fit(X, y)
+
+
+def grid_edge_shares(cells, models):
+    """Share of the CV fits, over every cell, whose best alpha sat on an end of its grid
+    with the CV error still improving there (a grid that may have cut the optimum off)."""
+    return {m: float(np.mean(np.concatenate([c[m]["at_edge"] for c in cells])))
+            for m in models if m != "none"}
 
 
 def evaluate(regime, models, reps, seed, extra=None):
@@ -139,7 +149,7 @@ def evaluate(regime, models, reps, seed, extra=None):
     Returns ``{model: {"risk": array, "nnz": array, ...}}``; every model sees the same
     draws. ``extra(data, fitted)`` may add per-model entries (a dict of name -> value).
     """
-    out = {m: {"risk": [], "nnz": [], "zeros_exact": []} for m in models}
+    out = {m: {"risk": [], "nnz": [], "zeros_exact": [], "at_edge": []} for m in models}
     null = []
     rng = np.random.default_rng(seed)
     for rep in range(reps):
@@ -151,6 +161,8 @@ def evaluate(regime, models, reps, seed, extra=None):
             out[m]["risk"].append(excess_risk(data, coef, np.ravel(model.intercept_)[0]))
             out[m]["nnz"].append(int(np.count_nonzero(coef)))
             out[m]["zeros_exact"].append(int(np.sum(coef == 0)))
+            # the best alpha on an end of its grid with the CV error still improving
+            out[m]["at_edge"].append(getattr(model, "alpha_at_edge_", None) is not None)
             if extra:
                 for key, value in extra(data, coef).items():
                     out[m].setdefault(key, []).append(value)
