@@ -107,11 +107,11 @@ def test_closed_form_gaps_from_the_gram_equal_the_residual_ones():
     alpha > 0 (dual scaling) and at alpha = 0 (excess objective of least squares)."""
     from shrinkage.penalties import ElasticNetPenalty
     from shrinkage.solvers.cd import duality_gap, make_problem
-    from shrinkage.solvers.gram import _gram_terms, closed_form_gaps
+    from shrinkage.solvers.gram import gram_terms, closed_form_gaps
 
     X, y = make_regression_problem(200, 12, seed=4)
     problem = make_problem(X, y)
-    _gram_terms(problem)
+    gram_terms(problem)
     inf = np.full(12, np.inf)
     penalties = [ElasticNetPenalty.from_params(a, 0.0, np.ones(12), -inf, inf)
                  for a in (0.5, 0.01, 0.0)]

@@ -135,7 +135,7 @@ def test_downdated_covariance_equals_direct(sparse_input, fit_intercept):
     """A fold's Gram terms from the full data minus the left-out rows = computed directly."""
     import scipy.sparse as sp
 
-    from shrinkage.solvers.gram import _gram_terms, share_covariance
+    from shrinkage.solvers.gram import gram_terms, share_covariance
 
     X, y = make_regression_problem(200, 15, seed=9, density=0.6 if sparse_input else 1.0)
     X = sp.csc_matrix(X) if sparse_input else X
@@ -144,7 +144,15 @@ def test_downdated_covariance_equals_direct(sparse_input, fit_intercept):
     fold = make_problem(X[train], y[train], fit_intercept=fit_intercept)
     direct = make_problem(X[train], y[train], fit_intercept=fit_intercept)
     assert share_covariance(full, fold, X[test], y[test])
-    for got, want in zip(_gram_terms(fold), _gram_terms(direct)):
+    for got, want in zip(gram_terms(fold), gram_terms(direct)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    # the same from a full problem whose centred Gram terms are already cached (the
+    # raw sums are then undone from them instead of a second pass over X)
+    cached, again = make_problem(X, y, fit_intercept=fit_intercept), make_problem(
+        X[train], y[train], fit_intercept=fit_intercept)
+    gram_terms(cached)
+    assert share_covariance(cached, again, X[test], y[test])
+    for got, want in zip(gram_terms(again), gram_terms(direct)):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
     weighted = make_problem(X[train], y[train], sample_weight=np.ones(160))
     assert not share_covariance(full, weighted, X[test], y[test])

@@ -7,6 +7,13 @@ A class docstring names a shared section by a marker on a line of its own
 
 import re
 
+#: the attributes scikit-learn's validation sets on every fitted estimator
+FEATURES = """\
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X has string column names."""
+
 SECTIONS = {
     "penalty_params": """\
     fit_intercept : bool, default=True
@@ -62,10 +69,7 @@ SECTIONS = {
         Epochs run.
     dual_gap_ : float
         Relative duality gap reached: the certificate of the solution.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features, when X has string column names.""",
+""" + FEATURES,
     "regressor_attributes": """\
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         Coefficients.
@@ -75,10 +79,7 @@ SECTIONS = {
         Coordinate-descent epochs run (1 for a closed form).
     dual_gap_ : float or ndarray of shape (n_targets,)
         Relative duality gap reached: the certificate of the solution.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features, when X has string column names.""",
+""" + FEATURES,
     "cv_refit_attributes": """\
     coef_ : ndarray of shape (n_features,)
         Coefficients of the refit model.
@@ -88,10 +89,8 @@ SECTIONS = {
         Relative duality gap of the refit model.
     n_iter_ : int
         Coordinate-descent epochs of the whole-data path that gave the refit model.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features, when X has string column names.""",
+""" + FEATURES,
+    "features": FEATURES,
     "samples": """\
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Samples.""",

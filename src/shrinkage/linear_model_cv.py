@@ -254,10 +254,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         Relative duality gap of the refit model.
     n_iter_ : int
         Epochs of the whole-data path that gave the refit model.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features, when X has string column names.
+    <<features>>
 
     See Also
     --------
@@ -351,10 +348,7 @@ class RidgeCV(_CrossValidated, Ridge):
         Relative duality gap of the refit model.
     n_iter_ : int
         1: one factorization.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features, when X has string column names.
+    <<features>>
 
     See Also
     --------

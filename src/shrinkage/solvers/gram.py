@@ -37,7 +37,7 @@ def gram_suits(problem, unpenalized):
             and not np.any(unpenalized & (problem.lips > 0)))
 
 
-def _gram_terms(problem):
+def gram_terms(problem):
     """``(G, c, yy)`` of the problem, computed once and cached on it."""
     if "covariance" not in problem.cache:
         design, df, n = problem.design, problem.datafit, problem.n_samples
@@ -64,6 +64,17 @@ def _raw_sums(X, y):
             float(y @ y), float(y.sum()), X.shape[0])
 
 
+def _raw_sums_of(problem):
+    """The raw sums of an unweighted problem: undone from its cached centred Gram terms
+    when it has them (no second pass over X), computed otherwise."""
+    if "covariance" in problem.cache and problem.fit_intercept:
+        gram, c, yy, ymean = problem.cache["covariance"]
+        n, xmean = problem.n_samples, problem.xmean
+        return (n * (gram + np.outer(xmean, xmean)), n * xmean, n * (c + xmean * ymean),
+                n * (yy + ymean**2), n * ymean, n)
+    return _raw_sums(problem.design.matrix, problem.datafit.y)
+
+
 def share_covariance(full, fold, X_out, y_out):
     """Give ``fold`` (the problem on the rows of ``full`` minus ``X_out``) its Gram terms by
     downdating those of ``full``: one ``X'X`` of the left-out rows instead of one of the
@@ -73,7 +84,7 @@ def share_covariance(full, fold, X_out, y_out):
     if full.datafit.has_sw or fold.datafit.has_sw or fold.fit_intercept != full.fit_intercept:
         return False
     if "raw_sums" not in full.cache:
-        full.cache["raw_sums"] = _raw_sums(full.design.matrix, full.datafit.y)
+        full.cache["raw_sums"] = _raw_sums_of(full)
     out = _raw_sums(X_out, np.asarray(y_out, dtype=np.float64))
     xtx, sx, sxy, syy, sy, n = (a - b for a, b in zip(full.cache["raw_sums"], out))
     gram, c, yy = xtx / n, sxy / n, syy / n
@@ -88,7 +99,7 @@ class GramState(Iterate):
 
     def __init__(self, problem, w, intercept):
         self.problem = problem
-        self.gram, self.c, self.yy, self.ymean = _gram_terms(problem)
+        self.gram, self.c, self.yy, self.ymean = gram_terms(problem)
         self.w = w
         self.grad = self.c - self.gram @ w if np.any(w) else self.c.copy()
         self.state = np.zeros(2)
@@ -152,7 +163,7 @@ def closed_form_gaps(problem, penalties, coefs):
     """Relative duality gaps of given solutions from the cached Gram terms: O(p^2) each,
     no pass over X. A penalty of zero (least squares) gets its exact excess objective
     ``g' G^+ g / 2`` with ``g = c - G w``, since there is no dual scaling to take."""
-    gram, c, _, _ = _gram_terms(problem)
+    gram, c, _, _ = gram_terms(problem)
     gaps = np.empty(len(coefs))
     for k, (penalty, w) in enumerate(zip(penalties, coefs)):
         if np.all(penalty.l1 == 0) and np.all(penalty.l2 == 0):
@@ -170,7 +181,7 @@ def gram_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter)
 
     Returns ``(coefs, intercepts, gaps, n_iter)``; warns when an alpha misses ``tol``.
     """
-    gram, c, yy, ymean = _gram_terms(problem)
+    gram, c, yy, ymean = gram_terms(problem)
     alphas = np.asarray(alphas, dtype=np.float64)
     n_alphas, p = alphas.size, problem.n_features
     l1s = np.outer(alphas, l1_ratio * factor)

@@ -17,6 +17,8 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, cg
 
+from .gram import gram_terms
+
 
 def _weighted_centres(X, y, sw, fit_intercept):
     n = X.shape[0]
@@ -228,8 +230,8 @@ def penalized_spectrum(problem, factor):
     (``F``: the penalty factors of the penalized features; the unpenalized ones are left
     out, not projected out). Its eigenvalues ``e_k`` give ridge's effective degrees of
     freedom ``df(alpha) = sum_k e_k / (e_k + alpha)``. Computed from the p x p Gram
-    matrix when n >= p (the one cached on the problem when there is one) and from the
-    n x n kernel otherwise; cached on the problem.
+    matrix when n >= p (cached on the problem for the solvers' covariance mode) and
+    from the n x n kernel otherwise.
 
     Returns
     -------
@@ -241,23 +243,19 @@ def penalized_spectrum(problem, factor):
         return problem.cache[key]
     n, p = problem.design.shape
     penalized = np.flatnonzero((factor > 0) & (problem.lips > 0))
-    if penalized.size == 0 or min(n, penalized.size) > SPECTRUM_MAX_SIZE:
+    if penalized.size == 0 or min(n, p) > SPECTRUM_MAX_SIZE:
         problem.cache[key] = None
         return None
     scale = 1.0 / np.sqrt(factor[penalized])
-    sw = problem.datafit.sw
-    xmean = problem.xmean[penalized] * scale
-    X = problem.design.matrix[:, penalized]
-    if n >= penalized.size:
-        if "covariance" in problem.cache:
-            gram = problem.cache["covariance"][0][np.ix_(penalized, penalized)]
-            gram = gram * np.outer(scale, scale)
-        else:
-            weighted = X.multiply(sw[:, None]) if sp.issparse(X) else X * sw[:, None]
-            gram = np.asarray((X.T @ weighted).todense() if sp.issparse(X)
-                              else X.T @ weighted) / n
-            gram = gram * np.outer(scale, scale) - np.outer(xmean, xmean)
+    if n >= p:
+        # the Gram terms are cached on the problem, where a covariance-mode path
+        # finds them again
+        gram = gram_terms(problem)[0][np.ix_(penalized, penalized)]
+        gram = gram * np.outer(scale, scale)
     else:
+        sw = problem.datafit.sw
+        xmean = problem.xmean[penalized] * scale
+        X = problem.design.matrix[:, penalized]
         dense = X.toarray() if sp.issparse(X) else np.asarray(X)
         centred = (dense * scale - xmean) * np.sqrt(sw / n)[:, None]
         gram = centred @ centred.T
