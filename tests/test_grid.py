@@ -75,8 +75,9 @@ def test_default_grids_choose_as_well_as_a_wide_oracle_on_a_strong_signal(shape)
 
 def test_edge_warning_fires_on_a_grid_that_ends_too_high_only():
     X, y = make_regression(200, 10, n_informative=10, noise=1.0, random_state=1)
-    with pytest.warns(GridEdgeWarning, match="smallest of its grid.*smaller eps"):
+    with pytest.warns(GridEdgeWarning, match="smallest of its grid.*smaller eps") as record:
         model = RidgeCV(alphas=np.logspace(-1, 3, 20)).fit(X, y)
+    assert record[0].filename == __file__  # it points at the caller's fit
     assert model.alpha_ == model.alphas_[0, -1] and model.alpha_at_edge_ == "smallest"
     with pytest.warns(GridEdgeWarning, match="LassoCV"):
         LassoCV(alphas=20, eps=0.1, cv=3).fit(X, y)

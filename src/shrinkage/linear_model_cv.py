@@ -100,7 +100,7 @@ class _CrossValidated:
             f"{type(self).__name__}: the best alpha ({self.alpha_min_:.3g}) is the "
             f"{self.alpha_at_edge_} of its grid and the cross-validated {self.scoring_} "
             f"still improves there; a better alpha may lie beyond it: give {fix}",
-            _cv.GridEdgeWarning, stacklevel=4)
+            _cv.GridEdgeWarning, stacklevel=5)  # the caller of fit
 
 
 @fill_doc
