@@ -5,6 +5,7 @@ from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeC
 from .model_selection import GridEdgeWarning
 from .path import Path, regularization_path
 from .plotting import CoefficientPathDisplay, CVCurveDisplay, SparsityDisplay
+from .solvers.newton import SeparationWarning
 
 __all__ = [
     "CVCurveDisplay",
@@ -19,6 +20,7 @@ __all__ = [
     "Path",
     "Ridge",
     "RidgeCV",
+    "SeparationWarning",
     "SparsityDisplay",
     "regularization_path",
 ]

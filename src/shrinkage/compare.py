@@ -21,6 +21,7 @@ from . import model_selection as ms
 from .linear_model import LogisticRegression, Ridge
 from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
 from .narrative import describe
+from .solvers.newton import SeparationWarning
 from .tables import UserError
 
 PENALTIES = ("none", "l1", "l2", "elasticnet")
@@ -293,7 +294,10 @@ def _baseline_cv(model, X, y, folds, task, scoring):
     score = ms.get_scorer(scoring).function
     scores = []
     for train, test in folds:
-        fitted = clone(model).fit(X[train], y[train])
+        with warnings.catch_warnings():
+            # separation in a fold is that of the whole: the main fit's note says it
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted = clone(model).fit(X[train], y[train])
         z = decision_values(X[test], fitted.coef_, fitted.intercept_)[:, None]
         target = y[test] if task == "regression" else np.where(
             y[test] == fitted.classes_[1], 1.0, -1.0)
@@ -341,6 +345,10 @@ def run_comparison(table, options, progress=None):
                 raise UserError(f"cannot fit {LABELS[penalty]}: {exc}") from None
         seconds[penalty] = time.perf_counter() - start
         converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        if any(issubclass(w.category, SeparationWarning) for w in caught):
+            notes.append(f"{LABELS[penalty]}: the training classes are linearly separable, "
+                         "so the unpenalized log-loss has no minimum; its coefficients are "
+                         "where Newton's method stopped (large, and not unique)")
         models[penalty] = model
         entries[penalty] = _entry(penalty, model, X_train, y_train, X_test, y_test_num,
                                   folds, task, scoring, names, columns_of)

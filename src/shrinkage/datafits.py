@@ -86,6 +86,15 @@ class Logistic:
         """Primal value at ``w = 0``, the intercept (if any) fitted."""
         return self.value(np.full(self.y.shape[0], self.null_intercept(fit_intercept)))
 
+    def gradient_z(self, z):
+        """Gradient of ``value`` in the linear predictor: ``-s_i y_i sigmoid(-y_i z_i) / n``."""
+        return -self.sw * self.y * expit(-self.y * z) / z.shape[0]
+
+    def hessian_z(self, z):
+        """Diagonal Hessian in the linear predictor: ``s_i p_i (1 - p_i) / n``."""
+        p = expit(z)
+        return self.sw * p * (1.0 - p) / z.shape[0]
+
     @staticmethod
     def residual(z, y):
         """``t_i = sigmoid(-y_i z_i)``, so that minus the gradient in z is ``s y t / n``."""

@@ -19,6 +19,7 @@ from . import _validation as v
 from ._docs import fill_doc
 from .penalties import ElasticNetPenalty
 from .solvers.cd import duality_gap, make_problem, solve
+from .solvers.newton import warn_separation
 from .solvers.ridge import ridge_path
 
 
@@ -69,7 +70,7 @@ class _PenalizedLinearModel(BaseEstimator):
         return factor, lower, upper
 
     def _solve(self, X, y, sw, penalty, warm=True):
-        """One solve by coordinate descent: ``(coef, intercept, gap, n_iter)``."""
+        """One solve (a ``Solution``)."""
         tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)
         max_iter = v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
         v.check_selection(getattr(self, "selection", "cyclic"))
@@ -79,7 +80,11 @@ class _PenalizedLinearModel(BaseEstimator):
                 and np.shape(self.coef_)[-1] == X.shape[1] and np.ndim(self.coef_) == 1:
             coef_init = np.ravel(self.coef_)
             intercept_init = float(np.ravel(self.intercept_)[0])
-        sol = solve(problem, penalty, coef_init, intercept_init, tol=tol, max_iter=max_iter)
+        return solve(problem, penalty, coef_init, intercept_init, tol=tol, max_iter=max_iter)
+
+    def _solve_fields(self, X, y, sw, penalty, warm=True):
+        """``(coef, intercept, gap, n_iter)`` of ``_solve``."""
+        sol = self._solve(X, y, sw, penalty, warm)
         return sol.coef, sol.intercept, sol.gap, sol.n_iter
 
     def _fit_columns(self, X, y, fit_one):
@@ -200,7 +205,7 @@ class ElasticNet(_LinearRegressor):
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         penalty, _, _ = self._validate_penalty(X.shape[1])
-        return self._fit_columns(X, y, lambda target: self._solve(
+        return self._fit_columns(X, y, lambda target: self._solve_fields(
             X, target, sw, penalty, warm=y.ndim == 1))
 
 
@@ -314,7 +319,7 @@ class Ridge(_LinearRegressor):
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         penalty, alpha, factor = self._validate_penalty(X.shape[1])
         if np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper)):
-            return self._fit_columns(X, y, lambda target: self._solve(
+            return self._fit_columns(X, y, lambda target: self._solve_fields(
                 X, target, sw, penalty, warm=y.ndim == 1))
 
         def closed_form(target):
@@ -335,6 +340,13 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
     (l1_ratio |w_j| + (1 - l1_ratio)/2 w_j^2)`` with ``y_i`` in {-1, +1}, by proximal
     Newton on working sets; scikit-learn's ``C`` is ``1 / (n alpha)``. Fitting works in
     float64.
+
+    ``alpha=0`` fits the unpenalized model (scikit-learn's ``C=np.inf``) by Newton's
+    method on every feature; its certificate, reported as ``dual_gap_``, is then the
+    Newton decrement's estimate of the distance to the optimum, relative to the
+    objective at w = 0 (the duality gap is degenerate without a penalty). Separable
+    classes have no unpenalized optimum: a ``SeparationWarning`` names them and the
+    features that separate them.
 
     Parameters
     ----------
@@ -411,9 +423,13 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         sw = self._class_weighted(y, sw)
         labels, self.classes_ = v.binary_labels(y, sw)
         penalty, _, _ = self._validate_penalty(X.shape[1])
-        coef, intercept, self.dual_gap_, self.n_iter_ = self._solve(X, labels, sw, penalty)
-        self.coef_ = coef[None, :]
-        self.intercept_ = np.array([intercept])
+        sol = self._solve(X, labels, sw, penalty)
+        if sol.separation is not None:
+            warn_separation(sol.separation, self.classes_,
+                            getattr(self, "feature_names_in_", None))
+        self.dual_gap_, self.n_iter_ = sol.gap, sol.n_iter
+        self.coef_ = sol.coef[None, :]
+        self.intercept_ = np.array([sol.intercept])
         return self
 
     @fill_doc

@@ -23,6 +23,7 @@ from ._design import make_design
 from ._iterate import Iterate as _Iterate
 from .gram import GramState, use_gram
 from .orthant_newton import GramCache, newton_chunks
+from .newton import find_separation, newton_unpenalized
 from .prox_newton import logistic_ws_solve
 
 
@@ -75,6 +76,8 @@ class Solution:
     converged: bool
     screened: np.ndarray
     state: object = None  # the iterate, to continue from along a path
+    #: for an unpenalized logistic fit of separable classes: ``(direction, complete)``
+    separation: tuple = None
 
 
 def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True):
@@ -319,6 +322,9 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
     """
     n_features = problem.n_features
     is_logistic = isinstance(problem.datafit, Logistic)
+    if is_logistic and np.all(penalty.unpenalized):
+        return _solve_unpenalized(problem, penalty, coef_init, intercept_init, state,
+                                  tol=tol, max_iter=max_iter, warn=warn)
     if state is None:
         w = np.zeros(n_features) if coef_init is None else np.array(coef_init, dtype=float)
         w = np.clip(w, penalty.lower, penalty.upper)
@@ -375,6 +381,33 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
     return Solution(coef=it.w.copy(), intercept=float(it.intercept), gap=float(rel_gap),
                     n_iter=int(epochs), converged=bool(converged),
                     screened=screened & (problem.lips > 0), state=it)
+
+
+def _solve_unpenalized(problem, penalty, coef_init, intercept_init, state, *, tol,
+                       max_iter, warn):
+    """alpha = 0 for the logistic loss: Newton's method, certified by its decrement
+    (the duality gap is degenerate there), and the test for separation."""
+    if np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper)):
+        raise ValueError("bounds (positive, lower_bounds, upper_bounds) need alpha > 0 for "
+                         "the logistic loss: with no penalty the bounded problem has no "
+                         "certificate here; give a small alpha (1e-8, say)")
+    if state is not None:
+        coef_init, intercept_init = state.w, state.intercept
+    w = np.zeros(problem.n_features) if coef_init is None else np.asarray(coef_init)
+    b = problem.datafit.null_intercept(problem.fit_intercept) if intercept_init is None \
+        else float(intercept_init)
+    result = newton_unpenalized(problem, w, b, tol=tol, max_iter=max_iter)
+    separation = find_separation(problem, result)
+    if warn and not result.converged and separation is None:
+        warnings.warn(
+            f"Newton's method stopped after {result.n_iter} steps with relative Newton "
+            f"decrement {result.certificate:.3e} > tol={tol:.1e}; increase max_iter.",
+            ConvergenceWarning, stacklevel=3)
+    return Solution(coef=result.coef, intercept=result.intercept, gap=result.certificate,
+                    n_iter=result.n_iter, converged=result.converged,
+                    screened=np.zeros(problem.n_features, dtype=bool),
+                    state=_LogisticState(problem, result.coef.copy(), result.intercept),
+                    separation=separation)
 
 
 def duality_gap(problem, penalty, coef, intercept):

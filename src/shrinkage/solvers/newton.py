@@ -1,0 +1,229 @@
+"""Unpenalized fits (alpha = 0) by Newton's method, and the test for separation.
+
+With no penalty the duality gap is no certificate: the dual of an unpenalized problem is
+degenerate (its feasible set is ``X' rho = 0``), and the path's working sets and screening
+have nothing to work with. Newton's method on all the features (and the intercept) is
+the natural solver instead, and the Newton decrement ``lambda^2 = g' H^{-1} g`` its
+certificate: ``lambda^2 / 2`` is the decrease the quadratic model still promises, the
+estimate of ``f(w) - f*`` that Newton's method is stopped on (Boyd & Vandenberghe, 9.5;
+exact for a quadratic). It is reported relative to the objective at ``w = 0`` (the
+intercept fitted), like the gap it stands in for.
+
+A logistic loss whose classes are separable, completely or not (quasi-complete), has no
+finite minimiser: the loss keeps falling as the coefficients grow along a separating
+direction. Newton's method then meets saturated probabilities; a linear program
+(Konis 2007) decides whether a direction ``d != 0`` with ``y_i x_i.d >= 0`` for every
+sample exists, and names it.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+_MAX_HALVINGS = 50
+#: eigenvalues of the Hessian below this share of the largest are its null space
+_SINGULAR = 1e-10
+#: Newton's method converges quadratically where the optimum is finite, so it is run on
+#: to rounding level (a step or two more than tol needs); where the classes are
+#: separable it then runs on until the fit saturates, which the test for separation
+#: looks for
+_ROUNDING_LEVEL = 1e-13
+_ARMIJO = 1e-4
+#: a linear predictor this large (probability within 1e-9 of 0 or 1) is the sign that
+#: the fit may be running off along a separating direction
+SATURATED = 20.0
+
+
+class SeparationWarning(ConvergenceWarning):
+    """Warning that the classes are separable, so the unpenalized fit has no optimum.
+
+    Along a separating direction the log-loss keeps falling as the coefficients grow:
+    the coefficients returned are where Newton's method stopped, not an optimum. A
+    penalty (any alpha > 0 with an L2 part) restores a finite solution.
+
+    See Also
+    --------
+    LogisticRegression : Where ``alpha=0`` meets it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from shrinkage import LogisticRegression, SeparationWarning
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = LogisticRegression(alpha=0.0).fit(X, [0, 0, 1, 1])
+    >>> any(w.category is SeparationWarning for w in caught)
+    True
+    """
+
+
+@dataclass(frozen=True)
+class NewtonResult:
+    """Coefficients, intercept, relative Newton decrement and iterations of a solve."""
+
+    coef: np.ndarray
+    intercept: float
+    certificate: float
+    n_iter: int
+    converged: bool
+
+
+def _with_intercept(X, fit_intercept):
+    """X with a column of ones appended (the intercept as one more coordinate)."""
+    if not fit_intercept:
+        return X
+    ones = np.ones((X.shape[0], 1))
+    return sp.hstack([X, ones], format="csc") if sp.issparse(X) else np.hstack([X, ones])
+
+
+def _hessian(A, h):
+    """``A' diag(h) A`` as a dense array."""
+    if sp.issparse(A):
+        return np.asarray((A.T @ A.multiply(h[:, None])).todense())
+    return A.T @ (A * h[:, None])
+
+
+def _newton_direction(hess, grad):
+    """``-H^{-1} g`` by Cholesky; the least-norm step when H is singular or nearly so
+    (collinear columns, saturated weights), where the minimiser is not unique."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", la.LinAlgWarning)
+        try:
+            return -la.solve(hess, grad, assume_a="pos", check_finite=False)
+        except (la.LinAlgError, la.LinAlgWarning, ValueError):
+            pass
+    evals, evecs = la.eigh(hess, check_finite=False)
+    keep = evals > _SINGULAR * max(evals[-1], np.finfo(float).tiny)
+    return -evecs[:, keep] @ ((evecs[:, keep].T @ grad) / evals[keep])
+
+
+def newton_unpenalized(problem, coef, intercept, *, tol, max_iter):
+    """Minimise the datafit alone over the informative features and the intercept.
+
+    Parameters
+    ----------
+    problem : Problem
+        Its datafit gives ``value(z)``, ``gradient_z(z)`` and ``hessian_z(z)``.
+    coef, intercept : starting point (copied)
+    tol : float
+        Stop when the Newton decrement's estimate of ``f - f*``, relative to the
+        objective at ``w = 0``, is at most ``tol``.
+    max_iter : int
+        Newton steps at most.
+
+    Returns
+    -------
+    NewtonResult
+    """
+    df, design = problem.datafit, problem.design
+    informative = np.flatnonzero(problem.lips > 0)
+    A = _with_intercept(design.matrix[:, informative], problem.fit_intercept)
+    theta = np.zeros(A.shape[1])
+    theta[:informative.size] = np.asarray(coef, dtype=float)[informative]
+    if problem.fit_intercept:
+        theta[-1] = float(intercept)
+    z = A @ theta
+    value = df.value(z)
+    certificate, step_count = np.inf, 0
+    for step_count in range(1, max_iter + 1):
+        grad = A.T @ df.gradient_z(z)
+        hess = _hessian(A, df.hessian_z(z))
+        direction = _newton_direction(hess, grad)
+        decrement = float(-grad @ direction)
+        certificate = 0.5 * max(decrement, 0.0) / problem.null_objective
+        if certificate <= min(tol, _ROUNDING_LEVEL):
+            break
+        dz = A @ direction
+        step = 1.0
+        for _ in range(_MAX_HALVINGS):
+            trial = df.value(z + step * dz)
+            if trial <= value - _ARMIJO * step * decrement:
+                break
+            step *= 0.5
+        else:
+            break  # no descent along the Newton direction: rounding has the last word
+        theta += step * direction
+        z = z + step * dz
+        value = trial
+    converged = certificate <= tol
+    out = np.zeros(problem.n_features)
+    out[informative] = theta[:informative.size]
+    b = float(theta[-1]) if problem.fit_intercept else 0.0
+    return NewtonResult(out, b, float(certificate), step_count, converged)
+
+
+def separating_direction(X, labels, sample_weight, fit_intercept):
+    """A direction ``(d, d0)`` with ``labels_i (x_i.d + d0) >= 0`` for every weighted
+    sample and > 0 for some, found by linear programs; None when there is none.
+
+    Returns ``(d, complete)``. The first program maximises ``sum_i labels_i (x_i.d +
+    d0)`` over the box ``|d| <= 1`` under those constraints: a positive optimum is
+    separation (Konis 2007). The second asks for a margin of 1 on every sample with the
+    least ``|d|_1``: feasible means complete separation, and its sparse ``d`` names the
+    features that do it.
+    """
+    from scipy.optimize import linprog
+
+    keep = sample_weight > 0
+    A = _with_intercept(X[keep], fit_intercept)
+    signs = labels[keep]
+    signed = (sp.diags(signs) @ A) if sp.issparse(A) else A * signs[:, None]
+    n_rows, n_vars = A.shape
+    result = linprog(-np.asarray(signed.sum(axis=0)).ravel(), A_ub=-signed,
+                     b_ub=np.zeros(n_rows), bounds=(-1.0, 1.0), method="highs")
+    if result.status != 0:
+        return None
+    margins = signed @ result.x
+    if margins.max() <= 1e-9 * max(1.0, float(np.abs(margins).max())):
+        return None
+    n_features = X.shape[1]
+    # complete separation: margins >= 1 with the least |d|_1 (d = plus - minus)
+    free = n_vars - n_features  # the intercept, unbounded and not counted
+    cost = np.r_[np.ones(2 * n_features), np.zeros(free)]
+    stacked = (sp.hstack([signed[:, :n_features], -signed[:, :n_features],
+                          signed[:, n_features:]]) if sp.issparse(signed)
+               else np.hstack([signed[:, :n_features], -signed[:, :n_features],
+                               signed[:, n_features:]]))
+    bounds = [(0, None)] * (2 * n_features) + [(None, None)] * free
+    margin = linprog(cost, A_ub=-stacked, b_ub=-np.ones(n_rows), bounds=bounds,
+                     method="highs")
+    if margin.status == 0:
+        return margin.x[:n_features] - margin.x[n_features:2 * n_features], True
+    return result.x[:n_features], False
+
+
+def find_separation(problem, result):
+    """After an unpenalized logistic fit: the separating direction ``(d, complete)`` when
+    the fit saturated (or did not converge) and the classes are separable, else None."""
+    df = problem.datafit
+    z = problem.design.matvec(result.coef) + result.intercept
+    if result.converged and np.abs(z).max() < SATURATED:
+        return None
+    return separating_direction(problem.design.matrix, df.y, df.sw, problem.fit_intercept)
+
+
+def warn_separation(separation, classes, feature_names=None, stacklevel=3):
+    """The warning for a separation found by ``find_separation``, naming the classes and
+    the features with the largest weights in the separating direction."""
+    direction, complete = separation
+    classes = np.asarray(classes).tolist()  # plain Python labels: 0, not np.int64(0)
+    order = np.argsort(-np.abs(direction), kind="stable")
+    features = [int(j) for j in order[:5] if abs(direction[j]) > 1e-9]
+    names = [str(feature_names[j]) if feature_names is not None else f"x{j}"
+             for j in features]
+    more = " and others" if np.sum(np.abs(direction) > 1e-9) > len(features) else ""
+    kind = "completely separated" if complete else \
+        "separated (some samples on the boundary)"
+    named = ", ".join(names) + more if names else "the intercept alone"
+    warnings.warn(
+        f"the classes {classes[0]!r} and {classes[1]!r} are {kind} by a linear "
+        f"combination of {named}: with no penalty the log-loss has no minimum, the "
+        "coefficients grow without bound along that direction and the ones returned are "
+        "where Newton's method stopped; give alpha > 0 (an L2 part keeps them finite)",
+        SeparationWarning, stacklevel=stacklevel + 1)
