@@ -90,10 +90,28 @@ def test_positive():
 
 
 @pytest.mark.parametrize("bad_y, match", [
-    (np.array([0, 1, 2] * 10), "Only binary classification"),
+    (np.linspace(0, 1, 30), "y must hold class labels"),
     (np.zeros(30), "single class"),
 ])
 def test_non_binary_target_is_rejected(bad_y, match):
     X = np.random.default_rng(0).standard_normal((30, 3))
     with pytest.raises(ValueError, match=match):
         LogisticRegression().fit(X, bad_y)
+
+
+def test_unpenalized_feature_is_fitted_at_a_single_alpha():
+    """penalty_factor 0 at an alpha that zeroes the rest: that feature is still fitted
+    (its gradient vanishes), which the held-feature gap alone did not see."""
+    from scipy.special import expit
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(300, 6, n_informative=4, n_redundant=0, flip_y=0.2,
+                               random_state=0)
+    factor = np.ones(6)
+    factor[0] = 0.0
+    model = LogisticRegression(alpha=1.0, penalty_factor=factor, tol=1e-12).fit(X, y)
+    labels = np.where(y == 1, 1.0, -1.0)
+    z = X @ model.coef_[0] + model.intercept_[0]
+    gradient = X.T @ (labels * expit(-labels * z)) / len(y)
+    assert abs(gradient[0]) < 1e-8 and model.coef_[0, 0] != 0
+    np.testing.assert_array_equal(model.coef_[0, 1:], 0.0)

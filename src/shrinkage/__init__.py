@@ -1,6 +1,7 @@
 """shrinkage: fast, certified L1 / L2 / elastic-net regularized linear models."""
 
-from .linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
+from .linear_model import ElasticNet, Lasso, Ridge
+from .logistic import LogisticRegression
 from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
 from .model_selection import GridEdgeWarning
 from .path import Path, regularization_path

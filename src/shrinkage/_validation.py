@@ -171,6 +171,29 @@ def check_sample_weight(sample_weight, X):
     return sw
 
 
+def class_codes(y, sample_weight=None):
+    """Classes of a target with two or more of them: ``(codes 0 .. K-1, classes)``.
+
+    Raises a ValueError naming y when it holds one class, is not a classification
+    target, or a class has zero total sample weight.
+    """
+    kind = type_of_target(y, input_name="y", raise_unknown=True)
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(f"y must hold class labels (one per sample); the type of the "
+                         f"target y is {kind}")
+    classes, codes = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"y has a single class ({classes[0]!r}); logistic regression "
+                         "needs two classes or more to fit")
+    if sample_weight is not None:
+        mass = np.bincount(codes, weights=sample_weight, minlength=len(classes))
+        for cls, m in zip(classes, mass):
+            if not m > 0:
+                raise ValueError(f"class {cls!r} of y has zero total sample_weight; give "
+                                 "it positive weights or drop its samples")
+    return codes.astype(np.int64), classes
+
+
 def binary_labels(y, sample_weight=None):
     """Map a binary target to {-1, +1}; returns (labels, classes).
 
@@ -183,9 +206,10 @@ def binary_labels(y, sample_weight=None):
         raise ValueError(f"Only binary classification is supported. The type of the "
                          f"target y is {kind}; it must hold two class labels")
     if len(classes) > 2:
-        raise ValueError(f"Only binary classification is supported. The type of the "
-                         f"target y is {kind}: it has {len(classes)} classes; "
-                         "LogisticRegression fits two classes for now")
+        raise ValueError(f"Only binary classification is supported here. The type of "
+                         f"the target y is {kind}: it has {len(classes)} classes; paths "
+                         "and cross-validation take two classes for now (LogisticRegression "
+                         "at a given alpha fits any number)")
     if len(classes) < 2:
         raise ValueError(f"y has a single class ({classes[0]!r}); logistic regression "
                          "needs two classes to fit")

@@ -18,7 +18,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from . import model_selection as ms
-from .linear_model import LogisticRegression, Ridge
+from .linear_model import Ridge
+from .logistic import LogisticRegression
 from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
 from .narrative import describe
 from .solvers.newton import SeparationWarning

@@ -1,4 +1,4 @@
-"""Datafits: weighted squared loss and weighted binary logistic loss.
+"""Datafits: weighted squared loss, weighted binary and multinomial logistic losses.
 
 Sample weights ``s_i`` are rescaled to sum to ``n``, so that both datafits are weighted
 means and ``alpha`` keeps one scale whatever the weights. Each datafit knows its primal
@@ -10,7 +10,7 @@ optimum (for gap-safe screening) and its value at ``w = 0`` with the intercept f
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import entr, expit, log1p
+from scipy.special import entr, expit, log1p, logsumexp, softmax
 
 
 def _log1pexp(t):
@@ -99,3 +99,84 @@ class Logistic:
     def residual(z, y):
         """``t_i = sigmoid(-y_i z_i)``, so that minus the gradient in z is ``s y t / n``."""
         return expit(-y * z)
+
+
+@dataclass(frozen=True)
+class Multinomial:
+    """``(1 / n) sum_i s_i (log sum_k exp(z_ik) - z_{i, y_i})`` over K classes.
+
+    Parameters
+    ----------
+    y : ndarray of int of shape (n,), class codes 0 .. K - 1
+    sw : ndarray of shape (n,), sample weights summing to n
+    has_sw : bool
+    n_classes : int
+    """
+
+    y: np.ndarray
+    sw: np.ndarray
+    has_sw: bool
+    n_classes: int
+
+    name = "multinomial"
+
+    def onehot(self):
+        """The (n, K) indicator of the classes."""
+        out = np.zeros((self.y.shape[0], self.n_classes))
+        out[np.arange(self.y.shape[0]), self.y] = 1.0
+        return out
+
+    def class_mass(self):
+        """``m_k = sum_{i: y_i = k} s_i`` (they sum to n)."""
+        return np.bincount(self.y, weights=self.sw, minlength=self.n_classes)
+
+    def value(self, Z):
+        """Primal value at the (n, K) linear predictors ``Z``."""
+        picked = Z[np.arange(Z.shape[0]), self.y]
+        return float(self.sw @ (logsumexp(Z, axis=1) - picked)) / Z.shape[0]
+
+    @staticmethod
+    def probabilities(Z):
+        """Row-wise softmax of ``Z``."""
+        return softmax(Z, axis=1)
+
+    def gradient_z(self, Z):
+        """Gradient of ``value`` in ``Z``: ``s_i (p_ik - [y_i = k]) / n``."""
+        G = self.probabilities(Z)
+        G[np.arange(Z.shape[0]), self.y] -= 1.0
+        return G * (self.sw / Z.shape[0])[:, None]
+
+    def dual_value(self, Q):
+        """``(1/n) sum_i s_i H(q_i)`` for rows ``q_i`` of the simplex (H: entropy)."""
+        return float(self.sw @ entr(Q).sum(axis=1)) / Q.shape[0]
+
+    def null_intercepts(self, fit_intercept):
+        """Optimal intercepts at ``W = 0``: the log class shares, centred to sum 0."""
+        if not fit_intercept:
+            return np.zeros(self.n_classes)
+        logs = np.log(self.class_mass() / self.y.shape[0])
+        return logs - logs.mean()
+
+    def null_value(self, fit_intercept):
+        """Primal value at ``W = 0``, the intercepts (if any) fitted."""
+        b = self.null_intercepts(fit_intercept)
+        return self.value(np.broadcast_to(b, (self.y.shape[0], self.n_classes)))
+
+    def optimal_intercepts(self, Z0, b):
+        """Intercepts minimising ``value(Z0 + b)`` for fixed ``Z0 = X W`` (Newton in K
+        dimensions from ``b``, centred to sum 0: adding a constant changes nothing)."""
+        n, mass = Z0.shape[0], self.class_mass()
+        b = np.array(b, dtype=float)
+        for _ in range(50):
+            P = self.probabilities(Z0 + b)
+            grad = (self.sw @ P - mass) / n
+            if np.abs(grad).max() <= 1e-14:
+                break
+            weighted = P * self.sw[:, None]
+            hess = (np.diag(weighted.sum(axis=0)) - P.T @ weighted) / n
+            step = -np.linalg.lstsq(hess, grad, rcond=1e-12)[0]
+            before, t = self.value(Z0 + b), 1.0
+            while self.value(Z0 + b + t * step) > before + 1e-14 * abs(before) and t > 1e-10:
+                t *= 0.5
+            b = b + t * step
+        return b - b.mean()

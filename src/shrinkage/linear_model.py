@@ -9,9 +9,7 @@ log-loss, sample weights ``s_i`` rescaled to sum to ``n``.
 """
 
 import numpy as np
-from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -19,7 +17,6 @@ from . import _validation as v
 from ._docs import fill_doc
 from .penalties import ElasticNetPenalty
 from .solvers.cd import duality_gap, make_problem, solve
-from .solvers.newton import warn_separation
 from .solvers.ridge import ridge_path
 
 
@@ -106,7 +103,8 @@ class _PenalizedLinearModel(BaseEstimator):
         X = validate_data(self, X, accept_sparse=("csr", "csc"),
                           dtype=(np.float64, np.float32), reset=False)
         coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)
-        if self._loss == "squared" and coef.ndim == 2:  # one row per target
+        if coef.ndim == 2 and (self._loss == "squared" or coef.shape[0] > 1):
+            # a row per target, or per class of a multinomial model
             z = safe_sparse_dot(X, coef.T.astype(X.dtype)) + intercept
         else:
             z = safe_sparse_dot(X, np.ravel(coef).astype(X.dtype)) + np.ravel(intercept)[0]
@@ -330,173 +328,3 @@ class Ridge(_LinearRegressor):
             return coefs[0], float(intercepts[0]), gap, 1  # one factorization
 
         return self._fit_columns(X, y, closed_form)
-
-
-@fill_doc
-class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
-    """Binary logistic regression with an L1, L2 or elastic-net penalty.
-
-    Minimises ``(1/n) sum_i s_i log(1 + exp(-y_i (x_i.w + b))) + alpha * sum_j f_j
-    (l1_ratio |w_j| + (1 - l1_ratio)/2 w_j^2)`` with ``y_i`` in {-1, +1}, by proximal
-    Newton on working sets; scikit-learn's ``C`` is ``1 / (n alpha)``. Fitting works in
-    float64.
-
-    ``alpha=0`` fits the unpenalized model (scikit-learn's ``C=np.inf``) by Newton's
-    method on every feature; its certificate, reported as ``dual_gap_``, is then the
-    Newton decrement's estimate of the distance to the optimum, relative to the
-    objective at w = 0 (the duality gap is degenerate without a penalty). Separable
-    classes have no unpenalized optimum: a ``SeparationWarning`` names them and the
-    features that separate them.
-
-    Parameters
-    ----------
-    alpha : float, default=0.01
-        Penalty strength, >= 0.
-    l1_ratio : float, default=1.0
-        1 is the L1 penalty, 0 the L2 penalty.
-    <<penalty_params>>
-    <<warm_start>>
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied into ``sample_weight`` (scikit-learn's
-        meaning; ``"balanced"`` weighs each class by ``n / (2 n_class)``). The weights
-        are then rescaled to sum to n, so that alpha keeps its scale.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (2,)
-        The two classes; the second is the positive one.
-    coef_ : ndarray of shape (1, n_features)
-        Coefficients of the log-odds of ``classes_[1]``.
-    intercept_ : ndarray of shape (1,)
-        Intercept of the log-odds.
-    <<fitted_attributes>>
-
-    See Also
-    --------
-    LogisticRegressionCV : Alpha and l1_ratio chosen by cross-validation.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_breast_cancer
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> from shrinkage import LogisticRegression
-    >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> X = StandardScaler().fit_transform(X)
-    >>> clf = LogisticRegression(alpha=0.01, l1_ratio=1.0).fit(X, y)
-    >>> clf.predict_proba(X[:2]).shape
-    (2, 2)
-    """
-
-    _loss = "logistic"
-
-    def __init__(self, alpha=0.01, *, l1_ratio=1.0, fit_intercept=True, penalty_factor=None,
-                 positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                 max_iter=1000, warm_start=False, class_weight=None):
-        _store_params(self, locals())
-
-    def _class_weighted(self, y, sw):
-        """``sample_weight`` times the class weights (a new array)."""
-        if self.class_weight is None:
-            return sw
-        try:
-            weights = compute_sample_weight(self.class_weight, y)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise ValueError(f"class_weight: {exc}") from None
-        return weights if sw is None else sw * weights
-
-    @fill_doc
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model.
-
-        Parameters
-        ----------
-        <<fit_data>>
-        y : array-like of shape (n_samples,)
-            Exactly two classes.
-        <<fit_weights>>
-
-        Returns
-        -------
-        <<returns_self>>
-        """
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        sw = self._class_weighted(y, sw)
-        labels, self.classes_ = v.binary_labels(y, sw)
-        penalty, _, _ = self._validate_penalty(X.shape[1])
-        sol = self._solve(X, labels, sw, penalty)
-        if sol.separation is not None:
-            warn_separation(sol.separation, self.classes_,
-                            getattr(self, "feature_names_in_", None))
-        self.dual_gap_, self.n_iter_ = sol.gap, sol.n_iter
-        self.coef_ = sol.coef[None, :]
-        self.intercept_ = np.array([sol.intercept])
-        return self
-
-    @fill_doc
-    def decision_function(self, X):
-        """Compute the log-odds of the positive class ``classes_[1]``.
-
-        Parameters
-        ----------
-        <<samples>>
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            ``X @ coef_[0] + intercept_[0]``.
-        """
-        return self._decision(X)
-
-    @fill_doc
-    def predict_proba(self, X):
-        """Estimate the probabilities of ``classes_[0]`` and ``classes_[1]``.
-
-        Parameters
-        ----------
-        <<samples>>
-
-        Returns
-        -------
-        ndarray of shape (n_samples, 2)
-            One column per class, in the order of ``classes_`` (float64 whatever X's
-            dtype, so that probabilities near 0 or 1 keep their digits).
-        """
-        p = expit(self.decision_function(X).astype(np.float64))
-        return np.column_stack([1.0 - p, p])
-
-    @fill_doc
-    def predict_log_proba(self, X):
-        """Compute the logarithm of ``predict_proba`` stably.
-
-        Parameters
-        ----------
-        <<samples>>
-
-        Returns
-        -------
-        ndarray of shape (n_samples, 2)
-            Log-probabilities, one column per class.
-        """
-        d = self.decision_function(X).astype(np.float64)
-        return np.column_stack([-np.logaddexp(0.0, d), -np.logaddexp(0.0, -d)])
-
-    @fill_doc
-    def predict(self, X):
-        """Predict the class with the larger probability.
-
-        Parameters
-        ----------
-        <<samples>>
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(int)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags

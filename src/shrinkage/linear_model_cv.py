@@ -13,7 +13,8 @@ from sklearn.utils.extmath import safe_sparse_dot
 from . import model_selection as _cv
 from . import _validation as v
 from ._docs import fill_doc
-from .linear_model import ElasticNet, LogisticRegression, Ridge, _store_params
+from .linear_model import ElasticNet, Ridge, _store_params
+from .logistic import LogisticRegression
 from .path import resolve_alphas
 from .penalties import ElasticNetPenalty
 from .solvers.cd import duality_gap, make_problem
@@ -281,6 +282,11 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
 
     def _scoring(self, classes=None):
         return _cv.get_scorer(self.scoring, classes)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # the folds' paths are binary for now
+        return tags
 
     @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):

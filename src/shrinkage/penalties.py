@@ -111,3 +111,87 @@ def alpha_max(u0, l1_ratio, penalty_factor, lower, upper):
     if not np.any(penalized):
         return 0.0
     return float(np.max(reach[penalized] / factor[penalized]) / ratio)
+
+
+@dataclass(frozen=True)
+class ClassPenalty:
+    """Elastic net on the (n_features, n_classes) coefficients of a multinomial model.
+
+    Per feature ``j`` with class coefficients ``W_j`` (a row)::
+
+        ungrouped: l1_j sum_k |W_jk| + l2_j / 2 sum_k W_jk^2
+        grouped:   l1_j ||W_j||_2   + l2_j / 2 ||W_j||_2^2   (in or out for all classes)
+
+    with ``l1 = alpha * l1_ratio * f`` and ``l2 = alpha * (1 - l1_ratio) * f``.
+    """
+
+    l1: np.ndarray
+    l2: np.ndarray
+    grouped: bool
+
+    @classmethod
+    def from_params(cls, alpha, l1_ratio, penalty_factor, grouped):
+        factor = np.asarray(penalty_factor, dtype=np.float64)
+        return cls(alpha * l1_ratio * factor, alpha * (1.0 - l1_ratio) * factor,
+                   bool(grouped))
+
+    @property
+    def unpenalized(self):
+        return (self.l1 == 0.0) & (self.l2 == 0.0)
+
+    def subset(self, features):
+        """The penalty of the rows ``features`` only."""
+        return ClassPenalty(self.l1[features], self.l2[features], self.grouped)
+
+    def _norms(self, W):
+        return np.linalg.norm(W, axis=1) if self.grouped else np.abs(W).sum(axis=1)
+
+    def value(self, W):
+        """Penalty value at ``W`` of shape (p, K)."""
+        return float(self.l1 @ self._norms(W) + 0.5 * self.l2 @ (W * W).sum(axis=1))
+
+    def scores(self, W, U):
+        """Per feature, the distance of ``U`` (minus the datafit gradient, (p, K)) to the
+        subdifferential at ``W``: all zero exactly at a KKT point."""
+        if not self.grouped:
+            K = W.shape[1]
+            out = np.empty(W.size)
+            pk.subdiff_distances(np.ascontiguousarray(W.ravel()),
+                                 np.ascontiguousarray(U.ravel()), np.repeat(self.l1, K),
+                                 np.repeat(self.l2, K), np.full(W.size, -np.inf),
+                                 np.full(W.size, np.inf), out)
+            return out.reshape(W.shape).max(axis=1)
+        norms = np.linalg.norm(W, axis=1)
+        safe = np.where(norms > 0, norms, 1.0)[:, None]
+        at_nonzero = np.linalg.norm(U - self.l1[:, None] * W / safe
+                                    - self.l2[:, None] * W, axis=1)
+        at_zero = np.maximum(np.linalg.norm(U, axis=1) - self.l1, 0.0)
+        return np.where(norms > 0, at_nonzero, at_zero)
+
+    def gap_terms(self, U, W):
+        """``(kappa, conjugate of kappa U, value(W))``: kappa in (0, 1] scales the dual
+        point into the conjugate's domain (needed where l2 = 0). Unpenalized features
+        must have been zeroed in ``U`` by the caller."""
+        norms = np.linalg.norm(U, axis=1) if self.grouped else np.abs(U).max(axis=1)
+        hard = (self.l2 == 0.0) & (norms > self.l1)
+        kappa = float(min(1.0, np.min(self.l1[hard] / norms[hard]))) if np.any(hard) \
+            else 1.0
+        scaled = kappa * U
+        if self.grouped:
+            excess = np.maximum(np.linalg.norm(scaled, axis=1) - self.l1, 0.0) ** 2
+        else:
+            excess = (np.maximum(np.abs(scaled) - self.l1[:, None], 0.0) ** 2).sum(axis=1)
+        soft = self.l2 > 0
+        conjugate = float(np.sum(excess[soft] / (2.0 * self.l2[soft])))
+        return kappa, conjugate, self.value(W)
+
+    def alpha_max(self, U0, l1_ratio, penalty_factor):
+        """Smallest alpha with every penalized row of W zero, from minus the gradient
+        ``U0`` at ``W = 0`` (intercepts fitted)."""
+        factor = np.asarray(penalty_factor, dtype=np.float64)
+        reach = np.linalg.norm(U0, axis=1) if self.grouped else np.abs(U0).max(axis=1)
+        penalized = factor > 0
+        if not np.any(penalized):
+            return 0.0
+        return float(np.max(reach[penalized] / factor[penalized])
+                     / max(l1_ratio, L1_RATIO_FLOOR))

@@ -16,14 +16,14 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import _penalty_kernels as pk
-from ..datafits import Logistic, Squared
+from ..datafits import Logistic, Multinomial, Squared
 from ..penalties import ElasticNetPenalty
 from . import _kernels
 from ._design import make_design
 from ._iterate import Iterate as _Iterate
 from .gram import GramState, use_gram
 from .orthant_newton import GramCache, newton_chunks
-from .newton import find_separation, newton_unpenalized
+from .newton import find_separation, newton_unpenalized, warn_not_converged
 from .prox_newton import logistic_ws_solve
 
 
@@ -93,7 +93,8 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True):
         sw = np.asarray(sample_weight, dtype=np.float64)
         sw = sw * (n / sw.sum())
         has_sw = True
-    y = np.ascontiguousarray(y, dtype=np.float64)
+    if loss != "multinomial":
+        y = np.ascontiguousarray(y, dtype=np.float64)
     means, mean_squares = design.weighted_column_stats(sw)
     if loss == "squared":
         datafit = Squared(y=y, sw=sw, has_sw=has_sw)
@@ -102,13 +103,18 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True):
         # a column whose spread is lost to rounding against its mean is constant
         lips = np.where(variance > 1e-12 * mean_squares, variance, 0.0)
         col_norm = np.sqrt(lips)
-    elif loss == "logistic":
-        datafit = Logistic(y=y, sw=sw, has_sw=has_sw)
+    elif loss in ("logistic", "multinomial"):
+        if loss == "logistic":
+            datafit = Logistic(y=y, sw=sw, has_sw=has_sw)
+        else:  # y holds the class codes 0 .. K - 1
+            codes = np.asarray(y, dtype=np.int64)
+            datafit = Multinomial(y=codes, sw=sw, has_sw=has_sw,
+                                  n_classes=int(codes.max()) + 1)
         xmean = np.zeros(design.shape[1])
         lips = mean_squares / 4.0
         col_norm = np.sqrt(mean_squares)
     else:
-        raise ValueError(f"loss must be 'squared' or 'logistic', got {loss!r}")
+        raise ValueError(f"loss must be 'squared', 'logistic' or 'multinomial', got {loss!r}")
     null = datafit.null_value(fit_intercept)
     return Problem(
         design=design,
@@ -346,6 +352,10 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
     while True:
         u_grad, gap, u_dual = it.gradient_and_gap(penalty, unpenalized)
         rel_gap = gap / problem.null_objective
+        if is_logistic:
+            # the logistic gap is that of the problem with the unpenalized features held
+            # at their values: they must be optimal too before it certifies anything
+            rel_gap = max(rel_gap, unpenalized_slack(problem, u_grad, unpenalized))
         if rel_gap <= tol or epochs >= max_iter:
             break
         radius = np.sqrt(radius_factor * gap) if screening and np.isfinite(gap) else -1.0
@@ -399,15 +409,26 @@ def _solve_unpenalized(problem, penalty, coef_init, intercept_init, state, *, to
     result = newton_unpenalized(problem, w, b, tol=tol, max_iter=max_iter)
     separation = find_separation(problem, result)
     if warn and not result.converged and separation is None:
-        warnings.warn(
-            f"Newton's method stopped after {result.n_iter} steps with relative Newton "
-            f"decrement {result.certificate:.3e} > tol={tol:.1e}; increase max_iter.",
-            ConvergenceWarning, stacklevel=3)
+        warn_not_converged(result, tol)
     return Solution(coef=result.coef, intercept=result.intercept, gap=result.certificate,
                     n_iter=result.n_iter, converged=result.converged,
                     screened=np.zeros(problem.n_features, dtype=bool),
                     state=_LogisticState(problem, result.coef.copy(), result.intercept),
                     separation=separation)
+
+
+def unpenalized_slack(problem, u_grad, unpenalized):
+    """The decrease still open to the unpenalized features, relative to the objective
+    at w = 0: ``sum_j |u_j|^2 / (2 L_j)`` with ``L_j`` the coordinate's curvature bound.
+
+    A gap computed with those features held at their values certifies the problem only
+    once they are optimal; this is the estimate of how far they are from it (a row of
+    ``u_grad`` per feature for the multinomial loss)."""
+    rows = np.flatnonzero(unpenalized & (problem.lips > 0))
+    if rows.size == 0:
+        return 0.0
+    squares = np.square(u_grad[rows]).reshape(rows.size, -1).sum(axis=1)
+    return float(np.sum(squares / (2.0 * problem.lips[rows]))) / problem.null_objective
 
 
 def duality_gap(problem, penalty, coef, intercept):

@@ -103,6 +103,39 @@ def _newton_direction(hess, grad):
     return -evecs[:, keep] @ ((evecs[:, keep].T @ grad) / evals[keep])
 
 
+def _newton_loop(A, theta, value, derivatives, null_objective, tol, max_iter):
+    """Damped Newton's method on ``f(A theta)`` from ``theta`` (updated in place).
+
+    ``derivatives(Z)`` returns the gradient and Hessian in ``theta`` (flattened). Runs
+    to ``min(tol, rounding level)`` in the relative decrement (module docstring);
+    returns ``(certificate, steps)``.
+    """
+    Z = np.asarray(A @ theta)
+    current = value(Z)
+    certificate, steps = np.inf, 0
+    for steps in range(1, max_iter + 1):
+        grad, hess = derivatives(Z)
+        direction = _newton_direction(hess, grad)
+        decrement = float(-grad @ direction)
+        certificate = 0.5 * max(decrement, 0.0) / null_objective
+        if certificate <= min(tol, _ROUNDING_LEVEL):
+            break
+        direction = direction.reshape(theta.shape)
+        dZ = np.asarray(A @ direction)
+        step = 1.0
+        for _ in range(_MAX_HALVINGS):
+            trial = value(Z + step * dZ)
+            if trial <= current - _ARMIJO * step * decrement:
+                break
+            step *= 0.5
+        else:
+            break  # no descent along the Newton direction: rounding has the last word
+        theta += step * direction
+        Z = Z + step * dZ
+        current = trial
+    return float(certificate), steps
+
+
 def newton_unpenalized(problem, coef, intercept, *, tol, max_iter):
     """Minimise the datafit alone over the informative features and the intercept.
 
@@ -112,8 +145,8 @@ def newton_unpenalized(problem, coef, intercept, *, tol, max_iter):
         Its datafit gives ``value(z)``, ``gradient_z(z)`` and ``hessian_z(z)``.
     coef, intercept : starting point (copied)
     tol : float
-        Stop when the Newton decrement's estimate of ``f - f*``, relative to the
-        objective at ``w = 0``, is at most ``tol``.
+        The Newton decrement's estimate of ``f - f*``, relative to the objective at
+        ``w = 0``, that counts as converged.
     max_iter : int
         Newton steps at most.
 
@@ -121,41 +154,31 @@ def newton_unpenalized(problem, coef, intercept, *, tol, max_iter):
     -------
     NewtonResult
     """
-    df, design = problem.datafit, problem.design
+    df = problem.datafit
     informative = np.flatnonzero(problem.lips > 0)
-    A = _with_intercept(design.matrix[:, informative], problem.fit_intercept)
+    A = _with_intercept(problem.design.matrix[:, informative], problem.fit_intercept)
     theta = np.zeros(A.shape[1])
     theta[:informative.size] = np.asarray(coef, dtype=float)[informative]
     if problem.fit_intercept:
         theta[-1] = float(intercept)
-    z = A @ theta
-    value = df.value(z)
-    certificate, step_count = np.inf, 0
-    for step_count in range(1, max_iter + 1):
-        grad = A.T @ df.gradient_z(z)
-        hess = _hessian(A, df.hessian_z(z))
-        direction = _newton_direction(hess, grad)
-        decrement = float(-grad @ direction)
-        certificate = 0.5 * max(decrement, 0.0) / problem.null_objective
-        if certificate <= min(tol, _ROUNDING_LEVEL):
-            break
-        dz = A @ direction
-        step = 1.0
-        for _ in range(_MAX_HALVINGS):
-            trial = df.value(z + step * dz)
-            if trial <= value - _ARMIJO * step * decrement:
-                break
-            step *= 0.5
-        else:
-            break  # no descent along the Newton direction: rounding has the last word
-        theta += step * direction
-        z = z + step * dz
-        value = trial
-    converged = certificate <= tol
+
+    def derivatives(z):
+        return A.T @ df.gradient_z(z), _hessian(A, df.hessian_z(z))
+
+    certificate, steps = _newton_loop(A, theta, df.value, derivatives,
+                                      problem.null_objective, tol, max_iter)
     out = np.zeros(problem.n_features)
     out[informative] = theta[:informative.size]
     b = float(theta[-1]) if problem.fit_intercept else 0.0
-    return NewtonResult(out, b, float(certificate), step_count, converged)
+    return NewtonResult(out, b, certificate, steps, certificate <= tol)
+
+
+def warn_not_converged(result, tol):
+    """The ConvergenceWarning of a Newton fit that stopped short of ``tol``."""
+    warnings.warn(
+        f"Newton's method stopped after {result.n_iter} steps with relative Newton "
+        f"decrement {result.certificate:.3e} > tol={tol:.1e}; increase max_iter.",
+        ConvergenceWarning, stacklevel=4)
 
 
 def separating_direction(X, labels, sample_weight, fit_intercept):
@@ -210,9 +233,16 @@ def find_separation(problem, result):
 
 def warn_separation(separation, classes, feature_names=None, stacklevel=3):
     """The warning for a separation found by ``find_separation``, naming the classes and
-    the features with the largest weights in the separating direction."""
+    the features with the largest weights in the separating direction.
+
+    ``classes`` is the pair of labels separated; a second label of None means the first
+    class against all the others."""
     direction, complete = separation
-    classes = np.asarray(classes).tolist()  # plain Python labels: 0, not np.int64(0)
+    first = np.asarray(classes[:1]).tolist()[0]  # plain Python labels: 0, not np.int64(0)
+    if classes[1] is None:
+        pair = f"class {first!r} and the other classes are"
+    else:
+        pair = f"the classes {first!r} and {np.asarray(classes[1:]).tolist()[0]!r} are"
     order = np.argsort(-np.abs(direction), kind="stable")
     features = [int(j) for j in order[:5] if abs(direction[j]) > 1e-9]
     names = [str(feature_names[j]) if feature_names is not None else f"x{j}"
@@ -222,8 +252,82 @@ def warn_separation(separation, classes, feature_names=None, stacklevel=3):
         "separated (some samples on the boundary)"
     named = ", ".join(names) + more if names else "the intercept alone"
     warnings.warn(
-        f"the classes {classes[0]!r} and {classes[1]!r} are {kind} by a linear "
+        f"{pair} {kind} by a linear "
         f"combination of {named}: with no penalty the log-loss has no minimum, the "
         "coefficients grow without bound along that direction and the ones returned are "
         "where Newton's method stopped; give alpha > 0 (an L2 part keeps them finite)",
         SeparationWarning, stacklevel=stacklevel + 1)
+
+
+def _multinomial_hessian(A, P, weights):
+    """Hessian of the multinomial datafit in the (p', K) parameters ``Theta`` (Z = A
+    Theta), flattened row-major: ``sum_i w_i (diag(p_i) - p_i p_i') (x) a_i a_i'``."""
+    n_vars, K = A.shape[1], P.shape[1]
+    hess = np.empty((n_vars, K, n_vars, K))
+    for k in range(K):
+        for m in range(k, K):
+            h = weights * ((P[:, k] if k == m else 0.0) - P[:, k] * P[:, m])
+            block = _hessian(A, h)
+            hess[:, k, :, m] = block
+            hess[:, m, :, k] = block.T
+    return hess.reshape(n_vars * K, n_vars * K)
+
+
+def newton_unpenalized_multinomial(problem, W, b, *, tol, max_iter):
+    """``newton_unpenalized`` for the multinomial datafit: W (p, K), b (K,).
+
+    The datafit does not change when a constant is added to every class's coefficients
+    of a feature: the Hessian is singular along those directions, and the least-norm
+    Newton steps from ``W = 0`` give the solution whose rows sum to zero over the
+    classes (scikit-learn's symmetric parametrisation).
+    """
+    df = problem.datafit
+    informative = np.flatnonzero(problem.lips > 0)
+    A = _with_intercept(problem.design.matrix[:, informative], problem.fit_intercept)
+    K = df.n_classes
+    theta = np.zeros((A.shape[1], K))
+    theta[:informative.size] = np.asarray(W)[informative]
+    if problem.fit_intercept:
+        theta[-1] = b
+    weights = df.sw / problem.n_samples
+
+    def derivatives(Z):
+        grad = np.asarray(A.T @ df.gradient_z(Z)).ravel()
+        return grad, _multinomial_hessian(A, df.probabilities(Z), weights)
+
+    certificate, steps = _newton_loop(A, theta, df.value, derivatives,
+                                      problem.null_objective, tol, max_iter)
+    out = np.zeros((problem.n_features, K))
+    out[informative] = theta[:informative.size]
+    b = theta[-1].copy() if problem.fit_intercept else np.zeros(K)
+    return NewtonResult(out, b, certificate, steps, certificate <= tol)
+
+
+def find_class_separation(problem, result):
+    """After an unpenalized multinomial fit that saturated: the first pair of classes
+    (or class against the rest) that a linear combination separates, as
+    ``(class_a, class_b or None, (direction, complete))``; None when none is found.
+
+    Separation of one class from another, or from all the others, is what sends the
+    coefficients to infinity in practice; the test looks for those (a more intricate
+    separation of three or more classes is not searched)."""
+    df = problem.datafit
+    Z = problem.design.matrix @ result.coef + result.intercept
+    log_p = Z - np.max(Z, axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    if result.converged and np.abs(log_p).max() < SATURATED:
+        return None
+    X, codes, sw = problem.design.matrix, df.y, df.sw
+    for a in range(df.n_classes):
+        found = separating_direction(X, np.where(codes == a, 1.0, -1.0), sw,
+                                     problem.fit_intercept)
+        if found is not None:
+            return a, None, found
+    for a in range(df.n_classes):
+        for c in range(a + 1, df.n_classes):
+            rows = np.flatnonzero((codes == a) | (codes == c))
+            found = separating_direction(X[rows], np.where(codes[rows] == a, 1.0, -1.0),
+                                         sw[rows], problem.fit_intercept)
+            if found is not None:
+                return a, c, found
+    return None

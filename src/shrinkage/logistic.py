@@ -1,0 +1,244 @@
+"""Logistic regression, binary and multinomial, with L1, L2 and elastic-net penalties."""
+
+import numpy as np
+from scipy.special import expit, log_softmax, softmax
+from sklearn.base import ClassifierMixin
+from sklearn.utils.class_weight import compute_sample_weight
+
+from . import _validation as v
+from ._docs import fill_doc
+from .linear_model import _PenalizedLinearModel, _store_params
+from .penalties import ClassPenalty
+from .solvers.cd import make_problem
+from .solvers.multinomial import solve_multinomial
+from .solvers.newton import warn_separation
+
+MULTINOMIAL = ("ungrouped", "grouped")
+
+
+@fill_doc
+class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
+    """Logistic regression, binary or multinomial, with an L1, L2 or elastic-net penalty.
+
+    Two classes: minimises ``(1/n) sum_i s_i log(1 + exp(-y_i (x_i.w + b))) + alpha *
+    sum_j f_j (l1_ratio |w_j| + (1 - l1_ratio)/2 w_j^2)`` with ``y_i`` in {-1, +1}.
+    More classes (picked from the target, as scikit-learn does): the multinomial
+    (softmax) loss ``(1/n) sum_i s_i (-log p_{i, y_i})`` with one row of coefficients
+    and one unpenalized intercept per class, and the penalty on every coefficient
+    (``multinomial="ungrouped"``) or on each feature's vector of class coefficients
+    (``"grouped"``, glmnet's ``type.multinomial = "grouped"``: a feature is in or out
+    for all classes at once). Proximal Newton on working sets, stopped on a certified
+    duality gap; scikit-learn's ``C`` is ``1 / (n alpha)``. Fitting works in float64.
+
+    ``alpha=0`` fits the unpenalized model (scikit-learn's ``C=np.inf``) by Newton's
+    method on every feature; its certificate, reported as ``dual_gap_``, is then the
+    Newton decrement's estimate of the distance to the optimum, relative to the
+    objective at w = 0 (the duality gap is degenerate without a penalty). Separable
+    classes have no unpenalized optimum: a ``SeparationWarning`` names them and the
+    features that separate them.
+
+    Parameters
+    ----------
+    alpha : float, default=0.01
+        Penalty strength, >= 0.
+    l1_ratio : float, default=1.0
+        1 is the L1 penalty, 0 the L2 penalty.
+    <<penalty_params>>
+    <<warm_start>>
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight`` (scikit-learn's
+        meaning; ``"balanced"`` weighs each class by ``n / (2 n_class)``). The weights
+        are then rescaled to sum to n, so that alpha keeps its scale.
+    multinomial : {"ungrouped", "grouped"}, default="ungrouped"
+        With more than two classes: the elastic net on each coefficient, or on each
+        feature's class coefficients as a group (group lasso for the L1 part).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The classes; with two, the second is the positive one.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients of the log-odds of ``classes_[1]`` (two classes), or of each
+        class's linear predictor.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts, as ``coef_``.
+    <<fitted_attributes>>
+
+    See Also
+    --------
+    LogisticRegressionCV : Alpha and l1_ratio chosen by cross-validation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from shrinkage import LogisticRegression
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = LogisticRegression(alpha=0.01, l1_ratio=1.0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> from sklearn.datasets import load_wine
+    >>> X, y = load_wine(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> wine = LogisticRegression(alpha=0.05, multinomial="grouped").fit(X, y)
+    >>> wine.coef_.shape, int((abs(wine.coef_).sum(axis=0) > 0).sum()) < 13
+    ((3, 13), True)
+    """
+
+    _loss = "logistic"
+
+    def __init__(self, alpha=0.01, *, l1_ratio=1.0, fit_intercept=True, penalty_factor=None,
+                 positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
+                 max_iter=1000, warm_start=False, class_weight=None,
+                 multinomial="ungrouped"):
+        _store_params(self, locals())
+
+    def _class_weighted(self, y, sw):
+        """``sample_weight`` times the class weights (a new array)."""
+        if self.class_weight is None:
+            return sw
+        try:
+            weights = compute_sample_weight(self.class_weight, y)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"class_weight: {exc}") from None
+        return weights if sw is None else sw * weights
+
+    @fill_doc
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        <<fit_data>>
+        y : array-like of shape (n_samples,)
+            Two classes or more.
+        <<fit_weights>>
+
+        Returns
+        -------
+        <<returns_self>>
+        """
+        X, y, sw = self._validate_fit_input(X, y, sample_weight)
+        sw = self._class_weighted(y, sw)
+        codes, self.classes_ = v.class_codes(y, sw)
+        if len(self.classes_) > 2:
+            return self._fit_multinomial(X, codes, sw)
+        labels = np.where(codes == 1, 1.0, -1.0)
+        penalty, _, _ = self._validate_penalty(X.shape[1])
+        sol = self._solve(X, labels, sw, penalty)
+        if sol.separation is not None:
+            warn_separation(sol.separation, self.classes_,
+                            getattr(self, "feature_names_in_", None))
+        self.dual_gap_, self.n_iter_ = sol.gap, sol.n_iter
+        self.coef_ = sol.coef[None, :]
+        self.intercept_ = np.array([sol.intercept])
+        return self
+
+    def _class_penalty(self, n_features):
+        """The checked penalty of a multinomial fit (no bounds: not offered there)."""
+        if self.multinomial not in MULTINOMIAL:
+            raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
+                             f"{self.multinomial!r}")
+        alpha, l1_ratio = v.check_alpha(self.alpha), v.check_l1_ratio(self.l1_ratio)
+        factor, lower, upper = self._penalty_arrays(n_features)
+        if np.any(np.isfinite(lower)) or np.any(np.isfinite(upper)):
+            raise ValueError("bounds (positive, lower_bounds, upper_bounds) are offered for "
+                             "two classes only; the multinomial coefficients are unbounded")
+        return ClassPenalty.from_params(alpha, l1_ratio, factor,
+                                        self.multinomial == "grouped")
+
+    def _fit_multinomial(self, X, codes, sw):
+        penalty = self._class_penalty(X.shape[1])
+        tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)
+        max_iter = v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
+        problem = make_problem(X, codes, "multinomial", sw, self.fit_intercept)
+        W_init = b_init = None
+        if self.warm_start and np.shape(getattr(self, "coef_", None)) == \
+                (len(self.classes_), X.shape[1]):
+            W_init, b_init = self.coef_.T, self.intercept_
+        sol, _ = solve_multinomial(problem, penalty, W_init, b_init, tol=tol,
+                                   max_iter=max_iter)
+        if sol.separation is not None:
+            a, c, found = sol.separation
+            pair = (self.classes_[a], None if c is None else self.classes_[c])
+            warn_separation(found, pair, getattr(self, "feature_names_in_", None))
+        self.coef_, self.intercept_ = sol.coef, sol.intercept
+        self.dual_gap_, self.n_iter_ = sol.gap, sol.n_iter
+        return self
+
+    @fill_doc
+    def decision_function(self, X):
+        """Compute the log-odds (two classes) or the class scores (more).
+
+        Parameters
+        ----------
+        <<samples>>
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            ``X @ coef_[0] + intercept_[0]``, the log-odds of ``classes_[1]``, for two
+            classes; ``X @ coef_.T + intercept_`` for more.
+        """
+        return self._decision(X)
+
+    @fill_doc
+    def predict_proba(self, X):
+        """Estimate the probability of each class.
+
+        Parameters
+        ----------
+        <<samples>>
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            One column per class, in the order of ``classes_`` (float64 whatever X's
+            dtype, so that probabilities near 0 or 1 keep their digits).
+        """
+        z = self.decision_function(X).astype(np.float64)
+        if z.ndim == 2:
+            return softmax(z, axis=1)
+        p = expit(z)
+        return np.column_stack([1.0 - p, p])
+
+    @fill_doc
+    def predict_log_proba(self, X):
+        """Compute the logarithm of ``predict_proba`` stably.
+
+        Parameters
+        ----------
+        <<samples>>
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Log-probabilities, one column per class.
+        """
+        z = self.decision_function(X).astype(np.float64)
+        if z.ndim == 2:
+            return log_softmax(z, axis=1)
+        return np.column_stack([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)])
+
+    @fill_doc
+    def predict(self, X):
+        """Predict the class with the largest probability.
+
+        Parameters
+        ----------
+        <<samples>>
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        z = self.decision_function(X)
+        index = np.argmax(z, axis=1) if z.ndim == 2 else (z > 0).astype(int)
+        return self.classes_[index]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags

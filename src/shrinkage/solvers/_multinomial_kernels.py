@@ -1,0 +1,227 @@
+"""Numba kernel for the multinomial loss: coordinate descent on its Newton model.
+
+One Newton step replaces the multinomial loss by its second-order model in the change
+``d_i = dW' x_i + db`` of each sample's K linear predictors::
+
+    sum_i g_i' d_i + 1/2 sum_i d_i' H_i d_i,    H_i = w_i (diag(p_i) - p_i p_i')
+
+(``g_i``: the gradient in z_i, ``p_i`` the probabilities, ``w_i = s_i / n``), cross-class
+terms included: without them the model is a block-diagonal approximation and Newton's
+method slows to a linear rate when classes are many. The kernel keeps the model's
+gradient ``M_i = g_i + H_i d_i`` (n, K) and its column sums up to date.
+
+Two flat or nearly flat directions would make plain coordinate steps creep:
+
+- adding one constant to a feature's coefficients in every class changes neither the
+  loss nor the model, so after each feature's update the shift that lowers the penalty
+  most is applied (free);
+- a feature with a large mean moves with the intercepts: columns are centred in the
+  model, class by class (``x_ij - mu_jk`` with ``mu_jk`` the mean under the model's
+  weights of class k), which decouples each class's intercept from its coefficients.
+  The intercepts are then those of the centred columns, ``b' = b + mu' W``, converted
+  back at the end. Sparse X is not centred (that would touch every sample per update):
+  ``mu`` is zero there.
+
+The design arguments are those of ``_kernels``: dense Fortran ``Xd`` or CSC
+``data, indices, indptr``.
+"""
+
+import numpy as np
+from numba import njit
+
+from .._penalty_kernels import prox_coordinate
+from ._kernels import _OPTS
+
+
+@njit(inline="always")
+def _add_sample(i, u, P, w, M, colsum):
+    """``M_i += H_i u`` with ``H_i = w_i (diag(p_i) - p_i p_i')``; column sums too."""
+    dot = 0.0
+    for k in range(u.shape[0]):
+        dot += P[i, k] * u[k]
+    for k in range(u.shape[0]):
+        change = w[i] * P[i, k] * (u[k] - dot)
+        M[i, k] += change
+        colsum[k] += change
+
+
+@njit(inline="always")
+def _row_gradient(j, Xd, data, indices, indptr, is_sparse, M, colsum, mu, g):
+    """``g_k = sum_i (x_ij - mu_jk) M_ik`` for every class (one pass over column j)."""
+    K = g.shape[0]
+    g[:] = 0.0
+    if is_sparse:
+        for t in range(indptr[j], indptr[j + 1]):
+            i, x = indices[t], data[t]
+            for k in range(K):
+                g[k] += x * M[i, k]
+    else:
+        for i in range(Xd.shape[0]):
+            x = Xd[i, j]
+            if x != 0.0:
+                for k in range(K):
+                    g[k] += x * M[i, k]
+    for k in range(K):
+        g[k] -= mu[j, k] * colsum[k]
+
+
+@njit(inline="always")
+def _apply_row_change(j, Xd, data, indices, indptr, is_sparse, mu, delta, P, w, M,
+                      colsum, u):
+    """The model gradient after ``W_j += delta``: ``d_ik += (x_ij - mu_jk) delta_k``."""
+    K = delta.shape[0]
+    if is_sparse:
+        for t in range(indptr[j], indptr[j + 1]):
+            i, x = indices[t], data[t]
+            for k in range(K):
+                u[k] = x * delta[k]
+            _add_sample(i, u, P, w, M, colsum)
+    else:
+        centred = False
+        for k in range(K):
+            if mu[j, k] != 0.0:
+                centred = True
+        for i in range(Xd.shape[0]):
+            x = Xd[i, j]
+            if x == 0.0 and not centred:
+                continue
+            for k in range(K):
+                u[k] = (x - mu[j, k]) * delta[k]
+            _add_sample(i, u, P, w, M, colsum)
+
+
+@njit(inline="always")
+def _best_shift(row, l1, l2, grouped):
+    """The ``c`` minimising the penalty of ``row - c`` (the same for the datafit)."""
+    K = row.shape[0]
+    total = 0.0
+    for k in range(K):
+        total += row[k]
+    if grouped or l1 == 0.0:
+        return total / K  # both norms of the grouped penalty, or L2 alone: the mean
+    ordered = np.sort(row)
+    if l2 > 0.0:
+        for m in range(K + 1):  # c strictly between the m-th and (m+1)-th values
+            c = (l2 * total - l1 * (2 * m - K)) / (l2 * K)
+            lo = ordered[m - 1] if m > 0 else -np.inf
+            hi = ordered[m] if m < K else np.inf
+            if lo < c < hi:
+                return c
+    for m in range(K):  # c at one of the values: zero in the subdifferential
+        c = ordered[m]
+        less, equal = 0, 0
+        for k in range(K):
+            if ordered[k] < c:
+                less += 1
+            elif ordered[k] == c:
+                equal += 1
+        greater = K - less - equal
+        smooth = l2 * (K * c - total)
+        if l1 * (less - greater - equal) + smooth <= 0.0 <= \
+                l1 * (less - greater + equal) + smooth:
+            return c
+    return ordered[K // 2]
+
+
+@njit(**_OPTS)
+def multinomial_model_cd(ws, W, b, M, P, w, mu, blocks, bounds, Xd, data, indices, indptr,
+                         is_sparse, l1, l2, grouped, fit_intercept, max_epochs, eps):
+    """Coordinate descent on the Newton model over the rows ``ws`` of ``W``.
+
+    ``W`` (p, K) and ``b`` (K,) are the absolute coefficients (the penalty is on them),
+    updated in place with ``M`` (n, K). ``mu`` (p, K) centres the columns (module
+    docstring). ``blocks[r]`` is the model's K x K curvature in the row ``ws[r]`` of W
+    (centred column): ungrouped, the row's classes are updated one after the other, each
+    exactly, the row's gradient kept exact through the block; grouped, the row is one
+    block, updated by block soft-thresholding under ``bounds[r]`` (the block's largest
+    eigenvalue). Stops when an epoch moves no coordinate by more than ``eps`` in
+    curvature-scaled units; returns the epochs run.
+    """
+    n, K = M.shape
+    g = np.empty(K)
+    delta = np.empty(K)
+    u = np.empty(K)
+    colsum = np.zeros(K)
+    intercept_curvature = np.zeros(K)
+    for i in range(n):
+        for k in range(K):
+            colsum[k] += M[i, k]
+            intercept_curvature[k] += w[i] * P[i, k] * (1.0 - P[i, k])
+    for j in ws:  # the intercepts of the centred columns
+        for k in range(K):
+            b[k] += mu[j, k] * W[j, k]
+    epoch = 0
+    while epoch < max_epochs:
+        epoch += 1
+        worst = 0.0
+        if fit_intercept:
+            for k in range(K):
+                a = intercept_curvature[k]
+                if a <= 0.0:
+                    continue
+                step = -colsum[k] / a
+                b[k] += step
+                u[:] = 0.0
+                u[k] = step
+                for i in range(n):
+                    _add_sample(i, u, P, w, M, colsum)
+                if a * abs(step) > worst:
+                    worst = a * abs(step)
+        for r in range(ws.shape[0]):
+            j = ws[r]
+            _row_gradient(j, Xd, data, indices, indptr, is_sparse, M, colsum, mu, g)
+            delta[:] = 0.0
+            moved = False
+            if grouped:
+                a = bounds[r]
+                if a <= 0.0:
+                    continue
+                norm = 0.0
+                for k in range(K):
+                    v = W[j, k] - g[k] / a
+                    u[k] = v
+                    norm += v * v
+                norm = np.sqrt(norm)
+                shrink = 0.0
+                if norm > 0.0:
+                    shrink = max(0.0, 1.0 - l1[j] / (a * norm)) / (1.0 + l2[j] / a)
+                for k in range(K):
+                    delta[k] = u[k] * shrink - W[j, k]
+                    if delta[k] != 0.0:
+                        moved = True
+                        W[j, k] += delta[k]
+                        if a * abs(delta[k]) > worst:
+                            worst = a * abs(delta[k])
+            else:
+                for k in range(K):
+                    a = blocks[r, k, k]
+                    if a <= 0.0:
+                        continue
+                    new = prox_coordinate(a * W[j, k] - g[k], a, l1[j], l2[j], -np.inf,
+                                          np.inf)
+                    change = new - W[j, k]
+                    if change == 0.0:
+                        continue
+                    moved = True
+                    W[j, k] = new
+                    delta[k] += change
+                    for m in range(K):  # the row's gradient, exact after this step
+                        g[m] += change * blocks[r, k, m]
+                    if a * abs(change) > worst:
+                        worst = a * abs(change)
+            if not moved:
+                continue
+            _apply_row_change(j, Xd, data, indices, indptr, is_sparse, mu, delta, P, w, M,
+                              colsum, u)
+            if l1[j] > 0.0 or l2[j] > 0.0:
+                shift = _best_shift(W[j], l1[j], l2[j], grouped)
+                if shift != 0.0:
+                    for k in range(K):
+                        W[j, k] -= shift
+                        b[k] -= mu[j, k] * shift  # the raw intercepts stay put
+        if worst <= eps:
+            break
+    for j in ws:  # back to the intercepts of the raw columns
+        for k in range(K):
+            b[k] -= mu[j, k] * W[j, k]
+    return epoch
