@@ -206,10 +206,8 @@ def binary_labels(y, sample_weight=None):
         raise ValueError(f"Only binary classification is supported. The type of the "
                          f"target y is {kind}; it must hold two class labels")
     if len(classes) > 2:
-        raise ValueError(f"Only binary classification is supported here. The type of "
-                         f"the target y is {kind}: it has {len(classes)} classes; paths "
-                         "and cross-validation take two classes for now (LogisticRegression "
-                         "at a given alpha fits any number)")
+        raise ValueError(f"the logistic loss takes two classes; y has {len(classes)} "
+                         "classes: use loss='multinomial'")
     if len(classes) < 2:
         raise ValueError(f"y has a single class ({classes[0]!r}); logistic regression "
                          "needs two classes to fit")

@@ -32,9 +32,10 @@ class _CrossValidated:
     def _scoring(self, classes=None):
         return _cv.get_scorer(self._scoring_default)
 
-    def _cross_validate(self, X, y, sw, groups, labels=None):
-        """Run the folds and store every fitted attribute; ``labels`` for logistic.
-        Returns the refit model's coefficients and intercept."""
+    def _cross_validate(self, X, y, sw, groups, labels=None, loss=None):
+        """Run the folds and store every fitted attribute; ``labels`` for logistic
+        (``{-1, +1}``, or class codes with ``loss="multinomial"``). Returns the refit
+        model's coefficients and intercept."""
         l1_ratios = self._l1_ratios()
         alpha_rule = _cv.check_alpha_rule(self.alpha_rule)
         v.check_selection(getattr(self, "selection", "cyclic"))
@@ -47,12 +48,12 @@ class _CrossValidated:
         if labels is not None:
             _cv.check_fold_classes(folds, y, scoring)
         result = _cv.cross_validate_paths(
-            X, target, sw, loss=self._loss, l1_ratios=l1_ratios, alphas=self.alphas,
+            X, target, sw, loss=loss or self._loss, l1_ratios=l1_ratios, alphas=self.alphas,
             eps=self.eps, factor=factor, lower=lower, upper=upper,
             fit_intercept=self.fit_intercept, folds=folds, scoring=scoring,
             tol=v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True),
             max_iter=v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True),
-            n_jobs=self.n_jobs)
+            n_jobs=self.n_jobs, grouped=getattr(self, "multinomial", None) == "grouped")
         self.cv_scores_ = result.test_scores
         self.cv_mean_, self.cv_se_ = _cv.summarize(result.test_scores)
         self.train_mean_ = result.train_scores
@@ -65,7 +66,9 @@ class _CrossValidated:
         self.dual_gap_ = float(result.paths[ratio].gaps[chosen])
         # the refit is read off the warm-started path: its cost is the whole path's
         self.n_iter_ = int(np.sum(result.paths[ratio].n_iter))
-        return self.coef_path_[ratio, chosen], float(self.intercept_path_[ratio, chosen])
+        intercept = self.intercept_path_[ratio, chosen]
+        return self.coef_path_[ratio, chosen], (intercept if np.ndim(intercept)
+                                                 else float(intercept))
 
     def _warn_if_constant(self, y):
         if np.ptp(y) == 0:
@@ -220,10 +223,11 @@ class LassoCV(ElasticNetCV):
 
 @fill_doc
 class LogisticRegressionCV(_CrossValidated, LogisticRegression):
-    """Binary logistic regression with alpha (and l1_ratio) chosen by cross-validation.
+    """Logistic regression with alpha (and l1_ratio) chosen by cross-validation.
 
-    Folds are stratified when ``cv`` is an int; each runs one warm-started path per
-    l1_ratio, scored at every alpha without refitting.
+    Binary or multinomial, as the target says (``LogisticRegression``). Folds are
+    stratified when ``cv`` is an int; each runs one warm-started path per l1_ratio,
+    scored at every alpha without refitting.
 
     Parameters
     ----------
@@ -232,7 +236,8 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
     <<cv_params>>
     scoring : str or callable, default="log_loss"
         What the folds are scored by: ``"log_loss"``, ``"accuracy"`` or ``"roc_auc"``
-        (computed on the whole path at once), any scikit-learn scorer name
+        (macro average of one class against the rest for more than two; computed on
+        the whole path at once), any scikit-learn scorer name
         (``"neg_log_loss"``, ``"f1"``, ``"balanced_accuracy"``, ...) or a callable
         ``scorer(estimator, X, y)``. ``cv_mean_`` holds it (log loss: lower is better;
         scikit-learn scorers: higher is better).
@@ -241,16 +246,19 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight`` for the fits and
         the validation scores.
+    multinomial : {"ungrouped", "grouped"}, default="ungrouped"
+        With more than two classes: the elastic net on each coefficient, or on each
+        feature's class coefficients as a group.
 
     Attributes
     ----------
     <<cv_attributes>>
-    classes_ : ndarray of shape (2,)
-        The two classes; the second is the positive one.
-    coef_ : ndarray of shape (1, n_features)
+    classes_ : ndarray of shape (n_classes,)
+        The classes; with two, the second is the positive one.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
         Coefficients of the refit model.
-    intercept_ : ndarray of shape (1,)
-        Its intercept.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Its intercepts.
     dual_gap_ : float
         Relative duality gap of the refit model.
     n_iter_ : int
@@ -277,16 +285,12 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
     def __init__(self, *, l1_ratio=1.0, alphas=100, eps=None, cv=5, alpha_rule="min",
                  scoring="log_loss", fit_intercept=True, penalty_factor=None, positive=False,
                  lower_bounds=None, upper_bounds=None, tol=1e-4, max_iter=1000,
-                 n_jobs=None, class_weight=None):
+                 n_jobs=None, class_weight=None, multinomial="ungrouped"):
         _store_params(self, locals())
 
     def _scoring(self, classes=None):
         return _cv.get_scorer(self.scoring, classes)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False  # the folds' paths are binary for now
-        return tags
 
     @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -296,7 +300,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         ----------
         <<fit_data>>
         y : array-like of shape (n_samples,)
-            Exactly two classes.
+            Two classes or more.
         <<cv_fit_weights>>
 
         Returns
@@ -305,7 +309,14 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         sw = self._class_weighted(y, sw)
-        labels, self.classes_ = v.binary_labels(y, sw)
+        codes, self.classes_ = v.class_codes(y, sw)
+        if len(self.classes_) > 2:
+            self._multinomial_options(X.shape[1])  # no bounds, a known grouping
+            coef, intercept = self._cross_validate(X, y, sw, groups, labels=codes,
+                                                   loss="multinomial")
+            self.coef_, self.intercept_ = coef, np.asarray(intercept)
+            return self
+        labels = np.where(codes == 1, 1.0, -1.0)
         coef, intercept = self._cross_validate(X, y, sw, groups, labels=labels)
         self.coef_, self.intercept_ = coef[None, :], np.array([intercept])
         return self

@@ -135,18 +135,23 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         self.intercept_ = np.array([sol.intercept])
         return self
 
-    def _class_penalty(self, n_features):
-        """The checked penalty of a multinomial fit (no bounds: not offered there)."""
+    def _multinomial_options(self, n_features):
+        """Checked penalty factors and grouping of a multinomial fit (no bounds: not
+        offered there)."""
         if self.multinomial not in MULTINOMIAL:
             raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
                              f"{self.multinomial!r}")
-        alpha, l1_ratio = v.check_alpha(self.alpha), v.check_l1_ratio(self.l1_ratio)
         factor, lower, upper = self._penalty_arrays(n_features)
         if np.any(np.isfinite(lower)) or np.any(np.isfinite(upper)):
             raise ValueError("bounds (positive, lower_bounds, upper_bounds) are offered for "
                              "two classes only; the multinomial coefficients are unbounded")
-        return ClassPenalty.from_params(alpha, l1_ratio, factor,
-                                        self.multinomial == "grouped")
+        return factor, self.multinomial == "grouped"
+
+    def _class_penalty(self, n_features):
+        """The checked penalty of a multinomial fit."""
+        factor, grouped = self._multinomial_options(n_features)
+        alpha, l1_ratio = v.check_alpha(self.alpha), v.check_l1_ratio(self.l1_ratio)
+        return ClassPenalty.from_params(alpha, l1_ratio, factor, grouped)
 
     def _fit_multinomial(self, X, codes, sw):
         penalty = self._class_penalty(X.shape[1])

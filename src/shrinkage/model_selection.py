@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
+from scipy.special import log_softmax, softmax
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
@@ -38,20 +39,34 @@ def _mse(y, z, sw):
     return sw @ (y[:, None] - z) ** 2 / sw.sum()
 
 
+# Classification scorers take labels in {-1, +1} with decision values (n_test, n_alphas),
+# or, for more than two classes, class codes with scores (n_test, n_alphas, n_classes).
+
+
 @_scorer("log_loss", False)
 def _log_loss(labels, z, sw):
+    if z.ndim == 3:
+        picked = np.take_along_axis(log_softmax(z, axis=2), labels[:, None, None], axis=2)
+        return -(sw @ picked[:, :, 0]) / sw.sum()
     # labels in {-1, +1}: log(1 + exp(-y z)), computed without overflow
     return sw @ np.logaddexp(0.0, -labels[:, None] * z) / sw.sum()
 
 
 @_scorer("accuracy", True)
 def _accuracy(labels, z, sw):
+    if z.ndim == 3:
+        return sw @ (np.argmax(z, axis=2) == labels[:, None]) / sw.sum()
     # the positive class is predicted where z > 0, as LogisticRegression.predict does
     return sw @ (np.where(z > 0, 1.0, -1.0) == labels[:, None]) / sw.sum()
 
 
 @_scorer("roc_auc", True)
 def _roc_auc(labels, z, sw):
+    if z.ndim == 3:  # macro average of one class against the rest
+        return np.array([roc_auc_score(labels, softmax(z[:, k], axis=1), sample_weight=sw,
+                                       multi_class="ovr", average="macro",
+                                       labels=np.arange(z.shape[2]))
+                         for k in range(z.shape[1])])
     return np.array([roc_auc_score(labels, z[:, k], sample_weight=sw)
                      for k in range(z.shape[1])])
 
@@ -87,16 +102,21 @@ class _DecisionShell(ClassifierMixin, BaseEstimator):
         return self.classes
 
     def decision_function(self, z):
-        return np.asarray(z)[:, 0]
+        z = np.asarray(z)
+        return z[:, 0] if z.shape[1] == 1 else z
 
     def predict_proba(self, z):
         from scipy.special import expit
 
-        p = expit(self.decision_function(z))
+        z = self.decision_function(z)
+        if z.ndim == 2:
+            return softmax(z, axis=1)
+        p = expit(z)
         return np.column_stack([1.0 - p, p])
 
     def predict(self, z):
-        return self.classes_[(self.decision_function(z) > 0).astype(int)]
+        z = self.decision_function(z)
+        return self.classes_[np.argmax(z, axis=1) if z.ndim == 2 else (z > 0).astype(int)]
 
 
 def get_scorer(scoring, classes=None):
@@ -119,6 +139,9 @@ def get_scorer(scoring, classes=None):
     shell = _DecisionShell(classes)
 
     def score(labels, z, sw):
+        if z.ndim == 3:
+            return np.array([scorer(shell, z[:, k], classes[labels], sample_weight=sw)
+                             for k in range(z.shape[1])])
         y = classes[(labels > 0).astype(int)]
         return np.array([scorer(shell, z[:, [k]], y, sample_weight=sw)
                          for k in range(z.shape[1])])
@@ -173,7 +196,8 @@ def make_folds(cv, X, y, groups, classifier):
 
 
 def check_fold_classes(folds, y, scorer):
-    """Every training part must hold both classes (and every test part too for ROC AUC)."""
+    """Every training part must hold every class (and every test part too for ROC AUC)."""
+    everything = np.unique(y)
     for k, (train, test) in enumerate(folds):
         parts = [("training", train)] + ([("test", test)] if scorer.needs_both_classes
                                          else [])
@@ -183,18 +207,34 @@ def check_fold_classes(folds, y, scorer):
                 raise ValueError(
                     f"fold {k}'s {part} part holds a single class ({classes[0]!r}); "
                     "use fewer folds or a stratified splitter (StratifiedKFold)")
+            missing = np.setdiff1d(everything, classes)
+            if missing.size:
+                raise ValueError(
+                    f"fold {k}'s {part} part lacks class {missing[0]!r}; use fewer folds "
+                    "or a stratified splitter (StratifiedKFold)")
+
+
+def decision_values(X, path):
+    """Decision values of every alpha of ``path`` on ``X``: (n, n_alphas), or
+    (n, n_alphas, n_classes) for the multinomial loss."""
+    if path.coefs.ndim == 3:
+        n_alphas, n_classes, n_features = path.coefs.shape
+        flat = np.asarray(X @ path.coefs.reshape(-1, n_features).T)
+        return flat.reshape(X.shape[0], n_alphas, n_classes) + path.intercepts[None]
+    return X @ path.coefs.T + path.intercepts
 
 
 def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lower, upper,
-                         fit_intercept, folds, scoring, tol, max_iter, n_jobs):
+                         fit_intercept, folds, scoring, tol, max_iter, n_jobs,
+                         grouped=False):
     """Fit every fold's paths and the whole data's, and score the folds.
 
     ``y`` is the float target (squared) or labels in {-1, +1} (logistic); inputs are
     validated; ``scoring`` is a ``Scorer``. Returns a ``CVPaths``.
     """
     full = make_problem(X, y, loss, sw, fit_intercept)
-    grids = np.array([np.sort(resolve_alphas(alphas, eps, full, r, factor, lower, upper))
-                      [::-1] for r in l1_ratios])
+    grids = np.array([np.sort(resolve_alphas(alphas, eps, full, r, factor, lower, upper,
+                                             grouped))[::-1] for r in l1_ratios])
     share = gram_suits(full, factor == 0) and sw is None
     if share:
         share_covariance(full, full, X[:0], y[:0])  # the full sums, once, before threads
@@ -203,7 +243,8 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
 
     def paths_of(problem, X_in, w_in):
         return [compute_path(problem, grid, r, factor, lower, upper, tol=tol,
-                             max_iter=max_iter, X=X_in, sample_weight=w_in)
+                             max_iter=max_iter, X=X_in, sample_weight=w_in,
+                             grouped=grouped)
                 for r, grid in zip(l1_ratios, grids)]
 
     def fold_scores(train, test):
@@ -212,7 +253,7 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
         problem = make_problem(X_in, y[train], loss, w_in, fit_intercept)
         if share:
             share_covariance(full, problem, X_out, y[test])
-        return [score(y[test], X_out @ p.coefs.T + p.intercepts, ones[test])
+        return [score(y[test], decision_values(X_out, p), ones[test])
                 for p in paths_of(problem, X_in, w_in)]
 
     tasks = [delayed(fold_scores)(train, test) for train, test in folds]
@@ -220,7 +261,7 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
     *fold_results, full_paths = Parallel(n_jobs=n_jobs, prefer="threads")(tasks)
     test = np.array(fold_results).transpose(1, 0, 2)
     # training error of the whole-data fits: one product per l1_ratio, not one per fold
-    train = np.array([score(y, X @ p.coefs.T + p.intercepts, ones) for p in full_paths])
+    train = np.array([score(y, decision_values(X, p), ones) for p in full_paths])
     return CVPaths(alphas=grids, test_scores=test, train_scores=train, paths=full_paths)
 
 

@@ -11,6 +11,7 @@ from ._docs import fill_doc
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
 from .solvers.cd import duality_gap, make_problem, minus_gradient, solve
 from .solvers.gram import closed_form_gaps, gram_path, gram_suits
+from .solvers.multinomial import multinomial_alpha_max, multinomial_path
 from .solvers.ridge import gram_ridge_path, penalized_spectrum, ridge_path
 
 
@@ -25,20 +26,20 @@ class Path:
     ----------
     alphas : ndarray of shape (n_alphas,)
         The grid.
-    coefs : ndarray of shape (n_alphas, n_features)
-        Coefficients at each alpha.
-    intercepts : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_alphas, n_features) or (n_alphas, n_classes, n_features)
+        Coefficients at each alpha (a row per class for the multinomial loss).
+    intercepts : ndarray of shape (n_alphas,) or (n_alphas, n_classes)
         Intercepts at each alpha.
     gaps : ndarray of shape (n_alphas,)
         Relative duality gap reached at each alpha.
     n_iter : ndarray of shape (n_alphas,)
         Coordinate-descent epochs spent at each alpha (0 for closed forms).
     n_nonzero : ndarray of shape (n_alphas,)
-        Non-zero coefficients at each alpha.
+        Features with a non-zero coefficient (in any class) at each alpha.
     l1_ratio : float
         The mix of L1 and L2 of the path.
     loss : str
-        The datafit, ``"squared"`` or ``"logistic"``.
+        The datafit, ``"squared"``, ``"logistic"`` or ``"multinomial"``.
 
     See Also
     --------
@@ -64,12 +65,14 @@ class Path:
     loss: str
 
 
-def problem_alpha_max(problem, l1_ratio, factor, lower, upper):
+def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False):
     """Exact smallest alpha with every penalized coefficient zero.
 
     The intercept and the unpenalized features are fitted first: with the penalized
     features boxed at 0, the solver fits the rest.
     """
+    if problem.datafit.name == "multinomial":
+        return multinomial_alpha_max(problem, l1_ratio, factor, grouped)
     unpenalized = (factor == 0) & (problem.lips > 0)
     coef = np.zeros(problem.n_features)
     intercept = None
@@ -97,7 +100,7 @@ def alpha_grid(amax, n_alphas, eps):
     return np.geomspace(amax, amax * eps, n_alphas)
 
 
-def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None):
+def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None, grouped=False):
     """Largest and smallest alpha of a generated grid.
 
     - The lasso and the elastic net start at the exact ``alpha_max``; ridge
@@ -118,7 +121,7 @@ def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None):
     """
     n, p = problem.design.shape
     glmnet_eps = 1e-2 if n < p else 1e-3
-    amax = problem_alpha_max(problem, l1_ratio, factor, lower, upper)
+    amax = problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped)
     spectrum = None
     if problem.datafit.name == "squared" and l1_ratio < 1.0:
         spectrum = penalized_spectrum(problem, factor)
@@ -143,16 +146,17 @@ def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None):
 def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=None,
                         sample_weight=None, fit_intercept=True, penalty_factor=None,
                         positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                        max_iter=1000, screening=True):
+                        max_iter=1000, screening=True, multinomial="ungrouped"):
     """Solve the penalized problem over a grid of alphas, with warm starts.
 
     Minimises, for each alpha::
 
         datafit(y, X w + b) + alpha * sum_j f_j (l1_ratio |w_j| + (1 - l1_ratio)/2 w_j^2)
 
-    where the datafit is ``(1/2n) sum s_i (y_i - z_i)^2`` (``loss="squared"``) or the
-    weighted mean log-loss (``loss="logistic"``, binary y). Every solution is certified
-    by its relative duality gap (``Path.gaps``).
+    where the datafit is ``(1/2n) sum s_i (y_i - z_i)^2`` (``loss="squared"``), the
+    weighted mean log-loss (``loss="logistic"``, binary y) or the multinomial log-loss
+    (``loss="multinomial"``, two classes or more, a row of coefficients per class).
+    Every solution is certified by its relative duality gap (``Path.gaps``).
 
     Parameters
     ----------
@@ -160,7 +164,7 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
         Training data.
     y : array-like of shape (n_samples,)
         Target (two classes for the logistic loss).
-    loss : {"squared", "logistic"}, default="squared"
+    loss : {"squared", "logistic", "multinomial"}, default="squared"
         The datafit.
     l1_ratio : float, default=1.0
         In [0, 1]: 1 is the lasso, 0 ridge (closed forms for the squared loss).
@@ -177,6 +181,9 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     <<penalty_params>>
     screening : bool, default=True
         Gap-safe screening.
+    multinomial : {"ungrouped", "grouped"}, default="ungrouped"
+        For ``loss="multinomial"``: the penalty on each coefficient, or on each
+        feature's class coefficients as a group.
 
     Returns
     -------
@@ -198,8 +205,12 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     >>> bool((path.gaps <= 1e-4).all())
     True
     """
-    if loss not in ("squared", "logistic"):
-        raise ValueError(f"loss must be 'squared' or 'logistic', got {loss!r}")
+    if loss not in ("squared", "logistic", "multinomial"):
+        raise ValueError(f"loss must be 'squared', 'logistic' or 'multinomial', got "
+                         f"{loss!r}")
+    if multinomial not in ("ungrouped", "grouped"):
+        raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
+                         f"{multinomial!r}")
     v.check_lengths(X, y)
     v.check_y(y, numeric=loss == "squared")
     X, y = v.name_x_errors(check_X_y, X, y, accept_sparse=("csc", "csr"),
@@ -212,21 +223,29 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     sw = v.check_sample_weight(sample_weight, X)
     if loss == "logistic":
         y, _ = v.binary_labels(y, sw)
+    elif loss == "multinomial":
+        y, _ = v.class_codes(y, sw)
     factor = v.check_penalty_factor(penalty_factor, p)
     lower, upper = v.check_bounds(positive, lower_bounds, upper_bounds, p)
+    if loss == "multinomial" and (np.any(np.isfinite(lower)) or np.any(np.isfinite(upper))):
+        raise ValueError("bounds (positive, lower_bounds, upper_bounds) are offered for "
+                         "the squared and binary logistic losses only")
+    grouped = multinomial == "grouped"
     problem = make_problem(X, y, loss, sw, fit_intercept)
-    alphas = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper)
+    alphas = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper, grouped)
     return compute_path(problem, alphas, l1_ratio, factor, lower, upper, tol=tol,
-                        max_iter=max_iter, screening=screening, X=X, sample_weight=sw)
+                        max_iter=max_iter, screening=screening, X=X, sample_weight=sw,
+                        grouped=grouped)
 
 
-def resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper):
+def resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper, grouped=False):
     """An explicit grid (checked) or a generated one (see ``default_grid_ends``)."""
     if isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
         n_alphas = v.check_scalar_param(alphas, "alphas", low=1, integer=True)
         if eps is not None:
             eps = v.check_scalar_param(eps, "eps", low=0.0, low_open=True, high=1.0)
-        top, bottom = default_grid_ends(problem, l1_ratio, factor, lower, upper, eps)
+        top, bottom = default_grid_ends(problem, l1_ratio, factor, lower, upper, eps,
+                                        grouped)
         return alpha_grid(top, n_alphas, bottom / top if top > 0 else 1.0)
     if isinstance(alphas, (bool, np.bool_)) or isinstance(alphas, numbers.Real):
         raise TypeError(f"alphas must be an int (the number of alphas) or an array of "
@@ -247,9 +266,16 @@ def resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper):
 
 def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter,
                  screening=True, coef_init=None, intercept_init=None, X=None,
-                 sample_weight=None):
+                 sample_weight=None, grouped=False):
     """Solve along ``alphas`` with warm starts (inputs already validated)."""
     n_alphas, p = len(alphas), problem.n_features
+    if problem.datafit.name == "multinomial":
+        coefs, intercepts, gaps, n_iter = multinomial_path(
+            problem, alphas, l1_ratio, factor, grouped, tol=tol, max_iter=max_iter)
+        return Path(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
+                    intercepts=intercepts, gaps=gaps, n_iter=n_iter,
+                    n_nonzero=np.count_nonzero(np.any(coefs != 0, axis=1), axis=1),
+                    l1_ratio=l1_ratio, loss="multinomial")
     is_ridge = (l1_ratio == 0.0 and problem.datafit.name == "squared" and X is not None
                 and np.all(np.isinf(lower)) and np.all(np.isinf(upper)))
     if is_ridge:

@@ -79,6 +79,21 @@ def _fitted_cv(estimator):
     return estimator
 
 
+def _class_paths(coefs, classes, class_label):
+    """2-d paths to draw from a multinomial path (n_alphas, n_classes, n_features): one
+    class's coefficients, or each feature's norm over the classes; and the y label."""
+    coefs = np.asarray(coefs)
+    if coefs.ndim == 2:
+        return coefs, "coefficient"
+    if class_label is None:
+        return np.linalg.norm(coefs, axis=1), "coefficient norm over the classes"
+    matches = np.flatnonzero(np.asarray(classes) == class_label)
+    if matches.size == 0:
+        raise ValueError(f"class_label={class_label!r} is not a class; choose one of "
+                         f"{list(classes)}")
+    return coefs[:, matches[0], :], f"coefficient of class {class_label}"
+
+
 def _chosen_column(alphas, alpha):
     """Column of ``alpha`` in one row's grid (the exact value the estimator chose)."""
     return int(np.argmin(np.abs(np.log(alphas) - np.log(alpha))))
@@ -103,6 +118,8 @@ class CoefficientPathDisplay:
         The one-standard-error alpha, dashed in gray.
     feature_names : sequence of str, default=None
         Names of the features (``x0``, ``x1``, ... by default).
+    ylabel : str, default="coefficient"
+        The y axis's name.
 
     Attributes
     ----------
@@ -137,9 +154,10 @@ class CoefficientPathDisplay:
     """
 
     def __init__(self, alphas, coefs, *, alpha_min=None, alpha_1se=None,
-                 feature_names=None):
+                 feature_names=None, ylabel="coefficient"):
         self.alphas = np.asarray(alphas, dtype=float)
         self.coefs = np.asarray(coefs, dtype=float)
+        self.ylabel = ylabel
         self.alpha_min, self.alpha_1se = alpha_min, alpha_1se
         n_features = self.coefs.shape[1]
         self.feature_names = (list(feature_names) if feature_names is not None
@@ -148,7 +166,7 @@ class CoefficientPathDisplay:
     @classmethod
     @fill_doc
     def from_estimator(cls, estimator, *, l1_ratio=None, feature_names=None, n_labels=5,
-                       ax=None):
+                       ax=None, class_label=None):
         """Draw the whole-data path of a fitted cross-validated estimator.
 
         Parameters
@@ -161,6 +179,9 @@ class CoefficientPathDisplay:
         n_labels : int, default=5
             How many of the largest final coefficients to name.
         <<display_ax>>
+        class_label : label, default=None
+            A multinomial model: the class whose coefficients to draw; None draws each
+            feature's norm over the classes.
 
         Returns
         -------
@@ -171,14 +192,16 @@ class CoefficientPathDisplay:
         row = _ratio_row(estimator, l1_ratio)
         if feature_names is None:
             feature_names = getattr(estimator, "feature_names_in_", None)
-        display = cls(estimator.alphas_[row], estimator.coef_path_[row],
-                      alpha_min=estimator.alpha_min_, alpha_1se=estimator.alpha_1se_,
-                      feature_names=feature_names)
+        coefs, ylabel = _class_paths(estimator.coef_path_[row],
+                                     getattr(estimator, "classes_", None), class_label)
+        display = cls(estimator.alphas_[row], coefs, alpha_min=estimator.alpha_min_,
+                      alpha_1se=estimator.alpha_1se_, feature_names=feature_names,
+                      ylabel=ylabel)
         return display.plot(ax=ax, n_labels=n_labels)
 
     @classmethod
     @fill_doc
-    def from_path(cls, path, *, feature_names=None, n_labels=5, ax=None):
+    def from_path(cls, path, *, feature_names=None, n_labels=5, ax=None, class_index=None):
         """Draw a ``Path`` from ``regularization_path``.
 
         Parameters
@@ -190,13 +213,18 @@ class CoefficientPathDisplay:
         n_labels : int, default=5
             How many of the largest final coefficients to name.
         <<display_ax>>
+        class_index : int, default=None
+            A multinomial path: the class (its code) whose coefficients to draw; None
+            draws each feature's norm over the classes.
 
         Returns
         -------
         CoefficientPathDisplay
             The display, drawn.
         """
-        return cls(path.alphas, path.coefs, feature_names=feature_names).plot(
+        classes = np.arange(path.coefs.shape[1]) if path.coefs.ndim == 3 else None
+        coefs, ylabel = _class_paths(path.coefs, classes, class_index)
+        return cls(path.alphas, coefs, feature_names=feature_names, ylabel=ylabel).plot(
             ax=ax, n_labels=n_labels)
 
     @fill_doc
@@ -219,7 +247,7 @@ class CoefficientPathDisplay:
                        for j in range(self.coefs.shape[1])]
         ax.axhline(0.0, color="lightgray", linewidth=0.8, zorder=0)
         _alpha_axis(ax)
-        ax.set_ylabel("coefficient")
+        ax.set_ylabel(self.ylabel)
         self.choice_lines_ = _mark_choices(ax, self.alpha_min, self.alpha_1se)
         self.labels_ = self._label_largest(ax, n_labels)
         self.top_ax_ = _nonzero_axis(ax, self.alphas, np.count_nonzero(self.coefs, axis=1))

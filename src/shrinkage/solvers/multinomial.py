@@ -37,6 +37,8 @@ _MAX_HALVINGS = 30
 _MIN_CURVATURE = 1e-10
 _ROUNDING = 1e-14
 _INNER_FRACTION = 0.3
+_MAX_STALLS = 3
+_GAP_PROGRESS = 0.9
 
 
 @dataclass(frozen=True)
@@ -130,12 +132,19 @@ def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
         state = MultinomialState(problem, W, b if problem.fit_intercept else np.zeros(K))
     informative = problem.lips > 0
     state.W[~informative] = 0.0
-    epochs, ws_size, gap = 0, ws_start, np.inf
+    epochs, ws_size, gap, stalls, stalled = 0, ws_start, np.inf, 0, False
+    objective = state.objective(penalty)
     while True:
         U, _ = minus_gradient(problem, state.Z)
+        previous_gap = gap
         gap = max(duality_gap(problem, penalty, state),
                   unpenalized_slack(problem, U, penalty.unpenalized))
         if gap <= tol or epochs >= max_iter:
+            break
+        # where the objective is at rounding level (extreme weights make it tiny), no
+        # step lowers it or the gap any more: stop after a few passes that change nothing
+        stalls = stalls + 1 if stalled and gap > _GAP_PROGRESS * previous_gap else 0
+        if stalls >= _MAX_STALLS:
             break
         scores = penalty.scores(state.W, U)
         scores[~informative] = 0.0
@@ -152,6 +161,8 @@ def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
         ws = candidates.astype(np.int64)
         epochs += _newton_on_working_set(problem, penalty, state, ws, max_iter - epochs,
                                          0.3 * worst)
+        before, objective = objective, state.objective(penalty)
+        stalled = objective >= before - _ROUNDING * abs(before)
         if int(np.sum(np.any(state.W[ws] != 0, axis=1))) >= ws_size:
             ws_size = min(int(informative.sum()), 2 * ws_size)
     converged = gap <= tol
@@ -270,3 +281,51 @@ def _line_search(problem, sub, state, ws, X_ws, W_new, b_new):
     state.XW += step * dZ
     state.b += step * db
     return True
+
+
+def _penalized_rows_fixed_at_zero(factor, grouped):
+    """A penalty that holds every penalized row of W at zero (a prohibitive L1 weight)
+    and leaves the unpenalized ones free: their fit is where the path starts."""
+    from ..penalties import ClassPenalty
+
+    return ClassPenalty(np.where(factor > 0, 1e300, 0.0), np.zeros_like(factor), grouped)
+
+
+def multinomial_alpha_max(problem, l1_ratio, factor, grouped):
+    """Exact smallest alpha with every penalized row of W zero, the intercepts and the
+    unpenalized features fitted."""
+    from ..penalties import ClassPenalty
+
+    unpenalized = (factor == 0) & (problem.lips > 0)
+    state = None
+    if np.any(unpenalized):
+        _, state = solve_multinomial(problem, _penalized_rows_fixed_at_zero(factor, grouped),
+                                     tol=1e-12, max_iter=10_000, warn=False)
+        W = state.W
+    else:
+        W = np.zeros((problem.n_features, problem.datafit.n_classes))
+    df = problem.datafit
+    XW = np.asarray(problem.design.matrix @ W)
+    b = (df.optimal_intercepts(XW, df.null_intercepts(True)) if problem.fit_intercept
+         else np.zeros(df.n_classes))
+    U, _ = minus_gradient(problem, XW + b)
+    return ClassPenalty.from_params(1.0, l1_ratio, factor, grouped).alpha_max(
+        U, l1_ratio, factor)
+
+
+def multinomial_path(problem, alphas, l1_ratio, factor, grouped, *, tol, max_iter):
+    """Warm-started solves along ``alphas``: ``(coefs (n_alphas, K, p), intercepts
+    (n_alphas, K), gaps, n_iter)``."""
+    from ..penalties import ClassPenalty
+
+    K, p = problem.datafit.n_classes, problem.n_features
+    coefs, intercepts = np.zeros((len(alphas), K, p)), np.zeros((len(alphas), K))
+    gaps, n_iter = np.zeros(len(alphas)), np.zeros(len(alphas), dtype=int)
+    state = None
+    for k, alpha in enumerate(alphas):
+        penalty = ClassPenalty.from_params(alpha, l1_ratio, factor, grouped)
+        solution, state = solve_multinomial(problem, penalty, tol=tol, max_iter=max_iter,
+                                            state=state)
+        coefs[k], intercepts[k] = solution.coef, solution.intercept
+        gaps[k], n_iter[k] = solution.gap, solution.n_iter
+    return coefs, intercepts, gaps, n_iter
