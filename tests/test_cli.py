@@ -263,7 +263,7 @@ def test_bad_inputs_exit_1_with_one_line(tmp_path):
     one_class = tmp_path / "one.csv"
     pl.read_csv(data).with_columns(pl.lit("a").alias("label")).write_csv(one_class)
     _one_line_error(run("compare", one_class, "--target", "label", "--out", out),
-                    r"target 'label' has 1 class; classification here is binary")
+                    r"target 'label' has 1 class: classification needs two or more")
     garbage = tmp_path / "broken.parquet"
     garbage.write_bytes(b"this is not parquet")
     _one_line_error(run("compare", garbage, "--target", "y", "--out", out),
@@ -383,3 +383,43 @@ def test_same_seed_same_results(diabetes_report, tmp_path):
     assert run("compare", "--out", other, "--seed", "1", *FAST).exit_code == 0
     third = _without_times(json.loads((other / "results.json").read_text()))
     assert third["penalties"]["l1"] != first["penalties"]["l1"]  # another split and folds
+
+
+def test_summary_table_fits_80_columns(diabetes_report, tmp_path):
+    """Short headers and two significant digits: nothing is cut off at 80 columns."""
+    from rich.console import Console
+
+    from shrinkage.cli import _print_summary
+
+    out, _ = diabetes_report
+    classification = tmp_path / "cancer"
+    assert run("compare", "--demo", "breast-cancer", "--out", classification,
+               *FAST).exit_code == 0
+    for folder in (out, classification):
+        console = Console(width=80, record=True)
+        _print_summary(json.loads((folder / "results.json").read_text()), console)
+        text = console.export_text()
+        assert "…" not in text and max(len(line.rstrip()) for line in
+                                       text.splitlines()) <= 80
+        assert " penalty  rule " in text
+
+
+def test_first_run_compilation_is_noted_and_not_timed(monkeypatch, tmp_path):
+    from shrinkage import compare
+
+    monkeypatch.setattr(compare, "_warm_up", lambda *a: 9.0)
+    out = tmp_path / "slow"
+    assert run("compare", "--out", out, *FAST).exit_code == 0
+    notes = json.loads((out / "results.json").read_text())["data"]["notes"]
+    assert any("compiled on this first run (9 s" in n for n in notes)
+    monkeypatch.setattr(compare, "_warm_up", lambda *a: 0.1)
+    assert run("compare", "--out", tmp_path / "warm", *FAST).exit_code == 0
+    notes = json.loads((tmp_path / "warm" / "results.json").read_text())["data"]["notes"]
+    assert not any("compiled" in n for n in notes)
+
+
+def test_a_target_differing_in_case_is_suggested(tmp_path):
+    table = tmp_path / "wages.csv"
+    pl.DataFrame({"Salary": [1.0, 2.0, 3.0], "age": [20, 30, 40]}).write_csv(table)
+    _one_line_error(run("compare", table, "--target", "salary"),
+                    r"target column 'salary' is not in wages.csv; did you mean 'Salary'\?")

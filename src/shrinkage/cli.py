@@ -138,33 +138,50 @@ def compare(
     typer.echo(f"wrote {', '.join(str(p) for p in paths)}")
 
 
-#: column headers of the terminal table, short enough for 80 columns
-SHORT_HEADERS = {"l1_ratio": "l1r", "cv_score": "CV", "cv_se": "SE", "test_mse": "test MSE",
-                 "test_r2": "R2", "test_log_loss": "test LL", "test_accuracy": "acc",
+#: column headers and penalty names of the terminal table, short enough for 80 columns
+SHORT_HEADERS = {"l1_ratio": "l1r", "cv_score": "CV", "cv_se": "SE", "test_mse": "MSE",
+                 "test_r2": "R2", "test_log_loss": "LL", "test_accuracy": "acc",
+                 "test_balanced_accuracy": "bal",
                  "test_roc_auc": "AUC", "n_nonzero": "nnz", "fit_seconds": "sec"}
+SHORT_PENALTIES = {"none": "none", "l1": "L1", "l2": "L2", "elasticnet": "EN"}
 
 
-def _print_summary(results):
-    """The summary table and the verdict on stdout."""
+def _terminal_number(value):
+    """A short number (two significant digits, whole from 100 on): the terminal table is
+    for reading at 80 columns, results.json keeps every digit."""
+    if value is None:
+        return "-"
+    if 100 <= abs(value) < 1e6:
+        return f"{value:.0f}"
+    if value == 0 or 1e-3 <= abs(value) < 100:
+        return f"{value:.2g}"
+    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def _print_summary(results, console=None):
+    """The summary table and the verdict on stdout (readable at 80 columns)."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    from .narrative import format_number
     from .report import summary_rows
 
-    console = Console()
+    console = console or Console()
     rows = summary_rows(results)
     table = Table(title=f"{results['data']['name']}: {results['data']['task']}, "
-                        f"{results['data']['n_test']} test rows")
-    table.add_column("penalty")
-    table.add_column("choice")
+                        f"{results['data']['n_test']} test rows", box=box.SIMPLE_HEAD,
+                  pad_edge=False, padding=(0, 0, 0, 1))
+    table.add_column("penalty", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
     for key, _, _ in rows[0]["cells"]:
-        table.add_column(SHORT_HEADERS.get(key, key), justify="right")
+        table.add_column(SHORT_HEADERS.get(key, key), justify="right", no_wrap=True)
     for row in rows:
-        table.add_row(row["label"].split(" (")[0], row["choice"],
-                      *["-" if v is None else format_number(v) for _, _, v in row["cells"]],
+        table.add_row(SHORT_PENALTIES.get(row["penalty"], row["penalty"]), row["choice"],
+                      *[_terminal_number(v) for _, _, v in row["cells"]],
                       style="bold green" if row["winner"] else None)
     console.print(table)
+    console.print("EN: elastic net; LL: log loss; nnz: non-zero coefficients; sec: fit "
+                  "time, compilation excluded", style="dim", highlight=False)
     for sentence in results["verdict"]:
         console.print(f"- {sentence}", highlight=False)
 

@@ -28,12 +28,16 @@ from .tables import UserError
 PENALTIES = ("none", "l1", "l2", "elasticnet")
 LABELS = {"none": "no penalty", "l1": "L1 (lasso)", "l2": "L2 (ridge)",
           "elasticnet": "elastic net"}
+#: a classification target has at most this many classes
+MAX_CLASSES = 50
 #: l1_ratios searched for the elastic net, jointly with alpha
 EN_RATIOS = (0.1, 0.3, 0.5, 0.7, 0.9, 0.95)
 #: how far (decades) and how often the grid of a penalty is extended while its best alpha
 #: sits on an end with the CV error still improving there
 EXTEND_DECADES = 3
 MAX_EXTENSIONS = 4
+#: a warm-up longer than this was compilation: the report says so
+COMPILE_NOTE_SECONDS = 2.0
 #: resamples of the paired bootstrap of test-loss differences
 N_BOOTSTRAP = 2000
 
@@ -75,14 +79,30 @@ def detect_task(target, forced):
                             f"holds {target.dtype}: drop --task or choose another column")
         return "regression"
     if forced == "classification" or not numeric or n_classes == 2:
-        if n_classes != 2:
+        if n_classes < 2:
             raise UserError(
-                f"target {target.name!r} has {n_classes} "
-                f"class{'es' if n_classes != 1 else ''}; classification here is binary: "
-                "choose a target with two classes" + (
-                    ", or --task regression for a numeric one" if numeric else ""))
+                f"target {target.name!r} has {n_classes} class{'es' if n_classes != 1 else ''}: "
+                "classification needs two or more; choose another target")
+        if n_classes > MAX_CLASSES:
+            raise UserError(
+                f"target {target.name!r} has {n_classes} distinct values, too many to be "
+                f"classes (at most {MAX_CLASSES})" + (
+                    ": give --task regression for a numeric one" if numeric else
+                    ": choose another target"))
         return "classification"
     return "regression"
+
+
+def integer_code_note(target, task):
+    """A note when a numeric target with few distinct whole values is treated as
+    regression: it may be class codes."""
+    if task != "regression" or not target.dtype.is_numeric():
+        return None
+    values = target.drop_nulls().unique()
+    if 2 < len(values) <= 10 and bool((values.cast(float) % 1 == 0).all()):
+        return (f"the target {target.name!r} takes {len(values)} whole values: if they are "
+                "class codes, give --task classification")
+    return None
 
 
 def split_columns(frame):
@@ -173,6 +193,9 @@ def prepare(table, options):
                      "frequent for categorical)")
         features = features.with_columns(pl.col(pl.Float32, pl.Float64).fill_nan(None))
     task = detect_task(frame.get_column(table.target), options.task)
+    note = integer_code_note(frame.get_column(table.target), task)
+    if note:
+        notes.append(note)
     n_rows, folds = frame.height, options.cv
     n_train = n_rows - int(np.ceil(options.test_size * n_rows))
     if n_train < 2 * folds:
@@ -202,6 +225,27 @@ def _estimators(task, folds, options):
             "l1": LogisticRegressionCV(l1_ratio=1.0, **common),
             "l2": LogisticRegressionCV(l1_ratio=0.0, **common),
             "elasticnet": LogisticRegressionCV(l1_ratio=list(EN_RATIOS), **common)}
+
+
+def _warm_up(estimators, X, y, rows=60):
+    """Fit clones of the estimators on a few rows (a short grid, two folds), so that the
+    numba kernels are compiled (or loaded from their cache) before anything is timed.
+    Returns the seconds it took."""
+    from sklearn.base import clone
+
+    start = time.perf_counter()
+    take = np.arange(min(rows, len(y)))
+    small = dict(alphas=3, cv=2, tol=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for model in estimators.values():
+            quick = clone(model)
+            quick.set_params(**{k: v for k, v in small.items() if k in quick.get_params()})
+            try:
+                quick.fit(X[take], y[take])
+            except ValueError:
+                pass  # too few rows of a class here: the real fit compiles instead
+    return time.perf_counter() - start
 
 
 def _fit_inside_grid(model, X, y):
@@ -262,23 +306,44 @@ def _noise_scaled_tol(least_squares, X, y, tol=1e-4):
 
 
 def decision_values(X, coef, intercept):
-    """``X @ coef + intercept`` for any fitted linear model's arrays."""
+    """``X @ coef + intercept`` for any fitted linear model's arrays: (n,), or (n, K) for
+    a multinomial model (a row of ``coef`` per class)."""
+    coef = np.asarray(coef)
+    if coef.ndim == 2 and coef.shape[0] > 1:
+        return X @ coef.T + np.asarray(intercept)
     return X @ np.ravel(coef) + float(np.ravel(intercept)[0])
 
 
 def _per_sample_loss(task, y, z):
+    """Squared error; log-loss with labels in {-1, +1} (z: (n,)) or class codes (z:
+    (n, K), or (n, ..., K) along a path)."""
+    from scipy.special import log_softmax
+
     if task == "regression":
         return (y - z) ** 2
-    return np.logaddexp(0.0, -y * z)  # y in {-1, +1}
+    if np.ndim(z) == np.ndim(y) + 1:  # class scores on the last axis
+        codes = y.astype(int)[..., None]
+        return -np.take_along_axis(log_softmax(z, axis=-1), codes, axis=-1)[..., 0]
+    return np.logaddexp(0.0, -y * z)
 
 
 def _test_metrics(task, y, z):
-    """Test metrics of decision values ``z`` (labels in {-1, +1} for classification)."""
-    from sklearn.metrics import r2_score, roc_auc_score
+    """Test metrics of decision values ``z`` (labels in {-1, +1}, or class codes with
+    (n, K) scores, for classification)."""
+    from scipy.special import softmax
+    from sklearn.metrics import balanced_accuracy_score, r2_score, roc_auc_score
 
     loss = float(np.mean(_per_sample_loss(task, y, z)))
     if task == "regression":
         return {"test_mse": loss, "test_r2": float(r2_score(y, z))}
+    if z.ndim == 2:
+        K = z.shape[1]
+        predicted = np.argmax(z, axis=1)
+        return {"test_log_loss": loss, "test_accuracy": float(np.mean(predicted == y)),
+                "test_balanced_accuracy": float(balanced_accuracy_score(y, predicted)),
+                "test_roc_auc": float(roc_auc_score(y, softmax(z, axis=1),
+                                                    multi_class="ovr", average="macro",
+                                                    labels=np.arange(K)))}
     return {"test_log_loss": loss, "test_accuracy": float(np.mean(np.sign(z) == y)),
             "test_roc_auc": float(roc_auc_score(y, z))}
 
@@ -300,8 +365,12 @@ def _baseline_cv(model, X, y, folds, task, scoring):
             warnings.simplefilter("ignore", ConvergenceWarning)
             fitted = clone(model).fit(X[train], y[train])
         z = decision_values(X[test], fitted.coef_, fitted.intercept_)[:, None]
-        target = y[test] if task == "regression" else np.where(
-            y[test] == fitted.classes_[1], 1.0, -1.0)
+        if task == "regression":
+            target = y[test]
+        elif len(fitted.classes_) > 2:
+            target = np.searchsorted(fitted.classes_, y[test])
+        else:
+            target = np.where(y[test] == fitted.classes_[1], 1.0, -1.0)
         scores.append(float(score(target, z, np.ones(len(test)))[0]))
     scores = np.array(scores)
     return float(scores.mean()), float(scores.std(ddof=1) / np.sqrt(len(scores)))
@@ -328,10 +397,18 @@ def run_comparison(table, options, progress=None):
     folds = list(_splitter(task, options).split(X_train, y_train))
     estimators = _estimators(task, folds, options)
     classes = np.unique(y_train) if task == "classification" else None
-    y_test_num = y_test.astype(float) if task == "regression" else np.where(
-        y_test == classes[1], 1.0, -1.0)
+    if task == "regression":
+        y_test_num = y_test.astype(float)
+    elif len(classes) > 2:
+        y_test_num = np.searchsorted(classes, y_test)  # class codes
+    else:
+        y_test_num = np.where(y_test == classes[1], 1.0, -1.0)
     scoring = "mse" if task == "regression" else "log_loss"
     entries, models, losses, seconds = {}, {}, {}, {}
+    compiled = _warm_up(estimators, X_train, y_train)
+    if compiled > COMPILE_NOTE_SECONDS:
+        notes.append(f"the solvers' kernels were compiled on this first run "
+                     f"({compiled:.0f} s, once per install); fit times exclude it")
     for penalty in PENALTIES:
         step(f"fitting {LABELS[penalty]}")
         model = estimators[penalty]
@@ -404,7 +481,7 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scorin
                                 model.cv_se_[row, k], model.coef_path_[row, k],
                                 model.intercept_path_[row, k], X_test, y_test, task, names,
                                 columns_of)
-    z_path = X_test @ model.coef_path_[row].T + model.intercept_path_[row]
+    z_path = ms.decision_values(X_test, _row_path(model, row))
     test_path = np.mean(_per_sample_loss(task, y_test[:, None], z_path), axis=0)
     return {"label": LABELS[penalty], "l1_ratio": float(model.l1_ratio_),
             "choices": choices,
@@ -414,18 +491,35 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scorin
                      "n_nonzero": model.n_nonzero_path_[row].tolist()}}
 
 
+def _row_path(model, row):
+    """One l1_ratio's whole-data path of a CV model, as ``decision_values`` reads it."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(coefs=model.coef_path_[row], intercepts=model.intercept_path_[row])
+
+
 def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, X_test, y_test, task, names,
             columns_of):
-    coef = np.ravel(coef)
+    """The numbers of one chosen model. A multinomial model's coefficients are given by
+    class, and each feature's size as its norm over the classes (a feature is kept when
+    any class uses it)."""
+    coef = np.asarray(coef)
     z = decision_values(X_test, coef, intercept)
-    nonzero = np.flatnonzero(coef)
+    by_class = coef.ndim == 2 and coef.shape[0] > 1
+    size = np.linalg.norm(coef, axis=0) if by_class else np.ravel(coef)
+    nonzero = np.flatnonzero(size)
     kept_columns = sorted({columns_of[names[j]] for j in nonzero})
-    order = np.argsort(-np.abs(coef), kind="stable")
-    return {"alpha": float(alpha), "l1_ratio": l1_ratio, "cv_score": float(cv_mean),
-            "cv_se": float(cv_se), **_test_metrics(task, y_test, z),
-            "n_nonzero": int(nonzero.size), "n_features": int(coef.size),
-            "kept_columns": kept_columns, "intercept": float(np.ravel(intercept)[0]),
-            "coefficients": {names[j]: float(coef[j]) for j in order}}
+    order = np.argsort(-np.abs(size), kind="stable")
+    out = {"alpha": float(alpha), "l1_ratio": l1_ratio, "cv_score": float(cv_mean),
+           "cv_se": float(cv_se), **_test_metrics(task, y_test, z),
+           "n_nonzero": int(nonzero.size), "n_features": int(size.size),
+           "kept_columns": kept_columns,
+           "intercept": (np.ravel(intercept).tolist() if by_class
+                         else float(np.ravel(intercept)[0])),
+           "coefficients": {names[j]: float(size[j]) for j in order}}
+    if by_class:
+        out["coefficients_by_class"] = [[float(c) for c in row] for row in coef]
+    return out
 
 
 def _compare(results, losses, key, options):

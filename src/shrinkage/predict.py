@@ -27,7 +27,8 @@ def load_model(path):
 def predict_table(model_path, data_path):
     """Predictions for every row of ``data_path`` as a polars frame.
 
-    Columns: ``prediction``, and for a classifier ``probability`` (of the second class).
+    Columns: ``prediction``, and for a classifier ``probability`` (of the second class),
+    or with more classes ``probability_<class>`` for each.
     Extra columns (the target, say) are ignored; missing ones are an error that names them.
     """
     import polars as pl
@@ -50,5 +51,10 @@ def predict_table(model_path, data_path):
         raise UserError(f"cannot apply the model to {Path(data_path).name}: {exc}") from None
     columns = {"prediction": prediction}
     if hasattr(pipeline, "predict_proba"):
-        columns["probability"] = np.asarray(pipeline.predict_proba(frame))[:, 1]
+        proba = np.asarray(pipeline.predict_proba(frame))
+        classes = pipeline[-1].classes_
+        if len(classes) == 2:
+            columns["probability"] = proba[:, 1]
+        else:  # one column per class
+            columns.update({f"probability_{c}": proba[:, k] for k, c in enumerate(classes)})
     return pl.DataFrame(columns)

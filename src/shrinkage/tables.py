@@ -48,6 +48,10 @@ def read_table(path, target):
         raise UserError("--target is required with a data file: name the column to predict "
                         f"(columns: {_column_list(frame.columns)})")
     if target not in frame.columns:
+        alike = [c for c in frame.columns if c.casefold() == str(target).casefold()]
+        if alike:
+            raise UserError(f"target column {target!r} is not in {path.name}; did you mean "
+                            f"{alike[0]!r}? (names are case-sensitive)")
         raise UserError(f"target column {target!r} is not in {path.name}; its columns are "
                         f"{_column_list(frame.columns)}")
     return Table(frame=frame, target=target, name=path.name)

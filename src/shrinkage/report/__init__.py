@@ -34,6 +34,9 @@ def summary_rows(results):
     metric = results["metric"]
     test_keys = ["test_mse", "test_r2"] if metric["test"] == "test_mse" else [
         "test_log_loss", "test_accuracy", "test_roc_auc"]
+    classes = results["data"].get("classes")
+    if classes is not None and len(classes) > 2:
+        test_keys.insert(2, "test_balanced_accuracy")
     rows = []
     for penalty, entry in results["penalties"].items():
         for choice, numbers in entry["choices"].items():

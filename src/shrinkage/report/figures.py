@@ -104,7 +104,10 @@ def top_coefficients(comparison, limit=15):
     ax.set_yticks(y)
     ax.set_yticklabels(shown, fontsize=8)
     ax.axvline(0.0, color="gray", linewidth=0.8)
-    ax.set_xlabel("coefficient (standardized features)")
+    classes = comparison.results["data"]["classes"]
+    ax.set_xlabel("coefficient norm over the classes (standardized features)"
+                  if classes is not None and len(classes) > 2
+                  else "coefficient (standardized features)")
     ax.legend(fontsize=8)
     return svg_text(fig)
 
@@ -122,6 +125,54 @@ def roc_curves(comparison):
         RocCurveDisplay.from_predictions(y_test, z, pos_label=1.0, ax=ax,
                                          name=comparison.results["penalties"][p]["label"])
     ax.plot([0, 1], [0, 1], linestyle=":", color="gray")
+    return svg_text(fig)
+
+
+def confusion_matrices(comparison):
+    """Confusion matrix of each penalty's chosen model on the test split (rows: true
+    classes, columns: predicted; counts)."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    classes = comparison.results["data"]["classes"]
+    X_test, y_test = comparison.extras["X_test"], comparison.extras["y_test"]
+    fig, axes = _row_of_axes(4, width=4.2, height=4.2)
+    for ax, p in zip(axes, ("none",) + PENALIZED):
+        model = comparison.models[p]
+        predicted = np.argmax(decision_values(X_test, model.coef_, model.intercept_), axis=1)
+        ConfusionMatrixDisplay.from_predictions(
+            y_test, predicted, labels=np.arange(len(classes)), display_labels=classes,
+            ax=ax, colorbar=False, xticks_rotation=45)
+        ax.set_title(comparison.results["penalties"][p]["label"], fontsize=10)
+    fig.tight_layout()
+    return svg_text(fig)
+
+
+def class_coefficients(comparison, limit=15):
+    """Each penalty's chosen coefficients by class (the features largest over all)."""
+    import matplotlib.pyplot as plt
+
+    penalties = comparison.results["penalties"]
+    selection = comparison.results["settings"]["selection"]
+    classes = comparison.results["data"]["classes"]
+    names = comparison.feature_names
+    chosen = {p: penalties[p]["choices"]["fit" if p == "none" else selection]
+              for p in ("none",) + PENALIZED}
+    matrices = {p: np.array(c["coefficients_by_class"]) for p, c in chosen.items()}
+    size = np.max([np.linalg.norm(m, axis=0) for p, m in matrices.items() if p != "none"],
+                  axis=0)
+    shown = np.argsort(-size, kind="stable")[:limit]
+    scale = max(float(np.abs(matrices[p][:, shown]).max()) for p in PENALIZED) or 1.0
+    fig, axes = _row_of_axes(3, width=4.6, height=0.3 * len(shown) + 1.8)
+    for k, (ax, p) in enumerate(zip(axes, PENALIZED)):
+        image = ax.imshow(matrices[p][:, shown].T, cmap="RdBu_r", vmin=-scale, vmax=scale,
+                          aspect="auto")
+        ax.set_xticks(np.arange(len(classes)))
+        ax.set_xticklabels(classes, rotation=45, fontsize=8)
+        ax.set_yticks(np.arange(len(shown)))
+        # the features' names once, on the left: the panels share their rows
+        ax.set_yticklabels([names[j] for j in shown] if k == 0 else [], fontsize=8)
+        ax.set_title(penalties[p]["label"], fontsize=10)
+    fig.colorbar(image, ax=list(axes), label="coefficient (standardized features)")
     return svg_text(fig)
 
 
@@ -158,7 +209,13 @@ def all_figures(comparison):
         "sparsity": ("Sparsity against alpha", sparsity),
         "top-coefficients": ("The largest coefficients, side by side", top_coefficients),
     }
-    if comparison.results["data"]["task"] == "classification":
+    classes = comparison.results["data"]["classes"]
+    if classes is not None and len(classes) > 2:
+        figures["top-coefficients"] = ("The largest coefficients (norm over the classes), "
+                                       "side by side", top_coefficients)
+        figures["class-coefficients"] = ("Coefficients by class", class_coefficients)
+        figures["confusion"] = ("Confusion matrices on the test split", confusion_matrices)
+    elif classes is not None:
         figures["roc"] = ("ROC curves on the test split", roc_curves)
     if "recovery" in comparison.results:
         figures["truth"] = ("True against recovered coefficients", truth_recovery)
