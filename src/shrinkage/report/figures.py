@@ -149,8 +149,6 @@ def confusion_matrices(comparison):
 
 def class_coefficients(comparison, limit=15):
     """Each penalty's chosen coefficients by class (the features largest over all)."""
-    import matplotlib.pyplot as plt
-
     penalties = comparison.results["penalties"]
     selection = comparison.results["settings"]["selection"]
     classes = comparison.results["data"]["classes"]
