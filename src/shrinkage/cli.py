@@ -112,7 +112,7 @@ def compare(
 ):
     """Fit no penalty, L1, L2 and elastic net along their paths, choose each by
     cross-validation, judge them on a held-out split, and write a report."""
-    from .compare import Options, run_comparison
+    from .compare import COMPILE_NOTE_SECONDS, Options, run_comparison
     from .report import write_outputs
     from .tables import UserError, demo_table, read_table
 
@@ -132,6 +132,10 @@ def compare(
         with _progress(not no_progress, total=8) as step:
             comparison = run_comparison(table, options, progress=step)
             paths = write_outputs(comparison, out, progress=step)
+    warm_up = comparison.results["timing"]["warm_up_seconds"]
+    if warm_up > COMPILE_NOTE_SECONDS:
+        typer.echo(f"note: the solvers' kernels were compiled on this first run "
+                   f"({warm_up:.0f} s, once per install); fit times exclude it", err=True)
     for note in comparison.results["data"]["notes"]:
         typer.echo(f"note: {note}", err=True)
     _print_summary(comparison.results)
