@@ -307,9 +307,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         -------
         <<returns_self>>
         """
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        sw = self._class_weighted(y, sw)
-        codes, self.classes_ = v.class_codes(y, sw)
+        X, y, sw, codes = self._validate_classes(X, y, sample_weight)
         if len(self.classes_) > 2:
             self._multinomial_options(X.shape[1])  # no bounds, a known grouping
             coef, intercept = self._cross_validate(X, y, sw, groups, labels=codes,

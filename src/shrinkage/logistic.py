@@ -94,6 +94,14 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
                  multinomial="ungrouped"):
         _store_params(self, locals())
 
+    def _validate_classes(self, X, y, sample_weight):
+        """Checked inputs, the class weights folded into the sample weights, and the
+        class codes (``classes_`` set)."""
+        X, y, sw = self._validate_fit_input(X, y, sample_weight)
+        sw = self._class_weighted(y, sw)
+        codes, self.classes_ = v.class_codes(y, sw)
+        return X, y, sw, codes
+
     def _class_weighted(self, y, sw):
         """``sample_weight`` times the class weights (a new array)."""
         if self.class_weight is None:
@@ -119,9 +127,7 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         -------
         <<returns_self>>
         """
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        sw = self._class_weighted(y, sw)
-        codes, self.classes_ = v.class_codes(y, sw)
+        X, y, sw, codes = self._validate_classes(X, y, sample_weight)
         if len(self.classes_) > 2:
             return self._fit_multinomial(X, codes, sw)
         labels = np.where(codes == 1, 1.0, -1.0)
