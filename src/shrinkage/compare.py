@@ -317,13 +317,10 @@ def decision_values(X, coef, intercept):
 def _per_sample_loss(task, y, z):
     """Squared error; log-loss with labels in {-1, +1} (z: (n,)) or class codes (z:
     (n, K), or (n, ..., K) along a path)."""
-    from scipy.special import log_softmax
-
     if task == "regression":
         return (y - z) ** 2
     if np.ndim(z) == np.ndim(y) + 1:  # class scores on the last axis
-        codes = y.astype(int)[..., None]
-        return -np.take_along_axis(log_softmax(z, axis=-1), codes, axis=-1)[..., 0]
+        return ms.class_log_losses(np.ravel(y), z)
     return np.logaddexp(0.0, -y * z)
 
 
@@ -480,7 +477,8 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scorin
                                 model.cv_se_[row, k], model.coef_path_[row, k],
                                 model.intercept_path_[row, k], X_test, y_test, task, names,
                                 columns_of)
-    z_path = ms.decision_values(X_test, _row_path(model, row))
+    z_path = ms.path_decision_values(X_test, model.coef_path_[row],
+                                     model.intercept_path_[row])
     test_path = np.mean(_per_sample_loss(task, y_test[:, None], z_path), axis=0)
     return {"label": LABELS[penalty], "l1_ratio": float(model.l1_ratio_),
             "choices": choices,
@@ -488,13 +486,6 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scorin
                      "cv_se": model.cv_se_[row].tolist(),
                      "train": model.train_mean_[row].tolist(), "test": test_path.tolist(),
                      "n_nonzero": model.n_nonzero_path_[row].tolist()}}
-
-
-def _row_path(model, row):
-    """One l1_ratio's whole-data path of a CV model, as ``decision_values`` reads it."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(coefs=model.coef_path_[row], intercepts=model.intercept_path_[row])
 
 
 def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, X_test, y_test, task, names,

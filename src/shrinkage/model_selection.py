@@ -43,11 +43,17 @@ def _mse(y, z, sw):
 # or, for more than two classes, class codes with scores (n_test, n_alphas, n_classes).
 
 
+def class_log_losses(codes, z):
+    """``-log softmax(z)`` at each sample's class: ``z`` holds class scores on its last
+    axis, ``codes`` one class per leading index of ``z`` (broadcast over the rest)."""
+    codes = np.asarray(codes, dtype=int).reshape(codes.shape[:1] + (1,) * (z.ndim - 1))
+    return -np.take_along_axis(log_softmax(z, axis=-1), codes, axis=-1)[..., 0]
+
+
 @_scorer("log_loss", False)
 def _log_loss(labels, z, sw):
     if z.ndim == 3:
-        picked = np.take_along_axis(log_softmax(z, axis=2), labels[:, None, None], axis=2)
-        return -(sw @ picked[:, :, 0]) / sw.sum()
+        return sw @ class_log_losses(labels, z) / sw.sum()
     # labels in {-1, +1}: log(1 + exp(-y z)), computed without overflow
     return sw @ np.logaddexp(0.0, -labels[:, None] * z) / sw.sum()
 
@@ -214,14 +220,15 @@ def check_fold_classes(folds, y, scorer):
                     "or a stratified splitter (StratifiedKFold)")
 
 
-def decision_values(X, path):
-    """Decision values of every alpha of ``path`` on ``X``: (n, n_alphas), or
-    (n, n_alphas, n_classes) for the multinomial loss."""
-    if path.coefs.ndim == 3:
-        n_alphas, n_classes, n_features = path.coefs.shape
-        flat = np.asarray(X @ path.coefs.reshape(-1, n_features).T)
-        return flat.reshape(X.shape[0], n_alphas, n_classes) + path.intercepts[None]
-    return X @ path.coefs.T + path.intercepts
+def path_decision_values(X, coefs, intercepts):
+    """Decision values of every alpha of a path on ``X``: (n, n_alphas), or
+    (n, n_alphas, n_classes) for the multinomial loss (``coefs`` of shape
+    (n_alphas, n_classes, n_features))."""
+    if coefs.ndim == 3:
+        n_alphas, n_classes, n_features = coefs.shape
+        flat = np.asarray(X @ coefs.reshape(-1, n_features).T)
+        return flat.reshape(X.shape[0], n_alphas, n_classes) + intercepts[None]
+    return X @ coefs.T + intercepts
 
 
 def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lower, upper,
@@ -253,7 +260,8 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
         problem = make_problem(X_in, y[train], loss, w_in, fit_intercept)
         if share:
             share_covariance(full, problem, X_out, y[test])
-        return [score(y[test], decision_values(X_out, p), ones[test])
+        return [score(y[test], path_decision_values(X_out, p.coefs, p.intercepts),
+                      ones[test])
                 for p in paths_of(problem, X_in, w_in)]
 
     tasks = [delayed(fold_scores)(train, test) for train, test in folds]
@@ -261,7 +269,8 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
     *fold_results, full_paths = Parallel(n_jobs=n_jobs, prefer="threads")(tasks)
     test = np.array(fold_results).transpose(1, 0, 2)
     # training error of the whole-data fits: one product per l1_ratio, not one per fold
-    train = np.array([score(y, decision_values(X, p), ones) for p in full_paths])
+    train = np.array([score(y, path_decision_values(X, p.coefs, p.intercepts), ones)
+                      for p in full_paths])
     return CVPaths(alphas=grids, test_scores=test, train_scores=train, paths=full_paths)
 
 
