@@ -122,3 +122,42 @@ def _p7():
     return BenchProblem("7", "ridge 5000x1000, 50 alphas, leave-one-out choice", X, y,
                         kind="ridge_loo", l1_ratio=0.0,
                         alphas=np.geomspace(1e-4, 10, 50))
+
+
+def caravan_like(seed=8):
+    """5822 x 85 like ISLP's Caravan (which tests may not download): 43 ordinal
+    socio-demographic columns coded 0-9 and driven by a few shared factors, 42 product
+    ownership counts (mostly zero), standardized; 6% positives from a weak sparse signal."""
+    rng = np.random.default_rng(seed)
+    n = 5822
+    factors = rng.standard_normal((n, 6))
+    latent = factors @ rng.standard_normal((6, 43)) + rng.standard_normal((n, 43))
+    ordinal = np.clip(np.round(4.5 + 1.8 * latent / latent.std(axis=0)), 0, 9)
+    rates = np.exp(-2.0 + 0.6 * factors[:, :1] + 0.5 * rng.standard_normal((1, 42)))
+    counts = rng.poisson(np.broadcast_to(rates, (n, 42)))
+    X = np.hstack([ordinal, counts]).astype(float)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    w = np.zeros(85)
+    w[rng.choice(85, 12, replace=False)] = rng.normal(0, 0.4, 12)
+    z = X @ w
+    shift = np.quantile(z + rng.logistic(size=n), 0.94)  # about 6% positives
+    y = np.where(z + rng.logistic(size=n) > shift, 1.0, -1.0)
+    return np.asfortranarray(X), y
+
+
+def caravan():
+    """ISLP's Caravan, standardized, when benchmarks/get_caravan.sh fetched it; else the
+    synthetic stand-in. Returns (X, y in {-1, +1}, source)."""
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".peers", "data",
+                        "Caravan.csv")
+    if not os.path.exists(path):
+        return (*caravan_like(), "synthetic stand-in (run benchmarks/get_caravan.sh)")
+    import polars as pl
+
+    frame = pl.read_csv(path)
+    X = frame.drop("Purchase").to_numpy().astype(float)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    y = np.where(frame.get_column("Purchase").to_numpy() == "Yes", 1.0, -1.0)
+    return np.asfortranarray(X), y, "ISLP Caravan"

@@ -6,11 +6,23 @@ linear predictor ``z``: a weighted least-squares problem with weights
 coordinate-descent kernel solves that model on the working set, with the intercept
 handled by implicit weighted centring (so a large intercept does not slow it down), and a
 backtracking line search on the true objective makes every step a descent step.
+
+When coordinate descent on the samples needs many epochs for one model (correlated or
+collinear columns, as in survey tables), the model is solved instead in the space of the
+working set: its weighted, centred Gram matrix costs one BLAS product, after which an
+epoch costs O(|ws|^2) and nothing per sample, so the model can be solved tightly and the
+Newton steps converge fast (glmnet's covariance mode, applied to each IRLS model).
 """
 
-import numpy as np
+from types import SimpleNamespace
 
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg.blas import dsyrk
+
+from ..penalties import ElasticNetPenalty
 from . import _kernels
+from .orthant_newton import newton_chunks
 
 _MAX_NEWTON_STEPS = 100
 _MAX_HALVINGS = 30
@@ -19,6 +31,14 @@ _MIN_CURVATURE = 1e-10  # floor on p (1 - p): confident samples keep a usable we
 #: each quadratic model is solved to this fraction of the current KKT violation: early
 #: Newton steps need only a rough model solution (as in glmnet and newGLMNET)
 _INNER_FRACTION = 0.3
+#: a model's coordinate descent on the samples gets this many epochs per working-set
+#: feature (at least _GRAM_MIN_EPOCHS) before the Gram model takes over: its Gram matrix
+#: costs about |ws|/6 epochs with BLAS, so the switch never costs more than twice the
+#: better of the two
+_GRAM_EPOCHS_PER_FEATURE = 0.25
+_GRAM_MIN_EPOCHS = 12
+#: ... and only while the Gram matrix of the working set stays small
+_GRAM_MAX_FEATURES = 1000
 
 
 def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
@@ -34,6 +54,8 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
     xmean, lips = np.zeros(problem.n_features), np.zeros(problem.n_features)
     squares = np.zeros(problem.n_features)
     epochs, fraction, previous = 0, _INNER_FRACTION, None
+    columns = None  # the working set's columns, copied once if the Gram model is used
+    gram_model = False
     for _ in range(_MAX_NEWTON_STEPS):
         t = df.residual(state.z, y)
         grad = sw * y * t
@@ -65,18 +87,108 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
             ymean = 0.0
         lips[problem.lips == 0] = 0.0
         w_new = state.w.copy()
-        R = response - (state.z - state.intercept)  # response - X w
-        offset = np.array([xmean[ws] @ w_new[ws] - ymean, 0.0])
-        epochs += _kernels.squared_ws_solve(
-            ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
-            l1 * scale, l2 * scale, lo, hi, float(n), max_epochs - epochs,
-            fraction * max(eps, violation) * scale, anderson_k)
-        b_new = -offset[0] if problem.fit_intercept else 0.0
+        inner_eps = fraction * max(eps, violation) * scale
+        budget = max_epochs - epochs
+        if not gram_model:
+            # coordinate descent on the samples, for at most what the Gram model costs
+            if ws.size <= _GRAM_MAX_FEATURES:
+                budget = min(budget, max(_GRAM_MIN_EPOCHS,
+                                         int(_GRAM_EPOCHS_PER_FEATURE * ws.size)))
+            R = response - (state.z - state.intercept)  # response - X w
+            offset = np.array([xmean[ws] @ w_new[ws] - ymean, 0.0])
+            used = _kernels.squared_ws_solve(
+                ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
+                l1 * scale, l2 * scale, lo, hi, float(n), budget, inner_eps, anderson_k)
+            b_new = -offset[0] if problem.fit_intercept else 0.0
+            # not solved within that budget: finish this model (and this alpha's next
+            # ones, which look alike) in the space of the working set
+            gram_model = offset[1] == 0.0 and budget < max_epochs - epochs
+            budget = max_epochs - epochs - used
+        else:
+            used = 0
+        if gram_model and budget > 0:
+            if columns is None:
+                columns = _columns(design, ws)
+            b_new, more = _gram_model_solve(
+                columns, ws, w_new, weights, response, ymean, xmean[ws], lips[ws],
+                l1 * scale, l2 * scale, lo, hi, problem.fit_intercept, budget, inner_eps,
+                anderson_k)
+            used += more
+        epochs += used
         if not _line_search(state, ws, penalty, w_new, b_new):
             break
         xmean[ws] = 0.0
         lips[ws] = 0.0
     return epochs
+
+
+def _columns(design, ws):
+    """The working set's columns: a dense (n, |ws|) array or a CSC matrix."""
+    if design.is_sparse:
+        return design.matrix[:, ws]
+    return design.dense[:, ws]
+
+
+def _gram_model_solve(columns, ws, w, weights, response, ymean, xmean, lips, l1, l2, lo,
+                      hi, fit_intercept, max_epochs, eps, anderson_k):
+    """Solve the weighted least-squares model on ``ws`` by covariance updates.
+
+    ``w`` is updated in place on ``ws``; ``xmean`` and ``lips`` are the working set's
+    weighted means and centred curvatures (``lips`` 0 for a column to leave alone).
+    Returns ``(intercept, epochs)``.
+    """
+    n = weights.shape[0]
+    root = np.sqrt(weights)
+    if sp.issparse(columns):
+        scaled = sp.diags(root) @ columns
+        gram = np.asarray((scaled.T @ scaled).todense()) / n
+        cross = np.asarray(columns.T @ (weights * response)).ravel() / n
+    else:
+        scaled = columns * root[:, None]
+        upper = dsyrk(1.0 / n, scaled, trans=1)
+        gram = np.triu(upper) + np.triu(upper, 1).T
+        cross = columns.T @ (weights * response) / n
+    if fit_intercept:
+        gram -= np.outer(xmean, xmean)
+        cross -= xmean * ymean
+    model = _GramModel(np.asfortranarray(gram), cross, w[ws].copy(), lips, n)
+    penalty = ElasticNetPenalty(l1[ws], l2[ws], lo[ws], hi[ws])
+    local = np.arange(ws.size, dtype=ws.dtype)
+
+    def run_epochs(budget):
+        return _kernels.gram_ws_solve(local, model.w, model.grad, model.gram, lips,
+                                      penalty.l1, penalty.l2, penalty.lower, penalty.upper,
+                                      budget, eps, anderson_k, model.state)
+
+    # orthant Newton steps between chunks of epochs: on collinear columns coordinate
+    # descent alone crawls, and with the Gram matrix at hand a step costs one small solve
+    epochs = newton_chunks(model, local, penalty, max_epochs, run_epochs, True)
+    w[ws] = model.w
+    return (ymean - xmean @ model.w if fit_intercept else 0.0), epochs
+
+
+class _GramModel:
+    """The quadratic model ``w'Gw/2 - c'w`` as ``orthant_newton`` expects an iterate:
+    ``grad = c - G w`` is kept in step with ``w``."""
+
+    def __init__(self, gram, cross, w, lips, n_samples):
+        self.gram, self.cross, self.w = gram, cross, w
+        self.grad = cross - gram @ w
+        self.state = np.zeros(2)  # state[1]: the kernel reached its tolerance
+        self.problem = SimpleNamespace(lips=lips, n_samples=n_samples)
+
+    def hessian_block(self, features):
+        return self.gram[np.ix_(features, features)]
+
+    def gradient_block(self, features):
+        return self.grad[features]
+
+    def objective(self, penalty):
+        return -0.5 * float(self.w @ (self.cross + self.grad)) + penalty.value(self.w)
+
+    def move(self, features, delta):
+        self.w[features] += delta
+        self.grad -= self.gram[:, features] @ delta
 
 
 def _ws_violation(state, ws, penalty, grad):
