@@ -56,7 +56,8 @@ def unit_row_sparse(n, p, density, rng):
 def make_problems(which=None):
     """Build the problems (all of them, or the keys in ``which``)."""
     builders = {
-        "1": _p1, "2": _p2, "3": _p3, "4": _p4, "5": _p5, "6": _p6, "7": _p7,
+        "1": _p1, "2": _p2, "3": _p3, "4": _p4, "5": _p5, "6": _p6, "7": _p7, "8": _p8,
+        "9": _p9,
     }
     keys = which or list(builders)
     return [builders[k]() for k in keys]
@@ -161,3 +162,22 @@ def caravan():
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     y = np.where(frame.get_column("Purchase").to_numpy() == "Yes", 1.0, -1.0)
     return np.asfortranarray(X), y, "ISLP Caravan"
+
+
+def _p8():
+    X, y, source = caravan()
+    return BenchProblem("8", f"logistic CV on {source} (5822x85), 5 folds x 50 alphas", X, y,
+                        loss="logistic", kind="class_cv", n_alphas=50,
+                        extra={"l1_ratios": (1.0, 0.5, 0.0)})
+
+
+def _p9():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    spread = X.std(axis=0)
+    spread[spread == 0] = 1.0  # blank pixels stay 0
+    X = np.asfortranarray((X - X.mean(axis=0)) / spread)
+    return BenchProblem("9", "multinomial L1 CV on digits (1797x64, 10 classes), 5 folds x "
+                        "50 alphas", X, y.astype(np.int64), loss="multinomial",
+                        kind="class_cv", n_alphas=50, extra={"l1_ratios": (1.0,)})

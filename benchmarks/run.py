@@ -27,6 +27,7 @@ import scipy.sparse as sp
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import peers  # noqa: E402
+from classification import bench_class_cv  # noqa: E402
 from problems import make_problems  # noqa: E402
 from shrinkage.path import alpha_grid, problem_alpha_max  # noqa: E402
 from shrinkage.penalties import ElasticNetPenalty  # noqa: E402
@@ -327,6 +328,9 @@ def main(argv=None):
     parser.add_argument("--problems", nargs="*", default=None)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--target-gap", type=float, default=1e-6)
+    parser.add_argument("--class-target-gap", type=float, default=1e-4,
+                        help="the gap of the classification CV rows (8, 9): the default "
+                             "tol of shrinkage's LogisticRegressionCV")
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--mem-gb", type=float, default=16.0)
     parser.add_argument("--out", default=RESULTS)
@@ -340,6 +344,7 @@ def main(argv=None):
                 if name not in args.solvers:
                     del table[name]
     meta = {"date": datetime.date.today().isoformat(), "target_gap": args.target_gap,
+            "class_target_gap": args.class_target_gap,
             "repeats": args.repeats,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                        f"Python {platform.python_version()}"}
@@ -351,6 +356,12 @@ def main(argv=None):
     peers.Shrinkage().run(make_problems(["1"])[0], [1.0], 1e-2)
     for bp in make_problems(args.problems):
         print(f"problem {bp.key}: {bp.title}", flush=True)
+        if bp.kind == "class_cv":
+            TARGET[0] = args.class_target_gap
+            rows += bench_class_cv(bp, args.class_target_gap, args.repeats, args.timeout,
+                                   mem, measure)
+            TARGET[0] = args.target_gap
+            continue
         bench = {"cv": bench_cv, "ridge_loo": bench_ridge}.get(bp.kind, bench_penalized)
         rows += bench(bp, args.target_gap, args.repeats, args.timeout, mem)
     stem = os.path.join(args.out, meta["date"])

@@ -35,7 +35,7 @@ def test_objective_no_worse_than_sklearn(storage, l1_ratio):
 def test_l2_matches_lbfgs():
     X, y = make_classification_problem(n=100, p=20, seed=3)
     n, alpha = X.shape[0], 0.05
-    ours = LogisticRegression(alpha=alpha, l1_ratio=0.0, tol=1e-12).fit(X, y)
+    ours = LogisticRegression(alpha=alpha, l1_ratio=0.0, tol=1e-14).fit(X, y)
     ref = sk.LogisticRegression(C=1 / (n * alpha), tol=1e-12, max_iter=10_000).fit(X, y)
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-6)

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import entr, expit, log1p, softmax
 
+from . import _logistic_kernels as lk
 
-def _log1pexp(t):
-    """Stable ``log(1 + exp(t))``."""
-    return np.logaddexp(0.0, t)
+_NO_STEP = np.zeros(0)
 
 
 @dataclass(frozen=True)
@@ -67,13 +66,14 @@ class Logistic:
     #: the dual (an entropy) is 4-strongly concave: a gap g bounds the distance by sqrt(g/2)
     dual_radius_factor = 0.5
 
-    def value(self, z):
-        """Primal value at the linear predictor ``z``."""
-        return float(self.sw @ _log1pexp(-self.y * z)) / z.shape[0]
+    def value(self, z, direction=None, step=0.0):
+        """Primal value at the linear predictor ``z`` (or at ``z + step * direction``)."""
+        return lk.logistic_value(z, _NO_STEP if direction is None else direction,
+                                 float(step), self.y, self.sw)
 
     def dual_value(self, t):
         """Dual value of ``rho = y * t`` with ``t`` in [0, 1]: a weighted mean entropy."""
-        return float(self.sw @ (entr(t) + entr(1.0 - t))) / t.shape[0]
+        return lk.entropy_value(t, self.sw)
 
     def null_intercept(self, fit_intercept):
         """Optimal intercept at ``w = 0``: the log-odds of the weighted class balance."""

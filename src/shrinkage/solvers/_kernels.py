@@ -112,12 +112,16 @@ def _squared_objective(ws, w, R, o, sw, has_sw, l1, l2, n):
 
 @njit(**_OPTS)
 def squared_ws_solve(ws, w, R, state, Xd, data, indices, indptr, is_sparse, sw, has_sw,
-                     xmean, lips, l1, l2, lo, hi, n, max_epochs, eps, anderson_k):
+                     xmean, lips, l1, l2, lo, hi, n, max_epochs, eps, anderson_k,
+                     early_check=False):
     """Coordinate descent on the working set ``ws`` until its KKT violation <= eps.
 
     ``state[0]`` holds the centring offset ``o``; ``w``, ``R`` and ``state`` are updated
     in place; ``state[1]`` is set to 1 when the tolerance was reached, else 0. Returns the
-    number of epochs run.
+    number of epochs run. With ``early_check`` the stopping rule is also checked after
+    an epoch that moved no coordinate by more than ``eps`` (lips-scaled), not only once
+    per extrapolation cycle: for models that a few epochs solve (the Newton models of
+    the logistic loss along a path).
     """
     n_ws = ws.shape[0]
     history = np.empty((anderson_k + 1, n_ws))
@@ -126,6 +130,7 @@ def squared_ws_solve(ws, w, R, state, Xd, data, indices, indptr, is_sparse, sw, 
     state[1] = 0.0
     epoch = 0
     while epoch < max_epochs:
+        largest_move = 0.0  # lips-scaled: bounds the violation the epoch started from
         for k in range(n_ws):
             j = ws[k]
             lj = lips[j]
@@ -140,6 +145,7 @@ def squared_ws_solve(ws, w, R, state, Xd, data, indices, indptr, is_sparse, sw, 
                 _col_axpy(j, Xd, data, indices, indptr, is_sparse, -delta, R)
                 o += delta * xmean[j]
                 w[j] = new
+                largest_move = max(largest_move, lj * abs(delta))
         epoch += 1
         if anderson_k > 0:
             slot = (epoch - 1) % (anderson_k + 1)
@@ -172,8 +178,10 @@ def squared_ws_solve(ws, w, R, state, Xd, data, indices, indptr, is_sparse, sw, 
                     else:
                         for k in range(n_ws):
                             w[ws[k]] = w_now[k]
-            # check the stopping rule once per extrapolation cycle
-            if slot != anderson_k and epoch < max_epochs:
+            # check the stopping rule (a pass over the working set) once per
+            # extrapolation cycle, or sooner when an epoch barely moved anything
+            if slot != anderson_k and epoch < max_epochs and not (
+                    early_check and largest_move <= eps):
                 continue
         squared_gradient_ws(ws, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw,
                             xmean, n, grad)
@@ -230,11 +238,12 @@ def ws_add_product(ws, coefs, Xd, data, indices, indptr, is_sparse, out):
 
 @njit(**_OPTS)
 def gram_ws_solve(ws, w, grad, gram, lips, l1, l2, lo, hi, max_epochs, eps, anderson_k,
-                  state):
+                  state, early_check=False):
     """Coordinate descent with covariance updates: ``grad = c - G w`` is kept for every
     feature, so a coordinate costs O(1) to read and O(p) to update, whatever n.
 
-    ``state[1]`` is set to 1 when the working-set KKT violation reached ``eps``.
+    ``state[1]`` is set to 1 when the working-set KKT violation reached ``eps``
+    (checked once per extrapolation cycle, or after every epoch with ``early_check``).
     Returns the number of epochs run.
     """
     n_ws, p = ws.shape[0], w.shape[0]
@@ -261,7 +270,7 @@ def gram_ws_solve(ws, w, grad, gram, lips, l1, l2, lo, hi, max_epochs, eps, ande
                 history[slot, k] = w[ws[k]]
             if slot == anderson_k:
                 _gram_anderson(ws, w, grad, gram, lips, l1, l2, lo, hi, history)
-            elif epoch < max_epochs:
+            elif epoch < max_epochs and not early_check:
                 continue
         worst = 0.0
         for k in range(n_ws):

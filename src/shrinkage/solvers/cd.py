@@ -286,8 +286,11 @@ class _LogisticState(_Iterate):
         return t_dual, u_grad, u_dual
 
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False):
+        # the full gradient at this iterate, when the outer loop just computed it
+        u_grad = self._products[1] if self._key is not None and \
+            self._key[0] == self.version else None
         self.version += 1  # (orthant Newton steps are for the squared loss only)
-        return logistic_ws_solve(self, ws, penalty, max_epochs, eps, anderson_k)
+        return logistic_ws_solve(self, ws, penalty, max_epochs, eps, anderson_k, u_grad)
 
 
 def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,

@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg.blas import dsyrk
 
+from .._logistic_kernels import irls_terms
 from ..penalties import ElasticNetPenalty
 from . import _kernels
 from .orthant_newton import newton_chunks
@@ -41,11 +42,13 @@ _GRAM_MIN_EPOCHS = 12
 _GRAM_MAX_FEATURES = 1000
 
 
-def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
+def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
     """Solve the logistic problem restricted to ``ws`` until its KKT violation <= eps.
 
     ``state`` is a ``_LogisticState``; its ``w``, ``z`` and intercept are updated in
-    place. Returns the number of coordinate-descent epochs run.
+    place. ``u_grad``, minus the gradient at the starting iterate when the caller has it,
+    saves the first pass over the working set. Returns the number of coordinate-descent
+    epochs run.
     """
     problem, df = state.problem, state.problem.datafit
     design, n = problem.design, problem.n_samples
@@ -56,10 +59,11 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
     epochs, fraction, previous = 0, _INNER_FRACTION, None
     columns = None  # the working set's columns, copied once if the Gram model is used
     gram_model = False
+    t, grad, curvature, response = (np.empty(n) for _ in range(4))
     for _ in range(_MAX_NEWTON_STEPS):
-        t = df.residual(state.z, y)
-        grad = sw * y * t
-        violation = _ws_violation(state, ws, penalty, grad)
+        total = irls_terms(state.z, y, sw, _MIN_CURVATURE, t, grad, curvature, response)
+        violation = _ws_violation(state, ws, penalty, grad, u_grad)
+        u_grad = None  # known at the start only
         if violation <= eps or epochs >= max_epochs:
             break
         if previous is not None:
@@ -67,12 +71,9 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
             # that the outer iteration speeds up from linear to superlinear
             fraction = min(_INNER_FRACTION, (violation / previous) ** 2)
         previous = violation
-        # p (1 - p) with p = sigmoid(z) equals t (1 - t) whatever the label
-        curvature = sw * np.maximum(t * (1.0 - t), _MIN_CURVATURE)
-        scale = n / curvature.sum()
+        # the curvature p (1 - p) with p = sigmoid(z) equals t (1 - t) whatever the label
+        scale = n / total
         weights = curvature * scale  # sums to n, as the squared kernel expects
-        response = np.where(curvature > 0, grad / np.where(curvature > 0, curvature, 1.0), 0.0)
-        response += state.z
         # weighted statistics of the working-set columns for this model
         _kernels.ws_weighted_stats(ws, *design.kernel_args, weights, xmean, squares)
         xmean[ws] /= n
@@ -98,8 +99,11 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
             offset = np.array([xmean[ws] @ w_new[ws] - ymean, 0.0])
             used = _kernels.squared_ws_solve(
                 ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
-                l1 * scale, l2 * scale, lo, hi, float(n), budget, inner_eps, anderson_k)
+                l1 * scale, l2 * scale, lo, hi, float(n), budget, inner_eps, anderson_k,
+                True)
             b_new = -offset[0] if problem.fit_intercept else 0.0
+            # the kernel kept R = response - X w: X dw is what it lost, no pass needed
+            moved = (response - (state.z - state.intercept)) - R
             # not solved within that budget: finish this model (and this alpha's next
             # ones, which look alike) in the space of the working set
             gram_model = offset[1] == 0.0 and budget < max_epochs - epochs
@@ -114,8 +118,9 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k):
                 l1 * scale, l2 * scale, lo, hi, problem.fit_intercept, budget, inner_eps,
                 anderson_k)
             used += more
+            moved = None
         epochs += used
-        if not _line_search(state, ws, penalty, w_new, b_new):
+        if not _line_search(state, ws, penalty, w_new, b_new, moved):
             break
         xmean[ws] = 0.0
         lips[ws] = 0.0
@@ -158,7 +163,7 @@ def _gram_model_solve(columns, ws, w, weights, response, ymean, xmean, lips, l1,
     def run_epochs(budget):
         return _kernels.gram_ws_solve(local, model.w, model.grad, model.gram, lips,
                                       penalty.l1, penalty.l2, penalty.lower, penalty.upper,
-                                      budget, eps, anderson_k, model.state)
+                                      budget, eps, anderson_k, model.state, True)
 
     # orthant Newton steps between chunks of epochs: on collinear columns coordinate
     # descent alone crawls, and with the Gram matrix at hand a step costs one small solve
@@ -191,14 +196,17 @@ class _GramModel:
         self.grad -= self.gram[:, features] @ delta
 
 
-def _ws_violation(state, ws, penalty, grad):
-    """Largest KKT violation on the working set (and the intercept), true gradient."""
+def _ws_violation(state, ws, penalty, grad, u_grad=None):
+    """Largest KKT violation on the working set (and the intercept), true gradient
+    (``u_grad[ws]`` when given, else one pass over the working set's columns)."""
     problem = state.problem
     n = problem.n_samples
-    u = np.empty(ws.shape[0])
-    ones = np.ones(0)
-    _kernels.squared_gradient_ws(ws, grad, 0.0, *problem.design.kernel_args, ones, False,
-                                 problem.xmean, float(n), u)
+    if u_grad is not None:
+        u = u_grad[ws]
+    else:
+        u = np.empty(ws.shape[0])
+        _kernels.squared_gradient_ws(ws, grad, 0.0, *problem.design.kernel_args,
+                                     np.ones(0), False, problem.xmean, float(n), u)
     keep = problem.lips[ws] > 0
     dist = penalty.subset(ws).subdiff_distance(state.w[ws], u)
     worst = float(dist[keep].max()) if np.any(keep) else 0.0
@@ -207,22 +215,26 @@ def _ws_violation(state, ws, penalty, grad):
     return worst
 
 
-def _line_search(state, ws, penalty, w_new, b_new):
+def _line_search(state, ws, penalty, w_new, b_new, moved=None):
     """Backtrack along the Newton direction until the objective does not increase.
 
-    Returns False when no step along the direction decreases the objective.
+    ``moved`` is ``X (w_new - w)`` when known. Returns False when no step along the
+    direction decreases the objective.
     """
     problem, df = state.problem, state.problem.datafit
     dw = w_new[ws] - state.w[ws]
     db = b_new - state.intercept
-    dz = np.full(problem.n_samples, db)
-    _kernels.ws_add_product(ws, dw, *problem.design.kernel_args, dz)
+    if moved is None:
+        dz = np.full(problem.n_samples, db)
+        _kernels.ws_add_product(ws, dw, *problem.design.kernel_args, dz)
+    else:
+        dz = moved + db
     w_ws = state.w[ws].copy()
     sub = penalty.subset(ws)
     before = df.value(state.z) + sub.value(w_ws)
     step = 1.0
     for _ in range(_MAX_HALVINGS):
-        after = df.value(state.z + step * dz) + sub.value(w_ws + step * dw)
+        after = df.value(state.z, dz, step) + sub.value(w_ws + step * dw)
         # near the optimum objective changes fall below rounding: a Newton step that does
         # not measurably raise the objective is taken (its gradient is what improves)
         if after <= before + _ROUNDING * abs(before):
