@@ -186,6 +186,8 @@ def bench_class_cv(bp, target, repeats, timeout, mem_bytes, measure):
                             repeats, timeout, mem_bytes)
             row.update(timed, gap=calib["gap"], tol=tol)
             rows.append(row)
-            print(f"  {key} {solver.name}: CV {row.get('seconds', float('nan')):.2f} s, "
-                  f"path gap {calib['gap']:.1e} at tol {tol:g}", flush=True)
+            timing = (f"CV {row['seconds']:.2f} s" if row.get("status") == "ok"
+                      else f"CV {row.get('status')}: {row.get('message', '')}")
+            print(f"  {key} {solver.name}: {timing}, path gap {calib['gap']:.1e} at tol "
+                  f"{tol:g}", flush=True)
     return rows
