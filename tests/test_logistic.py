@@ -157,3 +157,18 @@ def test_gram_model_reaches_the_kkt_conditions(gram_model_only, storage, l1_rati
         plain.fit(as_storage(X, storage), y, sample_weight=sw)
     np.testing.assert_allclose(est.decision_function(X), plain.decision_function(X),
                                atol=2e-5)
+
+
+@pytest.mark.parametrize("alpha", [0.002, 0.0])
+def test_warm_start_continues_from_the_last_binary_fit(alpha):
+    """warm_start starts from coef_ of shape (1, p): a refit on the same data has nothing
+    left to do, and a fit on part of the rows lands where a cold fit does."""
+    X, y = make_classification_problem(n=300, p=10, seed=12)
+    warm = LogisticRegression(alpha=alpha, warm_start=True, tol=1e-10).fit(X, y)
+    first = warm.n_iter_
+    warm.fit(X, y)
+    assert warm.n_iter_ < first
+    warm.fit(X[:250], y[:250])
+    cold = LogisticRegression(alpha=alpha, tol=1e-10).fit(X[:250], y[:250])
+    np.testing.assert_allclose(warm.decision_function(X), cold.decision_function(X),
+                               atol=1e-5)

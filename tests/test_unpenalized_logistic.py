@@ -129,3 +129,26 @@ def test_compare_baseline_is_fitted_for_real(tmp_path):
     # breast cancer's 30 features separate its classes: the report says so
     assert any("separable" in note for note in results["data"]["notes"])
     assert "SeparationWarning" not in result.stderr  # a note, not a raw warning
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_compare_baseline_cv_equals_per_fold_scikit_learn(n_classes):
+    """The baseline's CV log-loss (folds warm-started from the whole fit, in threads)
+    equals scikit-learn's unpenalized fit on each fold, scored by sklearn's log_loss."""
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import StratifiedKFold
+
+    from shrinkage.compare import _baseline_cv
+
+    X, y = make_classification(400, 6, n_informative=4, n_redundant=0, flip_y=0.2,
+                               n_classes=n_classes, random_state=1)
+    folds = list(StratifiedKFold(4, shuffle=True, random_state=0).split(X, y))
+    whole = LogisticRegression(alpha=0.0, l1_ratio=0.0, tol=1e-12).fit(X, y)
+    mean, se = _baseline_cv(whole, X, y, folds, "classification", "log_loss", n_jobs=2)
+    losses = []
+    for train, test in folds:
+        ref = sk.LogisticRegression(C=np.inf, tol=1e-12, max_iter=100_000)
+        ref.fit(X[train], y[train])
+        losses.append(log_loss(y[test], ref.predict_proba(X[test]), labels=ref.classes_))
+    assert np.isclose(mean, np.mean(losses), rtol=1e-6)
+    assert np.isclose(se, np.std(losses, ddof=1) / 2.0, rtol=1e-4)

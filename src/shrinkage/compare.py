@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
@@ -345,7 +346,7 @@ def _test_metrics(task, y, z):
             "test_roc_auc": float(roc_auc_score(y, z))}
 
 
-def _baseline_cv(model, X, y, folds, task, scoring):
+def _baseline_cv(model, X, y, folds, task, scoring, n_jobs=None):
     """CV score of the unpenalized model on the same folds as the penalized ones."""
     from sklearn.base import clone
 
@@ -355,21 +356,24 @@ def _baseline_cv(model, X, y, folds, task, scoring):
         return float(ridge.cv_mean_[0, 0]), float(ridge.cv_se_[0, 0])
 
     score = ms.get_scorer(scoring).function
-    scores = []
-    for train, test in folds:
+
+    def fold_score(train, test):
+        # each fold starts from the whole training fit, a few Newton steps away
+        fitted = clone(model).set_params(warm_start=True)
+        fitted.coef_, fitted.intercept_ = model.coef_.copy(), np.copy(model.intercept_)
         with warnings.catch_warnings():
             # separation in a fold is that of the whole: the main fit's note says it
             warnings.simplefilter("ignore", ConvergenceWarning)
-            fitted = clone(model).fit(X[train], y[train])
+            fitted.fit(X[train], y[train])
         z = decision_values(X[test], fitted.coef_, fitted.intercept_)[:, None]
-        if task == "regression":
-            target = y[test]
-        elif len(fitted.classes_) > 2:
+        if len(fitted.classes_) > 2:
             target = np.searchsorted(fitted.classes_, y[test])
         else:
             target = np.where(y[test] == fitted.classes_[1], 1.0, -1.0)
-        scores.append(float(score(target, z, np.ones(len(test)))[0]))
-    scores = np.array(scores)
+        return float(score(target, z, np.ones(len(test)))[0])
+
+    scores = np.array(Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(fold_score)(train, test) for train, test in folds))
     return float(scores.mean()), float(scores.std(ddof=1) / np.sqrt(len(scores)))
 
 
@@ -423,7 +427,7 @@ def run_comparison(table, options, progress=None):
                          "where Newton's method stopped (large, and not unique)")
         models[penalty] = model
         entries[penalty] = _entry(penalty, model, X_train, y_train, X_test, y_test_num,
-                                  folds, task, scoring, names, columns_of)
+                                  folds, task, scoring, names, columns_of, options.n_jobs)
         entries[penalty].update(fit_seconds=seconds[penalty], converged=converged)
         if grid is not None:
             entries[penalty]["grid"] = grid
@@ -461,10 +465,11 @@ def run_comparison(table, options, progress=None):
 
 
 def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scoring, names,
-           columns_of):
+           columns_of, n_jobs=None):
     """Numbers of one penalty: both choices (or the one fit of no penalty) and its path."""
     if penalty == "none":
-        cv_mean, cv_se = _baseline_cv(model, X_train, y_train, folds, task, scoring)
+        cv_mean, cv_se = _baseline_cv(model, X_train, y_train, folds, task, scoring,
+                                      n_jobs)
         choices = {"fit": _choice(0.0, None, cv_mean, cv_se, model.coef_, model.intercept_,
                                   X_test, y_test, task, names, columns_of)}
         return {"label": LABELS[penalty], "choices": choices}

@@ -74,7 +74,8 @@ class _PenalizedLinearModel(BaseEstimator):
         problem = make_problem(X, y, self._loss, sw, self.fit_intercept)
         coef_init = intercept_init = None
         if warm and getattr(self, "warm_start", False) and hasattr(self, "coef_") \
-                and np.shape(self.coef_)[-1] == X.shape[1] and np.ndim(self.coef_) == 1:
+                and np.size(self.coef_) == X.shape[1] == np.shape(self.coef_)[-1]:
+            # (p,) for the regressors, (1, p) for a binary classifier
             coef_init = np.ravel(self.coef_)
             intercept_init = float(np.ravel(self.intercept_)[0])
         return solve(problem, penalty, coef_init, intercept_init, tol=tol, max_iter=max_iter)
