@@ -133,7 +133,7 @@ def test_compare_baseline_is_fitted_for_real(tmp_path):
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_compare_baseline_cv_equals_per_fold_scikit_learn(n_classes):
-    """The baseline's CV log-loss (folds warm-started from the whole fit, in threads)
+    """The baseline's CV log-loss (folds warm-started from the whole fit)
     equals scikit-learn's unpenalized fit on each fold, scored by sklearn's log_loss."""
     from sklearn.metrics import log_loss
     from sklearn.model_selection import StratifiedKFold
@@ -144,7 +144,7 @@ def test_compare_baseline_cv_equals_per_fold_scikit_learn(n_classes):
                                n_classes=n_classes, random_state=1)
     folds = list(StratifiedKFold(4, shuffle=True, random_state=0).split(X, y))
     whole = LogisticRegression(alpha=0.0, l1_ratio=0.0, tol=1e-12).fit(X, y)
-    mean, se = _baseline_cv(whole, X, y, folds, "classification", "log_loss", n_jobs=2)
+    mean, se = _baseline_cv(whole, X, y, folds, "classification", "log_loss")
     losses = []
     for train, test in folds:
         ref = sk.LogisticRegression(C=np.inf, tol=1e-12, max_iter=100_000)

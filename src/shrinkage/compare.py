@@ -10,7 +10,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
@@ -346,7 +345,7 @@ def _test_metrics(task, y, z):
             "test_roc_auc": float(roc_auc_score(y, z))}
 
 
-def _baseline_cv(model, X, y, folds, task, scoring, n_jobs=None):
+def _baseline_cv(model, X, y, folds, task, scoring):
     """CV score of the unpenalized model on the same folds as the penalized ones."""
     from sklearn.base import clone
 
@@ -372,8 +371,8 @@ def _baseline_cv(model, X, y, folds, task, scoring, n_jobs=None):
             target = np.where(y[test] == fitted.classes_[1], 1.0, -1.0)
         return float(score(target, z, np.ones(len(test)))[0])
 
-    scores = np.array(Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(fold_score)(train, test) for train, test in folds))
+    # in sequence: each Newton step is a BLAS product that already uses every core
+    scores = np.array([fold_score(train, test) for train, test in folds])
     return float(scores.mean()), float(scores.std(ddof=1) / np.sqrt(len(scores)))
 
 
@@ -427,7 +426,7 @@ def run_comparison(table, options, progress=None):
                          "where Newton's method stopped (large, and not unique)")
         models[penalty] = model
         entries[penalty] = _entry(penalty, model, X_train, y_train, X_test, y_test_num,
-                                  folds, task, scoring, names, columns_of, options.n_jobs)
+                                  folds, task, scoring, names, columns_of)
         entries[penalty].update(fit_seconds=seconds[penalty], converged=converged)
         if grid is not None:
             entries[penalty]["grid"] = grid
@@ -465,11 +464,10 @@ def run_comparison(table, options, progress=None):
 
 
 def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scoring, names,
-           columns_of, n_jobs=None):
+           columns_of):
     """Numbers of one penalty: both choices (or the one fit of no penalty) and its path."""
     if penalty == "none":
-        cv_mean, cv_se = _baseline_cv(model, X_train, y_train, folds, task, scoring,
-                                      n_jobs)
+        cv_mean, cv_se = _baseline_cv(model, X_train, y_train, folds, task, scoring)
         choices = {"fit": _choice(0.0, None, cv_mean, cv_se, model.coef_, model.intercept_,
                                   X_test, y_test, task, names, columns_of)}
         return {"label": LABELS[penalty], "choices": choices}
