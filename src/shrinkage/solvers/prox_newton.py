@@ -40,6 +40,10 @@ _GRAM_EPOCHS_PER_FEATURE = 0.25
 _GRAM_MIN_EPOCHS = 12
 #: ... and only while the Gram matrix of the working set stays small
 _GRAM_MAX_FEATURES = 1000
+#: a working set with at least this share of the features checks its KKT conditions on
+#: the full gradient (one pass over X instead of over the working set), which is then
+#: the outer loop's certificate too
+_FULL_CHECK_SHARE = 0.5
 
 
 def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
@@ -62,6 +66,10 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=No
     t, grad, curvature, response = (np.empty(n) for _ in range(4))
     for _ in range(_MAX_NEWTON_STEPS):
         total = irls_terms(state.z, y, sw, _MIN_CURVATURE, t, grad, curvature, response)
+        if u_grad is None and ws.size >= _FULL_CHECK_SHARE * problem.n_features:
+            # a check over nearly every column: take the full gradient instead, which
+            # the outer loop's certificate at the same iterate then reuses (cached)
+            u_grad = state.products(penalty.unpenalized & (problem.lips > 0))[1]
         violation = _ws_violation(state, ws, penalty, grad, u_grad)
         u_grad = None  # known at the start only
         if violation <= eps or epochs >= max_epochs:
@@ -245,5 +253,6 @@ def _line_search(state, ws, penalty, w_new, b_new, moved=None):
     state.w[ws] = w_ws + step * dw
     state.z += step * dz
     state.state[0] += step * db
+    state.version += 1  # the cached full gradient was that of the previous iterate
     return True
 
