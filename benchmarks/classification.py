@@ -13,8 +13,8 @@ multinomial elastic net; it is not in these rows.
 import warnings
 
 import numpy as np
-
 import peers
+
 from shrinkage.penalties import ClassPenalty, ElasticNetPenalty
 from shrinkage.solvers.cd import duality_gap, make_problem
 from shrinkage.solvers.multinomial import MultinomialState
@@ -181,7 +181,7 @@ def bench_class_cv(bp, target, repeats, timeout, mem_bytes, measure):
                       f"({calib.get('gap', calib.get('message'))})", flush=True)
                 continue
             tol = calib["tol"]
-            timed = measure(lambda _, s=solver, a=alphas, r=l1_ratio: s.cv(bp, a, r, tol),
+            timed = measure(lambda t, s=solver, a=alphas, r=l1_ratio: s.cv(bp, a, r, t),
                             [tol], lambda alpha: (True, {"chosen": [float(alpha)]}),
                             repeats, timeout, mem_bytes)
             row.update(timed, gap=calib["gap"], tol=tol)

@@ -9,7 +9,7 @@ import math
 
 from numba import njit
 
-_OPTS = dict(cache=True, nogil=True)
+_OPTS = {"cache": True, "nogil": True}
 
 
 @njit(inline="always")
