@@ -125,6 +125,8 @@ def gram_model_only(monkeypatch):
 
     monkeypatch.setattr(prox_newton, "_GRAM_EPOCHS_PER_FEATURE", 0.0)
     monkeypatch.setattr(prox_newton, "_GRAM_MIN_EPOCHS", 0)
+    # a few rows at a time: the Gram matrix summed over blocks of rows
+    monkeypatch.setattr(prox_newton, "_GRAM_BLOCK_ELEMENTS", 100)
 
 
 @pytest.mark.parametrize("l1_ratio, positive, fit_intercept, weighted", [

@@ -44,6 +44,8 @@ _GRAM_MAX_FEATURES = 1000
 #: the full gradient (one pass over X instead of over the working set), which is then
 #: the outer loop's certificate too
 _FULL_CHECK_SHARE = 0.5
+#: rows x columns of the working set copied at a time to form its Gram matrix (32 MB)
+_GRAM_BLOCK_ELEMENTS = 1 << 22
 
 
 def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
@@ -61,7 +63,6 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=No
     xmean, lips = np.zeros(problem.n_features), np.zeros(problem.n_features)
     squares = np.zeros(problem.n_features)
     epochs, fraction, previous = 0, _INNER_FRACTION, None
-    columns = None  # the working set's columns, copied once if the Gram model is used
     gram_model = False
     t, grad, curvature, response = (np.empty(n) for _ in range(4))
     for _ in range(_MAX_NEWTON_STEPS):
@@ -119,10 +120,8 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=No
         else:
             used = 0
         if gram_model and budget > 0:
-            if columns is None:
-                columns = _columns(design, ws)
             b_new, more = _gram_model_solve(
-                columns, ws, w_new, weights, response, ymean, xmean[ws], lips[ws],
+                design, ws, w_new, weights, response, ymean, xmean[ws], lips[ws],
                 l1 * scale, l2 * scale, lo, hi, problem.fit_intercept, budget, inner_eps,
                 anderson_k)
             used += more
@@ -135,14 +134,26 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=No
     return epochs
 
 
-def _columns(design, ws):
-    """The working set's columns: a dense (n, |ws|) array or a CSC matrix."""
+def _weighted_gram(design, ws, weights, response):
+    """``X_ws' W X_ws / n`` and ``X_ws' W response / n``; dense X a block of rows at a
+    time, so that the copy of the working set's columns stays small whatever n."""
+    n = weights.shape[0]
     if design.is_sparse:
-        return design.matrix[:, ws]
-    return design.dense[:, ws]
+        columns = design.matrix[:, ws]
+        scaled = sp.diags(np.sqrt(weights)) @ columns
+        gram = np.asarray((scaled.T @ scaled).todense()) / n
+        return gram, np.asarray(columns.T @ (weights * response)).ravel() / n
+    gram, cross = np.zeros((ws.size, ws.size)), np.zeros(ws.size)
+    rows = max(1, _GRAM_BLOCK_ELEMENTS // ws.size)
+    for start in range(0, n, rows):
+        block = design.dense[start:start + rows, ws]
+        part = slice(start, start + rows)
+        gram += dsyrk(1.0 / n, block * np.sqrt(weights[part])[:, None], trans=1)
+        cross += block.T @ (weights[part] * response[part]) / n
+    return np.triu(gram) + np.triu(gram, 1).T, cross
 
 
-def _gram_model_solve(columns, ws, w, weights, response, ymean, xmean, lips, l1, l2, lo,
+def _gram_model_solve(design, ws, w, weights, response, ymean, xmean, lips, l1, l2, lo,
                       hi, fit_intercept, max_epochs, eps, anderson_k):
     """Solve the weighted least-squares model on ``ws`` by covariance updates.
 
@@ -151,16 +162,7 @@ def _gram_model_solve(columns, ws, w, weights, response, ymean, xmean, lips, l1,
     Returns ``(intercept, epochs)``.
     """
     n = weights.shape[0]
-    root = np.sqrt(weights)
-    if sp.issparse(columns):
-        scaled = sp.diags(root) @ columns
-        gram = np.asarray((scaled.T @ scaled).todense()) / n
-        cross = np.asarray(columns.T @ (weights * response)).ravel() / n
-    else:
-        scaled = columns * root[:, None]
-        upper = dsyrk(1.0 / n, scaled, trans=1)
-        gram = np.triu(upper) + np.triu(upper, 1).T
-        cross = columns.T @ (weights * response) / n
+    gram, cross = _weighted_gram(design, ws, weights, response)
     if fit_intercept:
         gram -= np.outer(xmean, xmean)
         cross -= xmean * ymean
