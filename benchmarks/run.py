@@ -27,6 +27,7 @@ import scipy.sparse as sp
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import peers  # noqa: E402
+from classification import SOLVERS as CLASS_SOLVERS  # noqa: E402
 from classification import bench_class_cv  # noqa: E402
 from problems import make_problems  # noqa: E402
 from shrinkage.path import alpha_grid, problem_alpha_max  # noqa: E402
@@ -348,6 +349,7 @@ def main(argv=None):
         return render(args.render)
     if args.solvers:
         peers.ALL[:] = [a for a in peers.ALL if a.name in args.solvers]
+        CLASS_SOLVERS[:] = [s for s in CLASS_SOLVERS if s.name in args.solvers]
         for table in (peers.CV, peers.RIDGE_LOO):
             for name in list(table):
                 if name not in args.solvers:
