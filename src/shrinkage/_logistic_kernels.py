@@ -49,14 +49,13 @@ def entropy_value(t, sw):
 
 
 @njit(**_OPTS)
-def irls_terms(z, y, sw, min_curvature, t, grad, curvature, response):
-    """The IRLS model at ``z``: ``t = sigmoid(-y z)``, ``grad = s y t`` (minus the
+def irls_terms(z, y, sw, min_curvature, grad, curvature, response):
+    """The IRLS model at ``z``, with ``t = sigmoid(-y z)``: ``grad = s y t`` (minus the
     gradient in z, times n), ``curvature = s max(t (1 - t), min_curvature)`` and the
     working response ``z + grad / curvature``; returns the sum of the curvatures."""
     total = 0.0
     for i in range(z.shape[0]):
         ti = 1.0 / (1.0 + math.exp(y[i] * z[i]))
-        t[i] = ti
         grad[i] = sw[i] * y[i] * ti
         c = sw[i] * max(ti * (1.0 - ti), min_curvature)
         curvature[i] = c

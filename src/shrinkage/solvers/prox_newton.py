@@ -64,9 +64,9 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=No
     squares = np.zeros(problem.n_features)
     epochs, fraction, previous = 0, _INNER_FRACTION, None
     gram_model = False
-    t, grad, curvature, response = (np.empty(n) for _ in range(4))
+    grad, curvature, response = (np.empty(n) for _ in range(3))
     for _ in range(_MAX_NEWTON_STEPS):
-        total = irls_terms(state.z, y, sw, _MIN_CURVATURE, t, grad, curvature, response)
+        total = irls_terms(state.z, y, sw, _MIN_CURVATURE, grad, curvature, response)
         if u_grad is None and ws.size >= _FULL_CHECK_SHARE * problem.n_features:
             # a check over nearly every column: take the full gradient instead, which
             # the outer loop's certificate at the same iterate then reuses (cached)
