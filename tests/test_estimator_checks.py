@@ -5,10 +5,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from shrinkage import (
     ElasticNet,
     ElasticNetCV,
+    HuberRegressor,
     Lasso,
     LassoCV,
     LogisticRegression,
     LogisticRegressionCV,
+    PoissonRegressor,
     Ridge,
     RidgeCV,
 )
@@ -28,7 +30,8 @@ def _expected_failures(estimator):
 
 @parametrize_with_checks(
     [Lasso(), ElasticNet(), Ridge(), LogisticRegression(), LassoCV(),
-     ElasticNetCV(l1_ratio=[0.2, 0.8]), RidgeCV(), RidgeCV(cv=3), LogisticRegressionCV()],
+     ElasticNetCV(l1_ratio=[0.2, 0.8]), RidgeCV(), RidgeCV(cv=3), LogisticRegressionCV(),
+     PoissonRegressor(), HuberRegressor()],
     expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -2,6 +2,7 @@
 
 from .linear_model import ElasticNet, Lasso, Ridge
 from .logistic import LogisticRegression
+from .glm import HuberRegressor, PoissonRegressor
 from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
 from .model_selection import GridEdgeWarning
 from .path import Path, regularization_path
@@ -14,11 +15,13 @@ __all__ = [
     "ElasticNet",
     "ElasticNetCV",
     "GridEdgeWarning",
+    "HuberRegressor",
     "Lasso",
     "LassoCV",
     "LogisticRegression",
     "LogisticRegressionCV",
     "Path",
+    "PoissonRegressor",
     "Ridge",
     "RidgeCV",
     "SeparationWarning",

@@ -218,3 +218,43 @@ def binary_labels(y, sample_weight=None):
                 raise ValueError(f"class {cls!r} of y has zero total sample_weight: only "
                                  "one class is left to fit; give it positive weights")
     return labels, classes
+
+
+def check_counts(y, sample_weight=None, fit_intercept=True):
+    """A Poisson target: finite values >= 0 (counts, or rates with exposure weights),
+    not all 0 where an intercept is fitted (its optimum would be minus infinity)."""
+    y = np.asarray(y, dtype=np.float64)
+    if np.any(y < 0):
+        raise ValueError(f"y must be >= 0 for the Poisson loss (counts); it has "
+                         f"{int(np.sum(y < 0))} negative values, the smallest {y.min():g}")
+    mass = y if sample_weight is None else y * sample_weight
+    if fit_intercept and not mass.sum() > 0:
+        raise ValueError("y is 0 for every sample (with positive weight): the Poisson "
+                         "intercept would be minus infinity; there is nothing to fit")
+    return y
+
+
+def check_offset(offset, n_samples):
+    """The Poisson offset (log exposure): None, or finite floats, one per sample (a
+    copy)."""
+    if offset is None:
+        return None
+    try:
+        vec = np.array(offset, dtype=np.float64).ravel()
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"offset must be an array of numbers (log exposure): {exc}") \
+            from None
+    if vec.shape != (n_samples,):
+        raise ValueError(f"offset must have one value per sample ({n_samples}), got "
+                         f"shape {np.shape(offset)}")
+    if not np.all(np.isfinite(vec)):
+        raise ValueError("offset must be finite (it is the log of the exposure: give "
+                         "np.log(exposure) with exposure > 0)")
+    return vec
+
+
+def check_delta(delta):
+    """The Huber threshold: None (the default rule) or a float > 0."""
+    if delta is None:
+        return None
+    return check_scalar_param(delta, "delta", low=0.0, low_open=True)

@@ -1,10 +1,17 @@
-"""Datafits: weighted squared loss, weighted binary and multinomial logistic losses.
+"""Datafits: weighted squared, binary and multinomial logistic, Poisson and Huber losses.
 
-Sample weights ``s_i`` are rescaled to sum to ``n``, so that both datafits are weighted
-means and ``alpha`` keeps one scale whatever the weights. Each datafit knows its primal
+Sample weights ``s_i`` are rescaled to sum to ``n``, so that every datafit is a weighted
+mean and ``alpha`` keeps one scale whatever the weights. Each datafit knows its primal
 value, the dual value of a dual point, the constant that bounds the distance to the dual
 optimum (for gap-safe screening) and its value at ``w = 0`` with the intercept fitted
 (the scale of the relative duality gap).
+
+The binary logistic, Poisson and Huber datafits are solved by proximal Newton steps
+(``solvers/prox_newton.py``) and share one interface for it: ``value``, ``irls`` (the
+quadratic model at the linear predictor), ``dual_point`` and ``dual_objective`` (the
+certificate), ``null_intercept`` and ``floor_value`` (the gap's scale), ``gradient_z``
+and ``hessian_z`` (Newton's method at alpha = 0). The Poisson and Huber datafits live in
+``datafits_glm.py``.
 """
 
 from dataclasses import dataclass
@@ -15,6 +22,9 @@ from scipy.special import entr, expit, log1p, softmax
 from . import _logistic_kernels as lk
 
 _NO_STEP = np.zeros(0)
+#: floor on the IRLS curvatures (p (1 - p) for the logistic loss): confident samples
+#: keep a usable weight
+MIN_CURVATURE = 1e-10
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,10 @@ class Squared:
     #: the dual is 1-strongly concave in the norm sqrt(sum_i s_i d_i^2 / n): a gap g
     #: bounds the distance to the dual optimum by sqrt(2 g)
     dual_radius_factor = 2.0
+
+    def floor_value(self):
+        """Infimum of the datafit over every prediction: 0, at ``z = y``."""
+        return 0.0
 
     def centre(self, fit_intercept):
         """Weighted mean of y when an intercept is fitted, else 0."""
@@ -70,6 +84,38 @@ class Logistic:
         """Primal value at the linear predictor ``z`` (or at ``z + step * direction``)."""
         return lk.logistic_value(z, _NO_STEP if direction is None else direction,
                                  float(step), self.y, self.sw)
+
+    def irls(self, z, grad, curvature, response):
+        """The quadratic model at ``z`` into the three arrays (``lk.irls_terms``); returns
+        the sum of the curvatures."""
+        return lk.irls_terms(z, self.y, self.sw, MIN_CURVATURE, grad, curvature, response)
+
+    def floor_value(self):
+        """Infimum of the datafit over every linear predictor (0: y z can grow)."""
+        return 0.0
+
+    def dual_point(self, z, fit_intercept):
+        """``(v_grad, v_dual, t)``: minus n times the gradient in z, a dual point
+        (times the weights) orthogonal to the intercept's column when one is fitted, and
+        its argument for ``dual_objective``.
+
+        With ``t = sigmoid(-y z)``, ``v_grad = s y t``. The dual needs
+        ``sum_i s_i y_i t_i = 0``: the heavier class's ``t`` is shrunk to balance.
+        """
+        t = self.residual(z, self.y)
+        v_grad = self.sw * self.y * t
+        if not fit_intercept:
+            return v_grad, v_grad, t
+        pos = self.y > 0
+        mass_pos, mass_neg = self.sw[pos] @ t[pos], self.sw[~pos] @ t[~pos]
+        scale_pos = min(1.0, mass_neg / mass_pos) if mass_pos > 0 else 1.0
+        scale_neg = min(1.0, mass_pos / mass_neg) if mass_neg > 0 else 1.0
+        t_dual = t * np.where(pos, scale_pos, scale_neg)
+        return v_grad, self.sw * self.y * t_dual, t_dual
+
+    def dual_objective(self, t, kappa):
+        """Dual value at ``kappa`` times the dual point of argument ``t``."""
+        return self.dual_value(kappa * t)
 
     def dual_value(self, t):
         """Dual value of ``rho = y * t`` with ``t`` in [0, 1]: a weighted mean entropy."""
@@ -152,6 +198,10 @@ class Multinomial:
     def dual_value(self, Q):
         """``(1/n) sum_i s_i H(q_i)`` for rows ``q_i`` of the simplex (H: entropy)."""
         return float(self.sw @ entr(Q).sum(axis=1)) / Q.shape[0]
+
+    def floor_value(self):
+        """Infimum of the datafit over every linear predictor (0: the scores can grow)."""
+        return 0.0
 
     def null_intercepts(self, fit_intercept):
         """Optimal intercepts at ``W = 0``: the log class shares, centred to sum 0."""

@@ -38,7 +38,7 @@ class _PenalizedLinearModel(BaseEstimator):
         return self.alpha, self.l1_ratio
 
     def _validate_fit_input(self, X, y, sample_weight):
-        numeric = self._loss == "squared"
+        numeric = self._loss not in ("logistic", "multinomial")
         v.check_lengths(X, y)
         v.check_y(y, numeric=numeric, multi_output=self._multi_output)
         X, y = v.name_x_errors(validate_data, self, X, y, accept_sparse=("csc", "csr"),
@@ -66,12 +66,13 @@ class _PenalizedLinearModel(BaseEstimator):
                                       n_features)
         return factor, lower, upper
 
-    def _solve(self, X, y, sw, penalty, warm=True):
-        """One solve (a ``Solution``)."""
+    def _solve(self, X, y, sw, penalty, warm=True, options=None):
+        """One solve (a ``Solution``); ``options`` go to the datafit (offset, delta)."""
         tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)
         max_iter = v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
         v.check_selection(getattr(self, "selection", "cyclic"))
-        problem = make_problem(X, y, self._loss, sw, self.fit_intercept)
+        problem = make_problem(X, y, self._loss, sw, self.fit_intercept,
+                               **(options or {}))
         coef_init = intercept_init = None
         if warm and getattr(self, "warm_start", False) and hasattr(self, "coef_") \
                 and np.size(self.coef_) == X.shape[1] == np.shape(self.coef_)[-1]:

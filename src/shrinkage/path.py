@@ -9,7 +9,7 @@ from sklearn.utils import check_X_y
 from . import _validation as v
 from ._docs import fill_doc
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
-from .solvers.cd import duality_gap, make_problem, minus_gradient, solve
+from .solvers.cd import LOSSES, duality_gap, make_problem, minus_gradient, solve
 from .solvers.gram import closed_form_gaps, gram_path, gram_suits
 from .solvers.multinomial import multinomial_alpha_max, multinomial_path
 from .solvers.ridge import gram_ridge_path, penalized_spectrum, ridge_path
@@ -39,7 +39,8 @@ class Path:
     l1_ratio : float
         The mix of L1 and L2 of the path.
     loss : str
-        The datafit, ``"squared"``, ``"logistic"`` or ``"multinomial"``.
+        The datafit, ``"squared"``, ``"logistic"``, ``"multinomial"``, ``"poisson"``
+        or ``"huber"``.
 
     See Also
     --------
@@ -146,7 +147,8 @@ def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None, grouped
 def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=None,
                         sample_weight=None, fit_intercept=True, penalty_factor=None,
                         positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                        max_iter=1000, screening=True, multinomial="ungrouped"):
+                        max_iter=1000, screening=True, multinomial="ungrouped",
+                        offset=None, delta=None):
     """Solve the penalized problem over a grid of alphas, with warm starts.
 
     Minimises, for each alpha::
@@ -154,9 +156,12 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
         datafit(y, X w + b) + alpha * sum_j f_j (l1_ratio |w_j| + (1 - l1_ratio)/2 w_j^2)
 
     where the datafit is ``(1/2n) sum s_i (y_i - z_i)^2`` (``loss="squared"``), the
-    weighted mean log-loss (``loss="logistic"``, binary y) or the multinomial log-loss
-    (``loss="multinomial"``, two classes or more, a row of coefficients per class).
-    Every solution is certified by its relative duality gap (``Path.gaps``).
+    weighted mean log-loss (``loss="logistic"``, binary y), the multinomial log-loss
+    (``loss="multinomial"``, two classes or more, a row of coefficients per class),
+    the Poisson loss ``(1/n) sum s_i (exp(eta_i) - y_i eta_i)`` with ``eta = z +
+    offset`` (``loss="poisson"``, counts) or the Huber loss (``loss="huber"``, see
+    ``HuberRegressor``). Every solution is certified by its relative duality gap
+    (``Path.gaps``).
 
     Parameters
     ----------
@@ -164,7 +169,7 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
         Training data.
     y : array-like of shape (n_samples,)
         Target (two classes for the logistic loss).
-    loss : {"squared", "logistic", "multinomial"}, default="squared"
+    loss : {"squared", "logistic", "multinomial", "poisson", "huber"}, default="squared"
         The datafit.
     l1_ratio : float, default=1.0
         In [0, 1]: 1 is the lasso, 0 ridge (closed forms for the squared loss).
@@ -184,6 +189,11 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     multinomial : {"ungrouped", "grouped"}, default="ungrouped"
         For ``loss="multinomial"``: the penalty on each coefficient, or on each
         feature's class coefficients as a group.
+    offset : array-like of shape (n_samples,), default=None
+        For ``loss="poisson"``: added to the linear predictor (log exposure).
+    delta : float, default=None
+        For ``loss="huber"``: the threshold of the loss; None is
+        ``HuberRegressor``'s default rule.
 
     Returns
     -------
@@ -205,16 +215,17 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     >>> bool((path.gaps <= 1e-4).all())
     True
     """
-    if loss not in ("squared", "logistic", "multinomial"):
-        raise ValueError(f"loss must be 'squared', 'logistic' or 'multinomial', got "
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got "
                          f"{loss!r}")
     if multinomial not in ("ungrouped", "grouped"):
         raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
                          f"{multinomial!r}")
     v.check_lengths(X, y)
-    v.check_y(y, numeric=loss == "squared")
+    numeric = loss not in ("logistic", "multinomial")
+    v.check_y(y, numeric=numeric)
     X, y = v.name_x_errors(check_X_y, X, y, accept_sparse=("csc", "csr"),
-                           dtype=np.float64, order="F", y_numeric=loss == "squared")
+                           dtype=np.float64, order="F", y_numeric=numeric)
     n, p = X.shape
     v.check_min_samples(n, "regularization_path")
     l1_ratio = v.check_l1_ratio(l1_ratio)
@@ -225,13 +236,24 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
         y, _ = v.binary_labels(y, sw)
     elif loss == "multinomial":
         y, _ = v.class_codes(y, sw)
+    elif loss == "poisson":
+        y = v.check_counts(y, sw, fit_intercept)
+    options = {}
+    if loss == "poisson":
+        options["offset"] = v.check_offset(offset, n)
+    elif offset is not None:
+        raise ValueError(f"offset is for loss='poisson'; got loss={loss!r}")
+    if loss == "huber":
+        options["delta"] = v.check_delta(delta)
+    elif delta is not None:
+        raise ValueError(f"delta is for loss='huber'; got loss={loss!r}")
     factor = v.check_penalty_factor(penalty_factor, p)
     lower, upper = v.check_bounds(positive, lower_bounds, upper_bounds, p)
     if loss == "multinomial" and (np.any(np.isfinite(lower)) or np.any(np.isfinite(upper))):
         raise ValueError("bounds (positive, lower_bounds, upper_bounds) are offered for "
                          "the squared and binary logistic losses only")
     grouped = multinomial == "grouped"
-    problem = make_problem(X, y, loss, sw, fit_intercept)
+    problem = make_problem(X, y, loss, sw, fit_intercept, **options)
     alphas = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper, grouped)
     return compute_path(problem, alphas, l1_ratio, factor, lower, upper, tol=tol,
                         max_iter=max_iter, screening=screening, X=X, sample_weight=sw,

@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .. import _penalty_kernels as pk
 from ..datafits import Logistic, Multinomial, Squared
+from ..datafits_glm import Huber, Poisson, default_huber_delta
 from ..penalties import ElasticNetPenalty
 from . import _kernels
 from ._design import make_design
@@ -24,7 +25,7 @@ from ._iterate import Iterate as _Iterate
 from .gram import GramState, use_gram
 from .orthant_newton import GramCache, newton_chunks
 from .newton import find_separation, newton_unpenalized, warn_not_converged
-from .prox_newton import logistic_ws_solve
+from .prox_newton import glm_ws_solve
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,16 @@ class Solution:
     separation: tuple = None
 
 
-def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True):
-    """Prepare a problem; X, y and sample_weight must already be validated.
+LOSSES = ("squared", "logistic", "multinomial", "poisson", "huber")
 
-    ``y`` is the float target for the squared loss and labels in {-1, +1} for logistic.
+
+def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *,
+                 offset=None, delta=None):
+    """Prepare a problem; X, y, sample_weight and offset must already be validated.
+
+    ``y`` is the float target for the squared, Poisson and Huber losses, labels in
+    {-1, +1} for logistic and class codes for multinomial. ``offset`` (Poisson, log
+    exposure) is added to the linear predictor; ``delta`` is the Huber threshold.
     """
     design = make_design(X)
     n = design.shape[0]
@@ -93,29 +100,28 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True):
         sw = np.asarray(sample_weight, dtype=np.float64)
         sw = sw * (n / sw.sum())
         has_sw = True
-    if loss != "multinomial":
-        y = np.ascontiguousarray(y, dtype=np.float64)
+    datafit = _make_datafit(y, loss, sw, has_sw, offset, delta)
     means, mean_squares = design.weighted_column_stats(sw)
-    if loss == "squared":
-        datafit = Squared(y=y, sw=sw, has_sw=has_sw)
-        xmean = means if fit_intercept else np.zeros(design.shape[1])
-        variance = mean_squares - xmean**2
-        # a column whose spread is lost to rounding against its mean is constant
-        lips = np.where(variance > 1e-12 * mean_squares, variance, 0.0)
-        col_norm = np.sqrt(lips)
-    elif loss in ("logistic", "multinomial"):
-        if loss == "logistic":
-            datafit = Logistic(y=y, sw=sw, has_sw=has_sw)
-        else:  # y holds the class codes 0 .. K - 1
-            codes = np.asarray(y, dtype=np.int64)
-            datafit = Multinomial(y=codes, sw=sw, has_sw=has_sw,
-                                  n_classes=int(codes.max()) + 1)
-        xmean = np.zeros(design.shape[1])
+    xmean = np.zeros(design.shape[1])
+    if loss in ("logistic", "multinomial"):
         lips = mean_squares / 4.0
         col_norm = np.sqrt(mean_squares)
     else:
-        raise ValueError(f"loss must be 'squared', 'logistic' or 'multinomial', got {loss!r}")
-    null = datafit.null_value(fit_intercept)
+        if loss == "poisson":
+            # the curvature of the Poisson loss at the null model weighs the samples
+            mu = datafit.mean(np.full(n, datafit.null_intercept(fit_intercept)))
+            means, mean_squares = design.weighted_column_stats(sw * mu)
+            mass = float(sw @ mu) / n
+        else:
+            mass = 1.0
+        centre = means / mass if fit_intercept else np.zeros(design.shape[1])
+        variance = mean_squares - mass * centre**2
+        # a column whose spread is lost to rounding against its mean is constant
+        lips = np.where(variance > 1e-12 * mean_squares, variance, 0.0)
+        col_norm = np.sqrt(lips / mass)
+        if loss == "squared":
+            xmean = centre
+    null = datafit.null_value(fit_intercept) - datafit.floor_value()
     return Problem(
         design=design,
         datafit=datafit,
@@ -125,6 +131,27 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True):
         col_norm=col_norm,
         null_objective=null if null > 0 else 1.0,
     )
+
+
+def _make_datafit(y, loss, sw, has_sw, offset, delta):
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got "
+                         f"{loss!r}")
+    if loss == "multinomial":  # y holds the class codes 0 .. K - 1
+        codes = np.asarray(y, dtype=np.int64)
+        return Multinomial(y=codes, sw=sw, has_sw=has_sw, n_classes=int(codes.max()) + 1)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    if loss == "squared":
+        return Squared(y=y, sw=sw, has_sw=has_sw)
+    if loss == "logistic":
+        return Logistic(y=y, sw=sw, has_sw=has_sw)
+    if loss == "poisson":
+        offset = np.zeros(0) if offset is None else \
+            np.ascontiguousarray(offset, dtype=np.float64)
+        return Poisson(y=y, sw=sw, has_sw=has_sw, offset=offset)
+    if delta is None:
+        delta = default_huber_delta(y, sw)
+    return Huber(y=y, sw=sw, has_sw=has_sw, delta=float(delta))
 
 
 class _SquaredState(_Iterate):
@@ -226,8 +253,9 @@ class _SquaredState(_Iterate):
         return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton)
 
 
-class _LogisticState(_Iterate):
-    """Iterate for the logistic loss: ``w``, the intercept and ``z = X w + b``."""
+class _GLMState(_Iterate):
+    """Iterate for the datafits solved by proximal Newton steps (logistic, Poisson,
+    Huber): ``w``, the intercept and ``z = X w + b``."""
 
     def __init__(self, problem, w, intercept):
         self.problem = problem
@@ -253,7 +281,7 @@ class _LogisticState(_Iterate):
     def gradient_and_gap(self, penalty, unpenalized):
         """Minus the gradient, the absolute gap and the dual-side gradient for screening."""
         p, df = self.problem, self.problem.datafit
-        t_dual, u_grad, u_dual = self.products(unpenalized)
+        dual_arg, u_grad, u_dual = self.products(unpenalized)
         u_dual = u_dual.copy()
         u_dual[p.lips == 0] = 0.0
         # Unpenalized features other than the intercept: the gap is that of the problem
@@ -262,35 +290,26 @@ class _LogisticState(_Iterate):
         u_dual[unpenalized] = 0.0
         kappa, conjugate, pen = penalty.gap_terms(u_dual, self.w)
         primal = df.value(self.z) + pen
-        dual = df.dual_value(kappa * t_dual) - conjugate - kappa * held
+        dual = df.dual_objective(dual_arg, kappa) - conjugate - kappa * held
         return u_grad, max(primal - dual, 0.0), kappa * u_dual
 
     def _compute_products(self, unpenalized):
         p, df, n = self.problem, self.problem.datafit, self.problem.n_samples
-        t = df.residual(self.z, df.y)
-        pos = df.y > 0
-        v = df.sw * df.y * t
-        if p.fit_intercept:
-            # The dual must satisfy sum_i s_i y_i t_i = 0: shrink the heavier class's t.
-            mass_pos, mass_neg = df.sw[pos] @ t[pos], df.sw[~pos] @ t[~pos]
-            scale_pos = min(1.0, mass_neg / mass_pos) if mass_pos > 0 else 1.0
-            scale_neg = min(1.0, mass_pos / mass_neg) if mass_neg > 0 else 1.0
-            parts = p.design.rmatvec(np.column_stack([np.where(pos, v, 0.0),
-                                                      np.where(pos, 0.0, v)])) / n
-            u_grad = parts[:, 0] + parts[:, 1]
-            u_dual = scale_pos * parts[:, 0] + scale_neg * parts[:, 1]
-            t_dual = t * np.where(pos, scale_pos, scale_neg)
+        v_grad, v_dual, dual_arg = df.dual_point(self.z, p.fit_intercept)
+        if v_dual is v_grad:
+            u_grad = u_dual = p.design.rmatvec(v_grad) / n
         else:
-            u_grad = p.design.rmatvec(v) / n
-            u_dual, t_dual = u_grad, t
-        return t_dual, u_grad, u_dual
+            # one pass over X for both products
+            both = p.design.rmatvec(np.column_stack([v_grad, v_dual])) / n
+            u_grad, u_dual = both[:, 0], both[:, 1]
+        return dual_arg, u_grad, u_dual
 
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False):
         # the full gradient at this iterate, when the outer loop just computed it
         u_grad = self._products[1] if self._key is not None and \
             self._key[0] == self.version else None
         self.version += 1  # (orthant Newton steps are for the squared loss only)
-        return logistic_ws_solve(self, ws, penalty, max_epochs, eps, anderson_k, u_grad)
+        return glm_ws_solve(self, ws, penalty, max_epochs, eps, anderson_k, u_grad)
 
 
 def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
@@ -330,33 +349,35 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
     Solution
     """
     n_features = problem.n_features
-    is_logistic = isinstance(problem.datafit, Logistic)
-    if is_logistic and np.all(penalty.unpenalized):
+    is_glm = problem.datafit.name != "squared"
+    if is_glm and np.all(penalty.unpenalized):
         return _solve_unpenalized(problem, penalty, coef_init, intercept_init, state,
                                   tol=tol, max_iter=max_iter, warn=warn)
     if state is None:
         w = np.zeros(n_features) if coef_init is None else np.array(coef_init, dtype=float)
         w = np.clip(w, penalty.lower, penalty.upper)
         w[problem.lips == 0] = 0.0
-        if is_logistic:
-            state_cls = _LogisticState
+        if is_glm:
+            state_cls = _GLMState
         else:
             state_cls = GramState if use_gram(problem, penalty) else _SquaredState
         state = state_cls(problem, w, intercept_init)
     it = state
     unpenalized = penalty.unpenalized & (problem.lips > 0)
-    # Screening certifies zeros of the full problem; for logistic with unpenalized features
-    # the gap is that of a restricted problem, so it cannot certify anything.
-    screening = screening and not (is_logistic and np.any(unpenalized))
+    # Screening certifies zeros of the full problem; for the Newton datafits with
+    # unpenalized features the gap is that of a restricted problem, so it cannot certify
+    # anything; nor can it where the dual is not strongly concave (Poisson).
+    radius_factor = problem.datafit.dual_radius_factor
+    screening = screening and radius_factor is not None and \
+        not (is_glm and np.any(unpenalized))
     screened = problem.lips == 0
     newly, scores = np.zeros(n_features, dtype=bool), np.empty(n_features)
-    radius_factor = problem.datafit.dual_radius_factor
     epochs, ws_size = 0, ws_start
     while True:
         u_grad, gap, u_dual = it.gradient_and_gap(penalty, unpenalized)
         rel_gap = gap / problem.null_objective
-        if is_logistic:
-            # the logistic gap is that of the problem with the unpenalized features held
+        if is_glm:
+            # the Newton datafits' gap is that of the problem with the unpenalized features held
             # at their values: they must be optimal too before it certifies anything
             rel_gap = max(rel_gap, unpenalized_slack(problem, u_grad, unpenalized))
         if rel_gap <= tol or epochs >= max_iter:
@@ -398,11 +419,11 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
 
 def _solve_unpenalized(problem, penalty, coef_init, intercept_init, state, *, tol,
                        max_iter, warn):
-    """alpha = 0 for the logistic loss: Newton's method, certified by its decrement
-    (the duality gap is degenerate there), and the test for separation."""
+    """alpha = 0 for the Newton datafits: Newton's method, certified by its decrement
+    (the duality gap is degenerate there), and the test for separation (logistic)."""
     if np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper)):
         raise ValueError("bounds (positive, lower_bounds, upper_bounds) need alpha > 0 for "
-                         "the logistic loss: with no penalty the bounded problem has no "
+                         f"the {problem.datafit.name} loss: with no penalty the bounded problem has no "
                          "certificate here; give a small alpha (1e-8, say)")
     if state is not None:
         coef_init, intercept_init = state.w, state.intercept
@@ -410,13 +431,14 @@ def _solve_unpenalized(problem, penalty, coef_init, intercept_init, state, *, to
     b = problem.datafit.null_intercept(problem.fit_intercept) if intercept_init is None \
         else float(intercept_init)
     result = newton_unpenalized(problem, w, b, tol=tol, max_iter=max_iter)
-    separation = find_separation(problem, result)
+    separation = find_separation(problem, result) if problem.datafit.name == "logistic" \
+        else None
     if warn and not result.converged and separation is None:
         warn_not_converged(result, tol)
     return Solution(coef=result.coef, intercept=result.intercept, gap=result.certificate,
                     n_iter=result.n_iter, converged=result.converged,
                     screened=np.zeros(problem.n_features, dtype=bool),
-                    state=_LogisticState(problem, result.coef.copy(), result.intercept),
+                    state=_GLMState(problem, result.coef.copy(), result.intercept),
                     separation=separation)
 
 
@@ -438,11 +460,11 @@ def duality_gap(problem, penalty, coef, intercept):
     """Relative duality gap of ``(coef, intercept)``, computed as the solver does.
 
     For the squared loss the intercept is taken as its optimal value given ``coef``
-    (the centring), for the logistic loss as given.
+    (the centring), for the other losses as given.
     """
     w = np.array(coef, dtype=np.float64)
-    is_logistic = isinstance(problem.datafit, Logistic)
-    it = (_LogisticState if is_logistic else _SquaredState)(problem, w, intercept)
+    it = (_SquaredState if problem.datafit.name == "squared" else _GLMState)(
+        problem, w, intercept)
     unpenalized = penalty.unpenalized & (problem.lips > 0)
     _, gap, _ = it.gradient_and_gap(penalty, unpenalized)
     return gap / problem.null_objective
@@ -451,8 +473,8 @@ def duality_gap(problem, penalty, coef, intercept):
 def minus_gradient(problem, coef, intercept):
     """Minus the datafit gradient in w at ``(coef, intercept)`` (squared: intercept optimal)."""
     w = np.array(coef, dtype=np.float64)
-    is_logistic = isinstance(problem.datafit, Logistic)
-    it = (_LogisticState if is_logistic else _SquaredState)(problem, w, intercept)
+    it = (_SquaredState if problem.datafit.name == "squared" else _GLMState)(
+        problem, w, intercept)
     no_penalty = ElasticNetPenalty(*(np.zeros(problem.n_features) for _ in range(2)),
                                    np.full(problem.n_features, -np.inf),
                                    np.full(problem.n_features, np.inf))

@@ -1,8 +1,10 @@
-"""Proximal Newton for the logistic loss on a working set (glmnet's IRLS, made safe).
+"""Proximal Newton on a working set (glmnet's IRLS, made safe) for the logistic,
+Poisson and Huber losses.
 
-Each Newton step replaces the log-loss by its second-order model around the current
-linear predictor ``z``: a weighted least-squares problem with weights
-``W_i = s_i p_i (1 - p_i)`` and working response ``z_i + s_i y_i t_i / W_i``. The squared
+Each Newton step replaces the loss by its second-order model around the current linear
+predictor ``z`` (the datafit's ``irls``): a weighted least-squares problem with weights
+``W_i`` (for the log-loss ``s_i p_i (1 - p_i)``) and working response
+``z_i + g_i / W_i`` (``g``: minus n times the gradient in z). The squared
 coordinate-descent kernel solves that model on the working set, with the intercept
 handled by implicit weighted centring (so a large intercept does not slow it down), and a
 backtracking line search on the true objective makes every step a descent step.
@@ -20,7 +22,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg.blas import dsyrk
 
-from .._logistic_kernels import irls_terms
 from ..penalties import ElasticNetPenalty
 from . import _kernels
 from .orthant_newton import newton_chunks
@@ -28,7 +29,6 @@ from .orthant_newton import newton_chunks
 _MAX_NEWTON_STEPS = 100
 _MAX_HALVINGS = 30
 _ROUNDING = 1e-14
-_MIN_CURVATURE = 1e-10  # floor on p (1 - p): confident samples keep a usable weight
 #: each quadratic model is solved to this fraction of the current KKT violation: early
 #: Newton steps need only a rough model solution (as in glmnet and newGLMNET)
 _INNER_FRACTION = 0.3
@@ -48,17 +48,16 @@ _FULL_CHECK_SHARE = 0.5
 _GRAM_BLOCK_ELEMENTS = 1 << 22
 
 
-def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
-    """Solve the logistic problem restricted to ``ws`` until its KKT violation <= eps.
+def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
+    """Solve the problem restricted to ``ws`` until its KKT violation <= eps.
 
-    ``state`` is a ``_LogisticState``; its ``w``, ``z`` and intercept are updated in
+    ``state`` is a ``_GLMState``; its ``w``, ``z`` and intercept are updated in
     place. ``u_grad``, minus the gradient at the starting iterate when the caller has it,
     saves the first pass over the working set. Returns the number of coordinate-descent
     epochs run.
     """
     problem, df = state.problem, state.problem.datafit
     design, n = problem.design, problem.n_samples
-    y, sw = df.y, df.sw
     l1, l2, lo, hi = penalty.l1, penalty.l2, penalty.lower, penalty.upper
     xmean, lips = np.zeros(problem.n_features), np.zeros(problem.n_features)
     squares = np.zeros(problem.n_features)
@@ -66,7 +65,7 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=No
     gram_model = False
     grad, curvature, response = (np.empty(n) for _ in range(3))
     for _ in range(_MAX_NEWTON_STEPS):
-        total = irls_terms(state.z, y, sw, _MIN_CURVATURE, grad, curvature, response)
+        total = df.irls(state.z, grad, curvature, response)
         if u_grad is None and ws.size >= _FULL_CHECK_SHARE * problem.n_features:
             # a check over nearly every column: take the full gradient instead, which
             # the outer loop's certificate at the same iterate then reuses (cached)
@@ -80,7 +79,6 @@ def logistic_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=No
             # that the outer iteration speeds up from linear to superlinear
             fraction = min(_INNER_FRACTION, (violation / previous) ** 2)
         previous = violation
-        # the curvature p (1 - p) with p = sigmoid(z) equals t (1 - t) whatever the label
         scale = n / total
         weights = curvature * scale  # sums to n, as the squared kernel expects
         # weighted statistics of the working-set columns for this model
