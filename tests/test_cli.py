@@ -335,11 +335,12 @@ def test_no_penalty_cv_score_is_least_squares_on_the_folds():
     from sklearn.model_selection import KFold
 
     from shrinkage.compare import _baseline_cv
+    from shrinkage.compare_losses import compare_loss
     from shrinkage.linear_model import Ridge
 
     X, y = load_diabetes(return_X_y=True)
     folds = list(KFold(4, shuffle=True, random_state=0).split(X))
-    mean, se = _baseline_cv(Ridge(alpha=0.0), X, y, folds, "regression", "mse")
+    mean, se = _baseline_cv(Ridge(alpha=0.0), X, y, folds, compare_loss("squared"))
     errors = [np.mean((y[te] - LinearRegression().fit(X[tr], y[tr]).predict(X[te])) ** 2)
               for tr, te in folds]
     assert mean == pytest.approx(np.mean(errors), rel=1e-9)

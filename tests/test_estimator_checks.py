@@ -6,16 +6,19 @@ from shrinkage import (
     ElasticNet,
     ElasticNetCV,
     HuberRegressor,
+    HuberRegressorCV,
     Lasso,
     LassoCV,
     LogisticRegression,
     LogisticRegressionCV,
     PoissonRegressor,
+    PoissonRegressorCV,
     Ridge,
     RidgeCV,
 )
 
-_CV_ESTIMATORS = (ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV)
+_CV_ESTIMATORS = (ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV,
+                  PoissonRegressorCV, HuberRegressorCV)
 
 
 def _expected_failures(estimator):
@@ -31,7 +34,8 @@ def _expected_failures(estimator):
 @parametrize_with_checks(
     [Lasso(), ElasticNet(), Ridge(), LogisticRegression(), LassoCV(),
      ElasticNetCV(l1_ratio=[0.2, 0.8]), RidgeCV(), RidgeCV(cv=3), LogisticRegressionCV(),
-     PoissonRegressor(), HuberRegressor()],
+     PoissonRegressor(), HuberRegressor(), PoissonRegressorCV(alphas=10),
+     HuberRegressorCV(alphas=10)],
     expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -139,12 +139,13 @@ def test_compare_baseline_cv_equals_per_fold_scikit_learn(n_classes):
     from sklearn.model_selection import StratifiedKFold
 
     from shrinkage.compare import _baseline_cv
+    from shrinkage.compare_losses import compare_loss
 
     X, y = make_classification(400, 6, n_informative=4, n_redundant=0, flip_y=0.2,
                                n_classes=n_classes, random_state=1)
     folds = list(StratifiedKFold(4, shuffle=True, random_state=0).split(X, y))
     whole = LogisticRegression(alpha=0.0, l1_ratio=0.0, tol=1e-12).fit(X, y)
-    mean, se = _baseline_cv(whole, X, y, folds, "classification", "log_loss")
+    mean, se = _baseline_cv(whole, X, y, folds, compare_loss("logistic"))
     losses = []
     for train, test in folds:
         ref = sk.LogisticRegression(C=np.inf, tol=1e-12, max_iter=100_000)

@@ -3,6 +3,7 @@
 from .linear_model import ElasticNet, Lasso, Ridge
 from .logistic import LogisticRegression
 from .glm import HuberRegressor, PoissonRegressor
+from .glm_cv import HuberRegressorCV, PoissonRegressorCV
 from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
 from .model_selection import GridEdgeWarning
 from .path import Path, regularization_path
@@ -16,12 +17,14 @@ __all__ = [
     "ElasticNetCV",
     "GridEdgeWarning",
     "HuberRegressor",
+    "HuberRegressorCV",
     "Lasso",
     "LassoCV",
     "LogisticRegression",
     "LogisticRegressionCV",
     "Path",
     "PoissonRegressor",
+    "PoissonRegressorCV",
     "Ridge",
     "RidgeCV",
     "SeparationWarning",

@@ -23,6 +23,13 @@ class Task(str, Enum):
     classification = "classification"
 
 
+class Loss(str, Enum):
+    auto = "auto"
+    squared = "squared"
+    huber = "huber"
+    poisson = "poisson"
+
+
 class Impute(str, Enum):
     none = "none"
     median = "median"
@@ -89,6 +96,10 @@ def compare(
              "correlated-groups.")] = None,
     task: Annotated[Task, typer.Option(help="Force the task instead of detecting it.")]
     = Task.auto,
+    loss: Annotated[Loss, typer.Option(
+        help="Loss of a numeric target: squared; huber (robust to outliers); poisson "
+             "(counts, log link). auto: squared, with a note for count targets.")]
+    = Loss.auto,
     test_size: Annotated[float, typer.Option(min=0.05, max=0.9,
                                              help="Share of rows held out.")] = 0.25,
     cv: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
@@ -126,8 +137,8 @@ def compare(
             if target is not None and target != table.target:
                 raise UserError(f"the demo's target column is {table.target!r}; drop "
                                 "--target or give a DATA file")
-        options = Options(task=task.value, test_size=test_size, cv=cv, seed=seed,
-                          n_jobs=n_jobs, impute=impute.value, selection=selection.value,
+        options = Options(task=task.value, loss=loss.value, test_size=test_size, cv=cv,
+                          seed=seed, n_jobs=n_jobs, impute=impute.value, selection=selection.value,
                           n_alphas=n_alphas, max_levels=max_levels)
         with _progress(not no_progress, total=8) as step:
             comparison = run_comparison(table, options, progress=step)
@@ -144,7 +155,8 @@ def compare(
 
 #: column headers and penalty names of the terminal table, short enough for 80 columns
 SHORT_HEADERS = {"l1_ratio": "l1r", "cv_score": "CV", "cv_se": "SE", "test_mse": "MSE",
-                 "test_r2": "R2", "test_log_loss": "LL", "test_accuracy": "acc",
+                 "test_r2": "R2", "test_mae": "MAE", "test_huber": "Huber",
+                 "test_poisson_deviance": "dev", "test_log_loss": "LL", "test_accuracy": "acc",
                  "test_balanced_accuracy": "bal",
                  "test_roc_auc": "AUC", "n_nonzero": "nnz", "fit_seconds": "sec"}
 SHORT_PENALTIES = {"none": "none", "l1": "L1", "l2": "L2", "elasticnet": "EN"}
@@ -172,7 +184,10 @@ def _print_summary(results, console=None):
 
     console = console or Console()
     rows = summary_rows(results)
-    table = Table(title=f"{results['data']['name']}: {results['data']['task']}, "
+    loss = results["metric"].get("loss", "squared")
+    kind = results["data"]["task"] if loss in ("squared", "logistic") else \
+        f"{results['data']['task']} ({loss} loss)"
+    table = Table(title=f"{results['data']['name']}: {kind}, "
                         f"{results['data']['n_test']} test rows", box=box.SIMPLE_HEAD,
                   pad_edge=False, padding=(0, 0, 0, 1))
     table.add_column("penalty", no_wrap=True)
@@ -184,8 +199,9 @@ def _print_summary(results, console=None):
                       *[_terminal_number(v) for _, _, v in row["cells"]],
                       style="bold green" if row["winner"] else None)
     console.print(table)
-    console.print("EN: elastic net; LL: log loss; nnz: non-zero coefficients; sec: fit "
-                  "time, compilation excluded", style="dim", highlight=False)
+    console.print("EN: elastic net; LL: log loss; dev: mean Poisson deviance; nnz: "
+                  "non-zero coefficients; sec: fit time, compilation excluded", style="dim",
+                  highlight=False)
     for sentence in results["verdict"]:
         console.print(f"- {sentence}", highlight=False)
 

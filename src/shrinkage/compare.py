@@ -18,9 +18,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from . import model_selection as ms
-from .linear_model import Ridge
-from .logistic import LogisticRegression
-from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
+from .compare_losses import EN_RATIOS, compare_loss
+from .linear_model_cv import RidgeCV
 from .narrative import describe
 from .solvers.newton import SeparationWarning
 from .tables import UserError
@@ -30,8 +29,6 @@ LABELS = {"none": "no penalty", "l1": "L1 (lasso)", "l2": "L2 (ridge)",
           "elasticnet": "elastic net"}
 #: a classification target has at most this many classes
 MAX_CLASSES = 50
-#: l1_ratios searched for the elastic net, jointly with alpha
-EN_RATIOS = (0.1, 0.3, 0.5, 0.7, 0.9, 0.95)
 #: how far (decades) and how often the grid of a penalty is extended while its best alpha
 #: sits on an end with the CV error still improving there
 EXTEND_DECADES = 3
@@ -47,6 +44,7 @@ class Options:
     """What ``shrinkage compare`` was asked to do (already parsed)."""
 
     task: str = "auto"
+    loss: str = "auto"
     test_size: float = 0.25
     cv: int = 5
     seed: int = 0
@@ -69,10 +67,17 @@ class Comparison:
     extras: dict = field(default_factory=dict)
 
 
-def detect_task(target, forced):
-    """'regression' or 'classification' from the target column (a polars Series)."""
+def detect_task(target, forced, loss="auto"):
+    """'regression' or 'classification' from the target column (a polars Series); a
+    regression loss (``--loss squared|huber|poisson``) makes it regression."""
     numeric = target.dtype.is_numeric()
     n_classes = target.n_unique()
+    if loss != "auto":
+        if forced == "classification" or not numeric:
+            raise UserError(f"--loss {loss} fits a numeric target; {target.name!r} "
+                            + ("is classified (--task classification): drop one of them"
+                               if numeric else f"holds {target.dtype}: drop --loss"))
+        forced = "regression"
     if forced == "regression":
         if not numeric:
             raise UserError(f"--task regression needs a numeric target; {target.name!r} "
@@ -91,6 +96,29 @@ def detect_task(target, forced):
                     ": choose another target"))
         return "classification"
     return "regression"
+
+
+def choose_loss(target, task, loss):
+    """The loss to fit: the one asked for, else squared (regression) or logistic
+    (classification); with a note suggesting ``--loss poisson`` for a count target left
+    on ``auto``. A Poisson fit needs a target >= 0 that is not all 0."""
+    if task == "classification":
+        return "logistic", None
+    values = target.drop_nulls().cast(float)
+    if loss == "poisson":
+        if values.min() < 0:
+            raise UserError(f"--loss poisson needs a target >= 0 (counts); {target.name!r} "
+                            f"goes down to {values.min():g}: use --loss squared or huber")
+        if values.max() <= 0:
+            raise UserError(f"--loss poisson: the target {target.name!r} is 0 on every row; "
+                            "there is nothing to fit")
+    if loss != "auto":
+        return loss, None
+    if values.min() >= 0 and bool((values % 1 == 0).all()) and values.n_unique() > 2:
+        return "squared", (f"the target {target.name!r} holds non-negative whole numbers: "
+                           "if they are counts, --loss poisson fits them on their own scale "
+                           "(least squares can predict negative counts)")
+    return "squared", None
 
 
 def integer_code_note(target, task):
@@ -150,7 +178,8 @@ def original_columns(preprocessor):
 def prepare(table, options):
     """Drop rows without a target, check missing features, detect the task.
 
-    Returns ``(features, target, task, notes)`` with ``features`` a polars frame.
+    Returns ``(features, target, task, loss, notes)`` with ``features`` a polars frame
+    and ``loss`` the name of the loss to fit.
     """
     import polars as pl
 
@@ -192,10 +221,11 @@ def prepare(table, options):
         notes.append(f"imputed missing values in {len(nulls)} column(s) (median; most "
                      "frequent for categorical)")
         features = features.with_columns(pl.col(pl.Float32, pl.Float64).fill_nan(None))
-    task = detect_task(frame.get_column(table.target), options.task)
-    note = integer_code_note(frame.get_column(table.target), task)
-    if note:
-        notes.append(note)
+    task = detect_task(frame.get_column(table.target), options.task, options.loss)
+    loss, count_note = choose_loss(frame.get_column(table.target), task, options.loss)
+    note = integer_code_note(frame.get_column(table.target), task) \
+        if options.loss == "auto" else None
+    notes.extend(n for n in (note, count_note) if n)
     n_rows, folds = frame.height, options.cv
     n_train = n_rows - int(np.ceil(options.test_size * n_rows))
     if n_train < 2 * folds:
@@ -204,7 +234,7 @@ def prepare(table, options):
                         f"and --cv {folds} it needs at least "
                         f"{int(np.ceil(2 * folds / (1 - options.test_size)))}: use fewer "
                         "folds (--cv 3) or more rows")
-    return features, frame.get_column(table.target).to_numpy(), task, notes
+    return features, frame.get_column(table.target).to_numpy(), task, loss, notes
 
 
 def _splitter(task, options):
@@ -213,18 +243,10 @@ def _splitter(task, options):
     return KFold(options.cv, shuffle=True, random_state=options.seed)
 
 
-def _estimators(task, folds, options):
+def _estimators(loss, folds, options):
     common = {"alphas": options.n_alphas, "cv": folds, "n_jobs": options.n_jobs,
               "alpha_rule": options.selection}
-    if task == "regression":
-        return {"none": Ridge(alpha=0.0),  # minimum-norm least squares
-                "l1": LassoCV(**common),
-                "l2": RidgeCV(**common),
-                "elasticnet": ElasticNetCV(l1_ratio=list(EN_RATIOS), **common)}
-    return {"none": LogisticRegression(alpha=0.0, l1_ratio=0.0, max_iter=100),
-            "l1": LogisticRegressionCV(l1_ratio=1.0, **common),
-            "l2": LogisticRegressionCV(l1_ratio=0.0, **common),
-            "elasticnet": LogisticRegressionCV(l1_ratio=list(EN_RATIOS), **common)}
+    return loss.estimators(common)
 
 
 def _warm_up(estimators, X, y, rows=60):
@@ -314,47 +336,16 @@ def decision_values(X, coef, intercept):
     return X @ np.ravel(coef) + float(np.ravel(intercept)[0])
 
 
-def _per_sample_loss(task, y, z):
-    """Squared error; log-loss with labels in {-1, +1} (z: (n,)) or class codes (z:
-    (n, K), or (n, ..., K) along a path)."""
-    if task == "regression":
-        return (y - z) ** 2
-    if np.ndim(z) == np.ndim(y) + 1:  # class scores on the last axis
-        return ms.class_log_losses(np.ravel(y), z)
-    return np.logaddexp(0.0, -y * z)
-
-
-def _test_metrics(task, y, z):
-    """Test metrics of decision values ``z`` (labels in {-1, +1}, or class codes with
-    (n, K) scores, for classification)."""
-    from scipy.special import softmax
-    from sklearn.metrics import balanced_accuracy_score, r2_score, roc_auc_score
-
-    loss = float(np.mean(_per_sample_loss(task, y, z)))
-    if task == "regression":
-        return {"test_mse": loss, "test_r2": float(r2_score(y, z))}
-    if z.ndim == 2:
-        K = z.shape[1]
-        predicted = np.argmax(z, axis=1)
-        return {"test_log_loss": loss, "test_accuracy": float(np.mean(predicted == y)),
-                "test_balanced_accuracy": float(balanced_accuracy_score(y, predicted)),
-                "test_roc_auc": float(roc_auc_score(y, softmax(z, axis=1),
-                                                    multi_class="ovr", average="macro",
-                                                    labels=np.arange(K)))}
-    return {"test_log_loss": loss, "test_accuracy": float(np.mean(np.sign(z) == y)),
-            "test_roc_auc": float(roc_auc_score(y, z))}
-
-
-def _baseline_cv(model, X, y, folds, task, scoring):
+def _baseline_cv(model, X, y, folds, loss):
     """CV score of the unpenalized model on the same folds as the penalized ones."""
     from sklearn.base import clone
 
-    if task == "regression":
+    if loss.name == "squared":
         # least squares is ridge at alpha 0: RidgeCV's folds share one Gram matrix
         ridge = RidgeCV(alphas=[0.0], cv=folds).fit(X, y)
         return float(ridge.cv_mean_[0, 0]), float(ridge.cv_se_[0, 0])
 
-    score = ms.get_scorer(scoring).function
+    score = loss.scorer().function
 
     def fold_score(train, test):
         # each fold starts from the whole training fit, a few Newton steps away
@@ -365,10 +356,13 @@ def _baseline_cv(model, X, y, folds, task, scoring):
             warnings.simplefilter("ignore", ConvergenceWarning)
             fitted.fit(X[train], y[train])
         z = decision_values(X[test], fitted.coef_, fitted.intercept_)[:, None]
-        if len(fitted.classes_) > 2:
-            target = np.searchsorted(fitted.classes_, y[test])
+        classes = getattr(fitted, "classes_", None)
+        if classes is None:
+            target = y[test].astype(float)
+        elif len(classes) > 2:
+            target = np.searchsorted(classes, y[test])
         else:
-            target = np.where(y[test] == fitted.classes_[1], 1.0, -1.0)
+            target = np.where(y[test] == classes[1], 1.0, -1.0)
         return float(score(target, z, np.ones(len(test)))[0])
 
     # in sequence: each Newton step is a BLAS product that already uses every core
@@ -381,7 +375,7 @@ def run_comparison(table, options, progress=None):
     test split. ``progress(step)`` is called before each stage."""
     step = progress or (lambda name: None)
     step("preparing the table")
-    features, target, task, notes = prepare(table, options)
+    features, target, task, loss_name, notes = prepare(table, options)
     stratify = target if task == "classification" else None
     try:
         f_train, f_test, y_train, y_test = train_test_split(
@@ -395,7 +389,8 @@ def run_comparison(table, options, progress=None):
     names = [str(n) for n in preprocessor.get_feature_names_out()]
     columns_of = original_columns(preprocessor)
     folds = list(_splitter(task, options).split(X_train, y_train))
-    estimators = _estimators(task, folds, options)
+    loss = compare_loss(loss_name, y_train.astype(float) if task == "regression" else None)
+    estimators = _estimators(loss, folds, options)
     classes = np.unique(y_train) if task == "classification" else None
     if task == "regression":
         y_test_num = y_test.astype(float)
@@ -403,13 +398,12 @@ def run_comparison(table, options, progress=None):
         y_test_num = np.searchsorted(classes, y_test)  # class codes
     else:
         y_test_num = np.where(y_test == classes[1], 1.0, -1.0)
-    scoring = "mse" if task == "regression" else "log_loss"
     entries, models, losses, seconds = {}, {}, {}, {}
     warm_up = _warm_up(estimators, X_train, y_train)
     for penalty in PENALTIES:
         step(f"fitting {LABELS[penalty]}")
         model = estimators[penalty]
-        if penalty != "none" and task == "regression" and "tol" in model.get_params():
+        if penalty != "none" and loss.name == "squared" and "tol" in model.get_params():
             model.set_params(tol=_noise_scaled_tol(models["none"], X_train, y_train))
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
@@ -426,16 +420,16 @@ def run_comparison(table, options, progress=None):
                          "where Newton's method stopped (large, and not unique)")
         models[penalty] = model
         entries[penalty] = _entry(penalty, model, X_train, y_train, X_test, y_test_num,
-                                  folds, task, scoring, names, columns_of)
+                                  folds, loss, names, columns_of)
         entries[penalty].update(fit_seconds=seconds[penalty], converged=converged)
         if grid is not None:
             entries[penalty]["grid"] = grid
             if grid["extensions"]:
                 notes.append(_grid_note(LABELS[penalty], grid))
         z = decision_values(X_test, model.coef_, model.intercept_)
-        losses[penalty] = _per_sample_loss(task, y_test_num, z)
+        losses[penalty] = loss.per_sample(y_test_num, z)
     step("writing the verdict")
-    key = "test_mse" if task == "regression" else "test_log_loss"
+    key = loss.test_key
     results = {
         "data": {"name": table.name, "target": table.target, "task": task,
                  "n_rows": len(target), "n_train": len(y_train),
@@ -446,7 +440,9 @@ def run_comparison(table, options, progress=None):
                      "seed": options.seed, "selection": options.selection,
                      "n_alphas": options.n_alphas, "elasticnet_l1_ratios": list(EN_RATIOS),
                      "impute": options.impute},
-        "metric": {"cv": scoring, "test": key, "lower_is_better": True},
+        "metric": {"loss": loss.name, "cv": loss.cv_scoring, "test": key,
+                   "test_columns": list(loss.test_columns), "lower_is_better": True,
+                   **({"huber_delta": loss.delta} if loss.delta is not None else {})},
         # where the machine, not the data, decides: compilation of the kernels
         "timing": {"warm_up_seconds": warm_up},
         "penalties": entries,
@@ -463,13 +459,13 @@ def run_comparison(table, options, progress=None):
                               "y_test": y_test_num, "columns_of": columns_of})
 
 
-def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scoring, names,
+def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, loss, names,
            columns_of):
     """Numbers of one penalty: both choices (or the one fit of no penalty) and its path."""
     if penalty == "none":
-        cv_mean, cv_se = _baseline_cv(model, X_train, y_train, folds, task, scoring)
+        cv_mean, cv_se = _baseline_cv(model, X_train, y_train, folds, loss)
         choices = {"fit": _choice(0.0, None, cv_mean, cv_se, model.coef_, model.intercept_,
-                                  X_test, y_test, task, names, columns_of)}
+                                  X_test, y_test, loss, names, columns_of)}
         return {"label": LABELS[penalty], "choices": choices}
     row = model.l1_ratios_.index(model.l1_ratio_)
     alphas = model.alphas_[row]
@@ -478,11 +474,11 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scorin
         k = int(np.flatnonzero(alphas == alpha)[0])
         choices[name] = _choice(alpha, model.l1_ratio_, model.cv_mean_[row, k],
                                 model.cv_se_[row, k], model.coef_path_[row, k],
-                                model.intercept_path_[row, k], X_test, y_test, task, names,
+                                model.intercept_path_[row, k], X_test, y_test, loss, names,
                                 columns_of)
     z_path = ms.path_decision_values(X_test, model.coef_path_[row],
                                      model.intercept_path_[row])
-    test_path = np.mean(_per_sample_loss(task, y_test[:, None], z_path), axis=0)
+    test_path = np.mean(loss.per_sample(y_test[:, None], z_path), axis=0)
     return {"label": LABELS[penalty], "l1_ratio": float(model.l1_ratio_),
             "choices": choices,
             "path": {"alphas": alphas.tolist(), "cv_mean": model.cv_mean_[row].tolist(),
@@ -491,7 +487,7 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, task, scorin
                      "n_nonzero": model.n_nonzero_path_[row].tolist()}}
 
 
-def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, X_test, y_test, task, names,
+def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, X_test, y_test, loss, names,
             columns_of):
     """The numbers of one chosen model. A multinomial model's coefficients are given by
     class, and each feature's size as its norm over the classes (a feature is kept when
@@ -504,7 +500,7 @@ def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, X_test, y_test, ta
     kept_columns = sorted({columns_of[names[j]] for j in nonzero})
     order = np.argsort(-np.abs(size), kind="stable")
     out = {"alpha": float(alpha), "l1_ratio": l1_ratio, "cv_score": float(cv_mean),
-           "cv_se": float(cv_se), **_test_metrics(task, y_test, z),
+           "cv_se": float(cv_se), **loss.metrics(y_test, z),
            "n_nonzero": int(nonzero.size), "n_features": int(size.size),
            "kept_columns": kept_columns,
            "intercept": (np.ravel(intercept).tolist() if by_class

@@ -32,10 +32,12 @@ class _CrossValidated:
     def _scoring(self, classes=None):
         return _cv.get_scorer(self._scoring_default)
 
-    def _cross_validate(self, X, y, sw, groups, labels=None, loss=None):
+    def _cross_validate(self, X, y, sw, groups, labels=None, loss=None, offset=None,
+                        delta=None):
         """Run the folds and store every fitted attribute; ``labels`` for logistic
-        (``{-1, +1}``, or class codes with ``loss="multinomial"``). Returns the refit
-        model's coefficients and intercept."""
+        (``{-1, +1}``, or class codes with ``loss="multinomial"``); ``offset`` and
+        ``delta`` for the Poisson and Huber datafits. Returns the refit model's
+        coefficients and intercept."""
         l1_ratios = self._l1_ratios()
         alpha_rule = _cv.check_alpha_rule(self.alpha_rule)
         v.check_selection(getattr(self, "selection", "cyclic"))
@@ -53,7 +55,8 @@ class _CrossValidated:
             fit_intercept=self.fit_intercept, folds=folds, scoring=scoring,
             tol=v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True),
             max_iter=v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True),
-            n_jobs=self.n_jobs, grouped=getattr(self, "multinomial", None) == "grouped")
+            n_jobs=self.n_jobs, grouped=getattr(self, "multinomial", None) == "grouped",
+            offset=offset, delta=delta)
         self.cv_scores_ = result.test_scores
         self.cv_mean_, self.cv_se_ = _cv.summarize(result.test_scores)
         self.train_mean_ = result.train_scores

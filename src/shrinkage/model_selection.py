@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
-from scipy.special import log_softmax, softmax
+from scipy.special import log_softmax, softmax, xlogy
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
@@ -37,6 +37,33 @@ def _scorer(name, greater_is_better):
 @_scorer("mse", False)
 def _mse(y, z, sw):
     return sw @ (y[:, None] - z) ** 2 / sw.sum()
+
+
+@_scorer("mae", False)
+def _mae(y, z, sw):
+    return sw @ np.abs(y[:, None] - z) / sw.sum()
+
+
+@_scorer("poisson_deviance", False)
+def _poisson_deviance(y, z, sw):
+    """Mean Poisson deviance ``2 (y log(y / mu) - y + mu)`` of the log-means ``z``."""
+    y = y[:, None]
+    return 2.0 * (sw @ (xlogy(y, y) - y * z - y + np.exp(z))) / sw.sum()
+
+
+def _huber_scorer(delta):
+    """Mean Huber loss with threshold ``delta`` (the loss the model was fitted with)."""
+    def huber(y, z, sw):
+        a = np.abs(y[:, None] - z)
+        return sw @ np.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta)) / sw.sum()
+    return huber
+
+
+#: the scorers offered for each regression loss: the first is the default. Scorers on
+#: the mean scale (mse, mae) see ``exp(z)`` for the Poisson loss's log link.
+REGRESSION_SCORERS = {"squared": ("mse", "mae"),
+                      "poisson": ("poisson_deviance", "mae", "mse"),
+                      "huber": ("huber", "mae", "mse")}
 
 
 # Classification scorers take labels in {-1, +1} with decision values (n_test, n_alphas),
@@ -123,6 +150,22 @@ class _DecisionShell(ClassifierMixin, BaseEstimator):
     def predict(self, z):
         z = self.decision_function(z)
         return self.classes_[np.argmax(z, axis=1) if z.ndim == 2 else (z > 0).astype(int)]
+
+
+def regression_scorer(scoring, loss, delta=None):
+    """The ``Scorer`` named ``scoring`` for a regression ``loss`` (one of
+    ``REGRESSION_SCORERS[loss]``); ``delta`` is the Huber threshold."""
+    offered = REGRESSION_SCORERS[loss]
+    if scoring not in offered:
+        raise ValueError(f"scoring must be one of {', '.join(map(repr, offered))} for the "
+                         f"{loss} loss, got {scoring!r}")
+    function = _huber_scorer(delta) if scoring == "huber" else SCORERS[scoring][0]
+    if loss == "poisson" and scoring in ("mse", "mae"):
+        plain = function
+
+        def function(y, z, sw):  # the mean, not the log-mean, is compared with y
+            return plain(y, np.exp(z), sw)
+    return Scorer(scoring, function, False)
 
 
 def get_scorer(scoring, classes=None):
@@ -233,13 +276,18 @@ def path_decision_values(X, coefs, intercepts):
 
 def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lower, upper,
                          fit_intercept, folds, scoring, tol, max_iter, n_jobs,
-                         grouped=False):
+                         grouped=False, offset=None, delta=None):
     """Fit every fold's paths and the whole data's, and score the folds.
 
-    ``y`` is the float target (squared) or labels in {-1, +1} (logistic); inputs are
-    validated; ``scoring`` is a ``Scorer``. Returns a ``CVPaths``.
+    ``y`` is the float target (squared, Poisson, Huber) or labels in {-1, +1}
+    (logistic); inputs are validated; ``scoring`` is a ``Scorer``; ``offset`` (Poisson,
+    one per sample) follows the rows into the folds and their scores, ``delta`` (Huber)
+    is the same for every fold. Returns a ``CVPaths``.
     """
-    full = make_problem(X, y, loss, sw, fit_intercept)
+    options = {} if delta is None else {"delta": delta}
+    if offset is not None:
+        options["offset"] = offset
+    full = make_problem(X, y, loss, sw, fit_intercept, **options)
     grids = np.array([np.sort(resolve_alphas(alphas, eps, full, r, factor, lower, upper,
                                              grouped))[::-1] for r in l1_ratios])
     share = gram_suits(full, factor == 0) and sw is None
@@ -254,14 +302,20 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
                              grouped=grouped)
                 for r, grid in zip(l1_ratios, grids)]
 
+    def shifted(values, rows):  # decision values with the rows' offsets added
+        return values if offset is None else values + offset[rows][:, None]
+
     def fold_scores(train, test):
         X_in, X_out = _safe_indexing(X, train), _safe_indexing(X, test)
         w_in = None if sw is None else sw[train]
-        problem = make_problem(X_in, y[train], loss, w_in, fit_intercept)
+        fold_options = dict(options)
+        if offset is not None:
+            fold_options["offset"] = offset[train]
+        problem = make_problem(X_in, y[train], loss, w_in, fit_intercept, **fold_options)
         if share:
             share_covariance(full, problem, X_out, y[test])
-        return [score(y[test], path_decision_values(X_out, p.coefs, p.intercepts),
-                      ones[test])
+        return [score(y[test], shifted(path_decision_values(X_out, p.coefs, p.intercepts),
+                                       test), ones[test])
                 for p in paths_of(problem, X_in, w_in)]
 
     tasks = [delayed(fold_scores)(train, test) for train, test in folds]
@@ -269,7 +323,9 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
     *fold_results, full_paths = Parallel(n_jobs=n_jobs, prefer="threads")(tasks)
     test = np.array(fold_results).transpose(1, 0, 2)
     # training error of the whole-data fits: one product per l1_ratio, not one per fold
-    train = np.array([score(y, path_decision_values(X, p.coefs, p.intercepts), ones)
+    everything = np.arange(X.shape[0])
+    train = np.array([score(y, shifted(path_decision_values(X, p.coefs, p.intercepts),
+                                       everything), ones)
                       for p in full_paths])
     return CVPaths(alphas=grids, test_scores=test, train_scores=train, paths=full_paths)
 

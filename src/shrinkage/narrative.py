@@ -4,7 +4,9 @@ Nothing here is canned: each sentence is chosen by a comparison of the results a
 with their values, so that it changes when the data change.
 """
 
-METRIC_NAMES = {"test_mse": "mean squared error", "test_log_loss": "log loss"}
+METRIC_NAMES = {"test_mse": "mean squared error", "test_log_loss": "log loss",
+                "test_huber": "mean Huber loss",
+                "test_poisson_deviance": "mean Poisson deviance"}
 
 
 def format_number(value):

@@ -32,8 +32,7 @@ def summary_rows(results):
     """One row per (penalty, choice) of the summary table, with the JSON path of each
     number so that a reader (or a test) can find it in results.json."""
     metric = results["metric"]
-    test_keys = ["test_mse", "test_r2"] if metric["test"] == "test_mse" else [
-        "test_log_loss", "test_accuracy", "test_roc_auc"]
+    test_keys = list(metric["test_columns"])
     classes = results["data"].get("classes")
     if classes is not None and len(classes) > 2:
         test_keys.insert(2, "test_balanced_accuracy")
