@@ -63,8 +63,13 @@ def test_huber_cv_scores_equal_independent_folds_with_one_delta(scoring):
     model = HuberRegressorCV(l1_ratio=0.5, alphas=6, cv=3, scoring=scoring,
                              tol=1e-10).fit(X, y)
     delta = model.delta_
-    mad = np.median(np.abs(y - np.median(y)))
-    assert np.isclose(delta, 1.35 * 1.4826 * mad, rtol=0.02)  # from the whole target
+    # the "residuals" rule: a whole cross-validated pilot with the rule on y
+    on_y = 1.35 * 1.4826 * np.median(np.abs(y - np.median(y)))
+    pilot = HuberRegressorCV(l1_ratio=0.5, alphas=6, cv=3, scoring=scoring, tol=1e-10,
+                             delta=on_y).fit(X, y)
+    residuals = y - pilot.predict(X)
+    assert np.isclose(delta, 1.35 * 1.4826 * np.median(np.abs(residuals - np.median(
+        residuals))), rtol=0.02)
 
     def huber_loss(t, z):
         a = np.abs(t - z)

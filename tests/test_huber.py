@@ -70,18 +70,32 @@ def test_resists_outliers_that_move_least_squares():
     assert np.abs(huber.coef_ - truth).max() < 0.5 * np.abs(squared.coef_ - truth).max()
 
 
-def test_default_delta_is_1_35_robust_sds_of_y():
+def _robust_delta(values):
+    return 1.35 * 1.4826 * np.median(np.abs(values - np.median(values)))
+
+
+def test_delta_none_is_1_35_robust_sds_of_y():
     X, y = _outliers()
-    model = HuberRegressor().fit(X, y)
-    mad = np.median(np.abs(y - np.median(y)))
-    assert np.isclose(model.delta_, 1.35 * 1.4826 * mad, rtol=0.02)
+    model = HuberRegressor(delta=None).fit(X, y)
+    assert np.isclose(model.delta_, _robust_delta(y), rtol=0.02)
     assert HuberRegressor(delta=2.5).fit(X, y).delta_ == 2.5
+
+
+def test_default_delta_is_1_35_robust_sds_of_a_pilot_fits_residuals():
+    X, y = _outliers()
+    pilot = HuberRegressor(alpha=0.05, delta=_robust_delta(y)).fit(X, y)
+    model = HuberRegressor(alpha=0.05).fit(X, y)
+    assert np.isclose(model.delta_, _robust_delta(y - pilot.predict(X)), rtol=0.02)
+    # the noise's scale (0.5), not y's, which holds the signal too
+    assert model.delta_ < 0.5 * _robust_delta(y)
+    assert 0.4 < model.delta_ < 1.2
 
 
 def test_default_delta_of_a_mostly_constant_target_uses_the_sd():
     X, y = _outliers()
     y = np.where(np.arange(y.size) < 150, 1.0, y)
-    assert np.isclose(HuberRegressor().fit(X, y).delta_, 1.35 * y.std(), rtol=1e-10)
+    assert np.isclose(HuberRegressor(delta=None).fit(X, y).delta_, 1.35 * y.std(),
+                      rtol=1e-10)
 
 
 def test_alpha_max_is_exact_and_screening_is_safe():
@@ -119,7 +133,9 @@ def test_bad_delta_is_a_clear_error():
     X, y = _outliers()
     with pytest.raises(ValueError, match="delta must be > 0"):
         HuberRegressor(delta=0.0).fit(X, y)
-    with pytest.raises(TypeError, match="delta must be a real number"):
+    with pytest.raises(ValueError, match="delta must be a float > 0, None or 'residuals'"):
         HuberRegressor(delta="1").fit(X, y)
+    with pytest.raises(TypeError, match="delta must be a real number"):
+        HuberRegressor(delta=[1.0]).fit(X, y)
     with pytest.raises(ValueError, match="delta is for loss='huber'"):
         regularization_path(X, y, delta=1.0)

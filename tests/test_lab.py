@@ -202,3 +202,18 @@ def test_lab_html_shows_the_grid_check(quick_lab):
     html = (out / "lab.html").read_text()
     assert '<p class="grid-check">' in html
     assert f"l1 {100 * shares['l1']:.1f}%" in html
+
+
+def test_outliers_carry_the_huber_positive_control(quick_lab):
+    """The loss's effect beside the penalty's, on the same draws, and the advice."""
+    out, lab, _ = quick_lab
+    c21 = next(c for c in lab["claims"] if c["id"] == "C21")
+    for key in ("huber_vs_squared_l1", "huber_vs_squared_l2"):
+        cells = c21["evidence"][key]
+        assert [c["regime"] for c in cells] == c21["regimes"]
+        # effect > 0: the Huber loss's excess risk below the squared loss's
+        assert sum(c["effect"] > 0 for c in cells) >= 3
+    degradation = c21["evidence"]["mean_degradation"]
+    assert all(d["huber_l1"] < d["l1"] for d in degradation)
+    assert "shrinkage compare --loss huber" in c21["summary"]
+    assert "Huber vs squared, L1 (risk)" in (out / "lab.html").read_text()

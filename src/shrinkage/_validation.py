@@ -253,8 +253,11 @@ def check_offset(offset, n_samples):
     return vec
 
 
-def check_delta(delta):
-    """The Huber threshold: None (the default rule) or a float > 0."""
-    if delta is None:
-        return None
+def check_delta(delta, allow_rules=False):
+    """The Huber threshold: a float > 0, or (where ``allow_rules``) None or
+    ``"residuals"``, the names of the default rules."""
+    if delta is None or (allow_rules and delta == "residuals"):
+        return delta
+    if isinstance(delta, str):
+        raise ValueError(f"delta must be a float > 0, None or 'residuals', got {delta!r}")
     return check_scalar_param(delta, "delta", low=0.0, low_open=True)

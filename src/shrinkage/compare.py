@@ -389,7 +389,7 @@ def run_comparison(table, options, progress=None):
     names = [str(n) for n in preprocessor.get_feature_names_out()]
     columns_of = original_columns(preprocessor)
     folds = list(_splitter(task, options).split(X_train, y_train))
-    loss = compare_loss(loss_name, y_train.astype(float) if task == "regression" else None)
+    loss = compare_loss(loss_name, X_train, y_train, folds)
     estimators = _estimators(loss, folds, options)
     classes = np.unique(y_train) if task == "classification" else None
     if task == "regression":

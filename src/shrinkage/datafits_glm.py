@@ -192,10 +192,10 @@ class Huber:
         return self.sw * (np.abs(self.y - z) <= self.delta) / z.shape[0]
 
 
-def default_huber_delta(y, sample_weight=None):
+def default_huber_delta(y, sample_weight=None, fallback=1.0):
     """``HUBER_DEFAULT_EPSILON`` times a robust scale of y: the normal-consistent median
     absolute deviation from the median (weighted when weights are given); the standard
-    deviation when more than half of y is one value, 1 when y is constant."""
+    deviation when more than half of y is one value, ``fallback`` when y is constant."""
     y = np.asarray(y, dtype=np.float64)
     sw = np.ones_like(y) if sample_weight is None else np.asarray(sample_weight, float)
     centre = _weighted_median(y, sw)
@@ -204,7 +204,7 @@ def default_huber_delta(y, sample_weight=None):
         mean = float(sw @ y) / sw.sum()
         scale = float(np.sqrt(sw @ (y - mean) ** 2 / sw.sum()))
     if not scale > 0:
-        scale = 1.0
+        return float(fallback)
     return HUBER_DEFAULT_EPSILON * scale
 
 

@@ -1,5 +1,7 @@
 """Poisson and Huber regression with L1, L2 and elastic-net penalties."""
 
+import warnings
+
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import d2_tweedie_score
@@ -188,10 +190,15 @@ class HuberRegressor(_GLMRegressor):
         Penalty strength, >= 0.
     l1_ratio : float, default=0.5
         1 is the L1 penalty, 0 the L2 penalty.
-    delta : float, default=None
-        Where the loss turns from quadratic to linear, in the units of y. None:
-        1.35 times a robust scale of y (1.4826 times its median absolute deviation
-        from the median), computed once in ``fit`` and kept in ``delta_``.
+    delta : float, "residuals" or None, default="residuals"
+        Where the loss turns from quadratic to linear, in the units of y, fixed
+        once in ``fit`` and kept in ``delta_``. A float is used as given. None: 1.35
+        times a robust scale of y (1.4826 times its median absolute deviation from
+        the median). ``"residuals"``: 1.35 times the same robust scale of the
+        residuals of a pilot fit with the None rule, then the fit again with that
+        delta; y's own scale holds the signal too, and on a strong signal it puts
+        delta so far out that outliers keep most of their pull (the None rule
+        alone when the residuals have no spread).
     <<penalty_params>>
     <<warm_start>>
 
@@ -225,15 +232,24 @@ class HuberRegressor(_GLMRegressor):
 
     _loss = "huber"
 
-    def __init__(self, alpha=0.01, *, l1_ratio=0.5, delta=None, fit_intercept=True,
+    def __init__(self, alpha=0.01, *, l1_ratio=0.5, delta="residuals", fit_intercept=True,
                  penalty_factor=None, positive=False, lower_bounds=None,
                  upper_bounds=None, tol=1e-4, max_iter=1000, warm_start=False):
         _store_params(self, locals())
 
-    def _delta(self, y, sw):
-        """The checked ``delta``, or the default rule's value on ``y``."""
-        delta = v.check_delta(self.delta)
-        return default_huber_delta(y, sw) if delta is None else delta
+    def _delta(self, y, sw, pilot_residuals):
+        """The checked ``delta``, or its rule's value: on ``y``, or on the residuals
+        that ``pilot_residuals(delta)`` returns for a fit with the rule on ``y``."""
+        delta = v.check_delta(self.delta, allow_rules=True)
+        if delta is None or delta == "residuals":
+            on_y = default_huber_delta(y, sw)
+            if delta is None:
+                return on_y
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the pilot's: the final fit says its own
+                residuals = pilot_residuals(on_y)
+            return default_huber_delta(residuals, sw, fallback=on_y)
+        return delta
 
     @fill_doc
     def fit(self, X, y, sample_weight=None):
@@ -251,5 +267,10 @@ class HuberRegressor(_GLMRegressor):
         <<returns_self>>
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        self.delta_ = self._delta(y, sw)
+
+        def pilot_residuals(delta):
+            self._fit_one(X, y, sw, {"delta": delta})
+            return y - self._decision(X)
+
+        self.delta_ = self._delta(y, sw, pilot_residuals)
         return self._fit_one(X, y, sw, {"delta": self.delta_})

@@ -87,15 +87,17 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
 class HuberRegressorCV(_CrossValidated, HuberRegressor):
     """Huber regression with alpha and l1_ratio chosen by cross-validation.
 
-    ``delta`` is fixed once from the whole target (``HuberRegressor``'s rule when
-    None) and used by every fold, so that the folds fit and score the same loss.
+    ``delta`` is fixed once on the whole data (``HuberRegressor``'s rules) and used
+    by every fold, so that the folds fit and score the same loss.
 
     Parameters
     ----------
     l1_ratio : float or list of float, default=0.5
         A list is searched jointly with alpha.
-    delta : float, default=None
-        The threshold of the loss; None: 1.35 robust standard deviations of y.
+    delta : float, "residuals" or None, default="residuals"
+        The threshold of the loss, as ``HuberRegressor`` takes it; with
+        ``"residuals"`` the pilot is a whole cross-validated fit (with the rule on y)
+        and its refit model gives the residuals.
     <<cv_params>>
     scoring : {"huber", "mae", "mse"}, default="huber"
         What the folds are scored by: the mean Huber loss (with ``delta_``), the mean
@@ -128,14 +130,14 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
     ('huber', True)
     """
 
-    def __init__(self, *, l1_ratio=0.5, delta=None, alphas=100, eps=None, cv=5,
+    def __init__(self, *, l1_ratio=0.5, delta="residuals", alphas=100, eps=None, cv=5,
                  alpha_rule="min", scoring="huber", fit_intercept=True,
                  penalty_factor=None, positive=False, lower_bounds=None,
                  upper_bounds=None, tol=1e-4, max_iter=1000, n_jobs=None):
         _store_params(self, locals())
 
     def _scoring(self, classes=None):
-        return _cv.regression_scorer(self.scoring, "huber", self.delta_)
+        return _cv.regression_scorer(self.scoring, "huber", self._fold_delta)
 
     @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -153,7 +155,16 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
         <<returns_self>>
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        self.delta_ = self._delta(y, sw)
-        self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups,
-                                                           delta=self.delta_)
+
+        def cross_validated(delta):
+            self._fold_delta = delta
+            return self._cross_validate(X, y, sw, groups, delta=delta)
+
+        def pilot_residuals(delta):
+            coef, intercept = cross_validated(delta)
+            return y - (X @ coef + intercept)
+
+        self.delta_ = self._delta(y, sw, pilot_residuals)
+        self.coef_, self.intercept_ = cross_validated(self.delta_)
+        del self._fold_delta
         return self

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ..glm_cv import HuberRegressorCV
 from ..linear_model import Ridge
 from ..linear_model_cv import ElasticNetCV, LassoCV, RidgeCV
 from ..model_selection import GridEdgeWarning
@@ -120,7 +121,9 @@ def null_risk(data):
 
 
 def fit(name, X, y, seed):
-    """Fit one of ``MODELS`` tuned by cross-validation (the same folds for all)."""
+    """Fit one of ``MODELS`` (or ``huber_l1`` / ``huber_l2``: the Huber loss with the
+    lasso's or ridge's penalty, the robust positive controls) tuned by cross-validation
+    (the same folds for all)."""
     from sklearn.model_selection import KFold
 
     folds = list(KFold(CV_FOLDS, shuffle=True, random_state=seed).split(X))
@@ -128,7 +131,10 @@ def fit(name, X, y, seed):
              "l1": lambda: LassoCV(alphas=N_ALPHAS, cv=folds),
              "l2": lambda: RidgeCV(alphas=N_ALPHAS),  # exact leave-one-out
              "elasticnet": lambda: ElasticNetCV(l1_ratio=list(EN_RATIOS),
-                                                alphas=N_ALPHAS, cv=folds)}[name]()
+                                                alphas=N_ALPHAS, cv=folds),
+             "huber_l1": lambda: HuberRegressorCV(l1_ratio=1.0, alphas=N_ALPHAS, cv=folds),
+             "huber_l2": lambda: HuberRegressorCV(l1_ratio=0.0, alphas=N_ALPHAS,
+                                                  cv=folds)}[name]()
     with warnings.catch_warnings():
         # an edge choice is not lost: evaluate() counts alpha_at_edge_
         warnings.simplefilter("ignore", ConvergenceWarning)
