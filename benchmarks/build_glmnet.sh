@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the Fortran glmnet (python-glmnet 2.2.1) for the benchmark.
+# Build the Fortran glmnet (python-glmnet 2.2.1) for the benchmark, with its Poisson
+# family (fishnet) wrapped too (benchmarks/glmnet_fishnet.pyf).
 # `pip install glmnet` fails under numpy 2 (its setup needs numpy.distutils), so this
 # downloads the sdist from PyPI, compiles glmnet5.f90 with f2py and puts the package's
 # Python files beside the module in benchmarks/.peers/glmnet (ignored by git).
@@ -17,6 +18,14 @@ url=$(curl -sSL https://pypi.org/simple/glmnet/ \
 curl -sSL -o "$work/glmnet.tar.gz" "$url"
 tar -xzf "$work/glmnet.tar.gz" -C "$work"
 src="$work/glmnet-2.2.1/glmnet"
+# add the Poisson family (fishnet), which python-glmnet leaves unwrapped
+python - "$src/_glmnet.pyf" "$here/glmnet_fishnet.pyf" <<'PY'
+import sys
+pyf, extra = sys.argv[1], open(sys.argv[2]).read()
+text = open(pyf).read()
+at = text.rindex("    end interface")
+open(pyf, "w").write(text[:at] + extra + text[at:])
+PY
 (cd "$work" && python -m numpy.f2py -c "$src/_glmnet.pyf" "$src/src/glmnet/glmnet5.f90" \
     --f90flags="-ffixed-form -fdefault-real-8" --opt="-O3" >"$work/f2py.log" 2>&1) \
     || { tail -20 "$work/f2py.log"; exit 1; }

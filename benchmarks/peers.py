@@ -2,7 +2,8 @@
 
 Each adapter maps (problem, alphas, tol) to a list of ``(coef, intercept)``, one per alpha,
 for the objective ``datafit + alpha * (l1_ratio |w|_1 + (1 - l1_ratio)/2 |w|^2)`` (datafit
-``(1/2n)||y - Xw - b||^2`` or the mean log-loss). ``tols`` lists the tolerances tried,
+``(1/2n)||y - Xw - b||^2``, the mean log-loss, the mean Poisson loss
+``exp(z) - y z`` or the mean Huber loss). ``tols`` lists the tolerances tried,
 loosest first: each library's ``tol`` means something different, so the harness picks
 the loosest one that reaches the target duality gap computed by our one shared function.
 """
@@ -21,14 +22,16 @@ PEERS_DIR = os.path.join(HERE, ".peers")
 class Adapter:
     name = ""
     tols = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
-    kinds = ()  # problem kinds supported: "single", "path", "logistic", "cv", "ridge_loo"
+    #: problem kinds supported: "single", "path", "logistic", "poisson", "huber", "cv",
+    #: "ridge_loo" (a loss other than squared names the kind)
+    kinds = ()
 
     def available(self):
         """None when usable, else why not."""
         return None
 
     def supports(self, problem):
-        kind = "logistic" if problem.loss == "logistic" else problem.kind
+        kind = problem.kind if problem.loss == "squared" else problem.loss
         return kind in self.kinds
 
     def run(self, problem, alphas, tol):
@@ -57,11 +60,16 @@ def _loop_estimator(est, problem, alphas, coef_of=lambda e: np.ravel(e.coef_),
 class Shrinkage(Adapter):
     name = "shrinkage"
     tols = (1e-6,)  # our tol is the relative duality gap itself
-    kinds = ("single", "path", "logistic", "cv", "ridge_loo")
+    kinds = ("single", "path", "logistic", "poisson", "huber", "cv", "ridge_loo")
 
     def run(self, problem, alphas, tol):
         import shrinkage
 
+        if problem.loss in ("poisson", "huber"):
+            path = shrinkage.regularization_path(
+                problem.X, problem.y, loss=problem.loss, l1_ratio=problem.l1_ratio,
+                alphas=alphas, tol=tol, **problem.extra.get("datafit", {}))
+            return list(zip(path.coefs, path.intercepts))
         if problem.loss == "logistic":
             est = shrinkage.LogisticRegression(alpha=alphas[0], l1_ratio=problem.l1_ratio,
                                                tol=tol)
@@ -96,7 +104,7 @@ class ScikitLearn(Adapter):
 
 class Skglm(Adapter):
     name = "skglm"
-    kinds = ("single", "path", "logistic")
+    kinds = ("single", "path", "logistic", "poisson", "huber")
 
     def available(self):
         return _import("skglm")
@@ -104,6 +112,8 @@ class Skglm(Adapter):
     def run(self, problem, alphas, tol):
         import skglm
 
+        if problem.loss in ("poisson", "huber"):
+            return self._glm(problem, alphas, tol)
         if problem.loss == "logistic":
             est = skglm.SparseLogisticRegression(alpha=alphas[0], tol=tol, warm_start=True,
                                                  max_iter=100, max_epochs=100_000)
@@ -114,6 +124,37 @@ class Skglm(Adapter):
             est = skglm.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol,
                                    warm_start=True, max_iter=100, max_epochs=100_000)
         return _loop_estimator(est, problem, alphas)
+
+
+    @staticmethod
+    def _glm(problem, alphas, tol):
+        """Poisson by proximal Newton, Huber by Anderson coordinate descent (skglm's
+        choices for them), warm-started along the path."""
+        from skglm import GeneralizedLinearEstimator
+        from skglm.datafits import Huber, Poisson
+        from skglm.penalties import L1, L1_plus_L2
+        from skglm.solvers import AndersonCD, ProxNewton
+
+        if problem.loss == "poisson":
+            datafit = Poisson()
+            solver = ProxNewton(tol=tol, fit_intercept=True, warm_start=True, max_iter=100)
+        else:
+            datafit = Huber(problem.extra["datafit"]["delta"])
+            solver = AndersonCD(tol=tol, fit_intercept=True, warm_start=True,
+                                max_iter=100, max_epochs=100_000)
+
+        def penalty(a):
+            return L1(a) if problem.l1_ratio == 1.0 else L1_plus_L2(a, problem.l1_ratio)
+
+        est = GeneralizedLinearEstimator(datafit, penalty(alphas[0]), solver)
+        out = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for a in alphas:
+                est.penalty = penalty(a)
+                est.fit(problem.X, problem.y)
+                out.append((np.ravel(est.coef_).copy(), float(est.intercept_)))
+        return out
 
 
 class Celer(Adapter):
@@ -145,7 +186,7 @@ class Glmnet(Adapter):
 
     name = "glmnet"
     tols = (1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14)
-    kinds = ("single", "path", "logistic", "cv")
+    kinds = ("single", "path", "logistic", "poisson", "cv")
 
     def available(self):
         path = os.path.join(PEERS_DIR, "glmnet")
@@ -155,10 +196,34 @@ class Glmnet(Adapter):
             sys.path.insert(0, path)
         return _import("glmnet")
 
+    @staticmethod
+    def _poisson(problem, alphas, tol):
+        """glmnet's fishnet (wrapped by build_glmnet.sh): user lambdas, no
+        standardization, an intercept; its objective is ours (weights summing to 1)."""
+        import _glmnet
+
+        X = np.asfortranarray(problem.X, dtype=float).copy()  # fishnet overwrites X
+        n, p = X.shape
+        y = np.asarray(problem.y, dtype=float)
+        lmu, a0, ca, ia, nin, _, _, _, _, jerr = _glmnet.fishnet(
+            problem.l1_ratio, X, y.copy(), np.zeros(n), np.ones(n), np.zeros(1, np.int32),
+            np.ones(p), np.vstack([np.full(p, -1e30), np.full(p, 1e30)]), p, 1.0,
+            alphas, tol, isd=0, intr=1, maxit=1_000_000)
+        if jerr > 0:
+            raise RuntimeError(f"fishnet failed with jerr={jerr}")
+        out = []
+        for k in range(lmu):
+            coef = np.zeros(p)
+            coef[ia[:nin[k]] - 1] = ca[:nin[k], k]
+            out.append((coef, float(a0[k])))
+        return out
+
     def run(self, problem, alphas, tol):
         import glmnet
 
         alphas = np.asarray(alphas, dtype=float)
+        if problem.loss == "poisson":
+            return self._poisson(problem, alphas, tol)
         ratio, y, scale = problem.l1_ratio, problem.y, 1.0
         if problem.loss == "squared" and ratio < 1.0:
             # glmnet scales y to unit variance before it penalizes, which changes the
@@ -188,7 +253,7 @@ class Glmnet(Adapter):
 class Glum(Adapter):
     name = "glum"
     tols = (1e-6, 1e-8, 1e-10, 1e-12)
-    kinds = ("single", "path", "logistic")
+    kinds = ("single", "path", "logistic", "poisson")
     #: glum allocates a dense p x p Hessian even for sparse X (ANCHORS.md)
     max_features_sparse = 5000
 
@@ -205,7 +270,7 @@ class Glum(Adapter):
     def run(self, problem, alphas, tol):
         import glum
 
-        family = "binomial" if problem.loss == "logistic" else "normal"
+        family = {"logistic": "binomial", "poisson": "poisson"}.get(problem.loss, "normal")
         y = (problem.y > 0).astype(float) if family == "binomial" else problem.y
         est = glum.GeneralizedLinearRegressor(
             family=family, alpha=list(alphas) if len(alphas) > 1 else alphas[0],

@@ -57,7 +57,7 @@ def make_problems(which=None):
     """Build the problems (all of them, or the keys in ``which``)."""
     builders = {
         "1": _p1, "2": _p2, "3": _p3, "4": _p4, "5": _p5, "6": _p6, "7": _p7, "8": _p8,
-        "9": _p9,
+        "9": _p9, "10": _p10, "11": _p11,
     }
     keys = which or list(builders)
     return [builders[k]() for k in keys]
@@ -147,14 +147,14 @@ def caravan_like(seed=8):
 
 
 def caravan():
-    """ISLP's Caravan, standardized, when benchmarks/get_caravan.sh fetched it; else the
+    """ISLP's Caravan, standardized, when benchmarks/get_islp_data.sh fetched it; else the
     synthetic stand-in. Returns (X, y in {-1, +1}, source)."""
     import os
 
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".peers", "data",
                         "Caravan.csv")
     if not os.path.exists(path):
-        return (*caravan_like(), "synthetic stand-in (run benchmarks/get_caravan.sh)")
+        return (*caravan_like(), "synthetic stand-in (run benchmarks/get_islp_data.sh)")
     import polars as pl
 
     frame = pl.read_csv(path)
@@ -181,3 +181,61 @@ def _p9():
     return BenchProblem("9", "multinomial L1 CV on digits (1797x64, 10 classes), 5 folds x "
                         "50 alphas", X, y.astype(np.int64), loss="multinomial",
                         kind="class_cv", n_alphas=50, extra={"l1_ratios": (1.0,)})
+
+
+def bikeshare():
+    """ISLP's Bikeshare (bikers per hour) when benchmarks/get_islp_data.sh fetched it:
+    month, hour, weather, weekday and season one-hot, hour x working-day interactions,
+    temperature, humidity and wind, standardized; else a synthetic count table of the
+    same shape."""
+    import os
+
+    import polars as pl
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".peers", "data",
+                        "Bikeshare.csv")
+    if not os.path.exists(path):
+        rng = np.random.default_rng(10)
+        X = toeplitz_design(8645, 80, 0.5, rng)
+        w = np.zeros(80)
+        w[rng.choice(80, 15, replace=False)] = 0.3 * rng.standard_normal(15)
+        y = rng.poisson(np.exp(X @ w + 3.0)).astype(float)
+        return X, y, "synthetic counts (run benchmarks/get_islp_data.sh)"
+    frame = pl.read_csv(path, schema_overrides={"hr": pl.Utf8})
+    parts = []
+    for column in ("mnth", "hr", "weathersit", "weekday", "season"):
+        values = frame.get_column(column).cast(pl.Utf8).to_numpy()
+        for level in np.unique(values):
+            parts.append((values == level).astype(float))
+    working = frame.get_column("workingday").to_numpy().astype(float)
+    hours = frame.get_column("hr").to_numpy()
+    for level in np.unique(hours):
+        parts.append((hours == level) * working)
+    for column in ("workingday", "holiday", "temp", "atemp", "hum", "windspeed"):
+        parts.append(frame.get_column(column).to_numpy().astype(float))
+    X = np.column_stack(parts)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    y = frame.get_column("bikers").to_numpy().astype(float)
+    return np.asfortranarray(X), y, "ISLP Bikeshare"
+
+
+def _p10():
+    X, y, source = bikeshare()
+    return BenchProblem("10", f"Poisson L1 path on {source} ({X.shape[0]}x{X.shape[1]}), "
+                        "100 alphas", X, y, loss="poisson", n_alphas=100)
+
+
+def _p11():
+    """Huber L1 path: a sparse truth, correlated columns, heavy-tailed noise and 5% of
+    the targets thrown 20 noise sds off; delta 1.35 (the t3 noise has scale 1)."""
+    rng = np.random.default_rng(11)
+    n, p = 5000, 1000
+    X = toeplitz_design(n, p, 0.5, rng)
+    w = np.zeros(p)
+    w[rng.choice(p, 20, replace=False)] = rng.standard_normal(20)
+    y = X @ w + rng.standard_t(3, n)
+    wild = rng.choice(n, n // 20, replace=False)
+    y[wild] += 20.0 * rng.choice([-1.0, 1.0], wild.size)
+    return BenchProblem("11", f"Huber L1 path, heavy tails and 5% outliers ({n}x{p}), "
+                        "100 alphas", X, y, loss="huber", n_alphas=100,
+                        extra={"datafit": {"delta": 1.35}})

@@ -55,7 +55,7 @@ def score(scorer, alphas, l1_ratio, answers):
     pen = _penalty(alphas[len(answers) - 1], l1_ratio, p)
     z = scorer.design.matvec(coef) + b
     df = scorer.datafit
-    fit = df.value(z) if df.name == "logistic" else df.value_from_residual(df.y - z)
+    fit = df.value_from_residual(df.y - z) if df.name == "squared" else df.value(z)
     return max(gaps), fit + pen.value(coef), int(np.count_nonzero(coef))
 
 
@@ -142,8 +142,8 @@ def pass_floor(scorer):
 
 
 def bench_penalized(bp, target, repeats, timeout, mem_bytes):
-    """Problems 1 to 5: single alphas and paths."""
-    scorer = make_problem(bp.X, bp.y, bp.loss)
+    """Problems 1 to 5, 10 and 11: single alphas and paths."""
+    scorer = make_problem(bp.X, bp.y, bp.loss, **bp.extra.get("datafit", {}))
     p = bp.X.shape[1]
     amax = problem_alpha_max(scorer, bp.l1_ratio, np.ones(p), np.full(p, -np.inf),
                              np.full(p, np.inf))
@@ -225,7 +225,7 @@ def bench_cv(bp, target, repeats, timeout, mem_bytes):
 def _small(bp):
     """A slice of the problem, same storage and loss, to trigger JIT compilation."""
     small = type(bp)(bp.key, bp.title, bp.X[:80, :40], bp.y[:80], loss=bp.loss,
-                     l1_ratio=bp.l1_ratio, kind=bp.kind)
+                     l1_ratio=bp.l1_ratio, kind=bp.kind, extra=bp.extra)
     if sp.issparse(small.X):
         small.X = small.X.tocsc()
     return small

@@ -139,3 +139,25 @@ def test_bad_delta_is_a_clear_error():
         HuberRegressor(delta=[1.0]).fit(X, y)
     with pytest.raises(ValueError, match="delta is for loss='huber'"):
         regularization_path(X, y, delta=1.0)
+
+
+def test_constant_column_one_feature_and_no_intercept():
+    X, y = _outliers()
+    X[:, 4] = -2.0
+    model = HuberRegressor(alpha=0.05, delta=1.0, tol=1e-12).fit(X, y)
+    assert model.coef_[4] == 0.0
+    alpha = 0.05
+    bare = HuberRegressor(alpha=alpha, l1_ratio=1.0, delta=1.0, fit_intercept=False,
+                          tol=1e-10).fit(X[:, :1], y)
+    ours = objective(X[:, :1], y, bare.coef_, 0.0, alpha, 1.0, "huber", delta=1.0)
+    assert ours <= reference_solution(X[:, :1], y, alpha, 1.0, "huber", delta=1.0,
+                                      fit_intercept=False) + 1e-10
+
+
+def test_cv_default_grid_reaches_the_best_alpha():
+    from shrinkage import HuberRegressorCV
+
+    X, y = _outliers(n=300, p=30)
+    model = HuberRegressorCV(l1_ratio=1.0).fit(X, y)
+    assert model.alpha_at_edge_ is None
+    assert 0 < model.alpha_min_ < model.alphas_[0, 0]

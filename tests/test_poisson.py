@@ -154,3 +154,35 @@ def test_score_is_deviance_explained():
     dev = 2 * np.sum(y * np.log(np.where(y > 0, y / mu, 1.0)) - y + mu)
     null = 2 * np.sum(y * np.log(np.where(y > 0, y / y.mean(), 1.0)) - y + y.mean())
     assert np.isclose(model.score(X, y), 1 - dev / null)
+
+
+def test_constant_column_and_one_feature():
+    X, y = _counts()
+    X[:, 3] = 5.0  # constant: the intercept's job
+    model = PoissonRegressor(alpha=0.01, l1_ratio=0.5, tol=1e-12).fit(X, y)
+    assert model.coef_[3] == 0.0
+    one = PoissonRegressor(alpha=0.1, l1_ratio=0.0, tol=1e-12).fit(X[:, :1], y)
+    ref = SklearnPoisson(alpha=0.1, tol=1e-12, max_iter=10_000).fit(X[:, :1], y)
+    np.testing.assert_allclose(one.coef_, ref.coef_, atol=1e-7)
+
+
+def test_without_intercept_reaches_the_reference():
+    X, y = _counts()
+    alpha = 0.02
+    model = PoissonRegressor(alpha=alpha, l1_ratio=1.0, fit_intercept=False,
+                             tol=1e-10).fit(X, y)
+    assert model.intercept_ == 0.0
+    ours = objective(X, y, model.coef_, 0.0, alpha, 1.0, "poisson")
+    assert ours <= reference_solution(X, y, alpha, 1.0, "poisson", fit_intercept=False) \
+        + 1e-9
+
+
+def test_large_counts_keep_their_digits():
+    X, y = _counts()
+    big = y * 1e5
+    model = PoissonRegressor(alpha=0.001, l1_ratio=1.0, tol=1e-10).fit(X, big)
+    small = PoissonRegressor(alpha=0.001 / 1e5, l1_ratio=1.0, tol=1e-10).fit(X, y)
+    # scaling y by c scales the loss by c (up to a constant) and moves the intercept by
+    # log c: the same coefficients at alpha * c
+    np.testing.assert_allclose(model.coef_, small.coef_, atol=1e-6)
+    assert abs(model.intercept_ - small.intercept_ - np.log(1e5)) < 1e-6

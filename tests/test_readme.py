@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,3 +40,16 @@ def test_quickstart_example_runs():
                          capture_output=True, text=True, check=True, cwd=ROOT,
                          timeout=300).stdout
     assert "lasso path: alpha_max" in out and "Ridge" in out
+
+
+def test_counts_example_runs():
+    """The README's counts and outliers example, run as written."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Counts and outliers"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {}
+    exec(compile(code, "README counts example", "exec"), scope)
+    model, robust = scope["model"], scope["robust"]
+    assert set(np.flatnonzero(model.coef_)) >= {0, 1}
+    assert abs(robust.coef_[0] - 2.0) < 0.3
+    assert scope["path"].loss == "poisson"
