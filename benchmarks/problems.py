@@ -185,7 +185,8 @@ def _p9():
 
 def bikeshare():
     """ISLP's Bikeshare (bikers per hour) when benchmarks/get_islp_data.sh fetched it:
-    month, hour, weather, weekday and season one-hot, hour x working-day interactions,
+    month, hour, weather, weekday and season as dummies (the first level the baseline,
+    R's treatment contrasts), hour x working-day interactions,
     temperature, humidity and wind, standardized; else a synthetic count table of the
     same shape."""
     import os
@@ -205,7 +206,7 @@ def bikeshare():
     parts = []
     for column in ("mnth", "hr", "weathersit", "weekday", "season"):
         values = frame.get_column(column).cast(pl.Utf8).to_numpy()
-        for level in np.unique(values):
+        for level in np.unique(values)[1:]:  # the first level is the baseline, as in R
             parts.append((values == level).astype(float))
     working = frame.get_column("workingday").to_numpy().astype(float)
     hours = frame.get_column("hr").to_numpy()

@@ -137,3 +137,17 @@ def test_poisson_on_a_negative_or_text_target_exits_1(tmp_path):
     assert result.exit_code == 1
     assert "--loss huber fits a numeric target" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_predict_writes_expected_counts(poisson_report, tmp_path):
+    table, out, _, _ = poisson_report
+    written = tmp_path / "predictions.csv"
+    done = subprocess.run([str(SCRIPT), "predict", str(out / "model.joblib"), str(table),
+                           "--out", str(written)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    predictions = pl.read_csv(written).get_column("prediction").to_numpy()
+    frame = pd.read_csv(table).drop(columns="bikers")
+    expected = joblib.load(out / "model.joblib").predict(frame)
+    np.testing.assert_allclose(predictions, expected, rtol=1e-12)
+    assert predictions.min() > 0

@@ -109,8 +109,9 @@ SECTIONS = {
     self
         The fitted estimator.""",
     "display_estimator": """\
-    estimator : fitted LassoCV, ElasticNetCV, RidgeCV or LogisticRegressionCV
-        Or a Pipeline ending in one.""",
+    estimator : fitted cross-validated estimator
+        LassoCV, ElasticNetCV, RidgeCV, LogisticRegressionCV, PoissonRegressorCV or
+        HuberRegressorCV, or a Pipeline ending in one.""",
     "display_ax": """\
     ax : matplotlib Axes, default=None
         Where to draw (a new figure by default).""",

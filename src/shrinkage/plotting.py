@@ -73,8 +73,9 @@ def _fitted_cv(estimator):
         estimator = estimator[-1]
     if not hasattr(type(estimator), "_cross_validate"):
         raise TypeError(f"{type(estimator).__name__} is not a cross-validated estimator: "
-                        "pass a fitted LassoCV, ElasticNetCV, RidgeCV or "
-                        "LogisticRegressionCV (or a Pipeline ending in one)")
+                        "pass a fitted LassoCV, ElasticNetCV, RidgeCV, "
+                        "LogisticRegressionCV, PoissonRegressorCV or HuberRegressorCV (or a "
+                        "Pipeline ending in one)")
     check_is_fitted(estimator, ("cv_mean_", "coef_path_", "alphas_"))
     return estimator
 
