@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _validation as v
 from ._docs import fill_doc
 from .penalties import ElasticNetPenalty
+from .scale.detect import any_dask, is_dask
 from .solvers.cd import duality_gap, make_problem, solve
 from .solvers.ridge import ridge_path
 
@@ -100,8 +101,17 @@ class _PenalizedLinearModel(BaseEstimator):
         return self
 
     def _decision(self, X):
-        """``X @ coef_.T + intercept_`` in X's floating dtype (float32 stays float32)."""
+        """``X @ coef_.T + intercept_`` in X's floating dtype (float32 stays float32); a
+        dask array (lazy, on the workers) for dask input."""
         check_is_fitted(self)
+        if is_dask(X):
+            from .scale.statistics import as_dask_matrix
+
+            X = as_dask_matrix(X)
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
+                                 f"is expecting {self.n_features_in_} features as input")
+            return X @ np.asarray(self.coef_).T + np.asarray(self.intercept_)
         X = validate_data(self, X, accept_sparse=("csr", "csc"),
                           dtype=(np.float64, np.float32), reset=False)
         coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)
@@ -203,6 +213,10 @@ class ElasticNet(_LinearRegressor):
         -------
         <<returns_self>>
         """
+        if any_dask(X, y, sample_weight):
+            from .scale.fit import fit_squared
+
+            return fit_squared(self, X, y, sample_weight)
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         penalty, _, _ = self._validate_penalty(X.shape[1])
         return self._fit_columns(X, y, lambda target: self._solve_fields(
@@ -316,6 +330,10 @@ class Ridge(_LinearRegressor):
         -------
         <<returns_self>>
         """
+        if any_dask(X, y, sample_weight):
+            from .scale.fit import fit_squared
+
+            return fit_squared(self, X, y, sample_weight)
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         penalty, alpha, factor = self._validate_penalty(X.shape[1])
         if np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper)):

@@ -17,6 +17,7 @@ from .linear_model import ElasticNet, Ridge, _store_params
 from .logistic import LogisticRegression
 from .path import resolve_alphas
 from .penalties import ElasticNetPenalty
+from .scale.detect import any_dask
 from .solvers.cd import duality_gap, make_problem
 from .solvers.ridge import ridge_loo_path
 
@@ -57,6 +58,11 @@ class _CrossValidated:
             max_iter=v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True),
             n_jobs=self.n_jobs, grouped=getattr(self, "multinomial", None) == "grouped",
             offset=offset, delta=delta)
+        return self._store_cv(result, l1_ratios, alpha_rule, scoring)
+
+    def _store_cv(self, result, l1_ratios, alpha_rule, scoring):
+        """Store the fitted attributes of a ``CVPaths``; returns the refit model's
+        coefficients and intercept."""
         self.cv_scores_ = result.test_scores
         self.cv_mean_, self.cv_se_ = _cv.summarize(result.test_scores)
         self.train_mean_ = result.train_scores
@@ -173,6 +179,10 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
         -------
         <<returns_self>>
         """
+        if any_dask(X, y, sample_weight):
+            from .scale.fit import cross_validate_squared
+
+            return cross_validate_squared(self, X, y, sample_weight)
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups)
         return self
@@ -405,6 +415,13 @@ class RidgeCV(_CrossValidated, Ridge):
         -------
         <<returns_self>>
         """
+        if any_dask(X, y, sample_weight):
+            if self.cv is None:
+                raise ValueError("cv=None (exact leave-one-out) needs every row on the "
+                                 "client; for dask input give cv=5 (or another int)")
+            from .scale.fit import cross_validate_squared
+
+            return cross_validate_squared(self, X, y, sample_weight)
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         if self.cv is not None:
             self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups)

@@ -298,7 +298,8 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
                     intercepts=intercepts, gaps=gaps, n_iter=n_iter,
                     n_nonzero=np.count_nonzero(np.any(coefs != 0, axis=1), axis=1),
                     l1_ratio=l1_ratio, loss="multinomial")
-    is_ridge = (l1_ratio == 0.0 and problem.datafit.name == "squared" and X is not None
+    has_rows = X is not None or problem.cache.get("statistics_only", False)
+    is_ridge = (l1_ratio == 0.0 and problem.datafit.name == "squared" and has_rows
                 and np.all(np.isinf(lower)) and np.all(np.isinf(upper)))
     if is_ridge:
         penalties = [ElasticNetPenalty.from_params(a, 0.0, factor, lower, upper)

@@ -462,9 +462,7 @@ def duality_gap(problem, penalty, coef, intercept):
     For the squared loss the intercept is taken as its optimal value given ``coef``
     (the centring), for the other losses as given.
     """
-    w = np.array(coef, dtype=np.float64)
-    it = (_SquaredState if problem.datafit.name == "squared" else _GLMState)(
-        problem, w, intercept)
+    it = _iterate_at(problem, coef, intercept)
     unpenalized = penalty.unpenalized & (problem.lips > 0)
     _, gap, _ = it.gradient_and_gap(penalty, unpenalized)
     return gap / problem.null_objective
@@ -472,11 +470,19 @@ def duality_gap(problem, penalty, coef, intercept):
 
 def minus_gradient(problem, coef, intercept):
     """Minus the datafit gradient in w at ``(coef, intercept)`` (squared: intercept optimal)."""
-    w = np.array(coef, dtype=np.float64)
-    it = (_SquaredState if problem.datafit.name == "squared" else _GLMState)(
-        problem, w, intercept)
+    it = _iterate_at(problem, coef, intercept)
     no_penalty = ElasticNetPenalty(*(np.zeros(problem.n_features) for _ in range(2)),
                                    np.full(problem.n_features, -np.inf),
                                    np.full(problem.n_features, np.inf))
     u_grad, _, _ = it.gradient_and_gap(no_penalty, np.zeros(problem.n_features, bool))
     return u_grad
+
+
+def _iterate_at(problem, coef, intercept):
+    """The iterate of the problem's loss at ``(coef, intercept)`` (covariance mode for a
+    problem known by its statistics only)."""
+    w = np.array(coef, dtype=np.float64)
+    if problem.cache.get("statistics_only"):
+        return GramState(problem, w, intercept)
+    return (_SquaredState if problem.datafit.name == "squared" else _GLMState)(
+        problem, w, intercept)

@@ -1,0 +1,131 @@
+"""The squared-loss estimators on dask data: one pass for the statistics, the rest on
+the client.
+
+``fit_squared`` serves Lasso, ElasticNet and Ridge; ``cross_validate_squared`` serves
+LassoCV, ElasticNetCV and RidgeCV with k folds, every fold's statistics from the same
+pass (a row's fold is a seeded hash of its position) and every score computed from them.
+"""
+
+import warnings
+
+import numpy as np
+from joblib import Parallel, delayed
+
+from .. import _validation as v
+from .. import model_selection as _cv
+from ..path import compute_path, resolve_alphas
+from ..solvers.cd import solve
+from ..solvers.gram import closed_form_gaps, gram_terms
+from ..solvers.ridge import gram_ridge_path
+from .squared import check_width, held_out_mse, sums_problem
+from .statistics import as_dask_matrix, gram_sums
+
+#: the seed of the row hash that assigns folds (a fixed one: the same folds every fit)
+FOLD_SEED = 0
+
+
+def _prepare(estimator, X, y, sample_weight):
+    """The dask matrix with its fitted-attribute bookkeeping, and the checked inputs."""
+    names = getattr(X, "columns", None)
+    X = as_dask_matrix(X)
+    n, p = X.shape
+    if getattr(y, "ndim", 1) > 1 and y.shape[1] != 1:
+        raise ValueError(f"y must be 1-d for dask input (one target), got shape {y.shape}")
+    v.check_min_samples(n, type(estimator).__name__)
+    check_width(p)
+    if hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+    estimator.n_features_in_ = p
+    if names is not None and all(isinstance(c, str) for c in names):
+        estimator.feature_names_in_ = np.asarray(list(names), dtype=object)
+    return X
+
+
+def _checked(sums):
+    if not all(np.all(np.isfinite(a)) for a in sums._fields()):
+        raise ValueError("X, y or sample_weight contains NaN or infinity (found in the "
+                         "statistics of the dask chunks)")
+    return sums
+
+
+def _no_unpenalized(problem, factor):
+    if np.any((factor == 0) & (problem.lips > 0)):
+        raise ValueError("penalty_factor with zeros (unpenalized features) is not offered "
+                         "for dask input: the covariance mode needs every feature "
+                         "penalized; give them a small factor (1e-6, say)")
+
+
+def fit_squared(estimator, X, y, sample_weight):
+    """Fit a Lasso, ElasticNet or Ridge on dask data; returns the estimator."""
+    X = _prepare(estimator, X, y, sample_weight)
+    problem = sums_problem(_checked(gram_sums(X, y, sample_weight)),
+                           estimator.fit_intercept)
+    penalty, alpha, factor = estimator._validate_penalty(X.shape[1])
+    tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
+    max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
+    bounded = np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper))
+    if np.all(penalty.l1 == 0) and not bounded:
+        # ridge (or least squares): the closed form from the Gram terms
+        gram, c, _, ymean = gram_terms(problem)
+        coef = gram_ridge_path(gram, c, [alpha], factor)[0]
+        gap, n_iter = float(closed_form_gaps(problem, [penalty], [coef])[0]), 1
+    else:
+        _no_unpenalized(problem, factor)
+        sol = solve(problem, penalty, tol=tol, max_iter=max_iter)
+        coef, gap, n_iter = sol.coef, sol.gap, sol.n_iter
+        ymean = gram_terms(problem)[3]
+    estimator.coef_ = coef
+    estimator.intercept_ = float(ymean - problem.xmean @ coef) if estimator.fit_intercept \
+        else 0.0
+    estimator.dual_gap_, estimator.n_iter_ = gap, n_iter
+    return estimator
+
+
+def cross_validate_squared(estimator, X, y, sample_weight):
+    """LassoCV / ElasticNetCV / RidgeCV(cv=k) on dask data; returns the estimator."""
+    cv = estimator.cv
+    if not isinstance(cv, (int, np.integer)) or isinstance(cv, bool) or cv < 2:
+        raise ValueError(f"cv must be an int >= 2 for dask input (got {cv!r}): each row's "
+                         "fold is a seeded hash of its position, computed on the workers")
+    X = _prepare(estimator, X, y, sample_weight)
+    l1_ratios = estimator._l1_ratios()
+    alpha_rule = _cv.check_alpha_rule(estimator.alpha_rule)
+    factor, lower, upper = estimator._penalty_arrays(X.shape[1])
+    tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
+    max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
+    sums = _checked(gram_sums(X, y, sample_weight, n_folds=int(cv), seed=FOLD_SEED))
+    if np.any(sums.n == 0):
+        raise ValueError(f"cv={cv} folds but X has only {int(sums.n.sum())} rows")
+    full = sums_problem(sums.total(), estimator.fit_intercept)
+    if any(r > 0 for r in l1_ratios):
+        _no_unpenalized(full, factor)
+    grids = np.array([np.sort(resolve_alphas(estimator.alphas, estimator.eps, full, r,
+                                             factor, lower, upper))[::-1]
+                      for r in l1_ratios])
+
+    def paths_of(problem):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a fold's miss is the whole path's to say
+            return [compute_path(problem, grid, r, factor, lower, upper, tol=tol,
+                                 max_iter=max_iter)
+                    for r, grid in zip(l1_ratios, grids)]
+
+    def fold_scores(k):
+        paths = paths_of(sums_problem(sums.without(k), estimator.fit_intercept))
+        return [held_out_mse(sums.fold(k), p.coefs, p.intercepts) for p in paths]
+
+    tasks = [delayed(fold_scores)(k) for k in range(int(cv))]
+    tasks.append(delayed(lambda: [compute_path(full, grid, r, factor, lower, upper,
+                                               tol=tol, max_iter=max_iter)
+                                  for r, grid in zip(l1_ratios, grids)])())
+    *fold_results, full_paths = Parallel(n_jobs=estimator.n_jobs, prefer="threads")(tasks)
+    total = sums.total()
+    result = _cv.CVPaths(
+        alphas=grids, test_scores=np.array(fold_results).transpose(1, 0, 2),
+        train_scores=np.array([held_out_mse(total, p.coefs, p.intercepts)
+                               for p in full_paths]),
+        paths=full_paths)
+    scoring = _cv.get_scorer("mse")
+    coef, intercept = estimator._store_cv(result, l1_ratios, alpha_rule, scoring)
+    estimator.coef_, estimator.intercept_ = coef, float(intercept)
+    return estimator

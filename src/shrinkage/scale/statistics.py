@@ -1,0 +1,156 @@
+"""Weighted sums of the chunks of rows, reduced on the workers by a tree.
+
+For each chunk ``(X_b, y_b, w_b)`` a worker computes ``(X'WX, X'W1, X'Wy, y'Wy, 1'Wy,
+1'W1)``, one set per fold when folds are asked for (a row's fold is a seeded hash of its
+global position, so that it does not depend on the chunking); pairs of chunks' sums are
+added on the workers, level by level, and only the total (k sets of p x p) reaches the
+client.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: chunks' sums added pairwise on the workers: the client receives one set
+_TREE_ARITY = 2
+
+
+@dataclass(frozen=True)
+class Sums:
+    """Raw weighted sums, one row per fold (a single row without folds).
+
+    Attributes
+    ----------
+    xtx : ndarray of shape (k, p, p)
+    sx, sxy : ndarray of shape (k, p)
+    syy, sy, sw : ndarray of shape (k,)
+    n : ndarray of shape (k,), rows counted (whatever their weights)
+    """
+
+    xtx: np.ndarray
+    sx: np.ndarray
+    sxy: np.ndarray
+    syy: np.ndarray
+    sy: np.ndarray
+    sw: np.ndarray
+    n: np.ndarray
+
+    def total(self):
+        """The sums over every fold (one row)."""
+        return Sums(*(a.sum(axis=0, keepdims=True) for a in self._fields()))
+
+    def without(self, k):
+        """The sums of every fold but ``k`` (its training part)."""
+        total = self.total()
+        return Sums(*(t - a[k:k + 1] for t, a in zip(total._fields(), self._fields())))
+
+    def fold(self, k):
+        """Fold ``k``'s own sums."""
+        return Sums(*(a[k:k + 1] for a in self._fields()))
+
+    def _fields(self):
+        return (self.xtx, self.sx, self.sxy, self.syy, self.sy, self.sw, self.n)
+
+
+def fold_of(positions, n_folds, seed):
+    """A fold in ``0 .. n_folds - 1`` for each global row position: splitmix64 of the
+    position and the seed, so that the folds are balanced, reproducible, and the same
+    however the rows are chunked."""
+    z = np.asarray(positions, dtype=np.uint64) + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z % np.uint64(n_folds)).astype(np.int64)
+
+
+def chunk_sums(X, y, w, offset, n_folds, seed):
+    """The sums of one chunk (runs on a worker); ``w`` None is unit weights."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64).ravel()
+    w = np.ones(y.shape[0]) if w is None else np.asarray(w, dtype=np.float64).ravel()
+    m, p = X.shape
+    k = max(n_folds, 1)
+    folds = fold_of(offset + np.arange(m), n_folds, seed) if n_folds else np.zeros(m, int)
+    out = Sums(np.zeros((k, p, p)), np.zeros((k, p)), np.zeros((k, p)), np.zeros(k),
+               np.zeros(k), np.zeros(k), np.zeros(k))
+    for f in range(k):
+        rows = folds == f if n_folds else slice(None)
+        Xf, yf, wf = X[rows], y[rows], w[rows]
+        weighted = Xf * wf[:, None]
+        out.xtx[f] = Xf.T @ weighted
+        out.sx[f] = weighted.sum(axis=0)
+        out.sxy[f] = weighted.T @ yf
+        out.syy[f] = float(wf @ (yf * yf))
+        out.sy[f] = float(wf @ yf)
+        out.sw[f] = float(wf.sum())
+        out.n[f] = float(yf.shape[0])
+    return out
+
+
+def add_sums(a, b):
+    """Two chunks' sums added (runs on a worker)."""
+    return Sums(*(x + y for x, y in zip(a._fields(), b._fields())))
+
+
+def row_chunks(X, y, sample_weight):
+    """Delayed row chunks ``(X_b, y_b, w_b or None, offset)`` of dask or numpy inputs,
+    X chunked by rows only, y and the weights chunked as X."""
+    X = as_dask_matrix(X)
+    X = X.rechunk({1: -1})
+    rows = X.chunks[0]
+    y = _aligned(y, rows)
+    w = None if sample_weight is None else _aligned(sample_weight, rows)
+    offsets = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
+    xs = X.to_delayed().ravel()
+    ys = y.to_delayed().ravel()
+    ws = [None] * len(xs) if w is None else list(w.to_delayed().ravel())
+    return list(zip(xs, ys, ws, offsets))
+
+
+def as_dask_matrix(X):
+    """A dask array of X (a dask DataFrame's columns as floats, lengths computed)."""
+    import dask.array as da
+    import dask.dataframe as dd
+
+    if isinstance(X, dd.DataFrame):
+        X = X.astype("float64").to_dask_array(lengths=True)
+    if not isinstance(X, da.Array):
+        X = da.from_array(np.asarray(X, dtype=np.float64))
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-d, got a dask array of shape {X.shape}")
+    if any(np.isnan(c) for c in X.chunks[0]):
+        X = X.compute_chunk_sizes()
+    return X.astype(np.float64)
+
+
+def _aligned(v, rows):
+    """A 1-d dask array (from dask or numpy input) chunked as the rows of X."""
+    import dask.array as da
+    import dask.dataframe as dd
+
+    if isinstance(v, (dd.Series, dd.DataFrame)):
+        v = v.to_dask_array(lengths=True)
+    if not isinstance(v, da.Array):
+        v = da.from_array(np.asarray(v, dtype=np.float64), chunks=(rows,))
+    v = v.ravel() if v.ndim > 1 else v
+    if v.shape[0] != sum(rows):
+        raise ValueError(f"X has {sum(rows)} samples but y (or sample_weight) has "
+                         f"{v.shape[0]}; they must match")
+    return v.astype(np.float64).rechunk((rows,))
+
+
+def gram_sums(X, y, sample_weight=None, n_folds=0, seed=0):
+    """One pass over the chunks: the ``Sums`` (per fold when ``n_folds``), tree-reduced on
+    the workers; the client receives only the total."""
+    import dask
+    from dask import delayed
+
+    parts = [delayed(chunk_sums, pure=True)(xb, yb, wb, offset, n_folds, seed)
+             for xb, yb, wb, offset in row_chunks(X, y, sample_weight)]
+    while len(parts) > 1:
+        parts = [delayed(add_sums, pure=True)(*parts[i:i + _TREE_ARITY])
+                 if i + 1 < len(parts) else parts[i]
+                 for i in range(0, len(parts), _TREE_ARITY)]
+    (total,) = dask.compute(parts[0])
+    return total

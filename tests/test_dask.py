@@ -1,0 +1,141 @@
+"""The squared-loss estimators on dask data, on a real LocalCluster (two worker
+processes on the loopback): the in-memory answers, from one pass of statistics, with
+the client holding none of the rows."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from sklearn.model_selection import PredefinedSplit
+
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+
+from shrinkage import ElasticNet, ElasticNetCV, Lasso, LassoCV, Ridge, RidgeCV  # noqa: E402
+from shrinkage.scale.detect import is_dask  # noqa: E402
+from shrinkage.scale.statistics import fold_of  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def _data(n=3000, p=12, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + 2.0  # means away from 0: the centring matters
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + rng.standard_normal(n) + 5.0
+    w = rng.uniform(0.2, 3.0, n)
+    return X, y, w
+
+
+def _dask(X, y, w=None, rows=700):
+    out = (da.from_array(X, chunks=(rows, X.shape[1] // 2 + 1)), da.from_array(y, rows))
+    return out + ((None,) if w is None else (da.from_array(w, rows),))
+
+
+@pytest.mark.parametrize("model", [Lasso(alpha=0.05, tol=1e-10),
+                                   ElasticNet(alpha=0.1, l1_ratio=0.3, tol=1e-10),
+                                   ElasticNet(alpha=0.1, positive=True, tol=1e-10),
+                                   Ridge(alpha=0.5), Ridge(alpha=0.0)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fits_equal_the_in_memory_ones(client, model, weighted):
+    X, y, w = _data()
+    w = w if weighted else None
+    Xd, yd, wd = _dask(X, y, w)
+    on_cluster = type(model)(**model.get_params()).fit(Xd, yd, sample_weight=wd)
+    in_memory = type(model)(**model.get_params()).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(on_cluster.coef_, in_memory.coef_, atol=1e-7)
+    assert abs(on_cluster.intercept_ - in_memory.intercept_) < 1e-7
+    assert on_cluster.dual_gap_ <= max(model.tol, 1e-10) or isinstance(model, Ridge)
+    prediction = on_cluster.predict(Xd)
+    assert is_dask(prediction)  # lazy, on the workers
+    np.testing.assert_allclose(prediction.compute(), in_memory.predict(X), atol=1e-6)
+
+
+def test_a_dask_dataframe_keeps_its_column_names(client):
+    import pandas as pd
+
+    X, y, _ = _data()
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    ddf = dd.from_pandas(frame, npartitions=4)
+    target = dd.from_pandas(pd.Series(y), npartitions=4)
+    model = Lasso(alpha=0.05, tol=1e-10).fit(ddf, target)
+    assert list(model.feature_names_in_) == list(frame.columns)
+    np.testing.assert_allclose(model.coef_, Lasso(alpha=0.05, tol=1e-10).fit(frame, y).coef_,
+                               atol=1e-7)
+
+
+@pytest.mark.parametrize("make", [lambda: LassoCV(alphas=20, cv=5, tol=1e-10),
+                                  lambda: ElasticNetCV(l1_ratio=[0.3, 0.9], alphas=15,
+                                                       cv=4, tol=1e-10),
+                                  lambda: RidgeCV(alphas=20, cv=5)])
+def test_cross_validation_equals_the_in_memory_one_on_the_same_folds(client, make):
+    X, y, _ = _data()
+    Xd, yd, _ = _dask(X, y)
+    on_cluster = make().fit(Xd, yd)
+    # the folds the workers drew: a seeded hash of each row's position
+    folds = fold_of(np.arange(len(y)), on_cluster.cv, 0)
+    in_memory = make().set_params(cv=PredefinedSplit(folds)).fit(X, y)
+    np.testing.assert_allclose(on_cluster.alphas_, in_memory.alphas_, rtol=1e-10)
+    np.testing.assert_allclose(on_cluster.cv_mean_, in_memory.cv_mean_, rtol=1e-6)
+    np.testing.assert_allclose(on_cluster.cv_se_, in_memory.cv_se_, rtol=1e-5, atol=1e-12)
+    assert on_cluster.alpha_ == pytest.approx(in_memory.alpha_, rel=1e-10)
+    np.testing.assert_allclose(on_cluster.coef_, in_memory.coef_, atol=1e-7)
+
+
+def test_folds_do_not_depend_on_the_chunking(client):
+    X, y, _ = _data()
+    a = LassoCV(alphas=10, cv=5).fit(*_dask(X, y, rows=500)[:2])
+    b = LassoCV(alphas=10, cv=5).fit(*_dask(X, y, rows=1300)[:2])
+    np.testing.assert_allclose(a.cv_mean_, b.cv_mean_, rtol=1e-9)
+
+
+def test_the_client_never_holds_the_rows(client):
+    n, p = 400_000, 20  # 64 MB of X, generated on the workers
+    X = da.random.RandomState(0).standard_normal((n, p), chunks=(50_000, p))
+    y = X[:, 0] * 2.0 - X[:, 1] + da.random.RandomState(1).standard_normal(n, chunks=50_000)
+    # imports and compilation allocate once per process: not what is measured
+    ElasticNetCV(l1_ratio=0.5, alphas=20, cv=5).fit(X[:1000], y[:1000])
+    tracemalloc.start()
+    model = ElasticNetCV(l1_ratio=0.5, alphas=20, cv=5).fit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.05 * n * p * 8, f"the client peaked at {peak / 1e6:.1f} MB"
+    assert abs(model.coef_[0] - 2.0) < 0.05
+
+
+def test_dask_input_errors_say_what_to_do(client):
+    X, y, _ = _data(n=200)
+    Xd, yd, _ = _dask(X, y)
+    with pytest.raises(ValueError, match="cv must be an int >= 2 for dask input"):
+        LassoCV(cv=PredefinedSplit(np.zeros(200))).fit(Xd, yd)
+    with pytest.raises(ValueError, match="cv=None .* needs every row on the client"):
+        RidgeCV().fit(Xd, yd)
+    wide = da.zeros((100, 5001), chunks=(50, 5001))
+    with pytest.raises(ValueError, match="5001 features: fitting dask data keeps a p x p"):
+        Lasso().fit(wide, da.zeros(100, chunks=50))
+    with pytest.raises(ValueError, match="unpenalized features"):
+        Lasso(penalty_factor=np.r_[0.0, np.ones(11)]).fit(Xd, yd)
+    bad = Xd.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        Lasso().fit(bad, yd)
+
+
+def test_numpy_fits_never_import_dask():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from shrinkage import Lasso, LassoCV; "
+            "X = np.random.default_rng(0).standard_normal((50, 3)); "
+            "Lasso().fit(X, X[:, 0]); LassoCV(cv=3).fit(X, X[:, 0]); "
+            "print('dask' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
