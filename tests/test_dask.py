@@ -122,6 +122,11 @@ def test_dask_input_errors_say_what_to_do(client):
         Lasso().fit(wide, da.zeros(100, chunks=50))
     with pytest.raises(ValueError, match="unpenalized features"):
         Lasso(penalty_factor=np.r_[0.0, np.ones(11)]).fit(Xd, yd)
+    from shrinkage import LogisticRegression, PoissonRegressor
+
+    for model in (LogisticRegression(), PoissonRegressor()):
+        with pytest.raises(TypeError, match="does not fit dask data on the workers yet"):
+            model.fit(Xd, (yd > 0).astype(int))
     bad = Xd.copy()
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN or infinity"):
@@ -139,3 +144,42 @@ def test_numpy_fits_never_import_dask():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_worker_killed_mid_fit_changes_nothing():
+    """A real worker process dies during the pass: its nanny starts a new one, Dask
+    recomputes the lost chunks from the graph, and the fit returns the same model."""
+    import os
+    import signal
+    import threading
+    import time
+
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None)
+    with distributed.Client(cluster) as c:
+        n, p = 200_000, 10
+
+        def data():
+            X = da.random.RandomState(3).standard_normal((n, p), chunks=(2_000, p))
+            return X, X[:, 0] - 0.5 * X[:, 3] + 0.1 * X.sum(axis=1)
+
+        expected = Lasso(alpha=0.01, tol=1e-10).fit(*data()).coef_
+        victim = sorted(c.run(os.getpid).values())[0]
+        result = {}
+
+        def fit():
+            result["coef"] = Lasso(alpha=0.01, tol=1e-10).fit(*data()).coef_
+            result["done"] = time.perf_counter()
+
+        worker = threading.Thread(target=fit)
+        worker.start()
+        time.sleep(0.3)  # the pass is under way
+        os.kill(victim, signal.SIGKILL)
+        killed = time.perf_counter()
+        worker.join(timeout=120)
+        assert not worker.is_alive(), "the fit hung after its worker died"
+        assert result["done"] > killed  # the kill landed during the fit
+        c.wait_for_workers(2, timeout=60)
+        assert victim not in c.run(os.getpid).values()  # a new process took its place
+        np.testing.assert_allclose(result["coef"], expected, atol=1e-12)
+    cluster.close()

@@ -39,6 +39,12 @@ class _PenalizedLinearModel(BaseEstimator):
         return self.alpha, self.l1_ratio
 
     def _validate_fit_input(self, X, y, sample_weight):
+        if any_dask(X, y, sample_weight):
+            # the squared-loss estimators dispatch dask input before this point
+            raise TypeError(
+                f"{type(self).__name__} does not fit dask data on the workers yet (Lasso, "
+                "ElasticNet, Ridge and their CV twins do); fit in memory with "
+                "X.compute(), or use a squared-loss estimator")
         numeric = self._loss not in ("logistic", "multinomial")
         v.check_lengths(X, y)
         v.check_y(y, numeric=numeric, multi_output=self._multi_output)
