@@ -183,3 +183,19 @@ def test_a_worker_killed_mid_fit_changes_nothing():
         assert victim not in c.run(os.getpid).values()  # a new process took its place
         np.testing.assert_allclose(result["coef"], expected, atol=1e-12)
     cluster.close()
+
+
+def test_regularization_path_on_dask_equals_in_memory(client):
+    from shrinkage import regularization_path
+
+    X, y, w = _data()
+    Xd, yd, wd = _dask(X, y, w)
+    on_cluster = regularization_path(Xd, yd, l1_ratio=0.5, alphas=30, sample_weight=wd,
+                                     tol=1e-10)
+    in_memory = regularization_path(X, y, l1_ratio=0.5, alphas=30, sample_weight=w,
+                                    tol=1e-10)
+    np.testing.assert_allclose(on_cluster.alphas, in_memory.alphas, rtol=1e-10)
+    np.testing.assert_allclose(on_cluster.coefs, in_memory.coefs, atol=1e-7)
+    assert on_cluster.gaps.max() <= 1e-10
+    with pytest.raises(TypeError, match="squared loss only so far"):
+        regularization_path(Xd, (yd > 0).astype(int), loss="logistic")

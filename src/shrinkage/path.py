@@ -9,6 +9,7 @@ from sklearn.utils import check_X_y
 from . import _validation as v
 from ._docs import fill_doc
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
+from .scale.detect import any_dask
 from .solvers.cd import LOSSES, duality_gap, make_problem, minus_gradient, solve
 from .solvers.gram import closed_form_gaps, gram_path, gram_suits
 from .solvers.multinomial import multinomial_alpha_max, multinomial_path
@@ -218,6 +219,18 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got "
                          f"{loss!r}")
+    if any_dask(X, y, sample_weight):
+        if loss != "squared" or offset is not None or delta is not None:
+            raise TypeError(f"regularization_path takes dask data for the squared loss "
+                            f"only so far, not loss={loss!r}; fit in memory with "
+                            "X.compute()")
+        from .scale.fit import path_squared
+
+        return path_squared(X, y, l1_ratio=l1_ratio, alphas=alphas, eps=eps,
+                            sample_weight=sample_weight, fit_intercept=fit_intercept,
+                            penalty_factor=penalty_factor, positive=positive,
+                            lower_bounds=lower_bounds, upper_bounds=upper_bounds, tol=tol,
+                            max_iter=max_iter)
     if multinomial not in ("ungrouped", "grouped"):
         raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
                          f"{multinomial!r}")

@@ -129,3 +129,24 @@ def cross_validate_squared(estimator, X, y, sample_weight):
     coef, intercept = estimator._store_cv(result, l1_ratios, alpha_rule, scoring)
     estimator.coef_, estimator.intercept_ = coef, float(intercept)
     return estimator
+
+
+def path_squared(X, y, *, l1_ratio, alphas, eps, sample_weight, fit_intercept,
+                 penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter):
+    """``regularization_path`` of the squared loss on dask data: one pass, then the path
+    on the client (arguments as ``regularization_path`` takes them)."""
+    X = as_dask_matrix(X)
+    n, p = X.shape
+    v.check_min_samples(n, "regularization_path")
+    check_width(p)
+    l1_ratio = v.check_l1_ratio(l1_ratio)
+    tol = v.check_scalar_param(tol, "tol", low=0.0, low_open=True)
+    max_iter = v.check_scalar_param(max_iter, "max_iter", low=1, integer=True)
+    factor = v.check_penalty_factor(penalty_factor, p)
+    lower, upper = v.check_bounds(positive, lower_bounds, upper_bounds, p)
+    problem = sums_problem(_checked(gram_sums(X, y, sample_weight)), fit_intercept)
+    if l1_ratio > 0:
+        _no_unpenalized(problem, factor)
+    grid = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper)
+    return compute_path(problem, grid, l1_ratio, factor, lower, upper, tol=tol,
+                        max_iter=max_iter)

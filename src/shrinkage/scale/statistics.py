@@ -68,24 +68,43 @@ def chunk_sums(X, y, w, offset, n_folds, seed):
     """The sums of one chunk (runs on a worker); ``w`` None is unit weights."""
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).ravel()
-    w = np.ones(y.shape[0]) if w is None else np.asarray(w, dtype=np.float64).ravel()
     m, p = X.shape
     k = max(n_folds, 1)
-    folds = fold_of(offset + np.arange(m), n_folds, seed) if n_folds else np.zeros(m, int)
     out = Sums(np.zeros((k, p, p)), np.zeros((k, p)), np.zeros((k, p)), np.zeros(k),
                np.zeros(k), np.zeros(k), np.zeros(k))
+    if n_folds:
+        folds = fold_of(offset + np.arange(m), n_folds, seed)
+        order = np.argsort(folds, kind="stable")  # one copy, then a slice per fold
+        X, y = X[order], y[order]
+        w = None if w is None else np.asarray(w, dtype=np.float64).ravel()[order]
+        bounds = np.searchsorted(folds[order], np.arange(k + 1))
+    else:
+        bounds = np.array([0, m])
     for f in range(k):
-        rows = folds == f if n_folds else slice(None)
-        Xf, yf, wf = X[rows], y[rows], w[rows]
-        weighted = Xf * wf[:, None]
-        out.xtx[f] = Xf.T @ weighted
-        out.sx[f] = weighted.sum(axis=0)
-        out.sxy[f] = weighted.T @ yf
-        out.syy[f] = float(wf @ (yf * yf))
-        out.sy[f] = float(wf @ yf)
-        out.sw[f] = float(wf.sum())
-        out.n[f] = float(yf.shape[0])
+        rows = slice(bounds[f], bounds[f + 1])
+        _block_sums(X[rows], y[rows], None if w is None else np.ravel(w)[rows], out, f)
     return out
+
+
+def _block_sums(X, y, w, out, f):
+    """Add the sums of the rows ``(X, y, w)`` into fold ``f`` of ``out``: ``X'WX`` as
+    ``R'R`` with ``R = W^1/2 X`` (numpy hands ``R.T @ R`` to BLAS's symmetric rank-k
+    update), no weighted copy of X when the weights are 1."""
+    if X.shape[0] == 0:
+        return
+    if w is None:
+        root, wy, total = X, y, float(X.shape[0])
+        out.sx[f] = X.sum(axis=0)
+    else:
+        root = X * np.sqrt(w)[:, None]
+        wy, total = w * y, float(w.sum())
+        out.sx[f] = w @ X
+    out.xtx[f] = root.T @ root
+    out.sxy[f] = X.T @ wy
+    out.syy[f] = float(wy @ y)
+    out.sy[f] = float(wy.sum())
+    out.sw[f] = total
+    out.n[f] = float(X.shape[0])
 
 
 def add_sums(a, b):

@@ -1,0 +1,196 @@
+"""Beyond one machine: the squared loss on a Dask cluster, beside dask-ml and Spark MLlib.
+
+    python benchmarks/dask_scale.py [--rows 2000000] [--features 50] [--workers 2]
+                                    [--peers dask-ml spark] [--in-memory-check]
+
+X (AR(1) 0.5 columns, a sparse truth) is generated chunk by chunk on the workers of a
+LocalCluster (processes, one thread each) and persisted there. Timed, median of
+``--repeats``: the floor (one pass computing X'X on the workers), shrinkage's elastic-net
+and lasso paths (100 alphas) and its 5-fold ElasticNetCV, and single-alpha fits of each
+library; every answer's relative duality gap is computed by one function from the
+statistics of the whole data (``closed_form_gaps``), so that accuracies compare. Passes
+over the data are counted as the number of computations that read X. Writes
+benchmarks/results/<date>-dask.{json,md}.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+ALPHA, L1_RATIO, N_ALPHAS, FOLDS = 0.01, 0.5, 100, 5
+
+
+def _chunk(seed, rows, p, rho=0.5):
+    rng = np.random.default_rng(seed)
+    X = np.empty((rows, p))
+    X[:, 0] = rng.standard_normal(rows)
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(rows)
+    return X
+
+
+def make_data(n, p, chunk):
+    """X and y on the workers, persisted; the truth has 10 non-zeros."""
+    import dask.array as da
+    from dask import delayed
+
+    sizes = [min(chunk, n - s) for s in range(0, n, chunk)]
+    blocks = [da.from_delayed(delayed(_chunk)(1000 + k, m, p), (m, p), dtype=float)
+              for k, m in enumerate(sizes)]
+    X = da.concatenate(blocks, axis=0)
+    w = np.zeros(p)
+    w[np.random.default_rng(0).choice(p, 10, replace=False)] = np.linspace(-2, 2, 10)
+    noise = da.random.RandomState(7).standard_normal(n, chunks=(tuple(sizes),))
+    y = X @ w + 2.0 * noise
+    return X.persist(), y.persist()
+
+
+def timed(fn, repeats):
+    times, out = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--features", type=int, default=50)
+    parser.add_argument("--chunk", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--peers", nargs="*", default=["dask-ml"])
+    parser.add_argument("--in-memory-check", action="store_true",
+                        help="gather X once and compare with the in-memory path")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the rows of an earlier run of the same day that this "
+                             "run does not produce (a peer not re-run, say)")
+    parser.add_argument("--out", default=RESULTS)
+    args = parser.parse_args(argv)
+
+    import distributed
+    from distributed import wait
+
+    import shrinkage
+    from shrinkage.penalties import ElasticNetPenalty
+    from shrinkage.scale.squared import sums_problem
+    from shrinkage.scale.statistics import gram_sums
+    from shrinkage.solvers.gram import closed_form_gaps
+
+    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                       processes=True, host="127.0.0.1",
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    n, p = args.rows, args.features
+    X, y = make_data(n, p, args.chunk)
+    wait([X, y])
+    rows = []
+
+    def row(name, seconds, passes, gap=None, note=""):
+        rows.append({"task": name, "seconds": seconds, "passes": passes, "gap": gap,
+                     "note": note})
+        gap_text = "-" if gap is None else f"{gap:.1e}"
+        print(f"{name:<44} {seconds:8.2f} s  passes {passes}  gap {gap_text}  {note}",
+              flush=True)
+
+    floor, _ = timed(lambda: (X.T @ X).compute(), args.repeats)
+    row("floor: one pass computing X'X", floor, 1)
+    problem = sums_problem(gram_sums(X, y), True)
+
+    def gap_of(alpha, l1_ratio, coef):
+        pen = ElasticNetPenalty.from_params(alpha, l1_ratio, np.ones(p),
+                                            np.full(p, -np.inf), np.full(p, np.inf))
+        return float(closed_form_gaps(problem, [pen], [np.asarray(coef, float)])[0])
+
+    shrinkage.Lasso(alpha=1.0).fit(X[:1000], y[:1000])  # compilation is not timed
+    for ratio, label in ((L1_RATIO, "elastic-net"), (1.0, "lasso")):
+        seconds, path = timed(lambda r=ratio: shrinkage.regularization_path(
+            X, y, l1_ratio=r, alphas=N_ALPHAS, tol=1e-6), args.repeats)
+        row(f"shrinkage {label} path, {N_ALPHAS} alphas", seconds, 1, float(path.gaps.max()),
+            f"{seconds / floor:.2f} x floor")
+    seconds, cv = timed(lambda: shrinkage.ElasticNetCV(
+        l1_ratio=L1_RATIO, alphas=N_ALPHAS, cv=FOLDS, tol=1e-6).fit(X, y), args.repeats)
+    row(f"shrinkage ElasticNetCV, {FOLDS} folds x {N_ALPHAS} alphas", seconds, 1,
+        cv.dual_gap_, f"alpha_ {cv.alpha_:.3g}")
+    for ratio, label in ((L1_RATIO, "elastic net"), (1.0, "lasso")):
+        seconds, model = timed(lambda r=ratio: shrinkage.ElasticNet(
+            alpha=ALPHA, l1_ratio=r, tol=1e-6).fit(X, y), args.repeats)
+        row(f"shrinkage {label}, alpha {ALPHA}", seconds, 1,
+            gap_of(ALPHA, ratio, model.coef_))
+        if args.in_memory_check and ratio == L1_RATIO:
+            # both solved to a gap of 1e-12: what remains is the distributed arithmetic
+            tight = shrinkage.ElasticNet(alpha=ALPHA, l1_ratio=ratio, tol=1e-12)
+            on_cluster = tight.fit(X, y).coef_.copy()
+            Xm, ym = X.compute(), y.compute()
+            reference = tight.fit(Xm, ym).coef_
+            diff = float(np.abs(on_cluster - reference).max())
+            row("in-memory check (max |coef difference|, gaps 1e-12)", 0.0, 0, None,
+                f"{diff:.1e}")
+            del Xm, ym
+    if "dask-ml" in args.peers:
+        _dask_ml(X, y, n, row, gap_of, args.repeats)
+    client.close()
+    cluster.close()
+    meta = {"date": datetime.date.today().isoformat(), "rows": n, "features": p,
+            "chunk": args.chunk, "workers": args.workers,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                       f"Python {platform.python_version()}"}
+    stem = os.path.join(args.out, f"{meta['date']}-dask")
+    os.makedirs(args.out, exist_ok=True)
+    if args.keep and os.path.exists(stem + ".json"):
+        with open(stem + ".json") as fh:
+            done = {r["task"] for r in rows}
+            rows += [dict(r, note=(r["note"] + " (earlier run)").strip())
+                     for r in json.load(fh)["rows"] if r["task"] not in done]
+    with open(stem + ".json.tmp", "w") as fh:
+        json.dump({"meta": meta, "rows": rows}, fh, indent=1)
+    os.replace(stem + ".json.tmp", stem + ".json")
+    lines = [f"# Dask scale-out, {meta['date']}", "",
+             f"{n} x {p} float64 in chunks of {args.chunk} rows on {args.workers} "
+             f"workers (LocalCluster, processes); {meta['machine']}. Gaps are relative "
+             "duality gaps from the whole data's statistics.", "",
+             "| task | seconds | passes over X | gap | note |", "|---|---|---|---|---|"]
+    for r in rows:
+        gap = "-" if r["gap"] is None else f"{r['gap']:.1e}"
+        lines.append(f"| {r['task']} | {r['seconds']:.2f} | {r['passes']} | {gap} | "
+                     f"{r['note']} |")
+    with open(stem + ".md.tmp", "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    os.replace(stem + ".md.tmp", stem + ".md")
+    print(f"wrote {stem}.json and {stem}.md")
+
+
+def _dask_ml(X, y, n, row, gap_of, repeats):
+    """dask-ml's LinearRegression (dask-glm): its loss is a sum without 1/n, so
+    ``C = 1 / (2 n alpha)``; it penalizes the intercept (a column of ones)."""
+    try:
+        from dask_ml.linear_model import LinearRegression
+    except ImportError as exc:
+        row("dask-ml", 0.0, 0, None, f"skipped: {exc}")
+        return
+    for penalty, solver, ratio in (("l1", "proximal_grad", 1.0),
+                                   ("elastic_net", "admm", L1_RATIO)):
+        est = LinearRegression(penalty=penalty, C=1.0 / (2 * n * ALPHA), solver=solver,
+                               fit_intercept=True, max_iter=100)
+        try:
+            seconds, model = timed(lambda e=est: e.fit(X, y), 1)
+        except Exception as exc:  # noqa: BLE001 - a failure is a result to report
+            row(f"dask-ml {penalty} ({solver}), alpha {ALPHA}", 0.0, 0, None,
+                f"failed: {type(exc).__name__}: {str(exc)[:80]}")
+            continue
+        row(f"dask-ml {penalty} ({solver}), alpha {ALPHA}", seconds, model.n_iter_
+            if hasattr(model, "n_iter_") else "-", gap_of(ALPHA, ratio, model.coef_),
+            "max_iter 100")
+
+
+if __name__ == "__main__":
+    main()
