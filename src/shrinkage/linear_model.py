@@ -117,7 +117,10 @@ class _PenalizedLinearModel(BaseEstimator):
             if X.shape[1] != self.n_features_in_:
                 raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
                                  f"is expecting {self.n_features_in_} features as input")
-            return X @ np.asarray(self.coef_).T + np.asarray(self.intercept_)
+            coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)
+            if coef.ndim == 2 and (self._loss == "squared" or coef.shape[0] > 1):
+                return X @ coef.T + intercept
+            return X @ np.ravel(coef) + float(np.ravel(intercept)[0])
         X = validate_data(self, X, accept_sparse=("csr", "csc"),
                           dtype=(np.float64, np.float32), reset=False)
         coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)

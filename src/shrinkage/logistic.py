@@ -9,6 +9,7 @@ from . import _validation as v
 from ._docs import fill_doc
 from .linear_model import _PenalizedLinearModel, _store_params
 from .penalties import ClassPenalty
+from .scale.detect import any_dask
 from .solvers.cd import make_problem
 from .solvers.multinomial import solve_multinomial
 from .solvers.newton import warn_separation
@@ -127,6 +128,10 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         -------
         <<returns_self>>
         """
+        if any_dask(X, y, sample_weight):
+            from .scale.fit import fit_logistic
+
+            return fit_logistic(self, X, y, sample_weight)
         X, y, sw, codes = self._validate_classes(X, y, sample_weight)
         if len(self.classes_) > 2:
             return self._fit_multinomial(X, codes, sw)

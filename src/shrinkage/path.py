@@ -34,7 +34,8 @@ class Path:
     gaps : ndarray of shape (n_alphas,)
         Relative duality gap reached at each alpha.
     n_iter : ndarray of shape (n_alphas,)
-        Coordinate-descent epochs spent at each alpha (0 for closed forms).
+        Coordinate-descent epochs spent at each alpha (0 for closed forms; for the
+        logistic loss on dask data, the passes over the data).
     n_nonzero : ndarray of shape (n_alphas,)
         Features with a non-zero coefficient (in any class) at each alpha.
     l1_ratio : float
@@ -220,13 +221,13 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
         raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got "
                          f"{loss!r}")
     if any_dask(X, y, sample_weight):
-        if loss != "squared" or offset is not None or delta is not None:
-            raise TypeError(f"regularization_path takes dask data for the squared loss "
-                            f"only so far, not loss={loss!r}; fit in memory with "
-                            "X.compute()")
-        from .scale.fit import path_squared
+        if loss not in ("squared", "logistic") or offset is not None or delta is not None:
+            raise TypeError(f"regularization_path takes dask data for the squared and "
+                            f"logistic losses so far, not loss={loss!r}; fit in memory "
+                            "with X.compute()")
+        from .scale.fit import path_logistic, path_squared
 
-        return path_squared(X, y, l1_ratio=l1_ratio, alphas=alphas, eps=eps,
+        return (path_squared if loss == "squared" else path_logistic)(X, y, l1_ratio=l1_ratio, alphas=alphas, eps=eps,
                             sample_weight=sample_weight, fit_intercept=fit_intercept,
                             penalty_factor=penalty_factor, positive=positive,
                             lower_bounds=lower_bounds, upper_bounds=upper_bounds, tol=tol,

@@ -1,15 +1,17 @@
-"""The squared-loss estimators on dask data: one pass for the statistics, the rest on
-the client.
+"""The estimators on dask data.
 
-``fit_squared`` serves Lasso, ElasticNet and Ridge; ``cross_validate_squared`` serves
-LassoCV, ElasticNetCV and RidgeCV with k folds, every fold's statistics from the same
-pass (a row's fold is a seeded hash of its position) and every score computed from them.
+``fit_squared`` serves Lasso, ElasticNet and Ridge (one pass for the statistics, the rest
+on the client); ``cross_validate_squared`` serves LassoCV, ElasticNetCV and RidgeCV with
+k folds, every fold's statistics from the same pass (a row's fold is a seeded hash of its
+position) and every score computed from them; ``fit_logistic`` serves a binary
+LogisticRegression by distributed proximal Newton (``logistic.py``).
 """
 
 import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn.exceptions import ConvergenceWarning
 
 from .. import _validation as v
 from .. import model_selection as _cv
@@ -131,22 +133,120 @@ def cross_validate_squared(estimator, X, y, sample_weight):
     return estimator
 
 
-def path_squared(X, y, *, l1_ratio, alphas, eps, sample_weight, fit_intercept,
-                 penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter):
-    """``regularization_path`` of the squared loss on dask data: one pass, then the path
-    on the client (arguments as ``regularization_path`` takes them)."""
+def _path_arguments(X, l1_ratio, tol, max_iter, penalty_factor, positive, lower_bounds,
+                    upper_bounds):
+    """The dask matrix and the checked arguments of a path."""
     X = as_dask_matrix(X)
     n, p = X.shape
     v.check_min_samples(n, "regularization_path")
     check_width(p)
-    l1_ratio = v.check_l1_ratio(l1_ratio)
-    tol = v.check_scalar_param(tol, "tol", low=0.0, low_open=True)
-    max_iter = v.check_scalar_param(max_iter, "max_iter", low=1, integer=True)
     factor = v.check_penalty_factor(penalty_factor, p)
     lower, upper = v.check_bounds(positive, lower_bounds, upper_bounds, p)
+    return (X, v.check_l1_ratio(l1_ratio),
+            v.check_scalar_param(tol, "tol", low=0.0, low_open=True),
+            v.check_scalar_param(max_iter, "max_iter", low=1, integer=True),
+            factor, lower, upper)
+
+
+def path_squared(X, y, *, l1_ratio, alphas, eps, sample_weight, fit_intercept,
+                 penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter):
+    """``regularization_path`` of the squared loss on dask data: one pass, then the path
+    on the client (arguments as ``regularization_path`` takes them)."""
+    X, l1_ratio, tol, max_iter, factor, lower, upper = _path_arguments(
+        X, l1_ratio, tol, max_iter, penalty_factor, positive, lower_bounds, upper_bounds)
     problem = sums_problem(_checked(gram_sums(X, y, sample_weight)), fit_intercept)
     if l1_ratio > 0:
         _no_unpenalized(problem, factor)
     grid = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper)
     return compute_path(problem, grid, l1_ratio, factor, lower, upper, tol=tol,
                         max_iter=max_iter)
+
+
+def binary_labels(y, sample_weight):
+    """The two classes of a dask target (computed: a handful of values) and the labels
+    in {-1, +1}, lazily on the workers."""
+    import dask.array as da
+    import dask.dataframe as dd
+
+    if isinstance(y, (dd.Series, dd.DataFrame)):
+        y = y.to_dask_array(lengths=True)
+    if not isinstance(y, da.Array):
+        y = da.from_array(np.asarray(y))
+    classes = np.unique(da.unique(y.ravel()).compute())
+    if len(classes) != 2:
+        raise ValueError(f"y has {len(classes)} classes; on dask data LogisticRegression "
+                         "fits two classes so far (the multinomial loss needs X in memory)")
+    return da.where(y.ravel() == classes[1], 1.0, -1.0), classes
+
+
+def fit_logistic(estimator, X, y, sample_weight):
+    """Fit a binary LogisticRegression on dask data by distributed proximal Newton (one
+    pass per step, the gap certified by the pass that follows); returns the estimator."""
+    from ..penalties import alpha_max
+    from .logistic import DaskLogistic, logistic_path, null_start
+
+    if estimator.class_weight is not None:
+        raise ValueError("class_weight is not offered for dask input; give sample_weight")
+    X = _prepare(estimator, X, y, sample_weight)
+    labels, estimator.classes_ = binary_labels(y, sample_weight)
+    penalty, alpha, factor = estimator._validate_penalty(X.shape[1])
+    if alpha == 0 or np.any(factor == 0):
+        raise ValueError("dask input needs alpha > 0 and every penalty_factor > 0: the "
+                         "unpenalized logistic fit is not distributed yet")
+    tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
+    max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
+    data = DaskLogistic(X, labels, sample_weight, estimator.fit_intercept)
+    start = null_start(data)
+    sums = start[1]
+    u0 = (sums.xtv[:, 0] + sums.xtv[:, 1]) / sums.total
+    l1_ratio = float(v.check_l1_ratio(estimator.l1_ratio))
+    top = alpha_max(u0, l1_ratio, factor, penalty.lower, penalty.upper)
+    # from the null model down to alpha: a few warm starts keep each Newton step short
+    grid = np.geomspace(top, alpha, 5) if top > alpha > 0 else np.array([alpha])
+    coefs, intercepts, gaps, _ = logistic_path(
+        data, grid, l1_ratio, factor, penalty.lower, penalty.upper, tol=tol,
+        max_passes=max_iter, start=start)
+    if gaps[-1] > tol:
+        warnings.warn(f"distributed proximal Newton stopped with relative duality gap "
+                      f"{gaps[-1]:.3e} > tol={tol:.1e}; increase max_iter",
+                      ConvergenceWarning, stacklevel=3)
+    estimator.coef_ = coefs[-1][None, :]
+    estimator.intercept_ = np.array([intercepts[-1]])
+    estimator.dual_gap_, estimator.n_iter_ = float(gaps[-1]), int(data.passes)
+    return estimator
+
+
+def path_logistic(X, y, *, l1_ratio, alphas, eps, sample_weight, fit_intercept,
+                  penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter):
+    """``regularization_path(loss="logistic")`` on dask data: a grid from the exact
+    alpha_max (glmnet's ends, or the given alphas), then distributed proximal Newton
+    along it. ``max_iter`` bounds the passes per alpha."""
+    from ..path import alpha_grid
+    from ..penalties import alpha_max
+    from .logistic import DaskLogistic, logistic_path, null_start
+
+    X, l1_ratio, tol, max_iter, factor, lower, upper = _path_arguments(
+        X, l1_ratio, tol, max_iter, penalty_factor, positive, lower_bounds, upper_bounds)
+    n, p = X.shape
+    if np.any(factor == 0):
+        raise ValueError("dask input needs every penalty_factor > 0 for the logistic loss")
+    labels, _ = binary_labels(y, sample_weight)
+    data = DaskLogistic(X, labels, sample_weight, fit_intercept)
+    start = null_start(data)
+    if isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
+        u0 = (start[1].xtv[:, 0] + start[1].xtv[:, 1]) / start[1].total
+        top = alpha_max(u0, l1_ratio, factor, lower, upper)
+        ratio = eps if eps is not None else (1e-2 if n < p else 1e-3)
+        grid = alpha_grid(top, int(alphas), ratio)
+    else:
+        grid = np.asarray(alphas, dtype=np.float64).ravel()
+        if grid.size == 0 or np.any(grid <= 0) or not np.all(np.isfinite(grid)):
+            raise ValueError("alphas must be finite and > 0 for dask input")
+    coefs, intercepts, gaps, passes = logistic_path(
+        data, grid, l1_ratio, factor, lower, upper, tol=tol, max_passes=max_iter,
+        start=start)
+    from ..path import Path
+
+    return Path(alphas=grid, coefs=coefs, intercepts=intercepts, gaps=gaps, n_iter=passes,
+                n_nonzero=np.count_nonzero(coefs, axis=1), l1_ratio=l1_ratio,
+                loss="logistic")

@@ -108,8 +108,9 @@ def _block_sums(X, y, w, out, f):
 
 
 def add_sums(a, b):
-    """Two chunks' sums added (runs on a worker)."""
-    return Sums(*(x + y for x, y in zip(a._fields(), b._fields())))
+    """Two chunks' sums added (runs on a worker); any record of arrays with
+    ``_fields()`` in its constructor's order."""
+    return type(a)(*(x + y for x, y in zip(a._fields(), b._fields())))
 
 
 def row_chunks(X, y, sample_weight):

@@ -164,7 +164,7 @@ def _gram_model_solve(design, ws, w, weights, response, ymean, xmean, lips, l1, 
     if fit_intercept:
         gram -= np.outer(xmean, xmean)
         cross -= xmean * ymean
-    model = _GramModel(np.asfortranarray(gram), cross, w[ws].copy(), lips, n)
+    model = GramModel(np.asfortranarray(gram), cross, w[ws].copy(), lips, n)
     penalty = ElasticNetPenalty(l1[ws], l2[ws], lo[ws], hi[ws])
     local = np.arange(ws.size, dtype=ws.dtype)
 
@@ -180,7 +180,7 @@ def _gram_model_solve(design, ws, w, weights, response, ymean, xmean, lips, l1, 
     return (ymean - xmean @ model.w if fit_intercept else 0.0), epochs
 
 
-class _GramModel:
+class GramModel:
     """The quadratic model ``w'Gw/2 - c'w`` as ``orthant_newton`` expects an iterate:
     ``grad = c - G w`` is kept in step with ``w``."""
 
