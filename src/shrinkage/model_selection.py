@@ -44,18 +44,26 @@ def _mae(y, z, sw):
     return sw @ np.abs(y[:, None] - z) / sw.sum()
 
 
+def poisson_deviances(y, z):
+    """Poisson deviance ``2 (y log(y / mu) - y + mu)`` of each log-mean ``z`` (broadcast)."""
+    return 2.0 * (xlogy(y, y) - y * z - y + np.exp(z))
+
+
+def huber_losses(residual, delta):
+    """The Huber function of each residual: ``r^2 / 2`` within ``delta``, linear beyond."""
+    a = np.abs(residual)
+    return np.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta))
+
+
 @_scorer("poisson_deviance", False)
 def _poisson_deviance(y, z, sw):
-    """Mean Poisson deviance ``2 (y log(y / mu) - y + mu)`` of the log-means ``z``."""
-    y = y[:, None]
-    return 2.0 * (sw @ (xlogy(y, y) - y * z - y + np.exp(z))) / sw.sum()
+    return sw @ poisson_deviances(y[:, None], z) / sw.sum()
 
 
 def _huber_scorer(delta):
     """Mean Huber loss with threshold ``delta`` (the loss the model was fitted with)."""
     def huber(y, z, sw):
-        a = np.abs(y[:, None] - z)
-        return sw @ np.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta)) / sw.sum()
+        return sw @ huber_losses(y[:, None] - z, delta) / sw.sum()
     return huber
 
 
