@@ -51,6 +51,11 @@ class Squared:
         """Infimum of the datafit over every prediction: 0, at ``z = y``."""
         return 0.0
 
+    def curvature_weights(self, fit_intercept):
+        """Per-sample curvatures of the loss (the weights) and whether the columns'
+        curvatures are taken about their means (with an intercept)."""
+        return self.sw, fit_intercept
+
     def centre(self, fit_intercept):
         """Weighted mean of y when an intercept is fitted, else 0."""
         return float(self.sw @ self.y) / self.y.shape[0] if fit_intercept else 0.0
@@ -93,6 +98,11 @@ class Logistic:
     def floor_value(self):
         """Infimum of the datafit over every linear predictor (0: y z can grow)."""
         return 0.0
+
+    def curvature_weights(self, fit_intercept):
+        """The bound ``s / 4`` on the curvatures ``s p (1 - p)``, about 0 (the columns'
+        curvatures bound those of every iterate)."""
+        return self.sw / 4.0, False
 
     def dual_point(self, z, fit_intercept):
         """``(v_grad, v_dual, t)``: minus n times the gradient in z, a dual point
@@ -202,6 +212,10 @@ class Multinomial:
     def floor_value(self):
         """Infimum of the datafit over every linear predictor (0: the scores can grow)."""
         return 0.0
+
+    def curvature_weights(self, fit_intercept):
+        """The bound ``s / 4``, about 0, as for the binary logistic loss."""
+        return self.sw / 4.0, False
 
     def null_intercepts(self, fit_intercept):
         """Optimal intercepts at ``W = 0``: the log class shares, centred to sum 0."""

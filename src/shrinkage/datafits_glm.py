@@ -82,6 +82,12 @@ class Poisson:
         ``eta = log y``, so that the value minus it is half the mean Poisson deviance."""
         return float(self.sw @ (self.y - xlogy(self.y, self.y))) / self.y.shape[0]
 
+    def curvature_weights(self, fit_intercept):
+        """The curvatures ``s mu`` at the null model, about the means when an intercept
+        is fitted (a scale for the columns, not a bound: the loss has none)."""
+        mu = self.mean(np.full(self.y.shape[0], self.null_intercept(fit_intercept)))
+        return self.sw * mu, fit_intercept
+
     def null_intercept(self, fit_intercept):
         """Optimal intercept at ``w = 0``: ``log(sum s y / sum s exp(offset))``."""
         if not fit_intercept:
@@ -158,6 +164,10 @@ class Huber:
     def floor_value(self):
         """Infimum over every linear predictor: 0, at ``z = y``."""
         return 0.0
+
+    def curvature_weights(self, fit_intercept):
+        """The bound ``s`` on the curvatures, about the means with an intercept."""
+        return self.sw, fit_intercept
 
     def null_intercept(self, fit_intercept):
         """Optimal intercept at ``w = 0``: the weighted Huber location of y."""

@@ -101,26 +101,18 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
         sw = sw * (n / sw.sum())
         has_sw = True
     datafit = _make_datafit(y, loss, sw, has_sw, offset, delta)
-    means, mean_squares = design.weighted_column_stats(sw)
-    xmean = np.zeros(design.shape[1])
-    if loss in ("logistic", "multinomial"):
-        lips = mean_squares / 4.0
-        col_norm = np.sqrt(mean_squares)
-    else:
-        if loss == "poisson":
-            # the curvature of the Poisson loss at the null model weighs the samples
-            mu = datafit.mean(np.full(n, datafit.null_intercept(fit_intercept)))
-            means, mean_squares = design.weighted_column_stats(sw * mu)
-            mass = float(sw @ mu) / n
-        else:
-            mass = 1.0
-        centre = means / mass if fit_intercept else np.zeros(design.shape[1])
-        variance = mean_squares - mass * centre**2
-        # a column whose spread is lost to rounding against its mean is constant
-        lips = np.where(variance > 1e-12 * mean_squares, variance, 0.0)
-        col_norm = np.sqrt(lips / mass)
-        if loss == "squared":
-            xmean = centre
+    # each column's curvature: its second moment under the datafit's sample curvatures,
+    # about the curvature-weighted mean where the intercept absorbs it
+    curvature, centred = datafit.curvature_weights(fit_intercept)
+    means, mean_squares = design.weighted_column_stats(curvature)
+    mass = float(curvature.sum()) / n
+    centre = means / mass if centred and mass > 0 else np.zeros(design.shape[1])
+    variance = mean_squares - mass * centre**2
+    # a column whose spread is lost to rounding against its mean is constant
+    lips = np.where(variance > 1e-12 * mean_squares, variance, 0.0)
+    col_norm = np.sqrt(lips / mass) if mass > 0 else np.zeros_like(lips)
+    # implicit centring of the columns is the squared-loss kernels' way to the intercept
+    xmean = centre if datafit.name == "squared" else np.zeros(design.shape[1])
     null = datafit.null_value(fit_intercept) - datafit.floor_value()
     return Problem(
         design=design,
