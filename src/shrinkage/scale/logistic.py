@@ -5,8 +5,9 @@ Each pass over the chunks returns, tree-reduced on the workers:
 - at the new iterate ``(w + d, b + db)``: minus the gradient split by class (``X' s y t``
   over the positive and over the negative samples), the weighted Gram ``X'WX`` with
   ``W = s t (1 - t)``, ``X'W1`` and ``sum W``, and the loss;
-- the loss at a few step sizes along ``(d, db)`` from the previous iterate, so that the
-  line search needs no pass of its own;
+- the loss at a few step sizes along ``(d, db)`` from the previous iterate (a full Newton
+  step is nearly always taken; the shorter ones are the fallback), so that the line
+  search needs no pass of its own;
 - the entropy of the previous iterate's dual point, whose scaling (``kappa`` and the
   class balance) the client could fix only after the previous pass: the duality gap of
   an iterate is certified by the pass that follows it, exactly, with no extra pass.
@@ -29,7 +30,7 @@ from ..solvers.prox_newton import GramModel
 from .statistics import add_sums, row_chunks
 
 #: step sizes tried along each Newton direction, in the pass that takes the step
-STEPS = (1.0, 0.5, 0.25, 0.125, 1.0 / 64)
+STEPS = (1.0, 0.5, 0.125, 1.0 / 64)
 _MIN_CURVATURE = 1e-10
 MAX_PASSES_PER_ALPHA = 60
 
@@ -103,16 +104,22 @@ def chunk_pass(X, labels, w_sample, w, b, dw, db, factors):
     y = np.asarray(labels, dtype=np.float64).ravel()
     sw = np.ones(y.shape[0]) if w_sample is None else \
         np.asarray(w_sample, dtype=np.float64).ravel()
-    z0 = X @ w + b
     moving = dw is not None
-    dz = X @ dw + db if moving else z0
+    # one product for both linear predictors, one for every vector the pass needs
+    if moving:
+        both = X @ np.column_stack([w, dw])
+        z0, dz = both[:, 0] + b, both[:, 1] + db
+    else:
+        z0 = X @ w + b
+        dz = z0
     losses, v, curv, loss, entropy, mass_pos, mass_neg = _sample_terms(
         z0, dz, y, sw, np.asarray(factors, dtype=np.float64), np.asarray(STEPS), moving)
     pos = y > 0
     root = X * np.sqrt(curv)[:, None]
-    return PassSums(xtv=X.T @ np.column_stack([np.where(pos, v, 0.0), np.where(pos, 0.0, v)]),
-                    mass=np.array([mass_pos, mass_neg]), xtwx=root.T @ root,
-                    xtw1=curv @ X, sumw=np.array([curv.sum()]), loss=np.array([loss]),
+    cross = X.T @ np.column_stack([np.where(pos, v, 0.0), np.where(pos, 0.0, v), curv])
+    return PassSums(xtv=cross[:, :2], mass=np.array([mass_pos, mass_neg]),
+                    xtwx=root.T @ root, xtw1=cross[:, 2].copy(),
+                    sumw=np.array([curv.sum()]), loss=np.array([loss]),
                     losses=losses, entropy=np.array([entropy]), n=np.array([float(len(y))]),
                     weight=np.array([sw.sum()]))
 
