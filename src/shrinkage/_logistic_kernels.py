@@ -13,7 +13,7 @@ _OPTS = {"cache": True, "nogil": True}
 
 
 @njit(inline="always")
-def _log1pexp(t):
+def log1pexp(t):
     """Stable ``log(1 + exp(t))``."""
     if t > 0.0:
         return t + math.log1p(math.exp(-t))
@@ -28,7 +28,7 @@ def logistic_value(z, dz, step, y, sw):
     total = 0.0
     for i in range(n):
         zi = z[i] + step * dz[i] if moving else z[i]
-        total += sw[i] * _log1pexp(-y[i] * zi)
+        total += sw[i] * log1pexp(-y[i] * zi)
     return total / n
 
 

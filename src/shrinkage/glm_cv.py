@@ -56,7 +56,7 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
                  max_iter=1000, n_jobs=None):
         _store_params(self, locals())
 
-    def _scoring(self, classes=None):
+    def _scoring(self, classes=None, delta=None):
         return _cv.regression_scorer(self.scoring, "poisson")
 
     @fill_doc
@@ -136,8 +136,8 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
                  upper_bounds=None, tol=1e-4, max_iter=1000, n_jobs=None):
         _store_params(self, locals())
 
-    def _scoring(self, classes=None):
-        return _cv.regression_scorer(self.scoring, "huber", self._fold_delta)
+    def _scoring(self, classes=None, delta=None):
+        return _cv.regression_scorer(self.scoring, "huber", delta)
 
     @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -156,15 +156,11 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
 
-        def cross_validated(delta):
-            self._fold_delta = delta
-            return self._cross_validate(X, y, sw, groups, delta=delta)
-
         def pilot_residuals(delta):
-            coef, intercept = cross_validated(delta)
+            coef, intercept = self._cross_validate(X, y, sw, groups, delta=delta)
             return y - (X @ coef + intercept)
 
         self.delta_ = self._delta(y, sw, pilot_residuals)
-        self.coef_, self.intercept_ = cross_validated(self.delta_)
-        del self._fold_delta
+        self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups,
+                                                           delta=self.delta_)
         return self

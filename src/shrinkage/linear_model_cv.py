@@ -30,7 +30,7 @@ class _CrossValidated:
     def _l1_ratios(self):
         return _cv.check_l1_ratios(self.l1_ratio)
 
-    def _scoring(self, classes=None):
+    def _scoring(self, classes=None, delta=None):
         return _cv.get_scorer(self._scoring_default)
 
     def _cross_validate(self, X, y, sw, groups, labels=None, loss=None, offset=None,
@@ -42,7 +42,7 @@ class _CrossValidated:
         l1_ratios = self._l1_ratios()
         alpha_rule = _cv.check_alpha_rule(self.alpha_rule)
         v.check_selection(getattr(self, "selection", "cyclic"))
-        scoring = self._scoring(getattr(self, "classes_", None))
+        scoring = self._scoring(getattr(self, "classes_", None), delta)
         factor, lower, upper = self._penalty_arrays(X.shape[1])
         target = y if labels is None else labels
         if labels is None:
@@ -301,7 +301,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
                  n_jobs=None, class_weight=None, multinomial="ungrouped"):
         _store_params(self, locals())
 
-    def _scoring(self, classes=None):
+    def _scoring(self, classes=None, delta=None):
         return _cv.get_scorer(self.scoring, classes)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from .._logistic_kernels import log1pexp
 from ..penalties import ElasticNetPenalty
 from ..solvers import _kernels
 from ..solvers.orthant_newton import newton_chunks
@@ -74,9 +75,7 @@ def _sample_terms(z0, dz, y, sw, factors, steps, moving):
         zi = z0[i]
         if moving:
             for k in range(steps.shape[0]):
-                t = -y[i] * (zi + steps[k] * dz[i])
-                losses[k] += sw[i] * (t + math.log1p(math.exp(-t)) if t > 0
-                                      else math.log1p(math.exp(t)))
+                losses[k] += sw[i] * log1pexp(-y[i] * (zi + steps[k] * dz[i]))
             if factors[0] >= 0.0:
                 # the previous point's entropy, at its now-known scaling
                 t0 = 1.0 / (1.0 + math.exp(y[i] * zi))
@@ -86,8 +85,7 @@ def _sample_terms(z0, dz, y, sw, factors, steps, moving):
                 if a < 1.0:
                     entropy -= sw[i] * (1.0 - a) * math.log(1.0 - a)
             zi = zi + dz[i]
-        t = -y[i] * zi
-        loss += sw[i] * (t + math.log1p(math.exp(-t)) if t > 0 else math.log1p(math.exp(t)))
+        loss += sw[i] * log1pexp(-y[i] * zi)
         ti = 1.0 / (1.0 + math.exp(y[i] * zi))
         v[i] = sw[i] * y[i] * ti
         curv[i] = sw[i] * max(ti * (1.0 - ti), _MIN_CURVATURE)
