@@ -60,9 +60,15 @@ def _no_unpenalized(problem, factor):
 def fit_squared(estimator, X, y, sample_weight):
     """Fit a Lasso, ElasticNet or Ridge on dask data; returns the estimator."""
     X = _prepare(estimator, X, y, sample_weight)
-    problem = sums_problem(_checked(gram_sums(X, y, sample_weight)),
-                           estimator.fit_intercept)
-    penalty, alpha, factor = estimator._validate_penalty(X.shape[1])
+    return fit_squared_sums(estimator, _checked(gram_sums(X, y, sample_weight)))
+
+
+def fit_squared_sums(estimator, sums):
+    """Fit a Lasso, ElasticNet or Ridge from the ``Sums`` of its rows (one row)."""
+    problem = sums_problem(sums, estimator.fit_intercept)
+    p = problem.design.shape[1]
+    estimator.n_features_in_ = p
+    penalty, alpha, factor = estimator._validate_penalty(p)
     tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
     max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
     bounded = np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper))
@@ -83,21 +89,36 @@ def fit_squared(estimator, X, y, sample_weight):
     return estimator
 
 
-def cross_validate_squared(estimator, X, y, sample_weight):
-    """LassoCV / ElasticNetCV / RidgeCV(cv=k) on dask data; returns the estimator."""
-    cv = estimator.cv
+def check_folds(cv):
+    """The number of folds of a CV estimator fitted on dask data (an int >= 2)."""
     if not isinstance(cv, (int, np.integer)) or isinstance(cv, bool) or cv < 2:
         raise ValueError(f"cv must be an int >= 2 for dask input (got {cv!r}): each row's "
                          "fold is a seeded hash of its position, computed on the workers")
+    return int(cv)
+
+
+def cross_validate_squared(estimator, X, y, sample_weight):
+    """LassoCV / ElasticNetCV / RidgeCV(cv=k) on dask data; returns the estimator."""
+    n_folds = check_folds(estimator.cv)
     X = _prepare(estimator, X, y, sample_weight)
+    sums = _checked(gram_sums(X, y, sample_weight, n_folds=n_folds, seed=FOLD_SEED))
+    return cross_validate_sums(estimator, sums)
+
+
+def cross_validate_sums(estimator, sums):
+    """LassoCV / ElasticNetCV / RidgeCV from per-fold ``Sums`` (a row per fold): each
+    fold's path from the total minus its part, scored on its part; the final path on the
+    total. Returns the estimator."""
+    n_folds = sums.n.shape[0]
+    p = sums.xtx.shape[1]
+    estimator.n_features_in_ = p
     l1_ratios = estimator._l1_ratios()
     alpha_rule = _cv.check_alpha_rule(estimator.alpha_rule)
-    factor, lower, upper = estimator._penalty_arrays(X.shape[1])
+    factor, lower, upper = estimator._penalty_arrays(p)
     tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
     max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
-    sums = _checked(gram_sums(X, y, sample_weight, n_folds=int(cv), seed=FOLD_SEED))
     if np.any(sums.n == 0):
-        raise ValueError(f"cv={cv} folds but X has only {int(sums.n.sum())} rows")
+        raise ValueError(f"cv={n_folds} folds but X has only {int(sums.n.sum())} rows")
     full = sums_problem(sums.total(), estimator.fit_intercept)
     if any(r > 0 for r in l1_ratios):
         _no_unpenalized(full, factor)
@@ -116,7 +137,7 @@ def cross_validate_squared(estimator, X, y, sample_weight):
         paths = paths_of(sums_problem(sums.without(k), estimator.fit_intercept))
         return [held_out_mse(sums.fold(k), p.coefs, p.intercepts) for p in paths]
 
-    tasks = [delayed(fold_scores)(k) for k in range(int(cv))]
+    tasks = [delayed(fold_scores)(k) for k in range(n_folds)]
     tasks.append(delayed(lambda: [compute_path(full, grid, r, factor, lower, upper,
                                                tol=tol, max_iter=max_iter)
                                   for r, grid in zip(l1_ratios, grids)])())

@@ -52,34 +52,49 @@ class Sums:
         return (self.xtx, self.sx, self.sxy, self.syy, self.sy, self.sw, self.n)
 
 
-def fold_of(positions, n_folds, seed):
-    """A fold in ``0 .. n_folds - 1`` for each global row position: splitmix64 of the
-    position and the seed, so that the folds are balanced, reproducible, and the same
-    however the rows are chunked."""
+def _splitmix(positions, seed):
+    """splitmix64 of each position and the seed: 64 well-mixed bits per row."""
     z = np.asarray(positions, dtype=np.uint64) + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
     with np.errstate(over="ignore"):
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return (z % np.uint64(n_folds)).astype(np.int64)
+    return z ^ (z >> np.uint64(31))
+
+
+def fold_of(positions, n_folds, seed):
+    """A fold in ``0 .. n_folds - 1`` for each global row position, so that the folds are
+    balanced, reproducible, and the same however the rows are chunked."""
+    return (_splitmix(positions, seed) % np.uint64(n_folds)).astype(np.int64)
+
+
+def uniform_of(positions, seed):
+    """A number in [0, 1) for each row position, uniform over the rows (its top 53 bits)."""
+    return (_splitmix(positions, seed) >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def chunk_sums(X, y, w, offset, n_folds, seed):
     """The sums of one chunk (runs on a worker); ``w`` None is unit weights."""
+    m = np.shape(X)[0]
+    groups = fold_of(offset + np.arange(m), n_folds, seed) if n_folds else None
+    return group_sums(X, y, w, groups, max(n_folds, 1))
+
+
+def group_sums(X, y, w, groups, n_groups):
+    """The sums of the rows of each group ``0 .. n_groups - 1`` (``groups`` None: one
+    group of every row; a row of group -1 or n_groups and beyond is left out)."""
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).ravel()
-    m, p = X.shape
-    k = max(n_folds, 1)
+    p = X.shape[1]
+    k = n_groups
     out = Sums(np.zeros((k, p, p)), np.zeros((k, p)), np.zeros((k, p)), np.zeros(k),
                np.zeros(k), np.zeros(k), np.zeros(k))
-    if n_folds:
-        folds = fold_of(offset + np.arange(m), n_folds, seed)
-        order = np.argsort(folds, kind="stable")  # one copy, then a slice per fold
+    if groups is not None:
+        order = np.argsort(groups, kind="stable")  # one copy, then a slice per group
         X, y = X[order], y[order]
         w = None if w is None else np.asarray(w, dtype=np.float64).ravel()[order]
-        bounds = np.searchsorted(folds[order], np.arange(k + 1))
+        bounds = np.searchsorted(groups[order], np.arange(k + 1))
     else:
-        bounds = np.array([0, m])
+        bounds = np.array([0, X.shape[0]])
     for f in range(k):
         rows = slice(bounds[f], bounds[f + 1])
         _block_sums(X[rows], y[rows], None if w is None else np.ravel(w)[rows], out, f)
