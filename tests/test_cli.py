@@ -299,7 +299,7 @@ def test_predict_names_missing_columns(diabetes_report, tmp_path):
 
 def test_bootstrap_interval_covers_the_normal_one():
     """The paired bootstrap of a mean difference agrees with the normal-theory interval."""
-    from shrinkage.compare import _bootstrap_means
+    from shrinkage.compare_memory import _bootstrap_means
 
     rng = np.random.default_rng(0)
     diff = rng.normal(0.3, 2.0, size=4000)
@@ -334,7 +334,7 @@ def test_no_penalty_cv_score_is_least_squares_on_the_folds():
     from sklearn.linear_model import LinearRegression
     from sklearn.model_selection import KFold
 
-    from shrinkage.compare import _baseline_cv
+    from shrinkage.compare_memory import _baseline_cv
     from shrinkage.compare_losses import compare_loss
     from shrinkage.linear_model import Ridge
 
@@ -407,16 +407,16 @@ def test_summary_table_fits_80_columns(diabetes_report, tmp_path):
 
 
 def test_first_run_compilation_is_noted_and_not_timed(monkeypatch, tmp_path):
-    from shrinkage import compare
+    from shrinkage import compare_memory
 
-    monkeypatch.setattr(compare, "_warm_up", lambda *a: 9.0)
+    monkeypatch.setattr(compare_memory, "_warm_up", lambda *a: 9.0)
     out = tmp_path / "slow"
     slow = run("compare", "--out", out, *FAST)
     assert slow.exit_code == 0
     assert "note: the solvers' kernels were compiled on this first run (9 s" in slow.stderr
     assert json.loads((out / "results.json").read_text())["timing"] == {
         "warm_up_seconds": 9.0}
-    monkeypatch.setattr(compare, "_warm_up", lambda *a: 0.1)
+    monkeypatch.setattr(compare_memory, "_warm_up", lambda *a: 0.1)
     warm = run("compare", "--out", tmp_path / "warm", *FAST)
     assert warm.exit_code == 0 and "compiled" not in warm.stderr
 

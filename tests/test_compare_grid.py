@@ -47,15 +47,15 @@ def test_every_penalty_is_as_good_as_least_squares(tmp_path, scale):
 def test_fit_inside_grid_extends_past_either_end():
     X, y = make_regression(200, 10, n_informative=10, noise=1.0, random_state=1)
     low = RidgeCV(alphas=np.logspace(-1, 3, 20))
-    grid = _fit_inside_grid(low, X, y)
+    grid = _fit_inside_grid(low, lambda m: m.fit(X, y))
     assert grid["extensions"] >= 1 and grid["edge"] is None and low.alpha_at_edge_ is None
     assert grid["smallest"] < 1e-1 and low.alphas_[0, -1] == grid["smallest"]
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((80, 30)), rng.standard_normal(80)
     high = RidgeCV(alphas=np.logspace(-2, 0, 10))
-    grid = _fit_inside_grid(high, X, y)
+    grid = _fit_inside_grid(high, lambda m: m.fit(X, y))
     # pure noise: the best is the null model; past 1e3 the error no longer falls
     assert grid["extensions"] >= 1 and grid["largest"] > 1.0 and grid["edge"] is None
     # a model whose minimum is inside its grid is fitted once
     inside = LassoCV(cv=3)
-    assert _fit_inside_grid(inside, X, y)["extensions"] == 0
+    assert _fit_inside_grid(inside, lambda m: m.fit(X, y))["extensions"] == 0

@@ -13,13 +13,11 @@ import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from . import model_selection as ms
-from .compare_losses import EN_RATIOS, compare_loss
-from .linear_model_cv import RidgeCV
+from .compare_losses import EN_RATIOS
+from .compare_memory import decision_values  # noqa: F401  (the figures' helper)
 from .narrative import describe
 from .solvers.newton import SeparationWarning
 from .tables import UserError
@@ -35,8 +33,6 @@ EXTEND_DECADES = 3
 MAX_EXTENSIONS = 4
 #: a warm-up longer than this was compilation: the command line says so
 COMPILE_NOTE_SECONDS = 2.0
-#: resamples of the paired bootstrap of test-loss differences
-N_BOOTSTRAP = 2000
 
 
 @dataclass(frozen=True)
@@ -63,7 +59,6 @@ class Comparison:
     models: dict
     pipeline: object
     feature_names: list
-    test_losses: dict
     extras: dict = field(default_factory=dict)
 
 
@@ -145,11 +140,11 @@ def _dummy_name(column, value):
     return f"{column}={value}"
 
 
-def build_preprocessor(frame, impute):
-    """Standardize numeric columns, one-hot encode the others (named ``column=value``)."""
-    numeric, categorical = split_columns(frame)
+def build_preprocessor(numeric, categorical, impute, categories="auto"):
+    """Standardize the ``numeric`` columns, one-hot encode the ``categorical`` ones (named
+    ``column=value``; ``categories`` as OneHotEncoder takes them)."""
     num_steps, cat_steps = [StandardScaler()], [
-        OneHotEncoder(handle_unknown="ignore", sparse_output=False,
+        OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False,
                       feature_name_combiner=_dummy_name)]
     if impute == "median":
         num_steps.insert(0, SimpleImputer(strategy="median"))
@@ -237,40 +232,13 @@ def prepare(table, options):
     return features, frame.get_column(table.target).to_numpy(), task, loss, notes
 
 
-def _splitter(task, options):
-    if task == "classification":
-        return StratifiedKFold(options.cv, shuffle=True, random_state=options.seed)
-    return KFold(options.cv, shuffle=True, random_state=options.seed)
-
-
 def _estimators(loss, folds, options):
     common = {"alphas": options.n_alphas, "cv": folds, "n_jobs": options.n_jobs,
               "alpha_rule": options.selection}
     return loss.estimators(common)
 
 
-def _warm_up(estimators, X, y, rows=60):
-    """Fit clones of the estimators on a few rows (a short grid, two folds), so that the
-    numba kernels are compiled (or loaded from their cache) before anything is timed.
-    Returns the seconds it took."""
-    from sklearn.base import clone
-
-    start = time.perf_counter()
-    take = np.arange(min(rows, len(y)))
-    small = dict(alphas=3, cv=2, tol=1e-3)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for model in estimators.values():
-            quick = clone(model)
-            quick.set_params(**{k: v for k, v in small.items() if k in quick.get_params()})
-            try:
-                quick.fit(X[take], y[take])
-            except ValueError:
-                pass  # too few rows of a class here: the real fit compiles instead
-    return time.perf_counter() - start
-
-
-def _fit_inside_grid(model, X, y):
+def _fit_inside_grid(model, fit):
     """Fit; while a CV model's best alpha sits on an end of its grid with the error still
     improving, extend the grid past that end (``EXTEND_DECADES`` at a time, at the same
     density, at most ``MAX_EXTENSIONS`` times) and fit again.
@@ -279,7 +247,7 @@ def _fit_inside_grid(model, X, y):
     ``edge`` (the end the best alpha still sits on after them, or None) and the final
     grid's ``largest`` and ``smallest`` alpha.
     """
-    model.fit(X, y)
+    fit(model)
     if not hasattr(model, "alpha_at_edge_"):
         return None
     extensions = 0
@@ -295,7 +263,7 @@ def _fit_inside_grid(model, X, y):
         else:
             model.set_params(alphas=np.geomspace(grid[0] * 10.0 ** EXTEND_DECADES,
                                                  grid[-1], n_alphas))
-        model.fit(X, y)
+        fit(model)
         extensions += 1
     row = model.l1_ratios_.index(model.l1_ratio_)
     return {"extensions": extensions, "edge": model.alpha_at_edge_,
@@ -314,7 +282,7 @@ def _grid_note(label, grid):
             f"still its {grid['edge']}: the cross-validated error keeps improving beyond it")
 
 
-def _noise_scaled_tol(least_squares, X, y, tol=1e-4):
+def _noise_scaled_tol(residual_share, tol=1e-4):
     """``tol`` relative to the least-squares residual instead of the null model's.
 
     The solvers' gap is relative to the objective at w = 0; with a strong signal the
@@ -322,94 +290,33 @@ def _noise_scaled_tol(least_squares, X, y, tol=1e-4):
     itself (the path then stops far from its optimum and CV scores are noise). Scaling by
     the share of the residual in the total keeps the accuracy on the noise's scale.
     """
-    residual = y - decision_values(X, least_squares.coef_, least_squares.intercept_)
-    share = float(residual @ residual) / max(float(np.sum((y - y.mean()) ** 2)), 1e-300)
-    return max(tol * min(share, 1.0), 1e-10)
+    return max(tol * min(residual_share, 1.0), 1e-10)
 
 
-def decision_values(X, coef, intercept):
-    """``X @ coef + intercept`` for any fitted linear model's arrays: (n,), or (n, K) for
-    a multinomial model (a row of ``coef`` per class)."""
-    coef = np.asarray(coef)
-    if coef.ndim == 2 and coef.shape[0] > 1:
-        return X @ coef.T + np.asarray(intercept)
-    return X @ np.ravel(coef) + float(np.ravel(intercept)[0])
-
-
-def _baseline_cv(model, X, y, folds, loss):
-    """CV score of the unpenalized model on the same folds as the penalized ones."""
-    from sklearn.base import clone
-
-    if loss.name == "squared":
-        # least squares is ridge at alpha 0: RidgeCV's folds share one Gram matrix
-        ridge = RidgeCV(alphas=[0.0], cv=folds).fit(X, y)
-        return float(ridge.cv_mean_[0, 0]), float(ridge.cv_se_[0, 0])
-
-    score = loss.scorer().function
-
-    def fold_score(train, test):
-        # each fold starts from the whole training fit, a few Newton steps away
-        fitted = clone(model).set_params(warm_start=True)
-        fitted.coef_, fitted.intercept_ = model.coef_.copy(), np.copy(model.intercept_)
-        with warnings.catch_warnings():
-            # separation in a fold is that of the whole: the main fit's note says it
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            fitted.fit(X[train], y[train])
-        z = decision_values(X[test], fitted.coef_, fitted.intercept_)[:, None]
-        classes = getattr(fitted, "classes_", None)
-        if classes is None:
-            target = y[test].astype(float)
-        elif len(classes) > 2:
-            target = np.searchsorted(classes, y[test])
-        else:
-            target = np.where(y[test] == classes[1], 1.0, -1.0)
-        return float(score(target, z, np.ones(len(test)))[0])
-
-    # in sequence: each Newton step is a BLAS product that already uses every core
-    scores = np.array([fold_score(train, test) for train, test in folds])
-    return float(scores.mean()), float(scores.std(ddof=1) / np.sqrt(len(scores)))
-
-
-def run_comparison(table, options, progress=None):
+def run_comparison(table, options, progress=None, engine=None):
     """Fit no penalty, L1, L2 and elastic net on the training split; judge them on the
-    test split. ``progress(step)`` is called before each stage."""
+    test split. ``progress(step)`` is called before each stage. ``engine`` holds the
+    split table and fits the models (``InMemory(table, options)`` by default; the Dask
+    engine for a table on a cluster)."""
+    from .compare_memory import InMemory
+
     step = progress or (lambda name: None)
     step("preparing the table")
-    features, target, task, loss_name, notes = prepare(table, options)
-    stratify = target if task == "classification" else None
-    try:
-        f_train, f_test, y_train, y_test = train_test_split(
-            features, target, test_size=options.test_size, random_state=options.seed,
-            stratify=stratify)
-    except ValueError as exc:
-        raise UserError(f"cannot split the table: {exc}") from None
-    preprocessor = build_preprocessor(features, options.impute)
-    X_train = np.asfortranarray(preprocessor.fit_transform(f_train), dtype=np.float64)
-    X_test = np.asarray(preprocessor.transform(f_test), dtype=np.float64)
-    names = [str(n) for n in preprocessor.get_feature_names_out()]
-    columns_of = original_columns(preprocessor)
-    folds = list(_splitter(task, options).split(X_train, y_train))
-    loss = compare_loss(loss_name, X_train, y_train, folds)
-    estimators = _estimators(loss, folds, options)
-    classes = np.unique(y_train) if task == "classification" else None
-    if task == "regression":
-        y_test_num = y_test.astype(float)
-    elif len(classes) > 2:
-        y_test_num = np.searchsorted(classes, y_test)  # class codes
-    else:
-        y_test_num = np.where(y_test == classes[1], 1.0, -1.0)
-    entries, models, losses, seconds = {}, {}, {}, {}
-    warm_up = _warm_up(estimators, X_train, y_train)
+    data = engine if engine is not None else InMemory(table, options)
+    loss, names, notes = data.loss, data.names, data.notes
+    estimators = _estimators(loss, data.folds, options)
+    entries, models, seconds = {}, {}, {}
+    warm_up = data.warm_up(estimators)
     for penalty in PENALTIES:
         step(f"fitting {LABELS[penalty]}")
         model = estimators[penalty]
         if penalty != "none" and loss.name == "squared" and "tol" in model.get_params():
-            model.set_params(tol=_noise_scaled_tol(models["none"], X_train, y_train))
+            model.set_params(tol=_noise_scaled_tol(data.residual_share(models["none"])))
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             try:
-                grid = _fit_inside_grid(model, X_train, y_train)
+                grid = _fit_inside_grid(model, data.fit)
             except ValueError as exc:
                 raise UserError(f"cannot fit {LABELS[penalty]}: {exc}") from None
         seconds[penalty] = time.perf_counter() - start
@@ -419,22 +326,18 @@ def run_comparison(table, options, progress=None):
                          "so the unpenalized log-loss has no minimum; its coefficients are "
                          "where Newton's method stopped (large, and not unique)")
         models[penalty] = model
-        entries[penalty] = _entry(penalty, model, X_train, y_train, X_test, y_test_num,
-                                  folds, loss, names, columns_of)
+        entries[penalty] = _entry(penalty, model, data)
         entries[penalty].update(fit_seconds=seconds[penalty], converged=converged)
         if grid is not None:
             entries[penalty]["grid"] = grid
             if grid["extensions"]:
                 notes.append(_grid_note(LABELS[penalty], grid))
-        z = decision_values(X_test, model.coef_, model.intercept_)
-        losses[penalty] = loss.per_sample(y_test_num, z)
     step("writing the verdict")
     key = loss.test_key
+    classes = data.classes
     results = {
-        "data": {"name": table.name, "target": table.target, "task": task,
-                 "n_rows": len(target), "n_train": len(y_train),
-                 "n_test": len(y_test), "n_columns": int(features.width),
-                 "n_features": len(names), "notes": notes,
+        "data": {"name": data.name, "target": data.target, "task": data.task,
+                 **data.counts, "n_features": len(names), "notes": notes,
                  "classes": None if classes is None else [str(c) for c in classes]},
         "settings": {"test_size": options.test_size, "cv": options.cv,
                      "seed": options.seed, "selection": options.selection,
@@ -447,25 +350,24 @@ def run_comparison(table, options, progress=None):
         "timing": {"warm_up_seconds": warm_up},
         "penalties": entries,
     }
-    results["comparison"] = _compare(results, losses, key, options)
-    if table.truth:
-        results["recovery"] = _recovery(table.truth, preprocessor, models, names)
+    results["comparison"] = _compare(results, key, options,
+                                     lambda a, b: data.interval(models, a, b),
+                                     data.interval_method())
+    if data.truth:
+        results["recovery"] = _recovery(data.truth, data.preprocessor, models, names)
     results["verdict"] = describe(results)
     winner = results["comparison"]["winner"]
-    pipeline = Pipeline([("prepare", preprocessor), ("model", models[winner])])
+    pipeline = Pipeline([("prepare", data.preprocessor), ("model", models[winner])])
     return Comparison(results=results, models=models, pipeline=pipeline,
-                      feature_names=names, test_losses=losses,
-                      extras={"X_train": X_train, "X_test": X_test, "y_train": y_train,
-                              "y_test": y_test_num, "columns_of": columns_of})
+                      feature_names=names, extras=data.extras())
 
 
-def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, loss, names,
-           columns_of):
+def _entry(penalty, model, data):
     """Numbers of one penalty: both choices (or the one fit of no penalty) and its path."""
     if penalty == "none":
-        cv_mean, cv_se = _baseline_cv(model, X_train, y_train, folds, loss)
+        cv_mean, cv_se = data.baseline_cv(model)
         choices = {"fit": _choice(0.0, None, cv_mean, cv_se, model.coef_, model.intercept_,
-                                  X_test, y_test, loss, names, columns_of)}
+                                  data)}
         return {"label": LABELS[penalty], "choices": choices}
     row = model.l1_ratios_.index(model.l1_ratio_)
     alphas = model.alphas_[row]
@@ -474,11 +376,8 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, loss, names,
         k = int(np.flatnonzero(alphas == alpha)[0])
         choices[name] = _choice(alpha, model.l1_ratio_, model.cv_mean_[row, k],
                                 model.cv_se_[row, k], model.coef_path_[row, k],
-                                model.intercept_path_[row, k], X_test, y_test, loss, names,
-                                columns_of)
-    z_path = ms.path_decision_values(X_test, model.coef_path_[row],
-                                     model.intercept_path_[row])
-    test_path = np.mean(loss.per_sample(y_test[:, None], z_path), axis=0)
+                                model.intercept_path_[row, k], data)
+    test_path = data.held_out.path(model.coef_path_[row], model.intercept_path_[row])
     return {"label": LABELS[penalty], "l1_ratio": float(model.l1_ratio_),
             "choices": choices,
             "path": {"alphas": alphas.tolist(), "cv_mean": model.cv_mean_[row].tolist(),
@@ -487,20 +386,19 @@ def _entry(penalty, model, X_train, y_train, X_test, y_test, folds, loss, names,
                      "n_nonzero": model.n_nonzero_path_[row].tolist()}}
 
 
-def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, X_test, y_test, loss, names,
-            columns_of):
+def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, data):
     """The numbers of one chosen model. A multinomial model's coefficients are given by
     class, and each feature's size as its norm over the classes (a feature is kept when
     any class uses it)."""
     coef = np.asarray(coef)
-    z = decision_values(X_test, coef, intercept)
+    names = data.names
     by_class = coef.ndim == 2 and coef.shape[0] > 1
     size = np.linalg.norm(coef, axis=0) if by_class else np.ravel(coef)
     nonzero = np.flatnonzero(size)
-    kept_columns = sorted({columns_of[names[j]] for j in nonzero})
+    kept_columns = sorted({data.columns_of[names[j]] for j in nonzero})
     order = np.argsort(-np.abs(size), kind="stable")
     out = {"alpha": float(alpha), "l1_ratio": l1_ratio, "cv_score": float(cv_mean),
-           "cv_se": float(cv_se), **loss.metrics(y_test, z),
+           "cv_se": float(cv_se), **data.held_out.metrics(coef, intercept),
            "n_nonzero": int(nonzero.size), "n_features": int(size.size),
            "kept_columns": kept_columns,
            "intercept": (np.ravel(intercept).tolist() if by_class
@@ -511,9 +409,10 @@ def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, X_test, y_test, lo
     return out
 
 
-def _compare(results, losses, key, options):
-    """The winner by test loss among the selected choices, and a paired bootstrap of its
-    difference to each other penalty."""
+def _compare(results, key, options, interval, method):
+    """The winner by test loss among the selected choices, and the 95% interval of its
+    test-loss difference to each other penalty (``interval(winner, other)`` gives the
+    mean difference and the interval's ends; ``method`` says how it was made)."""
     chosen = {p: results["penalties"][p]["choices"]["fit" if p == "none"
                                                       else options.selection]
               for p in PENALTIES}
@@ -521,28 +420,14 @@ def _compare(results, losses, key, options):
     winner = ranking[0]
     against = {}
     for other in ranking[1:]:
-        diff = losses[other] - losses[winner]  # > 0: the winner's loss is lower
-        # the same resamples for every pair (one seed): paired across penalties too
-        boot = _bootstrap_means(diff, np.random.default_rng(options.seed))
-        low, high = np.quantile(boot, [0.025, 0.975])
-        against[other] = {"difference": float(diff.mean()),
-                          "relative": float(diff.mean() / chosen[other][key])
+        mean, low, high = interval(winner, other)  # > 0: the winner's loss is lower
+        against[other] = {"difference": mean,
+                          "relative": float(mean / chosen[other][key])
                           if chosen[other][key] else 0.0,
-                          "ci95": [float(low), float(high)],
-                          "separated": bool(low > 0)}
+                          "ci95": [low, high], "separated": bool(low > 0)}
     return {"winner": winner, "ranking": ranking, "key": key, "against": against,
-            "n_bootstrap": N_BOOTSTRAP}
-
-
-def _bootstrap_means(values, rng, chunk=100):
-    """Means of ``N_BOOTSTRAP`` resamples of ``values``, drawn ``chunk`` at a time so that
-    a large test split never needs an N_BOOTSTRAP x n index matrix."""
-    n = len(values)
-    means = np.empty(N_BOOTSTRAP)
-    for start in range(0, N_BOOTSTRAP, chunk):
-        stop = min(start + chunk, N_BOOTSTRAP)
-        means[start:stop] = values[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
-    return means
+            "interval": method, **({"n_bootstrap": method["n_bootstrap"]}
+                                   if "n_bootstrap" in method else {})}
 
 
 def _recovery(truth, preprocessor, models, names):

@@ -56,14 +56,16 @@ def describe(results):
         f"held-out rows: test {metric} {format_number(w[key])} against {format_number(r[key])} for "
         f"{penalties[runner]['label']} ({_percent(versus['relative'])} lower).")]
     low, high = versus["ci95"]
+    # older results.json files lack the method: theirs was always the bootstrap
+    method = comparison.get("interval", {}).get("method", "paired bootstrap")
     if versus["separated"]:
         sentences.append(
-            f"The paired bootstrap 95% interval of that difference, [{format_number(low)}, "
+            f"The {method} 95% interval of that difference, [{format_number(low)}, "
             f"{format_number(high)}], excludes zero: the advantage is larger than the noise of "
             "this test split.")
     else:
         sentences.append(
-            f"The paired bootstrap 95% interval of that difference, [{format_number(low)}, "
+            f"The {method} 95% interval of that difference, [{format_number(low)}, "
             f"{format_number(high)}], includes zero: this test split cannot tell "
             f"{penalties[winner]['label']} and {penalties[runner]['label']} apart.")
     if winner != "none":
@@ -71,7 +73,7 @@ def describe(results):
         sentences.append(
             f"Against no penalty it lowers the test {metric} by "
             f"{_percent(base['relative'])}"
-            + (" (bootstrap interval excludes zero)." if base["separated"]
+            + (" (its 95% interval excludes zero)." if base["separated"]
                else " (within the noise of the test split)."))
     else:
         data = results["data"]
