@@ -30,3 +30,14 @@ def storage(request):
 
 def as_storage(X, storage):
     return sp.csc_matrix(X) if storage == "sparse" else X
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A real Dask LocalCluster: two worker processes on the loopback, no dashboard."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()

@@ -17,15 +17,6 @@ from shrinkage.scale.detect import is_dask  # noqa: E402
 from shrinkage.scale.statistics import fold_of  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
-
-
 def _data(n=3000, p=12, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p)) + 2.0  # means away from 0: the centring matters

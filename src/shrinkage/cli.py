@@ -35,6 +35,11 @@ class Impute(str, Enum):
     median = "median"
 
 
+class Engine(str, Enum):
+    memory = "memory"
+    dask = "dask"
+
+
 class Selection(str, Enum):
     min = "min"
     one_se = "1se"
@@ -88,7 +93,8 @@ def _progress(enabled, total):
 @app.command()
 def compare(
     data: Annotated[Path | None, typer.Argument(
-        help="CSV or Parquet file; without it, the embedded diabetes table.")] = None,
+        help="CSV or Parquet file (with --engine dask: a Parquet file, folder or glob); "
+             "without it, the embedded diabetes table.")] = None,
     target: Annotated[str | None, typer.Option(
         "--target", "-t", help="Column to predict (demos: 'target').")] = None,
     demo: Annotated[str | None, typer.Option(
@@ -117,6 +123,15 @@ def compare(
     = Impute.none,
     out: Annotated[Path, typer.Option(help="Output folder (never emptied).")]
     = Path("shrinkage-report"),
+    engine: Annotated[Engine, typer.Option(
+        help="memory: read the table into this process. dask: leave it on a Dask "
+             "cluster's workers (squared loss; needs shrinkage[dask]).")] = Engine.memory,
+    scheduler: Annotated[str | None, typer.Option(
+        help="With --engine dask: the address of a running scheduler (left running); "
+             "without it a local cluster is started and closed.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="With --engine dask and no --scheduler: worker processes of the local "
+                    "cluster (default: the cores, at most 4).")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress",
                                               help="No progress bar.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
@@ -125,24 +140,26 @@ def compare(
     cross-validation, judge them on a held-out split, and write a report."""
     from .compare import COMPILE_NOTE_SECONDS, Options, run_comparison
     from .report import write_outputs
-    from .tables import UserError, demo_table, read_table
+    from .tables import UserError
 
+    if engine is Engine.memory and (scheduler is not None or workers is not None):
+        raise typer.BadParameter("--scheduler and --workers go with --engine dask",
+                                 param_hint="--engine")
     with _user_errors(debug):
         if data is not None and demo is not None:
             raise UserError("give either a DATA file or --demo, not both")
-        if data is not None:
-            table = read_table(data, target)
-        else:
-            table = demo_table(demo or "diabetes", seed=seed)
-            if target is not None and target != table.target:
-                raise UserError(f"the demo's target column is {table.target!r}; drop "
-                                "--target or give a DATA file")
         options = Options(task=task.value, loss=loss.value, test_size=test_size, cv=cv,
-                          seed=seed, n_jobs=n_jobs, impute=impute.value, selection=selection.value,
-                          n_alphas=n_alphas, max_levels=max_levels)
-        with _progress(not no_progress, total=8) as step:
-            comparison = run_comparison(table, options, progress=step)
-            paths = write_outputs(comparison, out, progress=step)
+                          seed=seed, n_jobs=n_jobs, impute=impute.value,
+                          selection=selection.value, n_alphas=n_alphas,
+                          max_levels=max_levels)
+        if engine is Engine.dask:
+            comparison, paths = _compare_on_dask(data, target, options, scheduler, workers,
+                                                 out, not no_progress)
+        else:
+            table = _memory_table(data, target, demo, seed)
+            with _progress(not no_progress, total=8) as step:
+                comparison = run_comparison(table, options, progress=step)
+                paths = write_outputs(comparison, out, progress=step)
     warm_up = comparison.results["timing"]["warm_up_seconds"]
     if warm_up > COMPILE_NOTE_SECONDS:
         typer.echo(f"note: the solvers' kernels were compiled on this first run "
@@ -204,6 +221,41 @@ def _print_summary(results, console=None):
                   highlight=False)
     for sentence in results["verdict"]:
         console.print(f"- {sentence}", highlight=False)
+
+
+def _memory_table(data, target, demo, seed):
+    """The table of an in-memory comparison: the file, else a demo."""
+    from .tables import UserError, demo_table, read_table
+
+    if data is not None:
+        return read_table(data, target)
+    table = demo_table(demo or "diabetes", seed=seed)
+    if target is not None and target != table.target:
+        raise UserError(f"the demo's target column is {table.target!r}; drop --target or "
+                        "give a DATA file")
+    return table
+
+
+def _compare_on_dask(data, target, options, scheduler, workers, out, progress):
+    """The comparison of a Parquet table left on a Dask cluster's workers."""
+    from .compare import run_comparison
+    from .report import write_outputs
+    from .tables import UserError
+
+    if data is None:
+        raise UserError("--engine dask reads a Parquet file, folder or glob: give DATA "
+                        "(the demos are in memory: drop --engine dask)")
+    try:
+        from .scale.compare import OnDask, dask_client
+    except ImportError:
+        raise UserError("--engine dask needs Dask: pip install \"shrinkage[dask]\"") \
+            from None
+    with dask_client(scheduler, workers), _progress(progress, total=9) as step:
+        step("summarizing the table on the workers")
+        engine = OnDask(data, target, options)
+        comparison = run_comparison(None, options, progress=step, engine=engine)
+        paths = write_outputs(comparison, out, progress=step)
+    return comparison, paths
 
 
 @app.command()

@@ -62,11 +62,56 @@ class Comparison:
     extras: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TargetSummary:
+    """What task detection needs to know of a target column.
+
+    Attributes
+    ----------
+    name : str
+    dtype : str
+        The column's type, for messages.
+    numeric : bool
+    n_unique : int
+        Distinct non-missing values, exact up to ``MAX_CLASSES + 1`` (a larger count is
+        reported as that).
+    minimum, maximum : float
+        Of a numeric target (NaN otherwise).
+    whole : bool
+        Every value of a numeric target is a whole number.
+    """
+
+    name: str
+    dtype: str
+    numeric: bool
+    n_unique: int
+    minimum: float = float("nan")
+    maximum: float = float("nan")
+    whole: bool = False
+
+    @classmethod
+    def of(cls, series):
+        """The summary of a polars Series."""
+        numeric = series.dtype.is_numeric()
+        kept = series.drop_nulls()
+        values = kept.cast(float) if numeric else None
+        return cls(name=series.name, dtype=str(series.dtype), numeric=numeric,
+                   n_unique=min(kept.n_unique(), MAX_CLASSES + 1),
+                   minimum=float(values.min()) if numeric and len(values) else float("nan"),
+                   maximum=float(values.max()) if numeric and len(values) else float("nan"),
+                   whole=bool((values % 1 == 0).all()) if numeric else False)
+
+
+def _summary(target):
+    return target if isinstance(target, TargetSummary) else TargetSummary.of(target)
+
+
 def detect_task(target, forced, loss="auto"):
-    """'regression' or 'classification' from the target column (a polars Series); a
-    regression loss (``--loss squared|huber|poisson``) makes it regression."""
-    numeric = target.dtype.is_numeric()
-    n_classes = target.n_unique()
+    """'regression' or 'classification' from the target column (a polars Series or its
+    ``TargetSummary``); a regression loss (``--loss squared|huber|poisson``) makes it
+    regression."""
+    target = _summary(target)
+    numeric, n_classes = target.numeric, target.n_unique
     if loss != "auto":
         if forced == "classification" or not numeric:
             raise UserError(f"--loss {loss} fits a numeric target; {target.name!r} "
@@ -85,8 +130,8 @@ def detect_task(target, forced, loss="auto"):
                 "classification needs two or more; choose another target")
         if n_classes > MAX_CLASSES:
             raise UserError(
-                f"target {target.name!r} has {n_classes} distinct values, too many to be "
-                f"classes (at most {MAX_CLASSES})" + (
+                f"target {target.name!r} has more than {MAX_CLASSES} distinct values, too "
+                f"many to be classes" + (
                     ": give --task regression for a numeric one" if numeric else
                     ": choose another target"))
         return "classification"
@@ -99,17 +144,17 @@ def choose_loss(target, task, loss):
     on ``auto``. A Poisson fit needs a target >= 0 that is not all 0."""
     if task == "classification":
         return "logistic", None
-    values = target.drop_nulls().cast(float)
+    target = _summary(target)
     if loss == "poisson":
-        if values.min() < 0:
+        if target.minimum < 0:
             raise UserError(f"--loss poisson needs a target >= 0 (counts); {target.name!r} "
-                            f"goes down to {values.min():g}: use --loss squared or huber")
-        if values.max() <= 0:
+                            f"goes down to {target.minimum:g}: use --loss squared or huber")
+        if target.maximum <= 0:
             raise UserError(f"--loss poisson: the target {target.name!r} is 0 on every row; "
                             "there is nothing to fit")
     if loss != "auto":
         return loss, None
-    if values.min() >= 0 and bool((values % 1 == 0).all()) and values.n_unique() > 2:
+    if target.minimum >= 0 and target.whole and target.n_unique > 2:
         return "squared", (f"the target {target.name!r} holds non-negative whole numbers: "
                            "if they are counts, --loss poisson fits them on their own scale "
                            "(least squares can predict negative counts)")
@@ -119,12 +164,12 @@ def choose_loss(target, task, loss):
 def integer_code_note(target, task):
     """A note when a numeric target with few distinct whole values is treated as
     regression: it may be class codes."""
-    if task != "regression" or not target.dtype.is_numeric():
+    target = _summary(target)
+    if task != "regression" or not target.numeric:
         return None
-    values = target.drop_nulls().unique()
-    if 2 < len(values) <= 10 and bool((values.cast(float) % 1 == 0).all()):
-        return (f"the target {target.name!r} takes {len(values)} whole values: if they are "
-                "class codes, give --task classification")
+    if 2 < target.n_unique <= 10 and target.whole:
+        return (f"the target {target.name!r} takes {target.n_unique} whole values: if they "
+                "are class codes, give --task classification")
     return None
 
 
@@ -216,9 +261,10 @@ def prepare(table, options):
         notes.append(f"imputed missing values in {len(nulls)} column(s) (median; most "
                      "frequent for categorical)")
         features = features.with_columns(pl.col(pl.Float32, pl.Float64).fill_nan(None))
-    task = detect_task(frame.get_column(table.target), options.task, options.loss)
-    loss, count_note = choose_loss(frame.get_column(table.target), task, options.loss)
-    note = integer_code_note(frame.get_column(table.target), task) \
+    summary = TargetSummary.of(frame.get_column(table.target))
+    task = detect_task(summary, options.task, options.loss)
+    loss, count_note = choose_loss(summary, task, options.loss)
+    note = integer_code_note(summary, task) \
         if options.loss == "auto" else None
     notes.extend(n for n in (note, count_note) if n)
     n_rows, folds = frame.height, options.cv
@@ -342,7 +388,7 @@ def run_comparison(table, options, progress=None, engine=None):
         "settings": {"test_size": options.test_size, "cv": options.cv,
                      "seed": options.seed, "selection": options.selection,
                      "n_alphas": options.n_alphas, "elasticnet_l1_ratios": list(EN_RATIOS),
-                     "impute": options.impute},
+                     "impute": options.impute, "engine": data.engine},
         "metric": {"loss": loss.name, "cv": loss.cv_scoring, "test": key,
                    "test_columns": list(loss.test_columns), "lower_is_better": True,
                    **({"huber_delta": loss.delta} if loss.delta is not None else {})},

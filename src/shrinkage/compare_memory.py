@@ -61,6 +61,8 @@ class InMemory:
     ``KFold`` / ``StratifiedKFold``, shuffled by ``options.seed``.
     """
 
+    engine = "memory"
+
     def __init__(self, table, options):
         from .compare import (
             build_preprocessor,

@@ -28,7 +28,7 @@ from ..penalties import ElasticNetPenalty
 from ..solvers import _kernels
 from ..solvers.orthant_newton import newton_chunks
 from ..solvers.prox_newton import GramModel
-from .statistics import add_sums, row_chunks
+from .statistics import add_sums, row_chunks, tree_reduce
 
 #: step sizes tried along each Newton direction, in the pass that takes the step
 STEPS = (1.0, 0.5, 0.125, 1.0 / 64)
@@ -139,11 +139,8 @@ class DaskLogistic:
         dw, db = (None, 0.0) if direction is None else direction
         parts = [delayed(chunk_pass, pure=True)(xb, yb, wb, w, b, dw, db, factors)
                  for xb, yb, wb, _ in self.chunks]
-        while len(parts) > 1:
-            parts = [delayed(add_sums, pure=True)(*parts[i:i + 2]) if i + 1 < len(parts)
-                     else parts[i] for i in range(0, len(parts), 2)]
         self.passes += 1
-        (out,) = dask.compute(parts[0])
+        (out,) = dask.compute(tree_reduce(parts, add_sums))
         return out
 
 

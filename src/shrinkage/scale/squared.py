@@ -52,7 +52,7 @@ def sums_problem(sums, fit_intercept):
     variance = np.diag(gram).copy()
     # a column whose spread is lost to rounding against its mean is constant
     lips = np.where(variance > 1e-12 * mean_squares, variance, 0.0)
-    n = int(round(float(sums.n[0])))
+    n = round(float(sums.n[0]))
     empty = np.zeros(0)
     problem = Problem(design=ShapeOnly((n, p)),
                       datafit=Squared(y=empty, sw=empty, has_sw=False),

@@ -54,8 +54,9 @@ class Sums:
 
 def _splitmix(positions, seed):
     """splitmix64 of each position and the seed: 64 well-mixed bits per row."""
-    z = np.asarray(positions, dtype=np.uint64) + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point
+        z = np.asarray(positions, dtype=np.uint64) \
+            + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
@@ -183,9 +184,17 @@ def gram_sums(X, y, sample_weight=None, n_folds=0, seed=0):
 
     parts = [delayed(chunk_sums, pure=True)(xb, yb, wb, offset, n_folds, seed)
              for xb, yb, wb, offset in row_chunks(X, y, sample_weight)]
+    (total,) = dask.compute(tree_reduce(parts, add_sums))
+    return total
+
+
+def tree_reduce(parts, combine):
+    """The delayed reduction of ``parts`` by ``combine(a, b)``, pairwise level by level
+    on the workers (so that the client receives one result, and no worker all)."""
+    from dask import delayed
+
     while len(parts) > 1:
-        parts = [delayed(add_sums, pure=True)(*parts[i:i + _TREE_ARITY])
+        parts = [delayed(combine, pure=True)(*parts[i:i + _TREE_ARITY])
                  if i + 1 < len(parts) else parts[i]
                  for i in range(0, len(parts), _TREE_ARITY)]
-    (total,) = dask.compute(parts[0])
-    return total
+    return parts[0]

@@ -1,0 +1,386 @@
+"""``shrinkage compare --engine dask``: the comparison of a Parquet table that stays on
+a Dask cluster's workers.
+
+``OnDask`` is the comparison's engine for such a table (``compare_memory.InMemory`` is
+the other). Its passes over the data:
+
+1. a summary of the columns (``table.summarize``), the preprocessing learned from it
+   (with ``--impute median``, a quantile sketch of each numeric training column too);
+2. the squared-loss ``Sums`` of every cross-validation fold and of the test split, from
+   the encoded rows: every model, its cross-validation and its test metrics along the
+   path are then computed on the client from p x p statistics;
+3. the test losses of the four chosen models, reduced to their means and covariance:
+   the normal-theory interval of each paired difference.
+
+The squared loss only, so far: the other losses (and classification) need the
+distributed Newton passes of ``scale/logistic.py`` per fold, not yet wired here.
+"""
+
+import contextlib
+import glob
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..compare import (MAX_CLASSES, TargetSummary, build_preprocessor, choose_loss,
+                       detect_task, integer_code_note, original_columns)
+from ..compare_losses import compare_loss
+from ..tables import UserError
+from .fit import _checked, cross_validate_sums, fit_squared_sums
+from .squared import held_out_mse
+from .statistics import Sums, group_sums, tree_reduce
+from .table import (is_numeric, label_rows, merge, scaler_moments, sketch_quantile,
+                    summarize)
+
+#: points of each numeric column's quantile sketch (for the medians of --impute median)
+SKETCH_SIZE = 2048
+#: the normal quantile of a two-sided 95% interval
+Z95 = 1.959963984540054
+
+
+@contextlib.contextmanager
+def dask_client(scheduler=None, workers=None):
+    """A ``distributed.Client``: connected to ``scheduler`` (left running after), or to a
+    ``LocalCluster`` of ``workers`` processes sized to this machine (closed after)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise UserError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
+                            "start it (dask scheduler) or drop --scheduler") from None
+        with client:
+            yield client
+        return
+    cores = os.cpu_count() or 1
+    n_workers = workers or min(cores, 4)
+    # on the loopback; no dashboard, and the scheduler's HTTP routes (served whatever
+    # the dashboard) on a free port rather than 8787, which another cluster may hold
+    with LocalCluster(n_workers=n_workers, threads_per_worker=max(1, cores // n_workers),
+                      processes=True, host="127.0.0.1", dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def read_parquet(source):
+    """A dask DataFrame of a Parquet file, a folder of them, or a glob."""
+    import dask.dataframe as dd
+
+    text = str(source)
+    path = Path(text)
+    if glob.has_magic(text):
+        if not glob.glob(text):
+            raise UserError(f"no file matches {text}; give a Parquet file, folder or glob")
+    elif not path.exists():
+        raise UserError(f"not found: {text}; give a Parquet file, folder or glob")
+    elif path.is_dir() and not any(path.rglob("*.parquet")):
+        raise UserError(f"{text} holds no .parquet file; --engine dask reads Parquet")
+    try:
+        return dd.read_parquet(text)
+    except Exception as exc:  # pyarrow raises many kinds; all mean "unreadable"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"cannot read {text} as Parquet: {first}") from None
+
+
+class HeldOutSums:
+    """The test split known by its squared-loss sums: its metrics are exact from them."""
+
+    def __init__(self, sums, loss):
+        self.sums, self.loss = sums, loss
+        total = float(sums.sw[0])
+        self.variance = float(sums.syy[0]) / total - (float(sums.sy[0]) / total) ** 2
+
+    def metrics(self, coef, intercept):
+        mse = float(held_out_mse(self.sums, np.ravel(coef), [np.ravel(intercept)[0]])[0])
+        known = {"test_mse": mse,
+                 "test_r2": 1.0 - mse / self.variance if self.variance > 0 else 0.0}
+        return {k: known[k] for k in self.loss.test_columns}
+
+    def path(self, coefs, intercepts):
+        return held_out_mse(self.sums, coefs, intercepts)
+
+
+class OnDask:
+    """A Parquet table on a Dask cluster, compared by squared-loss statistics.
+
+    Parameters
+    ----------
+    source : str or Path
+        A Parquet file, a folder of them, or a glob; read by the workers (a path they
+        can reach).
+    target : str
+    options : compare.Options
+    """
+
+    engine = "dask"
+
+    def __init__(self, source, target, options):
+        from dask import delayed
+
+        self.options = options
+        self.name, self.target, self.truth = Path(str(source)).name, target, {}
+        frame = read_parquet(source)
+        _check_target(frame.columns, target, self.name)
+        features = [c for c in frame.columns if c != target]
+        numeric = [c for c in features if is_numeric(frame.dtypes[c])]
+        categorical = [c for c in features if c not in numeric]
+        self._partitions = frame.to_delayed()
+        k = options.cv
+        place = {"test_size": options.test_size, "n_folds": k, "seed": options.seed}
+        summary = tree_reduce(
+            [delayed(summarize, pure=True)(part, i, target, numeric, categorical,
+                                           is_numeric(frame.dtypes[target]),
+                                           limit=options.max_levels,
+                                           target_limit=MAX_CLASSES + 1,
+                                           sketch_size=SKETCH_SIZE
+                                           if options.impute == "median" else 0, **place)
+             for i, part in enumerate(self._partitions)], merge).compute()
+        self.notes = ["the table stayed on the Dask cluster's workers: its test split and "
+                      "folds come from a seeded hash of each row's position, and the "
+                      "intervals of the test differences are normal-theory ones"]
+        numeric, categorical = self._check_columns(summary, numeric, categorical)
+        self.task, loss_name = self._task(summary, frame.dtypes[target])
+        self.loss = compare_loss(loss_name)
+        medians = self._medians(summary, numeric)
+        self.preprocessor = _fitted_preprocessor(summary, numeric, categorical, medians,
+                                                 options.impute)
+        self.names = [str(n) for n in self.preprocessor.get_feature_names_out()]
+        self.columns_of = original_columns(self.preprocessor)
+        self._place, self._features = place, numeric + categorical
+        sums = _checked(tree_reduce(
+            [delayed(_encoded_sums, pure=True)(part, i, target, self._features,
+                                               self.preprocessor, **place)
+             for i, part in enumerate(self._partitions)], _add).compute())
+        self.train_folds = Sums(*(a[:k] for a in sums._fields()))
+        self.train_total = self.train_folds.total()
+        self.held_out = HeldOutSums(sums.fold(k), self.loss)
+        self.folds, self.classes = k, None
+        self.counts = {"n_rows": summary.n_train + summary.n_test,
+                       "n_train": summary.n_train, "n_test": summary.n_test,
+                       "n_columns": len(self._features)}
+        self._moments = None
+
+    def _check_columns(self, summary, numeric, categorical):
+        """Drop identifier-like text columns, refuse missing values without --impute;
+        the notes ``prepare`` writes in memory. Returns the kept columns."""
+        options = self.options
+        if summary.n_dropped:
+            self.notes.append(f"dropped {summary.n_dropped} row"
+                              f"{'s' if summary.n_dropped != 1 else ''} with a missing "
+                              f"target ({self.target!r})")
+        if summary.n_train + summary.n_test == 0:
+            raise UserError(f"the table has no row with a value in the target column "
+                            f"{self.target!r}; fill it in or choose another --target")
+        too_many = [c for c in categorical if summary.seen[c] is None]
+        if too_many:
+            categorical = [c for c in categorical if c not in too_many]
+            self.notes.append(
+                f"ignored {len(too_many)} text column(s) with more than "
+                f"{options.max_levels} distinct values ({', '.join(map(repr, too_many))}); "
+                "raise --max-levels to encode them")
+        if not numeric + categorical:
+            raise UserError(f"the table has no usable column besides the target "
+                            f"{self.target!r}")
+        nulls = [c for c in numeric + categorical if summary.missing[c]]
+        if nulls and options.impute != "median":
+            raise UserError(f"missing values in feature column{'s' if len(nulls) > 1 else ''}"
+                            f" {', '.join(map(repr, nulls[:10]))}: give --impute median or "
+                            "remove them")
+        if nulls:
+            self.notes.append(f"imputed missing values in {len(nulls)} column(s) (median, "
+                              "approximate; most frequent for categorical)")
+        n_train = summary.n_train
+        if n_train < 2 * options.cv or summary.n_test == 0:
+            raise UserError(f"the table has {summary.n_train + summary.n_test} rows with a "
+                            f"target, {n_train} of them for training: too few for --cv "
+                            f"{options.cv} and a test split; use fewer folds or more rows")
+        return numeric, categorical
+
+    def _task(self, summary, dtype):
+        values = summary.target_values
+        target = TargetSummary(name=self.target, dtype=str(dtype),
+                               numeric=is_numeric(dtype),
+                               n_unique=MAX_CLASSES + 1 if values is None else len(values),
+                               minimum=summary.target_min, maximum=summary.target_max,
+                               whole=summary.target_whole)
+        options = self.options
+        task = detect_task(target, options.task, options.loss)
+        loss, count_note = choose_loss(target, task, options.loss)
+        if loss != "squared":
+            raise UserError(f"--engine dask compares the squared loss so far; this target "
+                            f"needs the {loss} loss: run it in memory (drop --engine dask)"
+                            + (" or give --task regression" if task == "classification"
+                               and target.numeric else ""))
+        note = integer_code_note(target, task) if options.loss == "auto" else None
+        self.notes.extend(n for n in (note, count_note) if n)
+        return task, loss
+
+    def _medians(self, summary, numeric):
+        """The numeric training columns' medians from the summary's quantile sketches
+        (approximate: a rank error of at most a few 1/SKETCH_SIZE); None when nothing
+        is imputed."""
+        if self.options.impute != "median":
+            return None
+        return {c: sketch_quantile(summary.sketches[c], 0.5) for c in numeric}
+
+    def fit(self, model):
+        if hasattr(model, "cv"):
+            cross_validate_sums(model, self.train_folds)
+        else:
+            fit_squared_sums(model, self.train_total)
+
+    def warm_up(self, estimators):
+        """Fit clones on a short grid from the statistics (compiles the kernels)."""
+        from sklearn.base import clone
+
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for model in estimators.values():
+                quick = clone(model)
+                quick.set_params(**{k: v for k, v in {"alphas": 3, "tol": 1e-3}.items()
+                                    if k in quick.get_params()})
+                self.fit(quick)
+        return time.perf_counter() - start
+
+    def residual_share(self, least_squares):
+        total = self.train_total
+        w = float(total.sw[0])
+        variance = float(total.syy[0]) / w - (float(total.sy[0]) / w) ** 2
+        mse = float(held_out_mse(total, least_squares.coef_,
+                                 [least_squares.intercept_])[0])
+        return mse / max(variance, 1e-300)
+
+    def baseline_cv(self, model):
+        from ..linear_model_cv import RidgeCV
+
+        ridge = RidgeCV(alphas=[0.0], cv=self.folds)
+        cross_validate_sums(ridge, self.train_folds)
+        return float(ridge.cv_mean_[0, 0]), float(ridge.cv_se_[0, 0])
+
+    def interval(self, models, winner, other):
+        """The mean test-loss difference of ``other`` over ``winner`` and its 95% normal
+        interval, from the test losses' means and covariance (one pass for every pair)."""
+        from dask import delayed
+
+        if self._moments is None:
+            order = sorted(models)
+            coefs = np.array([np.ravel(models[p].coef_) for p in order])
+            intercepts = np.array([float(np.ravel(models[p].intercept_)[0]) for p in order])
+            moments = tree_reduce(
+                [delayed(_test_loss_moments, pure=True)(
+                    part, i, self.target, self._features, self.preprocessor, coefs,
+                    intercepts, self.loss, **self._place)
+                 for i, part in enumerate(self._partitions)], _merge_moments).compute()
+            self._moments = dict(zip(order, range(len(order)))), moments
+        index, (n, mean, scatter) = self._moments
+        a, b = index[winner], index[other]
+        difference = float(mean[b] - mean[a])
+        variance = (scatter[a, a] + scatter[b, b] - 2 * scatter[a, b]) / max(n - 1, 1)
+        half = Z95 * float(np.sqrt(max(variance, 0.0) / n))
+        return difference, difference - half, difference + half
+
+    def interval_method(self):
+        return {"method": "paired normal-theory"}
+
+    def extras(self):
+        return {"columns_of": self.columns_of}
+
+
+def _check_target(columns, target, name):
+    if target is None:
+        raise UserError("--target is required with a data file: name the column to predict")
+    if target not in columns:
+        raise UserError(f"target column {target!r} is not in {name}; its columns are "
+                        f"{', '.join(map(str, list(columns)[:12]))}")
+
+
+def _fitted_preprocessor(summary, numeric, categorical, medians, impute):
+    """The in-memory comparison's preprocessor, its statistics set from the summary."""
+    import pandas as pd
+
+    categories = [sorted(summary.levels[c]) for c in categorical]
+    if any(not levels for levels in categories):
+        empty = [c for c, levels in zip(categorical, categories) if not levels]
+        raise UserError(f"column(s) {', '.join(map(repr, empty))} have no value in the "
+                        "training rows; remove them")
+    preprocessor = build_preprocessor(numeric, categorical, impute, categories or "auto")
+    # a two-row frame of the right columns fixes the transformers' layout; the
+    # statistics are then set from the whole table's summary
+    prototype = pd.DataFrame({**{c: [0.0, 1.0] for c in numeric},
+                              **{c: [levels[0], levels[-1]]
+                                 for c, levels in zip(categorical, categories)}})
+    preprocessor.fit(prototype)
+    steps = dict(preprocessor.named_transformers_)
+    if numeric:
+        scaler = steps["numeric"][-1]
+        moments = [scaler_moments(summary, c, medians[c] if medians else None)
+                   for c in numeric]
+        scaler.mean_ = np.array([m for m, _ in moments])
+        scaler.var_ = np.array([v for _, v in moments])
+        scale = np.sqrt(scaler.var_)
+        # a constant column is left unscaled, as StandardScaler does
+        scaler.scale_ = np.where(scale > 10 * np.finfo(float).eps * np.abs(scaler.mean_),
+                                 scale, 1.0)
+        scaler.n_samples_seen_ = summary.n_train
+        if impute == "median":
+            steps["numeric"][0].statistics_ = np.array([medians[c] for c in numeric])
+    if categorical and impute == "median":
+        modes = [summary.levels[c].most_common(1)[0][0] for c in categorical]
+        steps["categorical"][0].statistics_ = np.array(modes, dtype=object)
+    return preprocessor
+
+
+def _features_of(rows, features):
+    """The feature columns as the preprocessor reads them: missing text as None."""
+    out = rows[features].copy()
+    for c in features:
+        if not is_numeric(out[c].dtype):
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
+
+def _encoded_sums(frame, partition, target, features, preprocessor, *, test_size,
+                  n_folds, seed):
+    """One partition's squared-loss sums per fold, and the test split's (a worker's)."""
+    rows, groups, _ = label_rows(frame, partition, target, test_size, n_folds, seed)
+    X = np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
+    y = rows[target].to_numpy(dtype=np.float64)
+    return group_sums(X, y, None, groups, n_folds + 1)
+
+
+def _add(a, b):
+    return Sums(*(x + y for x, y in zip(a._fields(), b._fields())))
+
+
+def _test_loss_moments(frame, partition, target, features, preprocessor, coefs,
+                       intercepts, loss, *, test_size, n_folds, seed):
+    """The test rows' count, mean loss per model, and the scatter matrix of the losses
+    about their means (a worker's)."""
+    rows, groups, _ = label_rows(frame, partition, target, test_size, n_folds, seed)
+    rows = rows[groups == n_folds]
+    m = len(intercepts)
+    if len(rows) == 0:
+        return 0, np.zeros(m), np.zeros((m, m))
+    X = np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
+    y = rows[target].to_numpy(dtype=np.float64)
+    losses = loss.per_sample(y[:, None], X @ coefs.T + intercepts)
+    mean = losses.mean(axis=0)
+    centred = losses - mean
+    return len(rows), mean, centred.T @ centred
+
+
+def _merge_moments(a, b):
+    """Chan's pairwise update of (count, mean, scatter matrix)."""
+    na, ma, sa = a
+    nb, mb, sb = b
+    n = na + nb
+    if n == 0:
+        return a
+    delta = mb - ma
+    return n, ma + delta * nb / n, sa + sb + np.outer(delta, delta) * na * nb / n
