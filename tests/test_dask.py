@@ -113,15 +113,17 @@ def test_dask_input_errors_say_what_to_do(client):
         Lasso().fit(wide, da.zeros(100, chunks=50))
     with pytest.raises(ValueError, match="unpenalized features"):
         Lasso(penalty_factor=np.r_[0.0, np.ones(11)]).fit(Xd, yd)
-    from shrinkage import LogisticRegressionCV, PoissonRegressor
+    from shrinkage import HuberRegressor, LogisticRegressionCV, PoissonRegressor
 
-    for model in (LogisticRegressionCV(), PoissonRegressor()):
+    for model in (LogisticRegressionCV(), HuberRegressor()):
         with pytest.raises(TypeError, match="does not fit dask data on the workers yet"):
             model.fit(Xd, (yd > 0).astype(int))
     bad = Xd.copy()
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN or infinity"):
         Lasso().fit(bad, yd)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        PoissonRegressor().fit(bad, abs(yd))
 
 
 def test_numpy_fits_never_import_dask():
@@ -251,3 +253,56 @@ def test_logistic_path_takes_few_passes_per_alpha(client):
     np.testing.assert_allclose(on_cluster.coefs, in_memory.coefs, atol=2e-3)
     # a pass per Newton step, and the one that certifies the last
     assert on_cluster.n_iter.mean() <= 4.0
+
+
+def _counts(n=6000, p=8, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) * 0.5 + 0.3
+    y = rng.poisson(np.exp(X[:, :3] @ [0.8, -0.6, 0.4] - 0.5)).astype(float)
+    return X, y, rng.uniform(0.5, 2.0, n)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_poisson_equals_the_in_memory_fit(client, l1_ratio, weighted):
+    """scikit-learn's PoissonRegressor for the ridge end; our in-memory solver (tested
+    against it and against L-BFGS-B) for the others; half the counts are 0."""
+    from sklearn.linear_model import PoissonRegressor as SkPoisson
+
+    from shrinkage import PoissonRegressor
+
+    X, y, w = _counts()
+    assert np.mean(y == 0) > 0.4
+    w = w if weighted else None
+    Xd, yd = da.from_array(X, chunks=(1500, 8)), da.from_array(y, chunks=1500)
+    wd = None if w is None else da.from_array(w, chunks=1500)
+    on_cluster = PoissonRegressor(alpha=0.02, l1_ratio=l1_ratio, tol=1e-10).fit(
+        Xd, yd, sample_weight=wd)
+    in_memory = PoissonRegressor(alpha=0.02, l1_ratio=l1_ratio, tol=1e-12).fit(
+        X, y, sample_weight=w)
+    assert on_cluster.dual_gap_ <= 1e-10
+    np.testing.assert_allclose(on_cluster.coef_, in_memory.coef_, atol=1e-5)
+    assert abs(on_cluster.intercept_ - in_memory.intercept_) < 1e-5
+    assert np.array_equal(on_cluster.coef_ == 0, in_memory.coef_ == 0) or l1_ratio == 0
+    if l1_ratio == 0:
+        # scikit-learn's alpha multiplies ||w||^2 / 2, as ours at l1_ratio 0
+        reference = SkPoisson(alpha=0.02, tol=1e-12, max_iter=1000).fit(
+            X, y, sample_weight=w)
+        np.testing.assert_allclose(on_cluster.coef_, reference.coef_, atol=1e-5)
+    assert on_cluster.n_iter_ <= 20  # passes, Newton from the null model
+    mean = on_cluster.predict(Xd)
+    assert is_dask(mean)
+    np.testing.assert_allclose(mean.compute(), in_memory.predict(X), rtol=1e-4)
+
+
+def test_poisson_on_dask_refuses_what_it_cannot_fit(client):
+    from shrinkage import PoissonRegressor
+
+    X, y, _ = _counts(n=400)
+    Xd, yd = da.from_array(X, chunks=(100, 8)), da.from_array(y, chunks=100)
+    with pytest.raises(ValueError, match="y must be >= 0"):
+        PoissonRegressor().fit(Xd, yd - 1.0)
+    with pytest.raises(ValueError, match="offset is not offered for dask"):
+        PoissonRegressor().fit(Xd, yd, offset=da.zeros(400, chunks=100))
+    with pytest.raises(ValueError, match="alpha > 0"):
+        PoissonRegressor(alpha=0.0).fit(Xd, yd)

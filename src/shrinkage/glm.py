@@ -10,6 +10,7 @@ from . import _validation as v
 from ._docs import fill_doc
 from .datafits_glm import default_huber_delta
 from .linear_model import _PenalizedLinearModel, _store_params
+from .scale.detect import any_dask
 
 
 class _GLMRegressor(RegressorMixin, _PenalizedLinearModel):
@@ -116,6 +117,10 @@ class PoissonRegressor(_GLMRegressor):
         -------
         <<returns_self>>
         """
+        if any_dask(X, y, sample_weight, offset):
+            from .scale.fit import fit_poisson
+
+            return fit_poisson(self, X, y, sample_weight, offset)
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         y = v.check_counts(y, sw, self.fit_intercept)
         offset = v.check_offset(offset, X.shape[0])

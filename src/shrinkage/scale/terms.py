@@ -1,0 +1,171 @@
+"""What each loss contributes to a distributed proximal-Newton pass.
+
+A loss here is a small frozen object with two sides:
+
+- on the workers, ``sample_terms(z0, dz, y, sw, factors, steps, moving)``: per sample,
+  at the new linear predictor ``z0 + dz``, the curvature and the columns whose products
+  with X the client needs (``columns``), the loss there and at each step size along
+  ``dz`` from ``z0``, a few sums (``scalars``), and the previous iterate's dual terms at
+  the scaling ``factors`` the client fixed after the previous pass (``lagged``);
+- on the client, from the reduced ``PassSums``: the gradient, the null model's
+  intercept, the loss's floor, and the certificate's parts (the dual point's scaling,
+  the dual value without the lagged terms, the primal value, the KKT violation).
+
+The duals are those of ``datafits.py`` / ``datafits_glm.py``, written as sums over the
+samples so that a pass can evaluate them.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from .._logistic_kernels import log1pexp
+
+_MIN_CURVATURE = 1e-10
+
+
+@njit(cache=True, nogil=True)
+def _logistic_terms(z0, dz, y, sw, factors, steps, moving):
+    m = z0.shape[0]
+    losses = np.zeros(steps.shape[0])
+    columns = np.zeros((m, 2))
+    curv = np.empty(m)
+    loss, lagged, mass_pos, mass_neg = 0.0, 0.0, 0.0, 0.0
+    for i in range(m):
+        zi = z0[i]
+        if moving:
+            for k in range(steps.shape[0]):
+                losses[k] += sw[i] * log1pexp(-y[i] * (zi + steps[k] * dz[i]))
+            if factors[0] >= 0.0:
+                # the previous point's entropy, at its now-known scaling
+                t0 = 1.0 / (1.0 + math.exp(y[i] * zi))
+                a = t0 * (factors[0] if y[i] > 0 else factors[1])
+                if a > 0.0:
+                    lagged -= sw[i] * a * math.log(a)
+                if a < 1.0:
+                    lagged -= sw[i] * (1.0 - a) * math.log(1.0 - a)
+            zi = zi + dz[i]
+        loss += sw[i] * log1pexp(-y[i] * zi)
+        ti = 1.0 / (1.0 + math.exp(y[i] * zi))
+        curv[i] = sw[i] * max(ti * (1.0 - ti), _MIN_CURVATURE)
+        if y[i] > 0:
+            columns[i, 0] = sw[i] * ti
+            mass_pos += sw[i] * ti
+        else:
+            columns[i, 1] = -sw[i] * ti
+            mass_neg += sw[i] * ti
+    return losses, columns, curv, loss, lagged, np.array([mass_pos, mass_neg])
+
+
+@dataclass(frozen=True)
+class LogisticTerms:
+    """``s log(1 + exp(-y z))``, labels in {-1, +1}. Columns: ``s y t`` over the positive
+    and over the negative samples (``t = 1 / (1 + exp(y z))``); scalars: ``sum s t`` of
+    each class."""
+
+    name = "logistic"
+    no_factors = (-1.0, -1.0)
+
+    def sample_terms(self, z0, dz, y, sw, factors, steps, moving):
+        return _logistic_terms(z0, dz, y, sw, factors, steps, moving)
+
+    def gradient(self, sums):
+        """Minus the gradient's sums: in w, and in the intercept."""
+        return sums.xtc[:, 0] + sums.xtc[:, 1], float(sums.scalars[0] - sums.scalars[1])
+
+    def null_intercept(self, sums):
+        """The optimal intercept at w = 0, from a pass at (0, 0) (t = 1/2)."""
+        return float(np.log(sums.scalars[0] / sums.scalars[1]))
+
+    def floor(self, sums):
+        return 0.0
+
+    def certificate_parts(self, sums, w, penalty, fit_intercept):
+        """The class factors of the dual point (the entropy the next pass evaluates), the
+        dual value without that entropy, the primal value and the KKT violation."""
+        n = sums.total
+        xtv_pos, xtv_neg = sums.xtc[:, 0] / n, sums.xtc[:, 1] / n
+        scale_pos = scale_neg = 1.0
+        if fit_intercept:
+            # the dual must satisfy sum s y t = 0: shrink the heavier class's t
+            mass_pos, mass_neg = sums.scalars
+            scale_pos = min(1.0, mass_neg / mass_pos) if mass_pos > 0 else 1.0
+            scale_neg = min(1.0, mass_pos / mass_neg) if mass_neg > 0 else 1.0
+        kappa, conjugate, pen = penalty.gap_terms(scale_pos * xtv_pos + scale_neg * xtv_neg,
+                                                  w)
+        return ((kappa * scale_pos, kappa * scale_neg), -conjugate,
+                float(sums.loss[0]) / n + pen,
+                _violation(self, sums, w, penalty, fit_intercept))
+
+
+@njit(cache=True, nogil=True)
+def _poisson_terms(z0, dz, y, sw, factors, steps, moving):
+    m = z0.shape[0]
+    losses = np.zeros(steps.shape[0])
+    columns = np.empty((m, 2))
+    curv = np.empty(m)
+    loss, lagged, total_y, total_mu, floor = 0.0, 0.0, 0.0, 0.0, 0.0
+    for i in range(m):
+        zi = z0[i]
+        if moving:
+            for k in range(steps.shape[0]):
+                zk = zi + steps[k] * dz[i]
+                losses[k] += sw[i] * (math.exp(zk) - y[i] * zk)
+            if factors[0] >= 0.0:
+                # the previous point's dual terms m - m log m, m = (1 - kappa) y + kappa c mu
+                mi = (1.0 - factors[0]) * y[i] + factors[0] * factors[1] * math.exp(zi)
+                lagged += sw[i] * (mi - (mi * math.log(mi) if mi > 0.0 else 0.0))
+            zi = zi + dz[i]
+        mu = math.exp(zi)
+        loss += sw[i] * (mu - y[i] * zi)
+        curv[i] = sw[i] * max(mu, _MIN_CURVATURE)
+        columns[i, 0] = sw[i] * y[i]
+        columns[i, 1] = sw[i] * mu
+        total_y += sw[i] * y[i]
+        total_mu += sw[i] * mu
+        if y[i] > 0.0:
+            floor += sw[i] * (y[i] - y[i] * math.log(y[i]))
+    return losses, columns, curv, loss, lagged, np.array([total_y, total_mu, floor])
+
+
+@dataclass(frozen=True)
+class PoissonTerms:
+    """``s (exp(z) - y z)``, counts y >= 0 (no offset). Columns: ``s y`` and ``s mu``;
+    scalars: their sums and ``sum s (y - y log y)``, the loss's floor."""
+
+    name = "poisson"
+    no_factors = (-1.0, -1.0)
+
+    def sample_terms(self, z0, dz, y, sw, factors, steps, moving):
+        return _poisson_terms(z0, dz, y, sw, factors, steps, moving)
+
+    def gradient(self, sums):
+        return sums.xtc[:, 0] - sums.xtc[:, 1], float(sums.scalars[0] - sums.scalars[1])
+
+    def null_intercept(self, sums):
+        """From a pass at (0, 0) (mu = 1): ``log(sum s y / sum s)``."""
+        return float(np.log(sums.scalars[0] / sums.scalars[1]))
+
+    def floor(self, sums):
+        return float(sums.scalars[2]) / sums.total
+
+    def certificate_parts(self, sums, w, penalty, fit_intercept):
+        """The dual point ``s (y - c mu)``, ``c`` balancing it against the intercept;
+        factors ``(kappa, c)`` for the next pass's ``m - m log m``."""
+        n = sums.total
+        c = float(sums.scalars[0] / sums.scalars[1]) if fit_intercept else 1.0
+        kappa, conjugate, pen = penalty.gap_terms((sums.xtc[:, 0] - c * sums.xtc[:, 1]) / n,
+                                                  w)
+        return ((kappa, c), -conjugate, float(sums.loss[0]) / n + pen,
+                _violation(self, sums, w, penalty, fit_intercept))
+
+
+def _violation(terms, sums, w, penalty, fit_intercept):
+    """The largest KKT violation: the penalty's subdifferential distance and, with an
+    intercept, its gradient."""
+    g, gb = terms.gradient(sums)
+    n = sums.total
+    violation = float(penalty.subdiff_distance(w, g / n).max(initial=0.0))
+    return max(violation, abs(gb) / n) if fit_intercept else violation
