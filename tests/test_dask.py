@@ -113,9 +113,9 @@ def test_dask_input_errors_say_what_to_do(client):
         Lasso().fit(wide, da.zeros(100, chunks=50))
     with pytest.raises(ValueError, match="unpenalized features"):
         Lasso(penalty_factor=np.r_[0.0, np.ones(11)]).fit(Xd, yd)
-    from shrinkage import HuberRegressor, LogisticRegressionCV, PoissonRegressor
+    from shrinkage import HuberRegressorCV, LogisticRegressionCV, PoissonRegressor
 
-    for model in (LogisticRegressionCV(), HuberRegressor()):
+    for model in (LogisticRegressionCV(), HuberRegressorCV()):
         with pytest.raises(TypeError, match="does not fit dask data on the workers yet"):
             model.fit(Xd, (yd > 0).astype(int))
     bad = Xd.copy()
@@ -306,3 +306,54 @@ def test_poisson_on_dask_refuses_what_it_cannot_fit(client):
         PoissonRegressor().fit(Xd, yd, offset=da.zeros(400, chunks=100))
     with pytest.raises(ValueError, match="alpha > 0"):
         PoissonRegressor(alpha=0.0).fit(Xd, yd)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_huber_equals_the_in_memory_fit(client, l1_ratio, weighted):
+    """The in-memory HuberRegressor (tested against skglm and L-BFGS-B) on targets with
+    wild outliers, from an uncentred X."""
+    from shrinkage import HuberRegressor
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((5000, 8)) + 1.0
+    y = X[:, :3] @ [2.0, -1.0, 0.5] + 3.0 + rng.standard_t(3, 5000)
+    y[rng.choice(5000, 250, replace=False)] += 40.0
+    w = rng.uniform(0.5, 2.0, 5000) if weighted else None
+    Xd, yd = da.from_array(X, chunks=(1200, 8)), da.from_array(y, chunks=1200)
+    wd = None if w is None else da.from_array(w, chunks=1200)
+    on_cluster = HuberRegressor(alpha=0.02, l1_ratio=l1_ratio, delta=1.5, tol=1e-10).fit(
+        Xd, yd, sample_weight=wd)
+    in_memory = HuberRegressor(alpha=0.02, l1_ratio=l1_ratio, delta=1.5, tol=1e-12).fit(
+        X, y, sample_weight=w)
+    assert on_cluster.dual_gap_ <= 1e-10 and on_cluster.delta_ == 1.5
+    np.testing.assert_allclose(on_cluster.coef_, in_memory.coef_, atol=1e-5)
+    assert abs(on_cluster.intercept_ - in_memory.intercept_) < 1e-5
+    assert on_cluster.n_iter_ <= 30
+    np.testing.assert_allclose(on_cluster.predict(Xd).compute(), in_memory.predict(X),
+                               atol=1e-4)
+
+
+def test_huber_location_is_the_null_models_intercept(client):
+    from shrinkage import HuberRegressor
+    from shrinkage.scale.fit import huber_location
+
+    rng = np.random.default_rng(3)
+    y = np.r_[rng.standard_normal(900), rng.standard_normal(100) + 30.0]
+    w = rng.uniform(0.5, 2.0, 1000)
+    c = huber_location(da.from_array(y, chunks=300), da.from_array(w, chunks=300), 1.2)
+    # a huge alpha leaves the intercept alone: the in-memory null model's
+    null = HuberRegressor(alpha=1e6, delta=1.2).fit(np.zeros((1000, 1)), y, sample_weight=w)
+    assert c == pytest.approx(null.intercept_, abs=1e-9)
+    psi = np.clip(y - c, -1.2, 1.2)
+    assert abs(w @ psi) < 1e-9 * w.sum()
+
+
+def test_huber_on_dask_needs_a_float_delta(client):
+    from shrinkage import HuberRegressor
+
+    Xd = da.zeros((100, 2), chunks=(50, 2))
+    yd = da.ones(100, chunks=50)
+    for rule in ("residuals", None):
+        with pytest.raises(ValueError, match="give delta as a float"):
+            HuberRegressor(delta=rule).fit(Xd, yd)

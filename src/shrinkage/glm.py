@@ -271,6 +271,10 @@ class HuberRegressor(_GLMRegressor):
         -------
         <<returns_self>>
         """
+        if any_dask(X, y, sample_weight):
+            from .scale.fit import fit_huber
+
+            return fit_huber(self, X, y, sample_weight)
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
 
         def pilot_residuals(delta):

@@ -263,6 +263,51 @@ def fit_poisson(estimator, X, y, sample_weight, offset):
     return estimator
 
 
+def fit_huber(estimator, X, y, sample_weight):
+    """Fit a HuberRegressor on dask data by distributed proximal Newton (``delta`` a
+    float: its rules need medians of the rows); returns the estimator."""
+    from .terms import HuberTerms
+
+    delta = v.check_delta(estimator.delta, allow_rules=True)
+    if delta is None or isinstance(delta, str):
+        raise ValueError(f"delta={estimator.delta!r} is a rule on the median of y or of "
+                         "residuals, which dask data would need extra passes for; give "
+                         "delta as a float (for example the delta_ of a fit on a sample)")
+    X = _prepare(estimator, X, y, sample_weight)
+    y = _aligned_target(y)
+    estimator.delta_ = delta = float(delta)
+    null = huber_location(y, sample_weight, delta) if estimator.fit_intercept else 0.0
+    estimator.coef_, estimator.intercept_ = _fit_glm(estimator, X, y, sample_weight,
+                                                     HuberTerms(delta, null))
+    return estimator
+
+
+def huber_location(y, sample_weight, delta, max_steps=100):
+    """The ``c`` with ``sum s psi(y - c) = 0`` (the null model's intercept): Newton's
+    method kept in a bracket, each step one pass over y alone."""
+    import dask.array as da
+
+    s = da.ones_like(y) if sample_weight is None else \
+        _aligned_target(sample_weight).rechunk(y.chunks)
+    low, high, centre = (float(a) for a in da.compute(y.min(), y.max(),
+                                                       (s * y).sum() / s.sum()))
+    low, high = low - delta, high + delta
+    c = centre
+    for _ in range(max_steps):
+        t = y - c
+        g, slope, mass = (float(a) for a in da.compute(
+            (s * da.clip(t, -delta, delta)).sum(), (s * (abs(t) <= delta)).sum(), s.sum()))
+        if abs(g) <= 1e-13 * mass * delta:
+            break
+        if g > 0:
+            low = c
+        else:
+            high = c
+        step = c + g / slope if slope > 0 else 0.5 * (low + high)
+        c = step if low < step < high else 0.5 * (low + high)
+    return c
+
+
 def _aligned_target(y):
     """A 1-d dask array of y."""
     import dask.array as da

@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from .._logistic_kernels import log1pexp
+from ..datafits_glm import _HUBER_MIN_CURVATURE
 
 _MIN_CURVATURE = 1e-10
 
@@ -159,6 +160,94 @@ class PoissonTerms:
         kappa, conjugate, pen = penalty.gap_terms((sums.xtc[:, 0] - c * sums.xtc[:, 1]) / n,
                                                   w)
         return ((kappa, c), -conjugate, float(sums.loss[0]) / n + pen,
+                _violation(self, sums, w, penalty, fit_intercept))
+
+
+@njit(cache=True, nogil=True)
+def _huber_loss(r, delta):
+    a = abs(r)
+    return 0.5 * r * r if a <= delta else delta * (a - 0.5 * delta)
+
+
+@njit(cache=True, nogil=True)
+def _huber_terms(z0, dz, y, sw, delta, steps, moving):
+    m = z0.shape[0]
+    losses = np.zeros(steps.shape[0])
+    columns = np.empty((m, 2))
+    curv = np.empty(m)
+    loss, total_psi, total_w, psi_y, psi_psi, total_y = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    for i in range(m):
+        zi = z0[i]
+        if moving:
+            for k in range(steps.shape[0]):
+                losses[k] += sw[i] * _huber_loss(y[i] - zi - steps[k] * dz[i], delta)
+            zi = zi + dz[i]
+        r = y[i] - zi
+        loss += sw[i] * _huber_loss(r, delta)
+        psi = min(max(r, -delta), delta)
+        # the linear part keeps a little curvature, as in memory (datafits_glm)
+        curv[i] = sw[i] * (1.0 if abs(r) <= delta else _HUBER_MIN_CURVATURE)
+        columns[i, 0] = sw[i] * psi
+        columns[i, 1] = sw[i]
+        total_psi += sw[i] * psi
+        total_w += sw[i]
+        psi_y += sw[i] * psi * y[i]
+        psi_psi += sw[i] * psi * psi
+        total_y += sw[i] * y[i]
+    return (losses, columns, curv, loss, 0.0,
+            np.array([total_psi, total_w, psi_y, psi_psi, total_y]))
+
+
+@dataclass(frozen=True)
+class HuberTerms:
+    """``s h(y - z)`` with threshold ``delta``. Columns: ``s psi(y - z)`` and ``s``;
+    scalars: ``sum s psi``, ``sum s``, ``sum s psi y``, ``sum s psi^2``, ``sum s y``.
+
+    The dual point is certified in the same pass, with no lag: with an intercept the
+    clipped residuals must sum to 0; ``t (psi - a)``, ``a = sum s psi / sum s`` and
+    ``t = delta / (delta + |a|)``, sums to 0 and stays in the box ``|rho| <= delta``, and
+    the dual ``sum s (rho y - rho^2 / 2)`` at it (and at any scaling of it) expands in
+    the pass's sums. At the optimum ``a = 0`` (the intercept's own condition): the point
+    tends to the in-memory one.
+
+    Parameters
+    ----------
+    delta : float
+    null : float
+        The intercept of the null model (the Huber location of y), found beforehand.
+    """
+
+    delta: float
+    null: float = 0.0
+
+    name = "huber"
+    no_factors = (-1.0,)
+
+    def sample_terms(self, z0, dz, y, sw, factors, steps, moving):
+        return _huber_terms(z0, dz, y, sw, self.delta, steps, moving)
+
+    def gradient(self, sums):
+        return sums.xtc[:, 0].copy(), float(sums.scalars[0])
+
+    def null_intercept(self, sums):
+        return self.null
+
+    def floor(self, sums):
+        return 0.0
+
+    def certificate_parts(self, sums, w, penalty, fit_intercept):
+        n = sums.total
+        total_psi, total_w, psi_y, psi_psi, total_y = (float(x) for x in sums.scalars)
+        a, t = 0.0, 1.0
+        if fit_intercept:
+            a = total_psi / total_w
+            t = self.delta / (self.delta + abs(a))
+        kappa, conjugate, pen = penalty.gap_terms(
+            t * (sums.xtc[:, 0] - a * sums.xtc[:, 1]) / n, w)
+        linear = t * (psi_y - a * total_y)  # sum s rho y
+        square = t * t * (psi_psi - 2.0 * a * total_psi + a * a * total_w)  # sum s rho^2
+        dual = (kappa * linear - 0.5 * kappa * kappa * square) / n
+        return (self.no_factors, dual - conjugate, float(sums.loss[0]) / n + pen,
                 _violation(self, sums, w, penalty, fit_intercept))
 
 
