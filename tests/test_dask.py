@@ -190,8 +190,8 @@ def test_regularization_path_on_dask_equals_in_memory(client):
     np.testing.assert_allclose(on_cluster.alphas, in_memory.alphas, rtol=1e-10)
     np.testing.assert_allclose(on_cluster.coefs, in_memory.coefs, atol=1e-7)
     assert on_cluster.gaps.max() <= 1e-10
-    with pytest.raises(TypeError, match="squared and logistic losses so far"):
-        regularization_path(Xd, (yd > 0).astype(int), loss="poisson")
+    with pytest.raises(TypeError, match="not loss='multinomial'"):
+        regularization_path(Xd, (yd > 0).astype(int), loss="multinomial")
 
 
 def _binary(n=6000, p=10, seed=0):
@@ -336,7 +336,7 @@ def test_huber_equals_the_in_memory_fit(client, l1_ratio, weighted):
 
 def test_huber_location_is_the_null_models_intercept(client):
     from shrinkage import HuberRegressor
-    from shrinkage.scale.fit import huber_location
+    from shrinkage.scale.fit_glm import huber_location
 
     rng = np.random.default_rng(3)
     y = np.r_[rng.standard_normal(900), rng.standard_normal(100) + 30.0]
@@ -357,3 +357,28 @@ def test_huber_on_dask_needs_a_float_delta(client):
     for rule in ("residuals", None):
         with pytest.raises(ValueError, match="give delta as a float"):
             HuberRegressor(delta=rule).fit(Xd, yd)
+
+
+@pytest.mark.parametrize("loss", ["poisson", "huber"])
+def test_glm_paths_on_dask_equal_the_in_memory_ones(client, loss):
+    from shrinkage import regularization_path
+
+    if loss == "poisson":
+        X, y, w = _counts(n=4000)
+    else:
+        rng = np.random.default_rng(5)
+        X = rng.standard_normal((4000, 8))
+        y = X[:, :3] @ [1.0, -1.0, 0.5] + rng.standard_t(3, 4000)
+        w = rng.uniform(0.5, 2.0, 4000)
+    Xd, yd = da.from_array(X, chunks=(1000, 8)), da.from_array(y, chunks=1000)
+    wd = da.from_array(w, chunks=1000)
+    delta = 1.3 if loss == "huber" else None
+    on_cluster = regularization_path(Xd, yd, loss=loss, l1_ratio=0.7, alphas=15,
+                                     sample_weight=wd, delta=delta, tol=1e-12)
+    in_memory = regularization_path(X, y, loss=loss, l1_ratio=0.7, alphas=15,
+                                    sample_weight=w, delta=delta, tol=1e-12)
+    # the same grid: alpha_max from the same null model
+    np.testing.assert_allclose(on_cluster.alphas, in_memory.alphas, rtol=1e-8)
+    assert on_cluster.gaps.max() <= 1e-12 and on_cluster.loss == loss
+    np.testing.assert_allclose(on_cluster.coefs, in_memory.coefs, atol=1e-5)
+    np.testing.assert_allclose(on_cluster.intercepts, in_memory.intercepts, atol=1e-5)

@@ -118,9 +118,12 @@ class PoissonRegressor(_GLMRegressor):
         <<returns_self>>
         """
         if any_dask(X, y, sample_weight, offset):
-            from .scale.fit import fit_poisson
+            from .scale.fit_glm import fit_glm
 
-            return fit_poisson(self, X, y, sample_weight, offset)
+            if offset is not None:
+                raise ValueError("offset is not offered for dask input yet: fit the rates "
+                                 "with sample_weight = exposure and y = counts / exposure")
+            return fit_glm(self, X, y, sample_weight)
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         y = v.check_counts(y, sw, self.fit_intercept)
         offset = v.check_offset(offset, X.shape[0])
@@ -272,9 +275,11 @@ class HuberRegressor(_GLMRegressor):
         <<returns_self>>
         """
         if any_dask(X, y, sample_weight):
-            from .scale.fit import fit_huber
+            from .scale.fit_glm import fit_glm
 
-            return fit_huber(self, X, y, sample_weight)
+            fit_glm(self, X, y, sample_weight, delta=self.delta)
+            self.delta_ = self.delta
+            return self
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
 
         def pilot_residuals(delta):

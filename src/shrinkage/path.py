@@ -220,18 +220,24 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got "
                          f"{loss!r}")
-    if any_dask(X, y, sample_weight):
-        if loss not in ("squared", "logistic") or offset is not None or delta is not None:
-            raise TypeError(f"regularization_path takes dask data for the squared and "
-                            f"logistic losses so far, not loss={loss!r}; fit in memory "
-                            "with X.compute()")
-        from .scale.fit import path_logistic, path_squared
+    if any_dask(X, y, sample_weight, offset):
+        if loss == "multinomial" or offset is not None:
+            raise TypeError(f"regularization_path takes dask data for the squared, "
+                            f"logistic, poisson and huber losses, without offset, not "
+                            f"loss={loss!r}{' with an offset' if offset is not None else ''}"
+                            "; fit in memory with X.compute()")
+        arguments = {"l1_ratio": l1_ratio, "alphas": alphas, "eps": eps,
+                     "sample_weight": sample_weight, "fit_intercept": fit_intercept,
+                     "penalty_factor": penalty_factor, "positive": positive,
+                     "lower_bounds": lower_bounds, "upper_bounds": upper_bounds,
+                     "tol": tol, "max_iter": max_iter}
+        if loss == "squared":
+            from .scale.fit import path_squared
 
-        return (path_squared if loss == "squared" else path_logistic)(X, y, l1_ratio=l1_ratio, alphas=alphas, eps=eps,
-                            sample_weight=sample_weight, fit_intercept=fit_intercept,
-                            penalty_factor=penalty_factor, positive=positive,
-                            lower_bounds=lower_bounds, upper_bounds=upper_bounds, tol=tol,
-                            max_iter=max_iter)
+            return path_squared(X, y, **arguments)
+        from .scale.fit_glm import path_glm
+
+        return path_glm(X, y, loss=loss, delta=delta, **arguments)
     if multinomial not in ("ungrouped", "grouped"):
         raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
                          f"{multinomial!r}")
