@@ -81,7 +81,7 @@ def fit_glm(estimator, X, y, sample_weight, delta=None):
     """Fit ``estimator`` (its ``_loss`` a row of ``PROBLEMS``) at its alpha on dask data
     by distributed proximal Newton; sets ``coef_``, ``intercept_``, ``dual_gap_`` and
     ``n_iter_`` (the passes) and returns the estimator."""
-    from .newton import DaskGLM, glm_path, null_start
+    from .newton import DaskGLM, glm_path
 
     X = _prepare(estimator, X, y, sample_weight)
     target, terms = PROBLEMS[estimator._loss](y, sample_weight, estimator.fit_intercept,
@@ -92,19 +92,18 @@ def fit_glm(estimator, X, y, sample_weight, delta=None):
                          f"unpenalized {terms.name} fit is not distributed yet")
     tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
     max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
-    data = DaskGLM(X, target, sample_weight, estimator.fit_intercept, terms)
+    data = DaskGLM(X, target, sample_weight, estimator.fit_intercept)
     l1_ratio = float(v.check_l1_ratio(estimator.l1_ratio))
     # Newton's method straight from the null model: measured on 50,000 x 50, 6-9 passes
     # in all at alpha = 0.05 .. 0.001, against 15-21 through a 5-alpha warm-start grid
-    coefs, intercepts, gaps, _ = glm_path(
-        data, [alpha], l1_ratio, factor, penalty.lower, penalty.upper, tol=tol,
-        max_passes=max_iter, start=null_start(data))
-    if gaps[-1] > tol:
+    path = glm_path(data, terms, [alpha], l1_ratio, factor, penalty.lower, penalty.upper,
+                    tol=tol, max_passes=max_iter)
+    if path.gaps[-1] > tol:
         warnings.warn(f"distributed proximal Newton stopped with relative duality gap "
-                      f"{gaps[-1]:.3e} > tol={tol:.1e}; increase max_iter",
+                      f"{path.gaps[-1]:.3e} > tol={tol:.1e}; increase max_iter",
                       ConvergenceWarning, stacklevel=3)
-    estimator.dual_gap_, estimator.n_iter_ = float(gaps[-1]), int(data.passes)
-    estimator.coef_, estimator.intercept_ = coefs[-1], float(intercepts[-1])
+    estimator.dual_gap_, estimator.n_iter_ = float(path.gaps[-1]), int(data.passes)
+    estimator.coef_, estimator.intercept_ = path.coefs[-1], float(path.intercepts[-1])
     return estimator
 
 
@@ -139,29 +138,41 @@ def path_glm(X, y, *, loss, delta, l1_ratio, alphas, eps, sample_weight, fit_int
     """``regularization_path(loss=...)`` of a GLM on dask data: a grid from the exact
     alpha_max (glmnet's ends, or the given alphas), then distributed proximal Newton
     along it. ``max_iter`` bounds the passes per alpha."""
-    from ..path import Path, alpha_grid
-    from ..penalties import alpha_max
-    from .newton import DaskGLM, glm_path, null_start
+    from ..path import Path
+    from .newton import DaskGLM, glm_path
 
     X, l1_ratio, tol, max_iter, factor, lower, upper = _path_arguments(
         X, l1_ratio, tol, max_iter, penalty_factor, positive, lower_bounds, upper_bounds)
-    n, p = X.shape
     if np.any(factor == 0):
         raise ValueError(f"dask input needs every penalty_factor > 0 for the {loss} loss")
     target, terms = PROBLEMS[loss](y, sample_weight, fit_intercept, delta)
-    data = DaskGLM(X, target, sample_weight, fit_intercept, terms)
-    start = null_start(data)
+    data = DaskGLM(X, target, sample_weight, fit_intercept)
+    grid = glm_grid(terms, alphas, eps, l1_ratio, factor, lower, upper, X.shape)
+    path = glm_path(data, terms, grid, l1_ratio, factor, lower, upper, tol=tol,
+                    max_passes=max_iter)
+    return Path(alphas=path.alphas, coefs=path.coefs, intercepts=path.intercepts,
+                gaps=path.gaps, n_iter=path.passes,
+                n_nonzero=np.count_nonzero(path.coefs, axis=1), l1_ratio=l1_ratio,
+                loss=loss)
+
+
+def glm_grid(terms, alphas, eps, l1_ratio, factor, lower, upper, shape):
+    """The grid of a path: given alphas (checked), or a function of the null model's
+    ``PassSums`` giving glmnet's grid from the exact alpha_max."""
+    from ..path import alpha_grid
+    from ..penalties import alpha_max
+
+    n, p = shape
     if isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
-        u0 = terms.gradient(start[1])[0] / start[1].total
-        top = alpha_max(u0, l1_ratio, factor, lower, upper)
         ratio = eps if eps is not None else (1e-2 if n < p else 1e-3)
-        grid = alpha_grid(top, int(alphas), ratio)
-    else:
-        grid = np.asarray(alphas, dtype=np.float64).ravel()
-        if grid.size == 0 or np.any(grid <= 0) or not np.all(np.isfinite(grid)):
-            raise ValueError("alphas must be finite and > 0 for dask input")
-    coefs, intercepts, gaps, passes = glm_path(
-        data, grid, l1_ratio, factor, lower, upper, tol=tol, max_passes=max_iter,
-        start=start)
-    return Path(alphas=grid, coefs=coefs, intercepts=intercepts, gaps=gaps, n_iter=passes,
-                n_nonzero=np.count_nonzero(coefs, axis=1), l1_ratio=l1_ratio, loss=loss)
+
+        def grid(sums):
+            top = alpha_max(terms.gradient(sums)[0] / sums.total, l1_ratio, factor, lower,
+                            upper)
+            return alpha_grid(top, int(alphas), ratio)
+
+        return grid
+    grid = np.asarray(alphas, dtype=np.float64).ravel()
+    if grid.size == 0 or np.any(grid <= 0) or not np.all(np.isfinite(grid)):
+        raise ValueError("alphas must be finite and > 0 for dask input")
+    return grid

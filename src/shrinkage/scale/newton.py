@@ -26,7 +26,7 @@ from ..penalties import ElasticNetPenalty
 from ..solvers import _kernels
 from ..solvers.orthant_newton import newton_chunks
 from ..solvers.prox_newton import GramModel
-from .statistics import add_sums, row_chunks, tree_reduce
+from .statistics import add_sums, fold_of, row_chunks, tree_reduce
 
 #: step sizes tried along each Newton direction, in the pass that takes the step
 STEPS = (1.0, 0.5, 0.125, 1.0 / 64)
@@ -35,7 +35,7 @@ MAX_PASSES_PER_ALPHA = 60
 
 @dataclass(frozen=True)
 class PassSums:
-    """What one pass returns (each field summed over the chunks)."""
+    """What one pass returns for one model (each field summed over the chunks)."""
 
     xtc: np.ndarray  # (p, q): X' times the loss's per-sample columns
     scalars: np.ndarray  # (r,): the loss's per-sample sums
@@ -45,66 +45,115 @@ class PassSums:
     loss: np.ndarray  # (1,): the summed loss at the new iterate
     losses: np.ndarray  # (len(STEPS),): the same at each step size
     lagged: np.ndarray  # (1,): the previous iterate's dual terms (times n)
-    n: np.ndarray  # (1,)
+    n: np.ndarray  # (1,): the rows the model is fitted on
     #: (1,) the total sample weight: every mean is a sum divided by it (weights
     #: rescaled to sum to n, as in memory, make (1/n) sum s_i the same as (1/W) sum w_i)
     weight: np.ndarray
+    #: (2 + r,) on the model's held-out rows, at the previous iterate: the summed loss,
+    #: the weight and the loss's scalars (empty for a model without held-out rows)
+    held_out: np.ndarray
 
     def _fields(self):
         return (self.xtc, self.scalars, self.xtwx, self.xtw1, self.sumw, self.loss,
-                self.losses, self.lagged, self.n, self.weight)
+                self.losses, self.lagged, self.n, self.weight, self.held_out)
 
     @property
     def total(self):
         return float(self.weight[0])
 
 
-def chunk_pass(X, y, w_sample, terms, w, b, dw, db, factors):
-    """One chunk's ``PassSums`` (runs on a worker)."""
+@dataclass(frozen=True)
+class Request:
+    """One model's part of a pass: its loss, its iterate, the direction to step along
+    (None: none) with the scaling of the previous iterate's dual point, and its fold
+    (-1: every row; f: fitted on the rows of the other folds, scored on fold f's)."""
+
+    terms: object
+    w: np.ndarray
+    b: float
+    dw: np.ndarray = None
+    db: float = 0.0
+    factors: tuple = None
+    fold: int = -1
+
+
+def chunk_pass(X, y, w_sample, offset, requests, n_folds, seed):
+    """One chunk's ``PassSums`` of each request (runs on a worker)."""
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).ravel()
-    sw = np.ones(y.shape[0]) if w_sample is None else \
-        np.asarray(w_sample, dtype=np.float64).ravel()
-    moving = dw is not None
-    # one product for both linear predictors, one for every vector the pass needs
-    if moving:
-        both = X @ np.column_stack([w, dw])
-        z0, dz = both[:, 0] + b, both[:, 1] + db
-    else:
-        z0 = X @ w + b
-        dz = z0
-    losses, columns, curv, loss, lagged, scalars = terms.sample_terms(
-        z0, dz, y, sw, np.asarray(factors, dtype=np.float64), np.asarray(STEPS), moving)
-    root = X * np.sqrt(curv)[:, None]
-    cross = X.T @ np.column_stack([columns, curv])
-    return PassSums(xtc=cross[:, :-1], scalars=scalars, xtwx=root.T @ root,
-                    xtw1=cross[:, -1].copy(), sumw=np.array([curv.sum()]),
-                    loss=np.array([loss]), losses=losses, lagged=np.array([lagged]),
-                    n=np.array([float(len(y))]), weight=np.array([sw.sum()]))
+    m = y.shape[0]
+    sw = np.ones(m) if w_sample is None else np.asarray(w_sample, dtype=np.float64).ravel()
+    groups = fold_of(offset + np.arange(m), n_folds, seed) if n_folds else None
+    # one product for every model's linear predictors and directions
+    vectors = [r.w for r in requests] + [r.dw for r in requests if r.dw is not None]
+    products = X @ np.column_stack(vectors)
+    steps = np.asarray(STEPS)
+    out, moving_index = [], len(requests)
+    for j, r in enumerate(requests):
+        z0 = products[:, j] + r.b
+        moving = r.dw is not None
+        if moving:
+            dz = products[:, moving_index] + r.db
+            moving_index += 1
+        else:
+            dz = z0
+        train = sw if r.fold < 0 else np.where(groups != r.fold, sw, 0.0)
+        factors = np.asarray(r.terms.no_factors if r.factors is None else r.factors,
+                             dtype=np.float64)
+        losses, columns, curv, loss, lagged, scalars = r.terms.sample_terms(
+            z0, dz, y, train, factors, steps, moving)
+        root = X * np.sqrt(curv)[:, None]
+        cross = X.T @ np.column_stack([columns, curv])
+        held_out = np.zeros(0)
+        if r.fold >= 0:
+            scored = np.where(groups == r.fold, sw, 0.0)
+            _, _, _, scored_loss, _, scored_scalars = r.terms.sample_terms(
+                z0, z0, y, scored, factors, steps, False)
+            held_out = np.concatenate([[scored_loss, scored.sum()], scored_scalars])
+        out.append(PassSums(
+            xtc=cross[:, :-1], scalars=scalars, xtwx=root.T @ root,
+            xtw1=cross[:, -1].copy(), sumw=np.array([curv.sum()]), loss=np.array([loss]),
+            losses=losses, lagged=np.array([lagged]),
+            n=np.array([float(m if r.fold < 0 else np.sum(groups != r.fold))]),
+            weight=np.array([train.sum()]), held_out=held_out))
+    return out
+
+
+def add_many(a, b):
+    """Two chunks' lists of ``PassSums`` added model by model (runs on a worker)."""
+    return [add_sums(x, y) for x, y in zip(a, b)]
 
 
 class DaskGLM:
-    """The chunks of one problem, its loss's ``terms``, and the passes over them."""
+    """The chunks of one problem and the passes over them; a pass serves any number of
+    models (the folds of a cross-validation and the whole-data fit, say).
 
-    def __init__(self, X, y, sample_weight, fit_intercept, terms):
+    Parameters
+    ----------
+    X, y, sample_weight : dask (or numpy) arrays
+    fit_intercept : bool
+    n_folds : int
+        0: no folds. Otherwise a row's fold is ``fold_of(position, n_folds, seed)``.
+    seed : int
+    """
+
+    def __init__(self, X, y, sample_weight, fit_intercept, n_folds=0, seed=0):
         self.chunks = row_chunks(X, y, sample_weight)
-        self.terms = terms
         self.fit_intercept = fit_intercept
         self.n_features = X.shape[1]
+        self.n_folds, self.seed = n_folds, seed
         self.passes = 0
 
-    def run(self, w, b, direction=None, factors=None):
-        """One pass: ``PassSums`` at ``(w, b)`` plus the direction (when given)."""
+    def run(self, requests):
+        """One pass: the ``PassSums`` of each ``Request``."""
         import dask
         from dask import delayed
 
-        dw, db = (None, 0.0) if direction is None else direction
-        factors = self.terms.no_factors if factors is None else factors
-        parts = [delayed(chunk_pass, pure=True)(xb, yb, wb, self.terms, w, b, dw, db,
-                                                factors)
-                 for xb, yb, wb, _ in self.chunks]
+        parts = [delayed(chunk_pass, pure=True)(xb, yb, wb, offset, requests,
+                                                self.n_folds, self.seed)
+                 for xb, yb, wb, offset in self.chunks]
         self.passes += 1
-        (out,) = dask.compute(tree_reduce(parts, add_sums))
+        (out,) = dask.compute(tree_reduce(parts, add_many))
         return out
 
 
@@ -143,66 +192,123 @@ def newton_direction(terms, sums, w, b, penalty, fit_intercept, eps, max_epochs=
     return dw, db
 
 
-def null_start(data):
-    """The intercept-only fit: a pass at ``(0, 0)`` gives the sums whose function is the
-    optimal intercept (the loss's ``null_intercept``); a pass there gives the statistics
-    the path starts from. Returns ``(b0, sums)``."""
-    p = data.n_features
-    first = _finite(data.run(np.zeros(p), 0.0))
-    if not data.fit_intercept:
-        return 0.0, first
-    b0 = data.terms.null_intercept(first)
-    return b0, data.run(np.zeros(p), b0)
+class PathState:
+    """One model's warm-started path, advanced one pass at a time: ``request()`` says
+    what the next pass must compute for it, ``receive(sums)`` takes the result.
+
+    It starts at the null model (a pass at ``(0, 0)``, then one at the loss's null
+    intercept); ``start_path`` gives it the grid. At each alpha the certificate of an
+    iterate comes from the pass that steps away from it: when the gap is within ``tol``
+    (or the passes at this alpha reach ``max_passes``) the iterate is recorded, with its
+    held-out sums when it has a fold, and the path moves on.
+    """
+
+    def __init__(self, terms, n_features, fit_intercept, fold=-1):
+        self.terms, self.fit_intercept, self.fold = terms, fit_intercept, fold
+        self.w, self.b, self.sums = np.zeros(n_features), 0.0, None
+        self.phase = "null" if fit_intercept else "last null"
+        self.pending = None
+        self.penalties = []
+
+    @property
+    def done(self):
+        return self.phase == "path" and self.k >= len(self.penalties)
+
+    @property
+    def started(self):
+        return self.phase in ("ready", "path")
+
+    def start_path(self, alphas, l1_ratio, factor, lower, upper, tol, max_passes):
+        self.penalties = [ElasticNetPenalty.from_params(a, l1_ratio, factor, lower, upper)
+                          for a in alphas]
+        self.tol, self.max_passes = tol, max_passes
+        p, m = self.w.size, len(alphas)
+        self.coefs, self.intercepts = np.zeros((m, p)), np.zeros(m)
+        self.gaps, self.passes = np.full(m, np.inf), np.zeros(m, dtype=int)
+        self.held_out, self.trained = [None] * m, [None] * m
+        self.k, self.count, self.phase = 0, 0, "path"
+        # the gap relative to the null model's distance to the loss's floor, as in memory
+        self.null = float(self.sums.loss[0]) / self.sums.total - self.terms.floor(self.sums)
+
+    def request(self):
+        if self.phase != "path" or self.sums is None:
+            return Request(self.terms, self.w, self.b, fold=self.fold)
+        penalty = self.penalties[self.k]
+        factors, dual_rest, primal, violation = self.terms.certificate_parts(
+            self.sums, self.w, penalty, self.fit_intercept)
+        dw, db = newton_direction(self.terms, self.sums, self.w, self.b, penalty,
+                                  self.fit_intercept, eps=max(0.1 * violation, 1e-14))
+        self.pending = (dw, db, dual_rest, primal, penalty)
+        return Request(self.terms, self.w, self.b, dw, db, factors, self.fold)
+
+    def receive(self, sums):
+        if self.phase == "null":
+            self.b = self.terms.null_intercept(sums)
+            self.phase = "last null"
+            return
+        if self.phase == "last null":
+            self.sums, self.phase = sums, "ready"
+            return
+        self.count += 1
+        if self.pending is None:  # a pass at a point without a direction
+            self.sums = sums
+            return
+        dw, db, dual_rest, primal, penalty = self.pending
+        self.pending = None
+        dual = float(sums.lagged[0]) / sums.total + dual_rest
+        gap = max(primal - dual, 0.0) / self.null
+        certified = gap <= self.tol or self.count >= self.max_passes
+        if certified:
+            k = self.k
+            self.coefs[k], self.intercepts[k], self.gaps[k] = self.w, self.b, gap
+            self.passes[k] = self.count
+            # the pass scored its held-out rows at the certified iterate; the sums at it
+            # give its training score
+            self.held_out[k], self.trained[k] = sums.held_out, self.sums
+        self._accept(sums, dw, db, penalty, primal)
+        if certified:
+            self.k, self.count = self.k + 1, 0
+
+    def _accept(self, sums, dw, db, penalty, objective):
+        """The line search from the losses the pass brought: the largest step that does
+        not raise the objective; the pass's statistics serve a full step, else the next
+        pass is one at the new point without a direction."""
+        n = sums.total
+        for t, loss in zip(STEPS, sums.losses):
+            trial = float(loss) / n + penalty.value(self.w + t * dw)
+            if trial <= objective + 1e-14 * abs(objective):
+                self.w, self.b = self.w + t * dw, self.b + t * db
+                self.sums = sums if t == 1.0 else None
+                return
+        self.sums = None  # no decrease: stay (the gap will say so)
 
 
-def _finite(sums):
+def advance(data, states, until):
+    """Run passes over ``data`` for every state, until ``until(state)`` holds for all."""
+    while True:
+        active = [s for s in states if not until(s)]
+        if not active:
+            return
+        for state, sums in zip(active, data.run([s.request() for s in active])):
+            state.receive(sums)
+
+
+def check_finite(sums):
     if not all(np.all(np.isfinite(a)) for a in sums._fields()):
         raise ValueError("X, y or sample_weight contains NaN or infinity (found in the "
                          "statistics of the dask chunks)")
     return sums
 
 
-def glm_path(data, alphas, l1_ratio, factor, lower, upper, *, tol, max_passes, start):
-    """Warm-started path from ``start = (b0, sums)`` (``null_start``); returns
-    ``(coefs, intercepts, gaps, passes)``, one entry per alpha."""
-    p = data.n_features
-    b, sums = start
-    w = np.zeros(p)
-    # the gap relative to the null model's distance to the loss's floor, as in memory
-    null = float(sums.loss[0]) / sums.total - data.terms.floor(sums)
-    coefs, intercepts = np.zeros((len(alphas), p)), np.zeros(len(alphas))
-    gaps, passes = np.full(len(alphas), np.inf), np.zeros(len(alphas), dtype=int)
-    for k, alpha in enumerate(alphas):
-        penalty = ElasticNetPenalty.from_params(alpha, l1_ratio, factor, lower, upper)
-        first = data.passes
-        while True:
-            factors, dual_rest, primal, violation = data.terms.certificate_parts(
-                sums, w, penalty, data.fit_intercept)
-            dw, db = newton_direction(data.terms, sums, w, b, penalty, data.fit_intercept,
-                                      eps=max(0.1 * violation, 1e-14))
-            step_sums = data.run(w, b, (dw, db), factors)
-            dual = float(step_sums.lagged[0]) / step_sums.total + dual_rest
-            gap = max(primal - dual, 0.0) / null
-            certified = gap <= tol or data.passes - first >= max_passes
-            if certified:
-                coefs[k], intercepts[k], gaps[k] = w, b, gap
-            # the pass at the step serves the next Newton step (or the next alpha)
-            w, b, sums = _accept(data, step_sums, w, b, dw, db, penalty, primal)
-            if certified:
-                break
-        passes[k] = data.passes - first
-    return coefs, intercepts, gaps, passes
-
-
-def _accept(data, step_sums, w, b, dw, db, penalty, objective):
-    """The line search from the losses the pass brought: the largest step that does not
-    raise the objective; its statistics are the pass's own for a full step, else one
-    pass more. Returns ``(w, b, sums)``."""
-    n = step_sums.total
-    for t, loss in zip(STEPS, step_sums.losses):
-        trial = float(loss) / n + penalty.value(w + t * dw)
-        if trial <= objective + 1e-14 * abs(objective):
-            if t == 1.0:
-                return w + dw, b + db, step_sums
-            return w + t * dw, b + t * db, data.run(w + t * dw, b + t * db)
-    return w, b, data.run(w, b)  # no decrease: stay (the gap will say so)
+def glm_path(data, terms, alphas, l1_ratio, factor, lower, upper, *, tol, max_passes):
+    """One model's warm-started path on ``data`` (``alphas`` a grid, or a function of
+    the null model's ``PassSums`` that returns it). Returns the finished ``PathState``
+    (``coefs``, ``intercepts``, ``gaps``, ``passes`` and the grid ``alphas``)."""
+    state = PathState(terms, data.n_features, data.fit_intercept)
+    advance(data, [state], lambda s: s.started)
+    check_finite(state.sums)
+    grid = alphas(state.sums) if callable(alphas) else alphas
+    state.start_path(grid, l1_ratio, factor, lower, upper, tol, max_passes)
+    state.alphas = np.asarray(grid, dtype=np.float64)
+    advance(data, [state], lambda s: s.done)
+    return state
