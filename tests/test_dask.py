@@ -6,6 +6,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import PredefinedSplit
 
 distributed = pytest.importorskip("distributed")
@@ -115,9 +116,10 @@ def test_dask_input_errors_say_what_to_do(client):
         Lasso(penalty_factor=np.r_[0.0, np.ones(11)]).fit(Xd, yd)
     from shrinkage import HuberRegressorCV, LogisticRegressionCV, PoissonRegressor
 
-    for model in (LogisticRegressionCV(), HuberRegressorCV()):
-        with pytest.raises(TypeError, match="does not fit dask data on the workers yet"):
-            model.fit(Xd, (yd > 0).astype(int))
+    with pytest.raises(ValueError, match="scoring='roc_auc' is not offered for dask"):
+        LogisticRegressionCV(scoring="roc_auc").fit(Xd, yd > 5)
+    with pytest.raises(ValueError, match="give delta as a float"):
+        HuberRegressorCV().fit(Xd, yd)
     bad = Xd.copy()
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN or infinity"):
@@ -382,3 +384,45 @@ def test_glm_paths_on_dask_equal_the_in_memory_ones(client, loss):
     assert on_cluster.gaps.max() <= 1e-12 and on_cluster.loss == loss
     np.testing.assert_allclose(on_cluster.coefs, in_memory.coefs, atol=1e-5)
     np.testing.assert_allclose(on_cluster.intercepts, in_memory.intercepts, atol=1e-5)
+
+
+def _huber_data(n=4000, seed=5):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 8)) + 0.5
+    y = X[:, :3] @ [1.0, -1.0, 0.5] + 2.0 + rng.standard_t(3, n)
+    y[rng.choice(n, n // 20, replace=False)] += 30.0
+    return X, y, rng.uniform(0.5, 2.0, n)
+
+
+@pytest.mark.parametrize("loss", ["logistic", "poisson", "huber"])
+def test_glm_cross_validation_equals_the_in_memory_one_on_the_same_folds(client, loss):
+    """Every fold and the whole-data path in the same passes; the in-memory CV estimator
+    on the same folds (the seeded hash of each row's position) is the reference."""
+    from shrinkage import HuberRegressorCV, LogisticRegressionCV, PoissonRegressorCV
+    from shrinkage.scale.fit import FOLD_SEED
+
+    if loss == "logistic":
+        X, y, w = _binary(n=4000, p=8)
+        model = LogisticRegressionCV(l1_ratio=[1.0, 0.3], alphas=12, cv=4, tol=1e-12)
+    elif loss == "poisson":
+        X, y, w = _counts(n=4000)
+        model = PoissonRegressorCV(l1_ratio=[1.0, 0.3], alphas=12, cv=4, tol=1e-12)
+    else:
+        X, y, w = _huber_data()
+        model = HuberRegressorCV(l1_ratio=[1.0, 0.3], delta=1.5, alphas=12, cv=4,
+                                 tol=1e-12)
+    Xd, yd = da.from_array(X, chunks=(900, 8)), da.from_array(y, chunks=900)
+    wd = da.from_array(w, chunks=900)
+    on_cluster = clone(model).fit(Xd, yd, sample_weight=wd)
+    folds = PredefinedSplit(fold_of(np.arange(len(y)), 4, FOLD_SEED))
+    in_memory = clone(model).set_params(cv=folds).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(on_cluster.alphas_, in_memory.alphas_, rtol=1e-8)
+    np.testing.assert_allclose(on_cluster.cv_scores_, in_memory.cv_scores_, rtol=1e-6)
+    np.testing.assert_allclose(on_cluster.train_mean_, in_memory.train_mean_, rtol=1e-6)
+    assert on_cluster.alpha_ == pytest.approx(in_memory.alpha_, rel=1e-10)
+    assert on_cluster.l1_ratio_ == in_memory.l1_ratio_
+    np.testing.assert_allclose(on_cluster.coef_, in_memory.coef_, atol=1e-5)
+    np.testing.assert_allclose(on_cluster.intercept_, in_memory.intercept_, atol=1e-5)
+    # the 10 models (2 ratios x (4 folds + the whole data)) share their passes: about
+    # 8 per alpha at this tolerance for all of them together, not 8 for each
+    assert on_cluster.n_passes_ <= 2 + 10 * 12

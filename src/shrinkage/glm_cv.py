@@ -6,6 +6,7 @@ from ._docs import fill_doc
 from .glm import HuberRegressor, PoissonRegressor
 from .linear_model import _store_params
 from .linear_model_cv import _CrossValidated
+from .scale.detect import any_dask
 
 
 @fill_doc
@@ -76,6 +77,15 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
         -------
         <<returns_self>>
         """
+        if any_dask(X, y, sample_weight, offset):
+            from .scale.cv_glm import cross_validate_glm
+
+            if offset is not None or groups is not None:
+                raise ValueError("offset and groups are not offered for dask input: "
+                                 "fit the rates with sample_weight = exposure and y = "
+                                 "counts / exposure; the folds are a hash of the rows")
+            self.coef_, self.intercept_ = cross_validate_glm(self, X, y, sample_weight)
+            return self
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         y = v.check_counts(y, sw, self.fit_intercept)
         offset = v.check_offset(offset, X.shape[0])
@@ -154,6 +164,16 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
         -------
         <<returns_self>>
         """
+        if any_dask(X, y, sample_weight):
+            from .scale.cv_glm import cross_validate_glm
+
+            if groups is not None:
+                raise ValueError("groups are not offered for dask input: the folds are "
+                                 "a hash of the rows")
+            self.coef_, self.intercept_ = cross_validate_glm(self, X, y, sample_weight,
+                                                             delta=self.delta)
+            self.delta_ = self.delta
+            return self
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
 
         def pilot_residuals(delta):

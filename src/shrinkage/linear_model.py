@@ -40,11 +40,11 @@ class _PenalizedLinearModel(BaseEstimator):
 
     def _validate_fit_input(self, X, y, sample_weight):
         if any_dask(X, y, sample_weight):
-            # the squared-loss estimators dispatch dask input before this point
+            # every estimator dispatches dask input before this point: this guards one
+            # that does not against gathering the rows into the client unasked
             raise TypeError(
-                f"{type(self).__name__} does not fit dask data on the workers yet (Lasso, "
-                "ElasticNet, Ridge and their CV twins do); fit in memory with "
-                "X.compute(), or use a squared-loss estimator")
+                f"{type(self).__name__} does not fit dask data on the workers; fit in "
+                "memory with X.compute()")
         numeric = self._loss not in ("logistic", "multinomial")
         v.check_lengths(X, y)
         v.check_y(y, numeric=numeric, multi_output=self._multi_output)

@@ -67,7 +67,12 @@ class LogisticTerms:
     each class."""
 
     name = "logistic"
+    scoring = "log_loss"
     no_factors = (-1.0, -1.0)
+
+    def score(self, held_out):
+        """The mean log-loss of ``PassSums.held_out`` sums (``[loss, weight, ...]``)."""
+        return float(held_out[0] / held_out[1])
 
     def sample_terms(self, z0, dz, y, sw, factors, steps, moving):
         return _logistic_terms(z0, dz, y, sw, factors, steps, moving)
@@ -137,7 +142,12 @@ class PoissonTerms:
     scalars: their sums and ``sum s (y - y log y)``, the loss's floor."""
 
     name = "poisson"
+    scoring = "poisson_deviance"
     no_factors = (-1.0, -1.0)
+
+    def score(self, held_out):
+        """The mean Poisson deviance, ``2 (loss - floor)`` per unit of weight."""
+        return float(2.0 * (held_out[0] - held_out[4]) / held_out[1])
 
     def sample_terms(self, z0, dz, y, sw, factors, steps, moving):
         return _poisson_terms(z0, dz, y, sw, factors, steps, moving)
@@ -221,7 +231,12 @@ class HuberTerms:
     null: float = 0.0
 
     name = "huber"
+    scoring = "huber"
     no_factors = (-1.0,)
+
+    def score(self, held_out):
+        """The mean Huber loss."""
+        return float(held_out[0] / held_out[1])
 
     def sample_terms(self, z0, dz, y, sw, factors, steps, moving):
         return _huber_terms(z0, dz, y, sw, self.delta, steps, moving)

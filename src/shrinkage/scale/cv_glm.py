@@ -1,0 +1,101 @@
+"""LogisticRegressionCV, PoissonRegressorCV and HuberRegressorCV on dask data: every
+fold's path and the whole-data path advance in the same passes.
+
+A row's fold is a seeded hash of its position (``FOLD_SEED``, as for the squared loss).
+Each pass computes, for every (l1_ratio, fold) model and the whole-data model of each
+l1_ratio, the Newton statistics on its training rows, and scores its held-out rows at
+the iterate that the pass certifies; the number of passes is that of the slowest model,
+not the sum over the folds. Scored by the loss itself (log-loss, Poisson deviance,
+Huber loss): the other scorers need the held-out predictions, not sums.
+"""
+
+import copy
+
+import numpy as np
+
+from .. import _validation as v
+from .. import model_selection as _cv
+from ..path import Path
+from .fit import FOLD_SEED, _prepare, check_folds
+from .fit_glm import PROBLEMS, aligned_target, glm_grid, huber_location
+from .newton import DaskGLM, PathState, advance, check_finite
+from .statistics import fold_of
+from .terms import HuberTerms
+
+
+def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
+    """Cross-validate ``estimator`` (a CV estimator of the logistic, Poisson or Huber
+    loss) on dask data, store its fitted attributes and return the refit model's
+    ``(coef, intercept)``."""
+    n_folds = check_folds(estimator.cv)
+    X = _prepare(estimator, X, y, sample_weight)
+    p = X.shape[1]
+    fit_intercept = estimator.fit_intercept
+    target, terms = PROBLEMS[estimator._loss](y, sample_weight, fit_intercept, delta)
+    scoring = estimator._scoring(getattr(estimator, "classes_", None), delta)
+    if scoring.name != terms.scoring:
+        raise ValueError(f"scoring={scoring.name!r} is not offered for dask input: the "
+                         f"folds are scored by {terms.scoring!r}, from sums over their "
+                         "rows (other scorers need every held-out prediction)")
+    l1_ratios = estimator._l1_ratios()
+    alpha_rule = _cv.check_alpha_rule(estimator.alpha_rule)
+    factor, lower, upper = estimator._penalty_arrays(p)
+    if np.any(factor == 0):
+        raise ValueError(f"dask input needs every penalty_factor > 0 for the "
+                         f"{terms.name} loss")
+    tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
+    max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
+    data = DaskGLM(X, target, sample_weight, fit_intercept, n_folds, FOLD_SEED)
+    fold_terms = _fold_terms(terms, target, sample_weight, n_folds, fit_intercept)
+    # the null models do not depend on l1_ratio: found once, copied to every ratio
+    first = [PathState(t, p, fit_intercept, fold=f) for f, t in enumerate(fold_terms)]
+    first.append(PathState(terms, p, fit_intercept))
+    advance(data, first, lambda s: s.started)
+    check_finite(first[-1].sums)
+    if np.any([s.sums.weight[0] == 0 for s in first]):
+        raise ValueError(f"cv={n_folds} folds leave a fold without training rows")
+    states, grids = [], []
+    for r in l1_ratios:
+        grid = glm_grid(terms, estimator.alphas, estimator.eps, r, factor, lower, upper,
+                        X.shape)
+        grid = np.sort(grid(first[-1].sums) if callable(grid) else grid)[::-1]
+        ratio_states = [copy.copy(s) for s in first]
+        for state in ratio_states:
+            state.start_path(grid, r, factor, lower, upper, tol, max_iter)
+        states.append(ratio_states)
+        grids.append(grid)
+    advance(data, [s for row in states for s in row], lambda s: s.done)
+    whole = [row[-1] for row in states]
+    result = _cv.CVPaths(
+        alphas=np.array(grids),
+        test_scores=np.array([[[t.score(h) for h in s.held_out]
+                               for s, t in zip(row[:-1], fold_terms)] for row in states]),
+        train_scores=np.array([[terms.score(_as_held_out(s)) for s in w.trained]
+                               for w in whole]),
+        paths=[Path(alphas=g, coefs=w.coefs, intercepts=w.intercepts, gaps=w.gaps,
+                    n_iter=w.passes, n_nonzero=np.count_nonzero(w.coefs, axis=1),
+                    l1_ratio=r, loss=terms.name)
+               for g, w, r in zip(grids, whole, l1_ratios)])
+    estimator.n_passes_ = data.passes
+    return estimator._store_cv(result, l1_ratios, alpha_rule, scoring)
+
+
+def _as_held_out(sums):
+    """The training sums at an iterate, laid out as ``PassSums.held_out``."""
+    return np.concatenate([sums.loss, sums.weight, sums.scalars])
+
+
+def _fold_terms(terms, target, sample_weight, n_folds, fit_intercept):
+    """Each fold model's terms: the Huber loss's carry the null intercept of the fold's
+    own training rows (found by passes over y alone); the others are shared."""
+    import dask.array as da
+
+    if not isinstance(terms, HuberTerms) or not fit_intercept:
+        return [terms] * n_folds
+    folds = da.arange(target.shape[0], chunks=target.chunks).map_blocks(
+        fold_of, n_folds, FOLD_SEED, dtype=np.int64)
+    weight = da.ones_like(target) if sample_weight is None else \
+        aligned_target(sample_weight).rechunk(target.chunks)
+    return [HuberTerms(terms.delta, huber_location(target, da.where(folds != f, weight, 0.0),
+                                                   terms.delta))
+            for f in range(n_folds)]
