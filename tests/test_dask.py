@@ -426,3 +426,27 @@ def test_glm_cross_validation_equals_the_in_memory_one_on_the_same_folds(client,
     # the 10 models (2 ratios x (4 folds + the whole data)) share their passes: about
     # 8 per alpha at this tolerance for all of them together, not 8 for each
     assert on_cluster.n_passes_ <= 2 + 10 * 12
+
+
+def test_the_newton_fits_never_hold_the_rows_either():
+    """Every pass returns p x p statistics per model: a 3-fold logistic CV on 64 MB of
+    X generated on the workers peaks at a small fraction of it on the client. The
+    scheduler runs in a process of its own, as on a real cluster (a LocalCluster's
+    scheduler would count its records of the passes' tasks in this process)."""
+    from distributed.deploy.subprocess import SubprocessCluster
+
+    from shrinkage import LogisticRegressionCV
+
+    with SubprocessCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1,
+                           dashboard_address=None) as cluster, distributed.Client(cluster):
+        n, p = 400_000, 20
+        X = da.random.RandomState(0).standard_normal((n, p), chunks=(50_000, p))
+        z = X[:, 0] - X[:, 1] + da.random.RandomState(1).logistic(size=n, chunks=50_000)
+        y = (z > 0).astype(int)
+        LogisticRegressionCV(l1_ratio=1.0, alphas=3, cv=5).fit(X[:2000], y[:2000])
+        tracemalloc.start()
+        model = LogisticRegressionCV(l1_ratio=1.0, alphas=4, cv=3, tol=1e-6).fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < 0.05 * n * p * 8, f"the client peaked at {peak / 1e6:.1f} MB"
+    assert model.coef_[0, 0] > 0.5 and model.coef_[0, 1] < -0.5
