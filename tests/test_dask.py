@@ -107,6 +107,8 @@ def test_dask_input_errors_say_what_to_do(client):
     Xd, yd, _ = _dask(X, y)
     with pytest.raises(ValueError, match="cv must be an int >= 2 for dask input"):
         LassoCV(cv=PredefinedSplit(np.zeros(200))).fit(Xd, yd)
+    with pytest.raises(ValueError, match="groups are not offered for dask input"):
+        LassoCV(cv=3).fit(Xd, yd, groups=np.zeros(200))
     with pytest.raises(ValueError, match="cv=None .* needs every row on the client"):
         RidgeCV().fit(Xd, yd)
     wide = da.zeros((100, 5001), chunks=(50, 5001))

@@ -182,7 +182,7 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
         if any_dask(X, y, sample_weight):
             from .scale.fit import cross_validate_squared
 
-            return cross_validate_squared(self, X, y, sample_weight)
+            return cross_validate_squared(self, X, y, sample_weight, groups)
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups)
         return self
@@ -433,7 +433,7 @@ class RidgeCV(_CrossValidated, Ridge):
                                  "client; for dask input give cv=5 (or another int)")
             from .scale.fit import cross_validate_squared
 
-            return cross_validate_squared(self, X, y, sample_weight)
+            return cross_validate_squared(self, X, y, sample_weight, groups)
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         if self.cv is not None:
             self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups)

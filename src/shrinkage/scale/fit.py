@@ -88,17 +88,20 @@ def fit_squared_sums(estimator, sums):
     return estimator
 
 
-def check_folds(cv):
+def check_folds(cv, groups=None):
     """The number of folds of a CV estimator fitted on dask data (an int >= 2)."""
+    if groups is not None:
+        raise ValueError("groups are not offered for dask input: each row's fold is a "
+                         "seeded hash of its position")
     if not isinstance(cv, (int, np.integer)) or isinstance(cv, bool) or cv < 2:
         raise ValueError(f"cv must be an int >= 2 for dask input (got {cv!r}): each row's "
                          "fold is a seeded hash of its position, computed on the workers")
     return int(cv)
 
 
-def cross_validate_squared(estimator, X, y, sample_weight):
+def cross_validate_squared(estimator, X, y, sample_weight, groups=None):
     """LassoCV / ElasticNetCV / RidgeCV(cv=k) on dask data; returns the estimator."""
-    n_folds = check_folds(estimator.cv)
+    n_folds = check_folds(estimator.cv, groups)
     X = _prepare(estimator, X, y, sample_weight)
     sums = _checked(gram_sums(X, y, sample_weight, n_folds=n_folds, seed=FOLD_SEED))
     return cross_validate_sums(estimator, sums)
