@@ -238,8 +238,8 @@ def test_logistic_on_dask_says_what_it_cannot_do_yet(client):
     three = da.from_array(np.arange(300) % 3, chunks=100)
     with pytest.raises(ValueError, match="3 classes; on dask data LogisticRegression"):
         LogisticRegression().fit(Xd, three)
-    with pytest.raises(ValueError, match="alpha > 0"):
-        LogisticRegression(alpha=0.0).fit(Xd, three % 2)
+    with pytest.raises(ValueError, match="every penalty_factor > 0"):
+        LogisticRegression(penalty_factor=np.r_[0.0, np.ones(9)]).fit(Xd, three % 2)
 
 
 def test_logistic_path_takes_few_passes_per_alpha(client):
@@ -308,8 +308,8 @@ def test_poisson_on_dask_refuses_what_it_cannot_fit(client):
         PoissonRegressor().fit(Xd, yd - 1.0)
     with pytest.raises(ValueError, match="offset is not offered for dask"):
         PoissonRegressor().fit(Xd, yd, offset=da.zeros(400, chunks=100))
-    with pytest.raises(ValueError, match="alpha > 0"):
-        PoissonRegressor(alpha=0.0).fit(Xd, yd)
+    with pytest.raises(ValueError, match="every penalty_factor > 0"):
+        PoissonRegressor(penalty_factor=np.r_[0.0, np.ones(7)]).fit(Xd, yd)
 
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
@@ -452,3 +452,51 @@ def test_the_newton_fits_never_hold_the_rows_either():
         tracemalloc.stop()
     assert peak < 0.05 * n * p * 8, f"the client peaked at {peak / 1e6:.1f} MB"
     assert model.coef_[0, 0] > 0.5 and model.coef_[0, 1] < -0.5
+
+
+@pytest.mark.parametrize("loss", ["logistic", "poisson", "huber"])
+def test_unpenalized_fits_equal_the_in_memory_ones(client, loss):
+    """alpha = 0: damped Newton certified by its decrement; scikit-learn's unpenalized
+    LogisticRegression / PoissonRegressor, and our in-memory Huber fit, as references."""
+    from sklearn.linear_model import LogisticRegression as SkLogistic
+    from sklearn.linear_model import PoissonRegressor as SkPoisson
+
+    from shrinkage import HuberRegressor, LogisticRegression, PoissonRegressor
+
+    if loss == "logistic":
+        X, y, w = _binary(n=4000, p=8)
+        model = LogisticRegression(alpha=0.0, tol=1e-12)
+        reference = SkLogistic(C=np.inf, tol=1e-12, max_iter=10_000).fit(
+            X, y, sample_weight=w)
+    elif loss == "poisson":
+        X, y, w = _counts(n=4000)
+        model = PoissonRegressor(alpha=0.0, tol=1e-12)
+        reference = SkPoisson(alpha=0.0, tol=1e-12, max_iter=10_000).fit(
+            X, y, sample_weight=w)
+    else:
+        X, y, w = _huber_data()
+        model = HuberRegressor(alpha=0.0, delta=1.5, tol=1e-12)
+        reference = clone(model).fit(X, y, sample_weight=w)
+    Xd, yd = da.from_array(X, chunks=(900, 8)), da.from_array(y, chunks=900)
+    on_cluster = clone(model).fit(Xd, yd, sample_weight=da.from_array(w, chunks=900))
+    assert on_cluster.dual_gap_ <= 1e-12 and on_cluster.n_iter_ <= 40
+    np.testing.assert_allclose(np.ravel(on_cluster.coef_), np.ravel(reference.coef_),
+                               atol=1e-6)
+    np.testing.assert_allclose(np.ravel(on_cluster.intercept_),
+                               np.ravel(reference.intercept_), atol=1e-6)
+
+
+def test_unpenalized_logistic_on_separable_classes_warns_and_stops(client):
+    """No minimum exists: a few passes, then the in-memory fit's SeparationWarning."""
+    from shrinkage import LogisticRegression, SeparationWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 3))
+    y = (X[:, 0] > 0).astype(int)
+    Xd, yd = da.from_array(X, chunks=(500, 3)), da.from_array(y, chunks=500)
+    with pytest.warns(SeparationWarning, match="look linearly separable"):
+        model = LogisticRegression(alpha=0.0).fit(Xd, yd)
+    assert model.n_iter_ <= 40
+    with pytest.warns(SeparationWarning):
+        LogisticRegression(alpha=0.0).fit(X, y)  # the in-memory fit says the same
+    assert np.all(model.predict(X) == y)

@@ -24,6 +24,8 @@ import numpy as np
 
 from ..penalties import ElasticNetPenalty
 from ..solvers import _kernels
+from ..solvers.newton import _ARMIJO
+from ..solvers.newton import _newton_direction as _newton_step
 from ..solvers.orthant_newton import newton_chunks
 from ..solvers.prox_newton import GramModel
 from .statistics import add_sums, fold_of, row_chunks, tree_reduce
@@ -283,13 +285,81 @@ class PathState:
         self.sums = None  # no decrease: stay (the gap will say so)
 
 
-def advance(data, states, until):
-    """Run passes over ``data`` for every state, until ``until(state)`` holds for all."""
-    while True:
-        active = [s for s in states if not until(s)]
-        if not active:
+class UnpenalizedState:
+    """The datafit alone (alpha = 0) by damped Newton, one pass per step, with the
+    in-memory rule: half the Newton decrement, relative to the null model's distance to
+    the loss's floor, within ``tol`` (the duality gap is degenerate here: no penalty,
+    no dual scaling). The step length is chosen from the losses at ``STEPS`` that the
+    pass along the direction brought (Armijo's condition, as in memory)."""
+
+    def __init__(self, terms, n_features, fit_intercept, tol, max_passes):
+        self.path = PathState(terms, n_features, fit_intercept)
+        self.terms, self.fit_intercept = terms, fit_intercept
+        self.tol, self.max_passes = tol, max_passes
+        self.count, self.certificate, self.pending, self.finished = 0, np.inf, None, False
+
+    @property
+    def done(self):
+        return self.finished
+
+    def request(self):
+        state = self.path
+        if not state.started:
+            return state.request()
+        if state.sums is None:  # after a partial step: the statistics at the new point
+            return Request(self.terms, state.w, state.b)
+        sums = state.sums
+        n = sums.total
+        g, gb = self.terms.gradient(sums)  # minus the gradient, summed
+        H = sums.xtwx / n
+        if self.fit_intercept:
+            h1 = sums.xtw1 / n
+            H = np.block([[H, h1[:, None]], [h1[None, :], np.array([[sums.sumw[0] / n]])]])
+            g = np.append(g, gb)
+        step = _newton_step(H, -g / n)
+        decrement = float(g @ step) / n
+        self.certificate = 0.5 * max(decrement, 0.0) / self.null
+        # each step costs a pass here: stop at tol (in memory, steps run on to rounding)
+        if self.certificate <= self.tol or self.count >= self.max_passes:
+            self.finished = True
+            return None
+        dw, db = (step[:-1], float(step[-1])) if self.fit_intercept else (step, 0.0)
+        self.pending = (dw, db, float(sums.loss[0]) / n, decrement)
+        return Request(self.terms, state.w, state.b, dw, db)
+
+    def receive(self, sums):
+        state = self.path
+        if not state.started:
+            state.receive(sums)
+            if state.started:
+                check_finite(state.sums)
+                self.null = float(state.sums.loss[0]) / state.sums.total \
+                    - self.terms.floor(state.sums)
             return
-        for state, sums in zip(active, data.run([s.request() for s in active])):
+        self.count += 1
+        if self.pending is None:
+            state.sums = sums
+            return
+        dw, db, current, decrement = self.pending
+        self.pending = None
+        n = sums.total
+        for t, loss in zip(STEPS, sums.losses):
+            if float(loss) / n <= current - _ARMIJO * t * decrement:
+                state.w, state.b = state.w + t * dw, state.b + t * db
+                state.sums = sums if t == 1.0 else None
+                return
+        self.finished = True  # no descent along the Newton direction: rounding decides
+
+
+def advance(data, states, until):
+    """Run passes over ``data`` for every state, until ``until(state)`` holds for all (a
+    state whose request is None has nothing left to ask)."""
+    while True:
+        asked = [(s, s.request()) for s in states if not until(s)]
+        asked = [(s, r) for s, r in asked if r is not None]
+        if not asked:
+            return
+        for (state, _), sums in zip(asked, data.run([r for _, r in asked])):
             state.receive(sums)
 
 
