@@ -196,6 +196,8 @@ def test_regularization_path_on_dask_equals_in_memory(client):
     assert on_cluster.gaps.max() <= 1e-10
     with pytest.raises(TypeError, match="not loss='multinomial'"):
         regularization_path(Xd, (yd > 0).astype(int), loss="multinomial")
+    with pytest.raises(ValueError, match="delta is for loss='huber'"):
+        regularization_path(Xd, yd, delta=1.0)
 
 
 def _binary(n=6000, p=10, seed=0):

@@ -231,6 +231,8 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
                      "penalty_factor": penalty_factor, "positive": positive,
                      "lower_bounds": lower_bounds, "upper_bounds": upper_bounds,
                      "tol": tol, "max_iter": max_iter}
+        if loss != "huber" and delta is not None:
+            raise ValueError(f"delta is for loss='huber'; got loss={loss!r}")
         if loss == "squared":
             from .scale.fit import path_squared
 
