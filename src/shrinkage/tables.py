@@ -44,17 +44,23 @@ def read_table(path, target):
     """Read a CSV (comma, or tab for .tsv) or Parquet file; ``target`` must be a column."""
     path = Path(path)
     frame = read_frame(path)
+    check_target(frame.columns, target, path.name)
+    return Table(frame=frame, target=target, name=path.name)
+
+
+def check_target(columns, target, name):
+    """``target`` must be one of the table's ``columns`` (a list of names); ``name``
+    says which table in the message."""
     if target is None:
         raise UserError("--target is required with a data file: name the column to predict "
-                        f"(columns: {_column_list(frame.columns)})")
-    if target not in frame.columns:
-        alike = [c for c in frame.columns if c.casefold() == str(target).casefold()]
+                        f"(columns: {_column_list(columns)})")
+    if target not in columns:
+        alike = [c for c in columns if str(c).casefold() == str(target).casefold()]
         if alike:
-            raise UserError(f"target column {target!r} is not in {path.name}; did you mean "
+            raise UserError(f"target column {target!r} is not in {name}; did you mean "
                             f"{alike[0]!r}? (names are case-sensitive)")
-        raise UserError(f"target column {target!r} is not in {path.name}; its columns are "
-                        f"{_column_list(frame.columns)}")
-    return Table(frame=frame, target=target, name=path.name)
+        raise UserError(f"target column {target!r} is not in {name}; its columns are "
+                        f"{_column_list(columns)}")
 
 
 def read_frame(path):

@@ -28,10 +28,10 @@ import numpy as np
 from ..compare import (MAX_CLASSES, TargetSummary, build_preprocessor, choose_loss,
                        detect_task, integer_code_note, original_columns)
 from ..compare_losses import compare_loss
-from ..tables import UserError
-from .fit import _checked, cross_validate_sums, fit_squared_sums
+from ..tables import UserError, check_target
+from .fit import cross_validate_sums, fit_squared_sums
 from .squared import held_out_mse
-from .statistics import Sums, group_sums, tree_reduce
+from .statistics import Sums, add_sums, check_finite, group_sums, tree_reduce
 from .table import (is_numeric, label_rows, merge, scaler_moments, sketch_quantile,
                     summarize)
 
@@ -125,7 +125,7 @@ class OnDask:
         self.options = options
         self.name, self.target, self.truth = Path(str(source)).name, target, {}
         frame = read_parquet(source)
-        _check_target(frame.columns, target, self.name)
+        check_target(list(frame.columns), target, self.name)
         features = [c for c in frame.columns if c != target]
         numeric = [c for c in features if is_numeric(frame.dtypes[c])]
         categorical = [c for c in features if c not in numeric]
@@ -152,10 +152,10 @@ class OnDask:
         self.names = [str(n) for n in self.preprocessor.get_feature_names_out()]
         self.columns_of = original_columns(self.preprocessor)
         self._place, self._features = place, numeric + categorical
-        sums = _checked(tree_reduce(
+        sums = check_finite(tree_reduce(
             [delayed(_encoded_sums, pure=True)(part, i, target, self._features,
                                                self.preprocessor, **place)
-             for i, part in enumerate(self._partitions)], _add).compute())
+             for i, part in enumerate(self._partitions)], add_sums).compute())
         self.train_folds = Sums(*(a[:k] for a in sums._fields()))
         self.train_total = self.train_folds.total()
         self.held_out = HeldOutSums(sums.fold(k), self.loss)
@@ -292,14 +292,6 @@ class OnDask:
         return {"columns_of": self.columns_of}
 
 
-def _check_target(columns, target, name):
-    if target is None:
-        raise UserError("--target is required with a data file: name the column to predict")
-    if target not in columns:
-        raise UserError(f"target column {target!r} is not in {name}; its columns are "
-                        f"{', '.join(map(str, list(columns)[:12]))}")
-
-
 def _fitted_preprocessor(summary, numeric, categorical, medians, impute):
     """The in-memory comparison's preprocessor, its statistics set from the summary."""
     import pandas as pd
@@ -352,10 +344,6 @@ def _encoded_sums(frame, partition, target, features, preprocessor, *, test_size
     X = np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
     y = rows[target].to_numpy(dtype=np.float64)
     return group_sums(X, y, None, groups, n_folds + 1)
-
-
-def _add(a, b):
-    return Sums(*(x + y for x, y in zip(a._fields(), b._fields())))
 
 
 def _test_loss_moments(frame, partition, target, features, preprocessor, coefs,

@@ -18,8 +18,8 @@ from .. import model_selection as _cv
 from ..path import Path
 from .fit import FOLD_SEED, _prepare, check_folds
 from .fit_glm import PROBLEMS, aligned_target, glm_grid, huber_location
-from .newton import DaskGLM, PathState, advance, check_finite
-from .statistics import fold_of
+from .newton import DaskGLM, PathState, advance
+from .statistics import check_finite, fold_of
 from .terms import HuberTerms
 
 

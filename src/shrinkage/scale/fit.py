@@ -19,7 +19,7 @@ from ..solvers.cd import solve
 from ..solvers.gram import closed_form_gaps, gram_terms
 from ..solvers.ridge import gram_ridge_path
 from .squared import check_width, held_out_mse, sums_problem
-from .statistics import as_dask_matrix, gram_sums
+from .statistics import as_dask_matrix, check_finite, gram_sums
 
 #: the seed of the row hash that assigns folds (a fixed one: the same folds every fit)
 FOLD_SEED = 0
@@ -42,13 +42,6 @@ def _prepare(estimator, X, y, sample_weight):
     return X
 
 
-def _checked(sums):
-    if not all(np.all(np.isfinite(a)) for a in sums._fields()):
-        raise ValueError("X, y or sample_weight contains NaN or infinity (found in the "
-                         "statistics of the dask chunks)")
-    return sums
-
-
 def _no_unpenalized(problem, factor):
     if np.any((factor == 0) & (problem.lips > 0)):
         raise ValueError("penalty_factor with zeros (unpenalized features) is not offered "
@@ -59,7 +52,7 @@ def _no_unpenalized(problem, factor):
 def fit_squared(estimator, X, y, sample_weight):
     """Fit a Lasso, ElasticNet or Ridge on dask data; returns the estimator."""
     X = _prepare(estimator, X, y, sample_weight)
-    return fit_squared_sums(estimator, _checked(gram_sums(X, y, sample_weight)))
+    return fit_squared_sums(estimator, check_finite(gram_sums(X, y, sample_weight)))
 
 
 def fit_squared_sums(estimator, sums):
@@ -103,7 +96,7 @@ def cross_validate_squared(estimator, X, y, sample_weight, groups=None):
     """LassoCV / ElasticNetCV / RidgeCV(cv=k) on dask data; returns the estimator."""
     n_folds = check_folds(estimator.cv, groups)
     X = _prepare(estimator, X, y, sample_weight)
-    sums = _checked(gram_sums(X, y, sample_weight, n_folds=n_folds, seed=FOLD_SEED))
+    sums = check_finite(gram_sums(X, y, sample_weight, n_folds=n_folds, seed=FOLD_SEED))
     return cross_validate_sums(estimator, sums)
 
 
@@ -177,7 +170,7 @@ def path_squared(X, y, *, l1_ratio, alphas, eps, sample_weight, fit_intercept,
     on the client (arguments as ``regularization_path`` takes them)."""
     X, l1_ratio, tol, max_iter, factor, lower, upper = _path_arguments(
         X, l1_ratio, tol, max_iter, penalty_factor, positive, lower_bounds, upper_bounds)
-    problem = sums_problem(_checked(gram_sums(X, y, sample_weight)), fit_intercept)
+    problem = sums_problem(check_finite(gram_sums(X, y, sample_weight)), fit_intercept)
     if l1_ratio > 0:
         _no_unpenalized(problem, factor)
     grid = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper)

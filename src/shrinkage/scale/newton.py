@@ -28,7 +28,7 @@ from ..solvers.newton import _ARMIJO
 from ..solvers.newton import _newton_direction as _newton_step
 from ..solvers.orthant_newton import newton_chunks
 from ..solvers.prox_newton import GramModel
-from .statistics import add_sums, fold_of, row_chunks, tree_reduce
+from .statistics import add_sums, check_finite, fold_of, row_chunks, tree_reduce
 
 #: step sizes tried along each Newton direction, in the pass that takes the step
 STEPS = (1.0, 0.5, 0.125, 1.0 / 64)
@@ -361,13 +361,6 @@ def advance(data, states, until):
             return
         for (state, _), sums in zip(asked, data.run([r for _, r in asked])):
             state.receive(sums)
-
-
-def check_finite(sums):
-    if not all(np.all(np.isfinite(a)) for a in sums._fields()):
-        raise ValueError("X, y or sample_weight contains NaN or infinity (found in the "
-                         "statistics of the dask chunks)")
-    return sums
 
 
 def glm_path(data, terms, alphas, l1_ratio, factor, lower, upper, *, tol, max_passes):

@@ -124,6 +124,15 @@ def _block_sums(X, y, w, out, f):
     out.n[f] = float(X.shape[0])
 
 
+def check_finite(sums):
+    """``sums`` (any record of arrays with ``_fields()``), or a ValueError when a chunk
+    held NaN or infinity: it shows in the statistics, never on the client's rows."""
+    if not all(np.all(np.isfinite(a)) for a in sums._fields()):
+        raise ValueError("X, y or sample_weight contains NaN or infinity (found in the "
+                         "statistics of the dask chunks)")
+    return sums
+
+
 def add_sums(a, b):
     """Two chunks' sums added (runs on a worker); any record of arrays with
     ``_fields()`` in its constructor's order."""
