@@ -322,15 +322,15 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         """
         if any_dask(X, y, sample_weight):
             from .scale.cv_glm import cross_validate_glm
-            from .scale.fit_glm import binary_labels
 
             if self.class_weight is not None or groups is not None:
                 raise ValueError("class_weight and groups are not offered for dask "
                                  "input: give sample_weight; the folds are a hash of "
                                  "the rows")
-            self.classes_ = binary_labels(y)[1]
             coef, intercept = cross_validate_glm(self, X, y, sample_weight)
-            self.coef_, self.intercept_ = coef[None, :], np.array([intercept])
+            if len(self.classes_) == 2:
+                coef, intercept = coef[None, :], np.array([intercept])
+            self.coef_, self.intercept_ = coef, intercept
             return self
         X, y, sw, codes = self._validate_classes(X, y, sample_weight)
         if len(self.classes_) > 2:

@@ -129,14 +129,14 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         <<returns_self>>
         """
         if any_dask(X, y, sample_weight):
-            from .scale.fit_glm import binary_labels, fit_glm
+            from .scale.fit_glm import fit_glm
 
             if self.class_weight is not None:
                 raise ValueError("class_weight is not offered for dask input; give "
                                  "sample_weight")
-            self.classes_ = binary_labels(y)[1]
             fit_glm(self, X, y, sample_weight)
-            self.coef_, self.intercept_ = self.coef_[None, :], np.array([self.intercept_])
+            if len(self.classes_) == 2:
+                self.coef_, self.intercept_ = self.coef_[None, :], np.array([self.intercept_])
             return self
         X, y, sw, codes = self._validate_classes(X, y, sample_weight)
         if len(self.classes_) > 2:

@@ -221,11 +221,12 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
         raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got "
                          f"{loss!r}")
     if any_dask(X, y, sample_weight, offset):
-        if loss == "multinomial" or offset is not None:
-            raise TypeError(f"regularization_path takes dask data for the squared, "
-                            f"logistic, poisson and huber losses, without offset, not "
-                            f"loss={loss!r}{' with an offset' if offset is not None else ''}"
-                            "; fit in memory with X.compute()")
+        if offset is not None:
+            raise TypeError("regularization_path takes dask data without an offset; fit "
+                            "in memory with X.compute()")
+        if loss == "multinomial" and multinomial != "ungrouped":
+            raise ValueError(f"multinomial={multinomial!r} is not offered for dask input: "
+                             "give multinomial='ungrouped'")
         arguments = {"l1_ratio": l1_ratio, "alphas": alphas, "eps": eps,
                      "sample_weight": sample_weight, "fit_intercept": fit_intercept,
                      "penalty_factor": penalty_factor, "positive": positive,

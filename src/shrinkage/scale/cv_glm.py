@@ -15,9 +15,9 @@ import numpy as np
 
 from .. import _validation as v
 from .. import model_selection as _cv
-from ..path import Path
 from .fit import FOLD_SEED, _prepare, check_folds
-from .fit_glm import PROBLEMS, aligned_target, glm_grid, huber_location
+from .fit_glm import (PROBLEMS, aligned_target, as_path, check_multinomial, glm_grid,
+                      huber_location)
 from .newton import DaskGLM, PathState, advance
 from .statistics import check_finite, fold_of
 from .terms import HuberTerms
@@ -32,6 +32,8 @@ def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
     p = X.shape[1]
     fit_intercept = estimator.fit_intercept
     target, terms = PROBLEMS[estimator._loss](y, sample_weight, fit_intercept, delta)
+    if getattr(terms, "classes", None) is not None:
+        estimator.classes_ = np.asarray(terms.classes)
     scoring = estimator._scoring(getattr(estimator, "classes_", None), delta)
     if scoring.name != terms.scoring:
         raise ValueError(f"scoring={scoring.name!r} is not offered for dask input: the "
@@ -40,6 +42,9 @@ def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
     l1_ratios = estimator._l1_ratios()
     alpha_rule = _cv.check_alpha_rule(estimator.alpha_rule)
     factor, lower, upper = estimator._penalty_arrays(p)
+    if terms.width > 1:
+        check_multinomial(estimator, p, terms.width)
+    factor, lower, upper = (terms.widen(a) for a in (factor, lower, upper))
     if np.any(factor == 0):
         raise ValueError(f"dask input needs every penalty_factor > 0 for the "
                          f"{terms.name} loss")
@@ -72,10 +77,7 @@ def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
                                for s, t in zip(row[:-1], fold_terms)] for row in states]),
         train_scores=np.array([[terms.score(_as_held_out(s)) for s in w.trained]
                                for w in whole]),
-        paths=[Path(alphas=g, coefs=w.coefs, intercepts=w.intercepts, gaps=w.gaps,
-                    n_iter=w.passes, n_nonzero=np.count_nonzero(w.coefs, axis=1),
-                    l1_ratio=r, loss=terms.name)
-               for g, w, r in zip(grids, whole, l1_ratios)])
+        paths=[as_path(terms, g, w, r) for g, w, r in zip(grids, whole, l1_ratios)])
     estimator.n_passes_ = data.passes
     return estimator._store_cv(result, l1_ratios, alpha_rule, scoring)
 

@@ -2,8 +2,8 @@
 pass over the chunks per step.
 
 Each loss's problem is prepared by a row of ``PROBLEMS`` (the target checked or
-encoded, and the loss's ``terms``); ``fit_glm`` serves LogisticRegression (binary),
-PoissonRegressor and HuberRegressor at one alpha, ``path_glm`` their
+encoded, and the loss's ``terms``); ``fit_glm`` serves LogisticRegression (binary and
+multinomial), PoissonRegressor and HuberRegressor at one alpha, ``path_glm`` their
 ``regularization_path``.
 """
 
@@ -14,24 +14,49 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .. import _validation as v
 from .fit import _path_arguments, _prepare
+from .squared import check_width
 from ..solvers.newton import SeparationWarning
 from .terms import HuberTerms, LogisticTerms, PoissonTerms
+from .terms_multinomial import MultinomialTerms
 
 #: a training log-loss below this share of the null model's marks separable classes
 SEPARATION_LOSS = 1e-3
 
 
-def binary_labels(y):
-    """The two classes of a dask target (computed: a handful of values) and the labels
-    in {-1, +1}, lazily on the workers."""
+def class_target(y):
+    """The classes of a dask target (computed: a handful of values), at least two."""
     import dask.array as da
 
     y = aligned_target(y, dtype=None)
     classes = np.unique(da.unique(y).compute())
-    if len(classes) != 2:
-        raise ValueError(f"y has {len(classes)} classes; on dask data LogisticRegression "
-                         "fits two classes so far (the multinomial loss needs X in memory)")
-    return da.where(y == classes[1], 1.0, -1.0), classes
+    if len(classes) < 2:
+        raise ValueError(f"y has a single class ({classes[0]!r}); logistic regression "
+                         "needs two classes to fit")
+    return y, classes
+
+
+def _class_codes(block, classes):
+    return np.searchsorted(classes, block).astype(np.float64)
+
+
+def _logistic_problem(y, sample_weight, fit_intercept, delta):
+    """Two classes: labels in {-1, +1} and the binary loss; more: class codes and the
+    multinomial loss (LogisticRegression's rule)."""
+    import dask.array as da
+
+    y, classes = class_target(y)
+    if len(classes) == 2:
+        return da.where(y == classes[1], 1.0, -1.0), LogisticTerms(tuple(classes))
+    return _multinomial_target(y, classes)
+
+
+def _multinomial_target(y, classes):
+    terms = MultinomialTerms(tuple(classes))
+    return y.map_blocks(_class_codes, classes, dtype=np.float64), terms
+
+
+def _multinomial_problem(y, sample_weight, fit_intercept, delta):
+    return _multinomial_target(*class_target(y))
 
 
 def aligned_target(y, dtype=np.float64):
@@ -45,10 +70,6 @@ def aligned_target(y, dtype=np.float64):
         y = da.from_array(np.asarray(y))
     y = y.ravel()
     return y if dtype is None else y.astype(dtype)
-
-
-def _logistic_problem(y, sample_weight, fit_intercept, delta):
-    return binary_labels(y)[0], LogisticTerms()
 
 
 def _poisson_problem(y, sample_weight, fit_intercept, delta):
@@ -77,8 +98,8 @@ def _huber_problem(y, sample_weight, fit_intercept, delta):
 
 #: loss name -> the preparation of its problem: ``(y, sample_weight, fit_intercept,
 #: delta) -> (y on the workers, terms)``
-PROBLEMS = {"logistic": _logistic_problem, "poisson": _poisson_problem,
-            "huber": _huber_problem}
+PROBLEMS = {"logistic": _logistic_problem, "multinomial": _multinomial_problem,
+            "poisson": _poisson_problem, "huber": _huber_problem}
 
 
 def fit_glm(estimator, X, y, sample_weight, delta=None):
@@ -91,10 +112,14 @@ def fit_glm(estimator, X, y, sample_weight, delta=None):
     target, terms = PROBLEMS[estimator._loss](y, sample_weight, estimator.fit_intercept,
                                               delta)
     penalty, alpha, factor = estimator._validate_penalty(X.shape[1])
+    lower, upper = penalty.lower, penalty.upper
+    if terms.width > 1:
+        check_multinomial(estimator, X.shape[1], terms.width)
+    factor, lower, upper = (terms.widen(a) for a in (factor, lower, upper))
     tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
     max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
     data = DaskGLM(X, target, sample_weight, estimator.fit_intercept)
-    bounded = np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper))
+    bounded = np.any(np.isfinite(lower)) or np.any(np.isfinite(upper))
     if alpha == 0 and not bounded:
         return _fit_unpenalized(estimator, data, terms, tol, max_iter)
     if alpha == 0 or np.any(factor == 0):
@@ -104,15 +129,36 @@ def fit_glm(estimator, X, y, sample_weight, delta=None):
     l1_ratio = float(v.check_l1_ratio(estimator.l1_ratio))
     # Newton's method straight from the null model: measured on 50,000 x 50, 6-9 passes
     # in all at alpha = 0.05 .. 0.001, against 15-21 through a 5-alpha warm-start grid
-    path = glm_path(data, terms, [alpha], l1_ratio, factor, penalty.lower, penalty.upper,
+    path = glm_path(data, terms, [alpha], l1_ratio, factor, lower, upper,
                     tol=tol, max_passes=max_iter)
     if path.gaps[-1] > tol:
         warnings.warn(f"distributed proximal Newton stopped with relative duality gap "
                       f"{path.gaps[-1]:.3e} > tol={tol:.1e}; increase max_iter",
                       ConvergenceWarning, stacklevel=3)
     estimator.dual_gap_, estimator.n_iter_ = float(path.gaps[-1]), int(data.passes)
-    estimator.coef_, estimator.intercept_ = path.coefs[-1], float(path.intercepts[-1])
+    _store_fit(estimator, terms, path.coefs[-1], path.intercepts[-1])
     return estimator
+
+
+def _store_fit(estimator, terms, flat_coef, intercept):
+    """``coef_`` in the estimator's layout, ``intercept_`` a float or one per class, and
+    ``classes_`` for a classifier."""
+    estimator.coef_ = terms.coef_matrix(np.array(flat_coef))
+    estimator.intercept_ = float(intercept) if np.ndim(intercept) == 0 \
+        else np.array(intercept)
+    if getattr(terms, "classes", None) is not None:
+        estimator.classes_ = np.asarray(terms.classes)
+
+
+def check_multinomial(estimator, n_features, n_classes):
+    """The multinomial options a dask fit offers: the ungrouped penalty, no bounds, and
+    ``p K`` coefficients within the client's Gram limit."""
+    _, grouped = estimator._multinomial_options(n_features)
+    if grouped:
+        raise ValueError("multinomial='grouped' is not offered for dask input yet: the "
+                         "distributed Newton model is solved coefficient by coefficient; "
+                         "give multinomial='ungrouped'")
+    check_width(n_features * n_classes)
 
 
 def _fit_unpenalized(estimator, data, terms, tol, max_iter):
@@ -123,7 +169,7 @@ def _fit_unpenalized(estimator, data, terms, tol, max_iter):
     state = UnpenalizedState(terms, data.n_features, data.fit_intercept, tol, max_iter)
     advance(data, [state], lambda s: s.done)
     sums = state.path.sums
-    if terms.name == "logistic" and sums is not None and \
+    if terms.scoring == "log_loss" and sums is not None and \
             float(sums.loss[0]) / sums.total <= SEPARATION_LOSS * state.null:
         # no linear program over distributed rows (find_separation's, in memory): a
         # training log-loss near 0 is the mark of separable classes
@@ -136,7 +182,7 @@ def _fit_unpenalized(estimator, data, terms, tol, max_iter):
                       f"decrement {state.certificate:.3e} > tol={tol:.1e} (separable "
                       "classes, or increase max_iter)", ConvergenceWarning, stacklevel=3)
     estimator.dual_gap_, estimator.n_iter_ = float(state.certificate), int(data.passes)
-    estimator.coef_, estimator.intercept_ = state.path.w, float(state.path.b)
+    _store_fit(estimator, terms, state.path.w, state.path.b)
     return estimator
 
 
@@ -171,7 +217,6 @@ def path_glm(X, y, *, loss, delta, l1_ratio, alphas, eps, sample_weight, fit_int
     """``regularization_path(loss=...)`` of a GLM on dask data: a grid from the exact
     alpha_max (glmnet's ends, or the given alphas), then distributed proximal Newton
     along it. ``max_iter`` bounds the passes per alpha."""
-    from ..path import Path
     from .newton import DaskGLM, glm_path
 
     X, l1_ratio, tol, max_iter, factor, lower, upper = _path_arguments(
@@ -179,14 +224,32 @@ def path_glm(X, y, *, loss, delta, l1_ratio, alphas, eps, sample_weight, fit_int
     if np.any(factor == 0):
         raise ValueError(f"dask input needs every penalty_factor > 0 for the {loss} loss")
     target, terms = PROBLEMS[loss](y, sample_weight, fit_intercept, delta)
+    if loss == "logistic" and terms.width > 1:
+        raise ValueError(f"the logistic loss takes two classes; y has {terms.width} "
+                         "classes: use loss='multinomial'")
+    if terms.width > 1:
+        if np.any(np.isfinite(lower)) or np.any(np.isfinite(upper)):
+            raise ValueError("bounds (positive, lower_bounds, upper_bounds) are offered for "
+                             "two classes only; the multinomial coefficients are unbounded")
+        check_width(X.shape[1] * terms.width)
+    factor, lower, upper = (terms.widen(a) for a in (factor, lower, upper))
     data = DaskGLM(X, target, sample_weight, fit_intercept)
     grid = glm_grid(terms, alphas, eps, l1_ratio, factor, lower, upper, X.shape)
     path = glm_path(data, terms, grid, l1_ratio, factor, lower, upper, tol=tol,
                     max_passes=max_iter)
-    return Path(alphas=path.alphas, coefs=path.coefs, intercepts=path.intercepts,
-                gaps=path.gaps, n_iter=path.passes,
-                n_nonzero=np.count_nonzero(path.coefs, axis=1), l1_ratio=l1_ratio,
-                loss=loss)
+    return as_path(terms, path.alphas, path, l1_ratio)
+
+
+def as_path(terms, grid, state, l1_ratio):
+    """A finished ``PathState`` as a ``Path`` in the estimators' layout."""
+    from ..path import Path
+
+    coefs = terms.coef_matrix(state.coefs)
+    # a feature is in the model when any of its class coefficients is
+    in_model = np.any(coefs != 0, axis=1) if coefs.ndim == 3 else coefs != 0
+    return Path(alphas=grid, coefs=coefs, intercepts=state.intercepts, gaps=state.gaps,
+                n_iter=state.passes, n_nonzero=np.count_nonzero(in_model, axis=1),
+                l1_ratio=l1_ratio, loss=terms.name)
 
 
 def glm_grid(terms, alphas, eps, l1_ratio, factor, lower, upper, shape):

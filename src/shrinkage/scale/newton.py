@@ -12,7 +12,10 @@ Each pass over the chunks returns, tree-reduced on the workers (``PassSums``):
   after the previous pass: the duality gap of an iterate is certified by the pass that
   follows it, exactly, with no extra pass.
 
-What each loss computes is in ``terms.py`` (a row per loss, no branch here). The client
+What each loss computes is in ``terms.py`` and ``terms_multinomial.py`` (a row per
+loss, no branch here). A loss with K linear predictors per sample (the multinomial)
+flattens its (p, K) coefficients and brings K (K + 1) / 2 weighted Grams, one per
+distinct entry of a sample's K x K curvature; its K intercepts are eliminated together. The client
 solves each penalized Newton model on the p x p Gram matrix (the intercept eliminated by
 its Schur complement) with the Gram coordinate-descent kernel and orthant Newton steps,
 as the in-memory solver's Gram model does.
@@ -86,16 +89,26 @@ def chunk_pass(X, y, w_sample, offset, requests, n_folds, seed):
     m = y.shape[0]
     sw = np.ones(m) if w_sample is None else np.asarray(w_sample, dtype=np.float64).ravel()
     groups = fold_of(offset + np.arange(m), n_folds, seed) if n_folds else None
-    # one product for every model's linear predictors and directions
+    # one product for every model's linear predictors and directions (a loss with K
+    # outputs per sample, the multinomial, brings K columns per vector)
     vectors = [r.w for r in requests] + [r.dw for r in requests if r.dw is not None]
-    products = X @ np.column_stack(vectors)
+    widths = [r.terms.width for r in requests]
+    widths += [r.terms.width for r in requests if r.dw is not None]
+    p = X.shape[1]
+    products = X @ np.hstack([v.reshape(p, k) for v, k in zip(vectors, widths)])
+    starts = np.concatenate([[0], np.cumsum(widths)])
+
+    def predictor(index):
+        block = products[:, starts[index]:starts[index + 1]]
+        return block[:, 0] if block.shape[1] == 1 else block
+
     steps = np.asarray(STEPS)
     out, moving_index = [], len(requests)
     for j, r in enumerate(requests):
-        z0 = products[:, j] + r.b
+        z0 = predictor(j) + r.b
         moving = r.dw is not None
         if moving:
-            dz = products[:, moving_index] + r.db
+            dz = predictor(moving_index) + r.db
             moving_index += 1
         else:
             dz = z0
@@ -104,8 +117,9 @@ def chunk_pass(X, y, w_sample, offset, requests, n_folds, seed):
                              dtype=np.float64)
         losses, columns, curv, loss, lagged, scalars = r.terms.sample_terms(
             z0, dz, y, train, factors, steps, moving)
-        root = X * np.sqrt(curv)[:, None]
         cross = X.T @ np.column_stack([columns, curv])
+        q = columns.shape[1]
+        xtw1 = cross[:, q] if curv.ndim == 1 else cross[:, q:]
         held_out = np.zeros(0)
         if r.fold >= 0:
             scored = np.where(groups == r.fold, sw, 0.0)
@@ -113,12 +127,21 @@ def chunk_pass(X, y, w_sample, offset, requests, n_folds, seed):
                 z0, z0, y, scored, factors, steps, False)
             held_out = np.concatenate([[scored_loss, scored.sum()], scored_scalars])
         out.append(PassSums(
-            xtc=cross[:, :-1], scalars=scalars, xtwx=root.T @ root,
-            xtw1=cross[:, -1].copy(), sumw=np.array([curv.sum()]), loss=np.array([loss]),
+            xtc=cross[:, :q], scalars=scalars, xtwx=weighted_grams(X, curv),
+            xtw1=xtw1.copy(), sumw=np.atleast_1d(curv.sum(axis=0)), loss=np.array([loss]),
             losses=losses, lagged=np.array([lagged]),
             n=np.array([float(m if r.fold < 0 else np.sum(groups != r.fold))]),
             weight=np.array([train.sum()]), held_out=held_out))
     return out
+
+
+def weighted_grams(X, curv):
+    """``X' diag(c) X`` for the curvature column ``c`` (p, p), or for each column of a
+    curvature matrix (its blocks, (B, p, p): a multinomial's entries may be negative)."""
+    if curv.ndim == 1:
+        root = X * np.sqrt(curv)[:, None]
+        return root.T @ root  # one symmetric product (numpy's syrk)
+    return np.stack([X.T @ (X * curv[:, [b]]) for b in range(curv.shape[1])])
 
 
 def add_many(a, b):
@@ -159,13 +182,15 @@ class DaskGLM:
         return out
 
 
-def _model(sums, n, fit_intercept):
-    """The Newton model's Gram (intercept eliminated) and the intercept's pieces."""
-    H = sums.xtwx / n
+def _model(terms, sums, n, fit_intercept):
+    """The Newton model's Hessian in w with the intercepts eliminated (their Schur
+    complement; a pseudo-inverse, since the multinomial's K intercepts are free to move
+    together), and the pieces that give the intercepts' step."""
+    H, C, corner = (np.asarray(a, dtype=np.float64) / n for a in terms.curvature(sums))
     if not fit_intercept:
-        return H, np.zeros_like(sums.xtw1), 1.0
-    h1, hb = sums.xtw1 / n, float(sums.sumw[0]) / n
-    return H - np.outer(h1, h1) / hb, h1, hb
+        return H, np.zeros_like(C), np.zeros_like(corner)
+    inverse = np.linalg.pinv(corner, hermitian=True)
+    return H - C @ inverse @ C.T, C, inverse
 
 
 def newton_direction(terms, sums, w, b, penalty, fit_intercept, eps, max_epochs=10_000):
@@ -173,10 +198,10 @@ def newton_direction(terms, sums, w, b, penalty, fit_intercept, eps, max_epochs=
     model plus the penalty, solved on the Gram matrix."""
     n = sums.total
     g, gb = terms.gradient(sums)  # minus the gradient, summed
-    g, gb = g / n, (gb / n if fit_intercept else 0.0)
-    H, h1, hb = _model(sums, n, fit_intercept)
-    # db = (gb - h1'd) / hb eliminated: the model in d has gradient g - h1 gb / hb
-    g_eff = g - h1 * (gb / hb) if fit_intercept else g
+    g, gb = g / n, np.atleast_1d(gb) / n
+    H, C, inverse = _model(terms, sums, n, fit_intercept)
+    # db = inverse (gb - C'd) eliminated: the model in d has gradient g - C inverse gb
+    g_eff = g - C @ (inverse @ gb)
     lips = np.diag(H).copy()
     lips[lips <= 1e-12 * max(lips.max(initial=0.0), 1e-300)] = 0.0
     model = GramModel(np.asfortranarray(H), g_eff + H @ w, w.copy(), lips,
@@ -190,8 +215,8 @@ def newton_direction(terms, sums, w, b, penalty, fit_intercept, eps, max_epochs=
 
     newton_chunks(model, local, penalty, max_epochs, run_epochs, True)
     dw = model.w - w
-    db = (gb - h1 @ dw) / hb if fit_intercept else 0.0
-    return dw, db
+    db = inverse @ (gb - C.T @ dw)
+    return dw, (float(db[0]) if np.ndim(b) == 0 else db)
 
 
 class PathState:
@@ -207,7 +232,8 @@ class PathState:
 
     def __init__(self, terms, n_features, fit_intercept, fold=-1):
         self.terms, self.fit_intercept, self.fold = terms, fit_intercept, fold
-        self.w, self.b, self.sums = np.zeros(n_features), 0.0, None
+        self.w, self.b = np.zeros(n_features * terms.width), terms.zero_intercept()
+        self.sums = None
         self.phase = "null" if fit_intercept else "last null"
         self.pending = None
         self.penalties = []
@@ -225,7 +251,7 @@ class PathState:
                           for a in alphas]
         self.tol, self.max_passes = tol, max_passes
         p, m = self.w.size, len(alphas)
-        self.coefs, self.intercepts = np.zeros((m, p)), np.zeros(m)
+        self.coefs, self.intercepts = np.zeros((m, p)), np.zeros((m,) + np.shape(self.b))
         self.gaps, self.passes = np.full(m, np.inf), np.zeros(m, dtype=int)
         self.held_out, self.trained = [None] * m, [None] * m
         self.k, self.count, self.phase = 0, 0, "path"
@@ -311,19 +337,21 @@ class UnpenalizedState:
         sums = state.sums
         n = sums.total
         g, gb = self.terms.gradient(sums)  # minus the gradient, summed
-        H = sums.xtwx / n
+        H, C, corner = self.terms.curvature(sums)
         if self.fit_intercept:
-            h1 = sums.xtw1 / n
-            H = np.block([[H, h1[:, None]], [h1[None, :], np.array([[sums.sumw[0] / n]])]])
+            H = np.block([[H, C], [C.T, corner]])
             g = np.append(g, gb)
-        step = _newton_step(H, -g / n)
+        step = _newton_step(H / n, -g / n)
         decrement = float(g @ step) / n
         self.certificate = 0.5 * max(decrement, 0.0) / self.null
         # each step costs a pass here: stop at tol (in memory, steps run on to rounding)
         if self.certificate <= self.tol or self.count >= self.max_passes:
             self.finished = True
             return None
-        dw, db = (step[:-1], float(step[-1])) if self.fit_intercept else (step, 0.0)
+        p = state.w.size
+        dw, db = step[:p], step[p:]
+        db = (float(db[0]) if np.ndim(state.b) == 0 else db) if self.fit_intercept \
+            else self.terms.zero_intercept()
         self.pending = (dw, db, float(sums.loss[0]) / n, decrement)
         return Request(self.terms, state.w, state.b, dw, db)
 

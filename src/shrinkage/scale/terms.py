@@ -27,6 +27,28 @@ from ..datafits_glm import _HUBER_MIN_CURVATURE
 _MIN_CURVATURE = 1e-10
 
 
+class _OneOutput:
+    """What the losses with one linear predictor per sample share: one coefficient per
+    feature, a scalar intercept, and the Newton curvature read off the pass as it is."""
+
+    width = 1
+
+    def widen(self, values):
+        return np.asarray(values, dtype=np.float64)
+
+    def coef_matrix(self, flat):
+        return flat
+
+    def zero_intercept(self):
+        return 0.0
+
+    def curvature(self, sums):
+        """The summed curvature: in w ``(p, p)``, between w and the intercept ``(p, 1)``,
+        in the intercept ``(1, 1)``."""
+        return sums.xtwx, sums.xtw1[:, None], sums.sumw.reshape(1, 1)
+
+
+
 @njit(cache=True, nogil=True)
 def _logistic_terms(z0, dz, y, sw, factors, steps, moving):
     m = z0.shape[0]
@@ -61,10 +83,12 @@ def _logistic_terms(z0, dz, y, sw, factors, steps, moving):
 
 
 @dataclass(frozen=True)
-class LogisticTerms:
+class LogisticTerms(_OneOutput):
     """``s log(1 + exp(-y z))``, labels in {-1, +1}. Columns: ``s y t`` over the positive
     and over the negative samples (``t = 1 / (1 + exp(y z))``); scalars: ``sum s t`` of
-    each class."""
+    each class. ``classes``: the labels behind -1 and +1 (the estimator's ``classes_``)."""
+
+    classes: tuple = None
 
     name = "logistic"
     scoring = "log_loss"
@@ -137,7 +161,7 @@ def _poisson_terms(z0, dz, y, sw, factors, steps, moving):
 
 
 @dataclass(frozen=True)
-class PoissonTerms:
+class PoissonTerms(_OneOutput):
     """``s (exp(z) - y z)``, counts y >= 0 (no offset). Columns: ``s y`` and ``s mu``;
     scalars: their sums and ``sum s (y - y log y)``, the loss's floor."""
 
@@ -209,7 +233,7 @@ def _huber_terms(z0, dz, y, sw, delta, steps, moving):
 
 
 @dataclass(frozen=True)
-class HuberTerms:
+class HuberTerms(_OneOutput):
     """``s h(y - z)`` with threshold ``delta``. Columns: ``s psi(y - z)`` and ``s``;
     scalars: ``sum s psi``, ``sum s``, ``sum s psi y``, ``sum s psi^2``, ``sum s y``.
 
@@ -272,4 +296,4 @@ def _violation(terms, sums, w, penalty, fit_intercept):
     g, gb = terms.gradient(sums)
     n = sums.total
     violation = float(penalty.subdiff_distance(w, g / n).max(initial=0.0))
-    return max(violation, abs(gb) / n) if fit_intercept else violation
+    return max(violation, float(np.max(np.abs(gb))) / n) if fit_intercept else violation
