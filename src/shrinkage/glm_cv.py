@@ -84,7 +84,7 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
                 raise ValueError("offset and groups are not offered for dask input: "
                                  "fit the rates with sample_weight = exposure and y = "
                                  "counts / exposure; the folds are a hash of the rows")
-            self.coef_, self.intercept_ = cross_validate_glm(self, X, y, sample_weight)
+            cross_validate_glm(self, X, y, sample_weight)
             return self
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         y = v.check_counts(y, sw, self.fit_intercept)
@@ -170,8 +170,7 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
             if groups is not None:
                 raise ValueError("groups are not offered for dask input: the folds are "
                                  "a hash of the rows")
-            self.coef_, self.intercept_ = cross_validate_glm(self, X, y, sample_weight,
-                                                             delta=self.delta)
+            cross_validate_glm(self, X, y, sample_weight, delta=self.delta)
             self.delta_ = self.delta
             return self
         X, y, sw = self._validate_fit_input(X, y, sample_weight)

@@ -327,11 +327,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
                 raise ValueError("class_weight and groups are not offered for dask "
                                  "input: give sample_weight; the folds are a hash of "
                                  "the rows")
-            coef, intercept = cross_validate_glm(self, X, y, sample_weight)
-            if len(self.classes_) == 2:
-                coef, intercept = coef[None, :], np.array([intercept])
-            self.coef_, self.intercept_ = coef, intercept
-            return self
+            return cross_validate_glm(self, X, y, sample_weight)
         X, y, sw, codes = self._validate_classes(X, y, sample_weight)
         if len(self.classes_) > 2:
             self._multinomial_options(X.shape[1])  # no bounds, a known grouping

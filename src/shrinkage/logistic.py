@@ -134,10 +134,7 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
             if self.class_weight is not None:
                 raise ValueError("class_weight is not offered for dask input; give "
                                  "sample_weight")
-            fit_glm(self, X, y, sample_weight)
-            if len(self.classes_) == 2:
-                self.coef_, self.intercept_ = self.coef_[None, :], np.array([self.intercept_])
-            return self
+            return fit_glm(self, X, y, sample_weight)
         X, y, sw, codes = self._validate_classes(X, y, sample_weight)
         if len(self.classes_) > 2:
             return self._fit_multinomial(X, codes, sw)

@@ -17,7 +17,7 @@ from .. import _validation as v
 from .. import model_selection as _cv
 from .fit import FOLD_SEED, _prepare, check_folds
 from .fit_glm import (PROBLEMS, aligned_target, as_path, check_multinomial, glm_grid,
-                      huber_location)
+                      huber_location, store_fit)
 from .newton import DaskGLM, PathState, advance
 from .statistics import check_finite, fold_of
 from .terms import HuberTerms
@@ -25,13 +25,23 @@ from .terms import HuberTerms
 
 def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
     """Cross-validate ``estimator`` (a CV estimator of the logistic, Poisson or Huber
-    loss) on dask data, store its fitted attributes and return the refit model's
-    ``(coef, intercept)``."""
+    loss) on dask data; sets its fitted attributes and returns it."""
     n_folds = check_folds(estimator.cv)
     X = _prepare(estimator, X, y, sample_weight)
-    p = X.shape[1]
     fit_intercept = estimator.fit_intercept
     target, terms = PROBLEMS[estimator._loss](y, sample_weight, fit_intercept, delta)
+    data = DaskGLM(X, target, sample_weight, fit_intercept, n_folds, FOLD_SEED)
+    fold_terms = _fold_terms(terms, target, sample_weight, n_folds, fit_intercept)
+    return cross_validate_on(estimator, data, terms, fold_terms, delta)
+
+
+def cross_validate_on(estimator, data, terms, fold_terms, delta=None):
+    """``cross_validate_glm`` on prepared ``data`` (a ``DaskGLM`` with folds) with the
+    loss's ``terms`` and each fold model's; sets the fitted attributes, ``coef_`` and
+    ``intercept_`` included, and returns the estimator."""
+    n_folds, p = data.n_folds, data.n_features
+    estimator.n_features_in_ = p
+    fit_intercept = estimator.fit_intercept
     if getattr(terms, "classes", None) is not None:
         estimator.classes_ = np.asarray(terms.classes)
     scoring = estimator._scoring(getattr(estimator, "classes_", None), delta)
@@ -50,8 +60,6 @@ def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
                          f"{terms.name} loss")
     tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
     max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
-    data = DaskGLM(X, target, sample_weight, fit_intercept, n_folds, FOLD_SEED)
-    fold_terms = _fold_terms(terms, target, sample_weight, n_folds, fit_intercept)
     # the null models do not depend on l1_ratio: found once, copied to every ratio
     first = [PathState(t, p, fit_intercept, fold=f) for f, t in enumerate(fold_terms)]
     first.append(PathState(terms, p, fit_intercept))
@@ -62,7 +70,7 @@ def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
     states, grids = [], []
     for r in l1_ratios:
         grid = glm_grid(terms, estimator.alphas, estimator.eps, r, factor, lower, upper,
-                        X.shape)
+                        (data.n_samples, p))
         grid = np.sort(grid(first[-1].sums) if callable(grid) else grid)[::-1]
         ratio_states = [copy.copy(s) for s in first]
         for state in ratio_states:
@@ -79,7 +87,9 @@ def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
                                for w in whole]),
         paths=[as_path(terms, g, w, r) for g, w, r in zip(grids, whole, l1_ratios)])
     estimator.n_passes_ = data.passes
-    return estimator._store_cv(result, l1_ratios, alpha_rule, scoring)
+    coef, intercept = estimator._store_cv(result, l1_ratios, alpha_rule, scoring)
+    store_fit(estimator, terms, coef, intercept)
+    return estimator
 
 
 def _as_held_out(sums):

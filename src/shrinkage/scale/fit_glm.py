@@ -106,19 +106,28 @@ def fit_glm(estimator, X, y, sample_weight, delta=None):
     """Fit ``estimator`` (its ``_loss`` a row of ``PROBLEMS``) at its alpha on dask data
     by distributed proximal Newton; sets ``coef_``, ``intercept_``, ``dual_gap_`` and
     ``n_iter_`` (the passes) and returns the estimator."""
-    from .newton import DaskGLM, glm_path
+    from .newton import DaskGLM
 
     X = _prepare(estimator, X, y, sample_weight)
     target, terms = PROBLEMS[estimator._loss](y, sample_weight, estimator.fit_intercept,
                                               delta)
-    penalty, alpha, factor = estimator._validate_penalty(X.shape[1])
+    return fit_on(estimator, DaskGLM(X, target, sample_weight, estimator.fit_intercept),
+                  terms)
+
+
+def fit_on(estimator, data, terms):
+    """``fit_glm`` on prepared ``data`` (a ``DaskGLM``) with the loss's ``terms``."""
+    from .newton import glm_path
+
+    p = data.n_features
+    estimator.n_features_in_ = p
+    penalty, alpha, factor = estimator._validate_penalty(p)
     lower, upper = penalty.lower, penalty.upper
     if terms.width > 1:
-        check_multinomial(estimator, X.shape[1], terms.width)
+        check_multinomial(estimator, p, terms.width)
     factor, lower, upper = (terms.widen(a) for a in (factor, lower, upper))
     tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
     max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
-    data = DaskGLM(X, target, sample_weight, estimator.fit_intercept)
     bounded = np.any(np.isfinite(lower)) or np.any(np.isfinite(upper))
     if alpha == 0 and not bounded:
         return _fit_unpenalized(estimator, data, terms, tol, max_iter)
@@ -136,18 +145,21 @@ def fit_glm(estimator, X, y, sample_weight, delta=None):
                       f"{path.gaps[-1]:.3e} > tol={tol:.1e}; increase max_iter",
                       ConvergenceWarning, stacklevel=3)
     estimator.dual_gap_, estimator.n_iter_ = float(path.gaps[-1]), int(data.passes)
-    _store_fit(estimator, terms, path.coefs[-1], path.intercepts[-1])
+    store_fit(estimator, terms, terms.coef_matrix(path.coefs[-1]), path.intercepts[-1])
     return estimator
 
 
-def _store_fit(estimator, terms, flat_coef, intercept):
-    """``coef_`` in the estimator's layout, ``intercept_`` a float or one per class, and
-    ``classes_`` for a classifier."""
-    estimator.coef_ = terms.coef_matrix(np.array(flat_coef))
-    estimator.intercept_ = float(intercept) if np.ndim(intercept) == 0 \
-        else np.array(intercept)
+def store_fit(estimator, terms, coef, intercept):
+    """``coef_`` (given in the paths' layout: (p,), or (K, p) for the multinomial) and
+    ``intercept_`` a float or one per class (a binary classifier's: a row and an array
+    of one, as scikit-learn's), and ``classes_`` for a classifier."""
+    coef = np.array(coef)
+    intercept = float(intercept) if np.ndim(intercept) == 0 else np.array(intercept)
     if getattr(terms, "classes", None) is not None:
         estimator.classes_ = np.asarray(terms.classes)
+        if coef.ndim == 1:
+            coef, intercept = coef[None, :], np.array([intercept])
+    estimator.coef_, estimator.intercept_ = coef, intercept
 
 
 def check_multinomial(estimator, n_features, n_classes):
@@ -182,7 +194,7 @@ def _fit_unpenalized(estimator, data, terms, tol, max_iter):
                       f"decrement {state.certificate:.3e} > tol={tol:.1e} (separable "
                       "classes, or increase max_iter)", ConvergenceWarning, stacklevel=3)
     estimator.dual_gap_, estimator.n_iter_ = float(state.certificate), int(data.passes)
-    _store_fit(estimator, terms, state.path.w, state.path.b)
+    store_fit(estimator, terms, terms.coef_matrix(state.path.w), state.path.b)
     return estimator
 
 

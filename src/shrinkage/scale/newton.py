@@ -15,10 +15,10 @@ Each pass over the chunks returns, tree-reduced on the workers (``PassSums``):
 What each loss computes is in ``terms.py`` and ``terms_multinomial.py`` (a row per
 loss, no branch here). A loss with K linear predictors per sample (the multinomial)
 flattens its (p, K) coefficients and brings K (K + 1) / 2 weighted Grams, one per
-distinct entry of a sample's K x K curvature; its K intercepts are eliminated together. The client
-solves each penalized Newton model on the p x p Gram matrix (the intercept eliminated by
-its Schur complement) with the Gram coordinate-descent kernel and orthant Newton steps,
-as the in-memory solver's Gram model does.
+distinct entry of a sample's K x K curvature. The client solves each penalized Newton
+model on the Gram matrix (the intercepts eliminated by their Schur complement) with the
+Gram coordinate-descent kernel and orthant Newton steps, as the in-memory solver's Gram
+model does.
 """
 
 from dataclasses import dataclass
@@ -82,13 +82,13 @@ class Request:
     fold: int = -1
 
 
-def chunk_pass(X, y, w_sample, offset, requests, n_folds, seed):
-    """One chunk's ``PassSums`` of each request (runs on a worker)."""
+def chunk_pass(X, y, w_sample, groups, requests):
+    """One chunk's ``PassSums`` of each request (runs on a worker); ``groups`` gives
+    each row's fold (None without folds)."""
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).ravel()
     m = y.shape[0]
     sw = np.ones(m) if w_sample is None else np.asarray(w_sample, dtype=np.float64).ravel()
-    groups = fold_of(offset + np.arange(m), n_folds, seed) if n_folds else None
     # one product for every model's linear predictors and directions (a loss with K
     # outputs per sample, the multinomial, brings K columns per vector)
     vectors = [r.w for r in requests] + [r.dw for r in requests if r.dw is not None]
@@ -151,7 +151,8 @@ def add_many(a, b):
 
 class DaskGLM:
     """The chunks of one problem and the passes over them; a pass serves any number of
-    models (the folds of a cross-validation and the whole-data fit, say).
+    models (the folds of a cross-validation and the whole-data fit, say). Built from
+    arrays (each row's fold a hash of its position) or ``from_parts``.
 
     Parameters
     ----------
@@ -163,23 +164,46 @@ class DaskGLM:
     """
 
     def __init__(self, X, y, sample_weight, fit_intercept, n_folds=0, seed=0):
-        self.chunks = row_chunks(X, y, sample_weight)
+        from dask import delayed
+
+        self.parts = [delayed(_positional_part, pure=True)(xb, yb, wb, offset, n_folds,
+                                                            seed)
+                      for xb, yb, wb, offset in row_chunks(X, y, sample_weight)]
         self.fit_intercept = fit_intercept
-        self.n_features = X.shape[1]
-        self.n_folds, self.seed = n_folds, seed
+        self.n_samples, self.n_features = X.shape
+        self.n_folds = n_folds
         self.passes = 0
+
+    @classmethod
+    def from_parts(cls, parts, n_samples, n_features, fit_intercept, n_folds):
+        """Data already laid out as delayed ``(X, y, weights, groups)`` parts (``groups``
+        each row's fold, or None): the encoded partitions of a table, say, whose rows
+        of weight 0 (a test split) are in no model's training set."""
+        data = cls.__new__(cls)
+        data.parts, data.n_samples, data.n_features = list(parts), n_samples, n_features
+        data.fit_intercept, data.n_folds, data.passes = fit_intercept, n_folds, 0
+        return data
 
     def run(self, requests):
         """One pass: the ``PassSums`` of each ``Request``."""
         import dask
         from dask import delayed
 
-        parts = [delayed(chunk_pass, pure=True)(xb, yb, wb, offset, requests,
-                                                self.n_folds, self.seed)
-                 for xb, yb, wb, offset in self.chunks]
+        sums = [delayed(_part_pass, pure=True)(part, requests) for part in self.parts]
         self.passes += 1
-        (out,) = dask.compute(tree_reduce(parts, add_many))
+        (out,) = dask.compute(tree_reduce(sums, add_many))
         return out
+
+
+def _positional_part(X, y, w_sample, offset, n_folds, seed):
+    """A chunk with each row's fold from a seeded hash of its position (a worker's)."""
+    m = np.shape(y)[0]
+    groups = fold_of(offset + np.arange(m), n_folds, seed) if n_folds else None
+    return X, y, w_sample, groups
+
+
+def _part_pass(part, requests):
+    return chunk_pass(*part, requests)
 
 
 def _model(terms, sums, n, fit_intercept):
