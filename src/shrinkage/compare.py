@@ -405,7 +405,7 @@ def run_comparison(table, options, progress=None, engine=None):
     winner = results["comparison"]["winner"]
     pipeline = Pipeline([("prepare", data.preprocessor), ("model", models[winner])])
     return Comparison(results=results, models=models, pipeline=pipeline,
-                      feature_names=names, extras=data.extras())
+                      feature_names=names, extras=data.extras(models))
 
 
 def _entry(penalty, model, data):

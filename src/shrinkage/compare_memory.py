@@ -135,7 +135,8 @@ class InMemory:
     def interval_method(self):
         return {"method": "paired bootstrap", "n_bootstrap": N_BOOTSTRAP}
 
-    def extras(self):
+    def extras(self, models):
+        """What the figures read beside the results: the rows themselves."""
         return {"X_train": self.X_train, "X_test": self.X_test, "y_train": self.y_train,
                 "y_test": self.held_out.y, "columns_of": self.columns_of}
 

@@ -123,26 +123,37 @@ def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None, grouped
     ends at ``eps`` times the lasso's alpha_max.
     """
     n, p = problem.design.shape
-    glmnet_eps = 1e-2 if n < p else 1e-3
     amax = problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped)
     spectrum = None
     if problem.datafit.name == "squared" and l1_ratio < 1.0:
         spectrum = penalized_spectrum(problem, factor)
         if spectrum is not None and spectrum.size == 0:
             spectrum = None
+    if spectrum is None:
+        return glmnet_ends(amax, l1_ratio, eps, (n, p))
     if l1_ratio < L1_RATIO_FLOOR:
-        if spectrum is None:
-            top = amax
-            return top, top * (eps if eps is not None else glmnet_eps * L1_RATIO_FLOOR)
         top = spectrum.sum() / DF_TOP
         bottom = RIDGE_SHRINK_FLOOR * spectrum[0]
         return top, top * eps if eps is not None else bottom
     if eps is not None:
         return amax, eps * amax
-    bottom = glmnet_eps * amax
-    if spectrum is not None:
-        bottom = min(bottom, RIDGE_SHRINK_FLOOR * spectrum[0] / (1.0 - l1_ratio))
+    bottom = min(glmnet_eps(n, p) * amax, RIDGE_SHRINK_FLOOR * spectrum[0] / (1.0 - l1_ratio))
     return amax, bottom
+
+
+def glmnet_eps(n, p):
+    """glmnet's ratio of a grid's ends."""
+    return 1e-2 if n < p else 1e-3
+
+
+def glmnet_ends(amax, l1_ratio, eps, shape):
+    """The ends of a grid from ``alpha_max`` alone (no spectrum): ``eps`` times it, or
+    glmnet's ratio; ridge (``l1_ratio < L1_RATIO_FLOOR``), whose top is the alpha_max
+    of that floor, reaches ``L1_RATIO_FLOOR`` times lower."""
+    if eps is not None:
+        return amax, eps * amax
+    floor = L1_RATIO_FLOOR if l1_ratio < L1_RATIO_FLOOR else 1.0
+    return amax, amax * glmnet_eps(*shape) * floor
 
 
 @fill_doc

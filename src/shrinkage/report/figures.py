@@ -118,12 +118,17 @@ def roc_curves(comparison):
     from sklearn.metrics import RocCurveDisplay
 
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    X_test, y_test = comparison.extras["X_test"], comparison.extras["y_test"]
+    extras = comparison.extras
     for p in ("none",) + PENALIZED:
-        model = comparison.models[p]
-        z = decision_values(X_test, model.coef_, model.intercept_)
-        RocCurveDisplay.from_predictions(y_test, z, pos_label=1.0, ax=ax,
-                                         name=comparison.results["penalties"][p]["label"])
+        model, name = comparison.models[p], comparison.results["penalties"][p]["label"]
+        if "roc" in extras:  # summed where the rows are (a Dask cluster)
+            fpr, tpr = extras["roc"][p]
+            area = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))  # trapezoids
+            RocCurveDisplay(fpr=fpr, tpr=tpr, roc_auc=area, name=name).plot(ax=ax)
+            continue
+        z = decision_values(extras["X_test"], model.coef_, model.intercept_)
+        RocCurveDisplay.from_predictions(extras["y_test"], z, pos_label=1.0, ax=ax,
+                                         name=name)
     ax.plot([0, 1], [0, 1], linestyle=":", color="gray")
     return svg_text(fig)
 
@@ -134,14 +139,19 @@ def confusion_matrices(comparison):
     from sklearn.metrics import ConfusionMatrixDisplay
 
     classes = comparison.results["data"]["classes"]
-    X_test, y_test = comparison.extras["X_test"], comparison.extras["y_test"]
+    extras = comparison.extras
     fig, axes = _row_of_axes(4, width=4.2, height=4.2)
     for ax, p in zip(axes, ("none",) + PENALIZED):
         model = comparison.models[p]
-        predicted = np.argmax(decision_values(X_test, model.coef_, model.intercept_), axis=1)
-        ConfusionMatrixDisplay.from_predictions(
-            y_test, predicted, labels=np.arange(len(classes)), display_labels=classes,
-            ax=ax, colorbar=False, xticks_rotation=45)
+        if "confusion" in extras:  # counted where the rows are (a Dask cluster)
+            ConfusionMatrixDisplay(extras["confusion"][p].astype(int),
+                                   display_labels=classes).plot(
+                ax=ax, colorbar=False, xticks_rotation=45)
+        else:
+            z = decision_values(extras["X_test"], model.coef_, model.intercept_)
+            ConfusionMatrixDisplay.from_predictions(
+                extras["y_test"], np.argmax(z, axis=1), labels=np.arange(len(classes)),
+                display_labels=classes, ax=ax, colorbar=False, xticks_rotation=45)
         ax.set_title(comparison.results["penalties"][p]["label"], fontsize=10)
     fig.tight_layout()
     return svg_text(fig)

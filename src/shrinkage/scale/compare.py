@@ -2,18 +2,21 @@
 a Dask cluster's workers.
 
 ``OnDask`` is the comparison's engine for such a table (``compare_memory.InMemory`` is
-the other). Its passes over the data:
+the other). A pass summarizes the columns (``table.summarize``) and the preprocessing is
+learned from it (with ``--impute median``, a quantile sketch of each numeric training
+column too). Then the loss decides:
 
-1. a summary of the columns (``table.summarize``), the preprocessing learned from it
-   (with ``--impute median``, a quantile sketch of each numeric training column too);
-2. the squared-loss ``Sums`` of every cross-validation fold and of the test split, from
-   the encoded rows: every model, its cross-validation and its test metrics along the
-   path are then computed on the client from p x p statistics;
-3. the test losses of the four chosen models, reduced to their means and covariance:
-   the normal-theory interval of each paired difference.
+- the squared loss (``SquaredSums``): one pass returns the ``Sums`` of every
+  cross-validation fold and of the test split, from the encoded rows; every model, its
+  cross-validation and its test metrics along the path are computed on the client from
+  p x p statistics;
+- the logistic, multinomial and Poisson losses (``compare_glm.NewtonParts``): the
+  encoded rows are kept on the workers and every model is fitted by distributed Newton
+  passes over them, every fold in the same passes;
 
-The squared loss only, so far: the other losses (and classification) need the
-distributed Newton passes of ``scale/logistic.py`` per fold, not yet wired here.
+and a last pass returns the test losses of the four chosen models, reduced to their
+means and covariance: the normal-theory interval of each paired difference. The Huber
+loss is not offered yet (its threshold's rule needs a pilot fit's residuals).
 """
 
 import contextlib
@@ -28,6 +31,7 @@ import numpy as np
 from ..compare import (MAX_CLASSES, TargetSummary, build_preprocessor, choose_loss,
                        detect_task, integer_code_note, original_columns)
 from ..compare_losses import compare_loss
+from ..compare_memory import decision_values
 from ..tables import UserError, check_target
 from .fit import cross_validate_sums, fit_squared_sums
 from .squared import held_out_mse
@@ -120,6 +124,7 @@ class OnDask:
     engine = "dask"
 
     def __init__(self, source, target, options):
+        import dask
         from dask import delayed
 
         self.options = options
@@ -152,14 +157,20 @@ class OnDask:
         self.names = [str(n) for n in self.preprocessor.get_feature_names_out()]
         self.columns_of = original_columns(self.preprocessor)
         self._place, self._features = place, numeric + categorical
-        sums = check_finite(tree_reduce(
-            [delayed(_encoded_sums, pure=True)(part, i, target, self._features,
-                                               self.preprocessor, **place)
-             for i, part in enumerate(self._partitions)], add_sums).compute())
-        self.train_folds = Sums(*(a[:k] for a in sums._fields()))
-        self.train_total = self.train_folds.total()
-        self.held_out = HeldOutSums(sums.fold(k), self.loss)
-        self.folds, self.classes = k, None
+        self.folds = k
+        self.classes = _classes(summary) if self.task == "classification" else None
+        if loss_name == "squared":
+            self.backend = SquaredSums(self)
+        else:
+            from .compare_glm import NewtonParts, encoded_part
+
+            parts = dask.persist(*[
+                delayed(encoded_part, pure=True)(part, i, target, self._features,
+                                                 self.preprocessor, self.classes, **place)
+                for i, part in enumerate(self._partitions)])
+            self.backend = NewtonParts(list(parts), summary.n_train, len(self.names), k,
+                                       self.loss, self.classes)
+        self.held_out = self.backend.held_out
         self.counts = {"n_rows": summary.n_train + summary.n_test,
                        "n_train": summary.n_train, "n_test": summary.n_test,
                        "n_columns": len(self._features)}
@@ -211,11 +222,10 @@ class OnDask:
         options = self.options
         task = detect_task(target, options.task, options.loss)
         loss, count_note = choose_loss(target, task, options.loss)
-        if loss != "squared":
-            raise UserError(f"--engine dask compares the squared loss so far; this target "
-                            f"needs the {loss} loss: run it in memory (drop --engine dask)"
-                            + (" or give --task regression" if task == "classification"
-                               and target.numeric else ""))
+        if loss == "huber":
+            raise UserError("--engine dask does not compare the Huber loss yet (its "
+                            "threshold's rule needs a pilot fit's residuals): run it in "
+                            "memory (drop --engine dask) or give another --loss")
         note = integer_code_note(target, task) if options.loss == "auto" else None
         self.notes.extend(n for n in (note, count_note) if n)
         return task, loss
@@ -227,6 +237,66 @@ class OnDask:
         if self.options.impute != "median":
             return None
         return {c: sketch_quantile(summary.sketches[c], 0.5) for c in numeric}
+
+    def fit(self, model):
+        self.backend.fit(model)
+
+    def warm_up(self, estimators):
+        return self.backend.warm_up(estimators)
+
+    def residual_share(self, least_squares):
+        return self.backend.residual_share(least_squares)
+
+    def baseline_cv(self, model):
+        return self.backend.baseline_cv(model)
+
+    def interval(self, models, winner, other):
+        """The mean test-loss difference of ``other`` over ``winner`` and its 95% normal
+        interval, from the test losses' means and covariance (one pass for every pair)."""
+
+        if self._moments is None:
+            order = sorted(models)
+            moments = self.backend.interval_moments(
+                [(models[p].coef_, models[p].intercept_) for p in order])
+            self._moments = dict(zip(order, range(len(order)))), moments
+        index, (n, mean, scatter) = self._moments
+        a, b = index[winner], index[other]
+        difference = float(mean[b] - mean[a])
+        variance = (scatter[a, a] + scatter[b, b] - 2 * scatter[a, b]) / max(n - 1, 1)
+        half = Z95 * float(np.sqrt(max(variance, 0.0) / n))
+        return difference, difference - half, difference + half
+
+    def interval_method(self):
+        return {"method": "paired normal-theory"}
+
+    def extras(self, models):
+        """What the figures read beside the results: for classes, each model's test ROC
+        curve and confusion matrix, summed on the workers (no rows come back)."""
+        out = {"columns_of": self.columns_of}
+        if self.classes is not None:
+            curves = {p: self.held_out.curves(m.coef_, m.intercept_)
+                      for p, m in models.items()}
+            out["roc"] = {p: c["roc"] for p, c in curves.items()}
+            out["confusion"] = {p: c["confusion"] for p, c in curves.items()}
+        return out
+
+
+class SquaredSums:
+    """The squared loss's fits and test numbers from the sums of every fold and of the
+    test split (one pass over the table)."""
+
+    def __init__(self, table):
+        from dask import delayed
+
+        self.table, self.loss, k = table, table.loss, table.folds
+        sums = check_finite(tree_reduce(
+            [delayed(_encoded_sums, pure=True)(part, i, table.target, table._features,
+                                               table.preprocessor, **table._place)
+             for i, part in enumerate(table._partitions)], add_sums).compute())
+        self.train_folds = Sums(*(a[:k] for a in sums._fields()))
+        self.train_total = self.train_folds.total()
+        self.held_out = HeldOutSums(sums.fold(k), self.loss)
+        self.folds = k
 
     def fit(self, model):
         if hasattr(model, "cv"):
@@ -263,33 +333,22 @@ class OnDask:
         cross_validate_sums(ridge, self.train_folds)
         return float(ridge.cv_mean_[0, 0]), float(ridge.cv_se_[0, 0])
 
-    def interval(self, models, winner, other):
-        """The mean test-loss difference of ``other`` over ``winner`` and its 95% normal
-        interval, from the test losses' means and covariance (one pass for every pair)."""
+    def interval_moments(self, fitted):
+        """The test rows' count, mean loss of each of the ``fitted`` ``(coef,
+        intercept)`` and the scatter matrix of the losses (a pass over the table)."""
         from dask import delayed
 
-        if self._moments is None:
-            order = sorted(models)
-            coefs = np.array([np.ravel(models[p].coef_) for p in order])
-            intercepts = np.array([float(np.ravel(models[p].intercept_)[0]) for p in order])
-            moments = tree_reduce(
-                [delayed(_test_loss_moments, pure=True)(
-                    part, i, self.target, self._features, self.preprocessor, coefs,
-                    intercepts, self.loss, **self._place)
-                 for i, part in enumerate(self._partitions)], _merge_moments).compute()
-            self._moments = dict(zip(order, range(len(order)))), moments
-        index, (n, mean, scatter) = self._moments
-        a, b = index[winner], index[other]
-        difference = float(mean[b] - mean[a])
-        variance = (scatter[a, a] + scatter[b, b] - 2 * scatter[a, b]) / max(n - 1, 1)
-        half = Z95 * float(np.sqrt(max(variance, 0.0) / n))
-        return difference, difference - half, difference + half
+        t = self.table
+        return tree_reduce(
+            [delayed(_test_loss_moments, pure=True)(part, i, t.target, t._features,
+                                                    t.preprocessor, fitted, self.loss,
+                                                    **t._place)
+             for i, part in enumerate(t._partitions)], merge_moments).compute()
 
-    def interval_method(self):
-        return {"method": "paired normal-theory"}
 
-    def extras(self):
-        return {"columns_of": self.columns_of}
+def _classes(summary):
+    """The classes of a classification target, sorted as ``np.unique`` sorts them."""
+    return np.unique(np.asarray(sorted(summary.target_values)))
 
 
 def _fitted_preprocessor(summary, numeric, categorical, medians, impute):
@@ -346,24 +405,29 @@ def _encoded_sums(frame, partition, target, features, preprocessor, *, test_size
     return group_sums(X, y, None, groups, n_folds + 1)
 
 
-def _test_loss_moments(frame, partition, target, features, preprocessor, coefs,
-                       intercepts, loss, *, test_size, n_folds, seed):
-    """The test rows' count, mean loss per model, and the scatter matrix of the losses
-    about their means (a worker's)."""
+def _test_loss_moments(frame, partition, target, features, preprocessor, fitted, loss, *,
+                       test_size, n_folds, seed):
+    """The test rows' loss moments of each fitted model (a worker's)."""
     rows, groups, _ = label_rows(frame, partition, target, test_size, n_folds, seed)
     rows = rows[groups == n_folds]
-    m = len(intercepts)
-    if len(rows) == 0:
-        return 0, np.zeros(m), np.zeros((m, m))
     X = np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
-    y = rows[target].to_numpy(dtype=np.float64)
-    losses = loss.per_sample(y[:, None], X @ coefs.T + intercepts)
+    return loss_moments(X, rows[target].to_numpy(dtype=np.float64), fitted, loss)
+
+
+def loss_moments(X, y, fitted, loss):
+    """The rows' count, mean loss of each of the ``fitted`` ``(coef, intercept)``, and
+    the scatter matrix of the losses about their means."""
+    m = len(fitted)
+    if len(y) == 0:
+        return 0, np.zeros(m), np.zeros((m, m))
+    losses = np.column_stack([loss.per_sample(y, decision_values(X, coef, intercept))
+                              for coef, intercept in fitted])
     mean = losses.mean(axis=0)
     centred = losses - mean
-    return len(rows), mean, centred.T @ centred
+    return len(y), mean, centred.T @ centred
 
 
-def _merge_moments(a, b):
+def merge_moments(a, b):
     """Chan's pairwise update of (count, mean, scatter matrix)."""
     na, ma, sa = a
     nb, mb, sb = b

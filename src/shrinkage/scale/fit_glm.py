@@ -267,17 +267,16 @@ def as_path(terms, grid, state, l1_ratio):
 def glm_grid(terms, alphas, eps, l1_ratio, factor, lower, upper, shape):
     """The grid of a path: given alphas (checked), or a function of the null model's
     ``PassSums`` giving glmnet's grid from the exact alpha_max."""
-    from ..path import alpha_grid
+    from ..path import alpha_grid, glmnet_ends
     from ..penalties import alpha_max
 
-    n, p = shape
     if isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
-        ratio = eps if eps is not None else (1e-2 if n < p else 1e-3)
 
         def grid(sums):
             top = alpha_max(terms.gradient(sums)[0] / sums.total, l1_ratio, factor, lower,
                             upper)
-            return alpha_grid(top, int(alphas), ratio)
+            top, bottom = glmnet_ends(top, l1_ratio, eps, shape)
+            return alpha_grid(top, int(alphas), bottom / top if top > 0 else 1.0)
 
         return grid
     grid = np.asarray(alphas, dtype=np.float64).ravel()

@@ -342,8 +342,8 @@ class UnpenalizedState:
     no dual scaling). The step length is chosen from the losses at ``STEPS`` that the
     pass along the direction brought (Armijo's condition, as in memory)."""
 
-    def __init__(self, terms, n_features, fit_intercept, tol, max_passes):
-        self.path = PathState(terms, n_features, fit_intercept)
+    def __init__(self, terms, n_features, fit_intercept, tol, max_passes, fold=-1):
+        self.path = PathState(terms, n_features, fit_intercept, fold)
         self.terms, self.fit_intercept = terms, fit_intercept
         self.tol, self.max_passes = tol, max_passes
         self.count, self.certificate, self.pending, self.finished = 0, np.inf, None, False
@@ -357,7 +357,7 @@ class UnpenalizedState:
         if not state.started:
             return state.request()
         if state.sums is None:  # after a partial step: the statistics at the new point
-            return Request(self.terms, state.w, state.b)
+            return Request(self.terms, state.w, state.b, fold=state.fold)
         sums = state.sums
         n = sums.total
         g, gb = self.terms.gradient(sums)  # minus the gradient, summed
@@ -377,7 +377,7 @@ class UnpenalizedState:
         db = (float(db[0]) if np.ndim(state.b) == 0 else db) if self.fit_intercept \
             else self.terms.zero_intercept()
         self.pending = (dw, db, float(sums.loss[0]) / n, decrement)
-        return Request(self.terms, state.w, state.b, dw, db)
+        return Request(self.terms, state.w, state.b, dw, db, fold=state.fold)
 
     def receive(self, sums):
         state = self.path
