@@ -255,8 +255,9 @@ def test_logistic_path_takes_few_passes_per_alpha(client):
     np.testing.assert_allclose(on_cluster.alphas, default.alphas, rtol=1e-8)  # same grid
     assert on_cluster.gaps.max() <= 1e-6
     np.testing.assert_allclose(on_cluster.coefs, in_memory.coefs, atol=2e-3)
-    # a pass per Newton step, and the one that certifies the last
-    assert on_cluster.n_iter.mean() <= 4.0
+    # a pass per Newton step, and the one that certifies the last: the target
+    # of 3 passes per alpha (2.6 here; 3.3 with the Newton models solved loosely)
+    assert on_cluster.n_iter.mean() <= 3.0
 
 
 def _counts(n=6000, p=8, seed=0):
