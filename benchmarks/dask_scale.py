@@ -25,6 +25,8 @@ import numpy as np
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 ALPHA, L1_RATIO, N_ALPHAS, FOLDS = 0.01, 0.5, 100, 5
+#: the L1-logistic fits at one alpha, beside the peers
+LOGISTIC_ALPHA = 0.005
 
 
 def _chunk(seed, rows, p, rho=0.5):
@@ -108,7 +110,8 @@ def main(argv=None):
     row("floor: one pass computing X'X", floor, 1)
     parts = args.only or ["squared", "logistic"]
     if "logistic" in parts:
-        _logistic(X, y, row, floor)
+        labels = _logistic(X, y, row, floor)
+        _logistic_fits(X, labels, n, row, floor, args.peers)
     if "squared" not in parts:
         args.peers = []
     problem = sums_problem(gram_sums(X, y), True)
@@ -206,6 +209,98 @@ def _logistic(X, y, row, floor):
     row(f"shrinkage L1-logistic path, {N_ALPHAS} alphas", seconds, passes,
         float(path.gaps.max()), f"{passes / N_ALPHAS:.2f} passes per alpha, "
         f"{seconds / passes / floor:.2f} x floor per pass")
+    return labels
+
+
+def _logistic_fits(X, labels, n, row, floor, peers, target=1e-6):
+    """L1-logistic regression at one alpha (``LOGISTIC_ALPHA``): shrinkage, dask-ml
+    (dask-glm's proximal gradient; its loss is a sum, so ``C = 1 / (n alpha)``, and it
+    penalizes the intercept) and Spark MLlib (OWL-QN; ``standardization=False`` makes
+    its objective ours), each answer's relative duality gap computed in memory by one
+    function (X gathered once for it, after the timings of the dask fits)."""
+    import shrinkage
+    from shrinkage.penalties import ElasticNetPenalty
+    from shrinkage.solvers.cd import duality_gap, make_problem
+
+    alpha, p = LOGISTIC_ALPHA, X.shape[1]
+    answers = {}
+    start = time.perf_counter()
+    ours = shrinkage.LogisticRegression(alpha=alpha, l1_ratio=1.0, tol=target).fit(X, labels)
+    answers[f"shrinkage L1-logistic, alpha {alpha}"] = (
+        time.perf_counter() - start, ours.n_iter_, ours.coef_[0], ours.intercept_[0], "")
+    if "dask-ml" in peers:
+        try:
+            from dask_ml.linear_model import LogisticRegression as DaskML
+
+            start = time.perf_counter()
+            fitted = DaskML(penalty="l1", C=1.0 / (n * alpha), solver="proximal_grad",
+                            fit_intercept=True, max_iter=100).fit(X, labels)
+            answers[f"dask-ml l1 logistic (proximal_grad), alpha {alpha}"] = (
+                time.perf_counter() - start, "-", np.ravel(fitted.coef_),
+                float(np.ravel(fitted.intercept_)[0]), "max_iter 100")
+        except Exception as exc:  # noqa: BLE001 - a failure is a result to report
+            row(f"dask-ml l1 logistic, alpha {alpha}", 0.0, 0, None,
+                f"failed: {type(exc).__name__}: {str(exc)[:80]}")
+    Xm, ym = X.compute(), np.where(labels.compute(), 1.0, -1.0)
+    problem = make_problem(np.asfortranarray(Xm), ym, "logistic")
+    penalty = ElasticNetPenalty.from_params(alpha, 1.0, np.ones(p), np.full(p, -np.inf),
+                                            np.full(p, np.inf))
+    if "spark" in peers:
+        answers.update(_spark_logistic(X, labels, alpha, target,
+                                       lambda w, b: duality_gap(problem, penalty, w, b)))
+    for name, (seconds, passes, w, b, note) in answers.items():
+        gap = float(duality_gap(problem, penalty, np.asarray(w, float), float(b)))
+        row(name, seconds, passes, gap, (note + "; " if note else "")
+            + f"{seconds / floor:.1f} x floor")
+    del Xm, ym
+
+
+def _spark_logistic(X, labels, alpha, target, gap_of):
+    """Spark MLlib's LogisticRegression (L1) on the same rows written to Parquet: its
+    tol the loosest of 1e-6 .. 1e-12 that reaches the target gap."""
+    import shutil
+    import tempfile
+
+    import dask.dataframe as dd
+
+    try:
+        from pyspark.ml.classification import LogisticRegression
+        from pyspark.ml.feature import VectorAssembler
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        return {"Spark MLlib logistic": (0.0, 0, np.zeros(X.shape[1]), 0.0,
+                                         f"skipped: {exc}")}
+    folder = tempfile.mkdtemp(prefix="shrinkage-spark-")
+    out = {}
+    try:
+        names = [f"x{j}" for j in range(X.shape[1])]
+        frame = dd.from_dask_array(X, columns=names)
+        frame["label"] = dd.from_dask_array(labels.astype(float), index=frame.index)
+        frame.to_parquet(folder, write_index=False)
+        spark = (SparkSession.builder.master("local[2]")
+                 .config("spark.ui.enabled", "false")
+                 .config("spark.driver.memory", "8g").getOrCreate())
+        data = VectorAssembler(inputCols=names, outputCol="features").transform(
+            spark.read.parquet(folder)).select("features", "label").cache()
+        data.count()
+        for tol in (1e-6, 1e-8, 1e-10, 1e-12):
+            start = time.perf_counter()
+            fitted = LogisticRegression(regParam=alpha, elasticNetParam=1.0,
+                                        standardization=False, fitIntercept=True, tol=tol,
+                                        maxIter=10_000).fit(data)
+            seconds = time.perf_counter() - start
+            w, b = np.asarray(fitted.coefficients.toArray()), float(fitted.intercept)
+            gap = gap_of(w, b)
+            if gap <= target:
+                break
+        out[f"Spark MLlib L1-logistic (OWL-QN), alpha {alpha}"] = (
+            seconds, fitted.summary.totalIterations, w, b,
+            f"tol {tol:g}, driver iterations as passes" + (
+                "" if gap <= target else "; did not reach the gap"))
+        spark.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
 
 
 def _spark(X, y, row, gap_of, floor, target=1e-6):

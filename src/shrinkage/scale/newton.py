@@ -33,9 +33,14 @@ from ..solvers.orthant_newton import newton_chunks
 from ..solvers.prox_newton import GramModel
 from .statistics import add_sums, check_finite, fold_of, row_chunks, tree_reduce
 
-#: step sizes tried along each Newton direction, in the pass that takes the step
+#: step sizes tried along each Newton direction, in the pass that takes the step (the
+#: first is the full step: the loss kernels read its loss off the new point's)
 STEPS = (1.0, 0.5, 0.125, 1.0 / 64)
 MAX_PASSES_PER_ALPHA = 60
+#: rows per block of a chunk's products (a weighted copy of 4,096 x 50 fits in cache): a
+#: logistic pass over a 100,000 x 50 chunk in 32 ms, against 60 with whole-chunk products
+#: (X'X alone: 13 ms)
+GRAM_ROWS = 4096
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ def chunk_pass(X, y, w_sample, groups, requests):
                              dtype=np.float64)
         losses, columns, curv, loss, lagged, scalars = r.terms.sample_terms(
             z0, dz, y, train, factors, steps, moving)
-        cross = X.T @ np.column_stack([columns, curv])
+        xtwx, cross = weighted_grams(X, curv, np.column_stack([columns, curv]))
         q = columns.shape[1]
         xtw1 = cross[:, q] if curv.ndim == 1 else cross[:, q:]
         held_out = np.zeros(0)
@@ -127,7 +132,7 @@ def chunk_pass(X, y, w_sample, groups, requests):
                 z0, z0, y, scored, factors, steps, False)
             held_out = np.concatenate([[scored_loss, scored.sum()], scored_scalars])
         out.append(PassSums(
-            xtc=cross[:, :q], scalars=scalars, xtwx=weighted_grams(X, curv),
+            xtc=cross[:, :q], scalars=scalars, xtwx=xtwx,
             xtw1=xtw1.copy(), sumw=np.atleast_1d(curv.sum(axis=0)), loss=np.array([loss]),
             losses=losses, lagged=np.array([lagged]),
             n=np.array([float(m if r.fold < 0 else np.sum(groups != r.fold))]),
@@ -135,13 +140,25 @@ def chunk_pass(X, y, w_sample, groups, requests):
     return out
 
 
-def weighted_grams(X, curv):
+def weighted_grams(X, curv, columns, rows=GRAM_ROWS):
     """``X' diag(c) X`` for the curvature column ``c`` (p, p), or for each column of a
-    curvature matrix (its blocks, (B, p, p): a multinomial's entries may be negative)."""
-    if curv.ndim == 1:
-        root = X * np.sqrt(curv)[:, None]
-        return root.T @ root  # one symmetric product (numpy's syrk)
-    return np.stack([X.T @ (X * curv[:, [b]]) for b in range(curv.shape[1])])
+    curvature matrix (its blocks, (B, p, p): a multinomial's entries may be negative),
+    and ``X' columns``. Summed over blocks of ``rows`` rows, so that each block and its
+    weighted copy are read from cache for all the products."""
+    p = X.shape[1]
+    blocks = curv[:, None] if curv.ndim == 1 else curv
+    grams = np.zeros((blocks.shape[1], p, p))
+    cross = np.zeros((columns.shape[1], p))
+    for s in range(0, X.shape[0], rows):
+        block = X[s:s + rows]
+        cross += columns[s:s + rows].T @ block
+        if curv.ndim == 1:
+            root = block * np.sqrt(blocks[s:s + rows, 0])[:, None]
+            grams[0] += root.T @ root  # a symmetric product (numpy's syrk)
+            continue
+        for b in range(blocks.shape[1]):
+            grams[b] += block.T @ (block * blocks[s:s + rows, b, None])
+    return (grams[0] if curv.ndim == 1 else grams), cross.T
 
 
 def add_many(a, b):

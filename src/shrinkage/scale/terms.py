@@ -59,7 +59,7 @@ def _logistic_terms(z0, dz, y, sw, factors, steps, moving):
     for i in range(m):
         zi = z0[i]
         if moving:
-            for k in range(steps.shape[0]):
+            for k in range(1, steps.shape[0]):  # steps[0] = 1: the new point's, below
                 losses[k] += sw[i] * log1pexp(-y[i] * (zi + steps[k] * dz[i]))
             if factors[0] >= 0.0:
                 # the previous point's entropy, at its now-known scaling
@@ -70,8 +70,14 @@ def _logistic_terms(z0, dz, y, sw, factors, steps, moving):
                 if a < 1.0:
                     lagged -= sw[i] * (1.0 - a) * math.log(1.0 - a)
             zi = zi + dz[i]
-        loss += sw[i] * log1pexp(-y[i] * zi)
-        ti = 1.0 / (1.0 + math.exp(y[i] * zi))
+        # one exponential for the loss and t = 1 / (1 + exp(y z)) at the new point
+        margin = y[i] * zi
+        e = math.exp(-abs(margin))
+        li = (max(-margin, 0.0) + math.log1p(e)) * sw[i]
+        loss += li
+        if moving:
+            losses[0] += li
+        ti = e / (1.0 + e) if margin > 0.0 else 1.0 / (1.0 + e)
         curv[i] = sw[i] * max(ti * (1.0 - ti), _MIN_CURVATURE)
         if y[i] > 0:
             columns[i, 0] = sw[i] * ti
