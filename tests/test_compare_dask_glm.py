@@ -45,6 +45,9 @@ def _write_table(folder, kind, n=2400, parts=4, seed=0):
         elif kind == "three":
             cuts = np.digitize(score + rng.logistic(size=m), [-0.5, 0.8])
             y = np.array(["ant", "bee", "cat"])[cuts]
+        elif kind == "outliers":
+            y = 2.0 * score + rng.standard_t(3, m)
+            y[rng.uniform(size=m) < 0.05] += 40.0
         else:
             y = rng.poisson(np.exp(0.3 * score + 0.5)).astype(float)
         frame = pd.DataFrame({f"x{j}": X[:, j] for j in range(4)})
@@ -58,10 +61,12 @@ def _scores(model, X):
     return z[:, 0] if z.ndim == 2 and z.shape[1] == 1 else z
 
 
-@pytest.mark.parametrize("kind", ["binary", "three", "counts"])
+LOSS_OF = {"counts": "poisson", "outliers": "huber"}
+
+
+@pytest.mark.parametrize("kind", ["binary", "three", "counts", "outliers"])
 def test_fits_scores_and_metrics_equal_the_in_memory_ones(client, tmp_path, kind):
-    options = Options(n_alphas=12, cv=3, seed=2, loss="poisson" if kind == "counts"
-                      else "auto")
+    options = Options(n_alphas=12, cv=3, seed=2, loss=LOSS_OF.get(kind, "auto"))
     folder = _write_table(tmp_path / "table", kind)
     engine = OnDask(folder, "y", options)
     frame, groups = _in_memory_split(folder, options)
@@ -71,7 +76,7 @@ def test_fits_scores_and_metrics_equal_the_in_memory_ones(client, tmp_path, kind
     y = frame["y"].to_numpy()
     X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
     folds = PredefinedSplit(groups[train])
-    classes = None if kind == "counts" else np.unique(y_train)
+    classes = None if kind in LOSS_OF else np.unique(y_train)
     if classes is not None:
         assert list(engine.classes) == list(classes)
     for penalty, model in _estimators(engine.loss, k, options).items():
@@ -93,10 +98,15 @@ def test_fits_scores_and_metrics_equal_the_in_memory_ones(client, tmp_path, kind
         # the test metrics, summed on the workers, against scikit-learn's on the rows
         metrics = engine.held_out.metrics(on_cluster.coef_, on_cluster.intercept_)
         z = _scores(on_cluster, X_test)
-        if kind == "counts":
-            mean = np.exp(z)
-            assert metrics["test_poisson_deviance"] == pytest.approx(
-                mean_poisson_deviance(y_test, mean), rel=1e-9)
+        if kind in LOSS_OF:
+            mean = np.exp(z) if kind == "counts" else z
+            if kind == "counts":
+                assert metrics["test_poisson_deviance"] == pytest.approx(
+                    mean_poisson_deviance(y_test, mean), rel=1e-9)
+            else:
+                r, delta = np.abs(y_test - z), engine.loss.delta
+                huber = np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta))
+                assert metrics["test_huber"] == pytest.approx(huber.mean(), rel=1e-9)
             assert metrics["test_mae"] == pytest.approx(
                 mean_absolute_error(y_test, mean), rel=1e-9)
             continue
@@ -184,6 +194,52 @@ def test_the_interval_is_the_normal_one_of_the_paired_log_losses(client, tmp_pat
     assert difference == pytest.approx(diff.mean(), rel=1e-8, abs=1e-12)
     np.testing.assert_allclose([low, high], [diff.mean() - half, diff.mean() + half],
                                rtol=1e-6, atol=1e-12)
+
+
+def test_the_huber_threshold_follows_the_in_memory_rule(client, tmp_path):
+    """The rule on y, a cross-validated lasso pilot, the rule on its residuals: exact
+    medians on the cluster. The reference pilot is solved to 1e-10: at its default 1e-4
+    the in-memory pilot's residuals move delta by 0.3% (the distributed pilot, whose
+    Newton steps overshoot its tolerance, is as close as the 1e-10 one)."""
+    from shrinkage import HuberRegressorCV
+    from shrinkage.datafits_glm import default_huber_delta
+    from shrinkage.scale.compare_glm import train_targets
+    from shrinkage.scale.robust import huber_delta
+
+    options = Options(n_alphas=8, cv=3, seed=5, loss="huber")
+    folder = _write_table(tmp_path / "table", "outliers", n=1800)
+    engine = OnDask(folder, "y", options)
+    frame, groups = _in_memory_split(folder, options)
+    train = groups < options.cv
+    X = engine.preprocessor.transform(frame.drop(columns="y"))[train]
+    y = frame["y"].to_numpy()[train]
+    assert huber_delta(engine.backend.parts, train_targets) == pytest.approx(
+        default_huber_delta(y), rel=1e-12)
+    pilot = HuberRegressorCV(l1_ratio=1.0, alphas=20, cv=PredefinedSplit(groups[train]),
+                             delta="residuals", tol=1e-10).fit(X, y)
+    assert engine.loss.delta == pytest.approx(pilot.delta_, rel=1e-6)
+
+
+def test_distributed_medians_are_the_in_memory_ones(client):
+    """Odd and even counts, ties, a value repeated on more than half the rows (the
+    standard deviation's fallback), parts of very different sizes."""
+    from dask import delayed
+
+    from shrinkage.datafits_glm import _weighted_median, default_huber_delta
+    from shrinkage.scale.compare_glm import train_targets
+    from shrinkage.scale.robust import distributed_median, huber_delta
+
+    rng = np.random.default_rng(1)
+    cases = [rng.standard_normal(4001), np.round(rng.standard_normal(5000), 1),
+             np.r_[np.zeros(3000), rng.standard_normal(2000)], rng.lognormal(size=20_000)]
+    for values in cases:
+        cuts = np.sort(rng.choice(values.size, 6, replace=False))
+        parts = [delayed(lambda v: (None, v, np.ones(v.size), None))(piece)
+                 for piece in np.split(values, cuts)]
+        median = distributed_median(parts, train_targets)
+        assert median == _weighted_median(values, np.ones(values.size))
+        assert huber_delta(parts, train_targets) == pytest.approx(
+            default_huber_delta(values), rel=1e-12)
 
 
 def test_histogram_auc_counts_ties_as_half():

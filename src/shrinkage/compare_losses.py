@@ -20,6 +20,8 @@ from .logistic import LogisticRegression
 #: l1_ratios searched for the elastic net, jointly with alpha
 EN_RATIOS = (0.1, 0.3, 0.5, 0.7, 0.9, 0.95)
 REGRESSION_LOSSES = ("squared", "huber", "poisson")
+#: the grid of the Huber threshold's pilot lasso
+PILOT_ALPHAS = 20
 
 
 @dataclass(frozen=True)
@@ -107,16 +109,19 @@ class CompareLoss:
                 "test_roc_auc": float(roc_auc_score(y, z))}
 
 
-def compare_loss(name, X_train=None, y_train=None, folds=None):
+def compare_loss(name, X_train=None, y_train=None, folds=None, delta=None):
     """The row of ``name``. The Huber threshold is fixed once for every model, by
-    ``HuberRegressorCV``'s ``"residuals"`` rule on the training split (its lasso)."""
+    ``HuberRegressorCV``'s ``"residuals"`` rule on the training split (its lasso), or
+    given as ``delta`` (found where the rows are)."""
     if name == "squared":
         return CompareLoss("squared", "mse", "test_mse", ("test_mse", "test_r2"))
     if name == "huber":
-        pilot = HuberRegressorCV(l1_ratio=1.0, alphas=20, cv=folds, delta="residuals")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the models fitted next say their own
-            delta = pilot.fit(X_train, y_train).delta_
+        if delta is None:
+            pilot = HuberRegressorCV(l1_ratio=1.0, alphas=PILOT_ALPHAS, cv=folds,
+                                     delta="residuals")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the models fitted next say their own
+                delta = pilot.fit(X_train, y_train).delta_
         return CompareLoss("huber", "huber", "test_huber", ("test_huber", "test_mae"),
                            delta=delta)
     if name == "poisson":

@@ -10,13 +10,12 @@ column too). Then the loss decides:
   cross-validation fold and of the test split, from the encoded rows; every model, its
   cross-validation and its test metrics along the path are computed on the client from
   p x p statistics;
-- the logistic, multinomial and Poisson losses (``compare_glm.NewtonParts``): the
-  encoded rows are kept on the workers and every model is fitted by distributed Newton
-  passes over them, every fold in the same passes;
+- the logistic, multinomial, Poisson and Huber losses (``compare_glm.NewtonParts``):
+  the encoded rows are kept on the workers and every model is fitted by distributed
+  Newton passes over them, every fold in the same passes;
 
 and a last pass returns the test losses of the four chosen models, reduced to their
-means and covariance: the normal-theory interval of each paired difference. The Huber
-loss is not offered yet (its threshold's rule needs a pilot fit's residuals).
+means and covariance: the normal-theory interval of each paired difference.
 """
 
 import contextlib
@@ -150,7 +149,8 @@ class OnDask:
                       "intervals of the test differences are normal-theory ones"]
         numeric, categorical = self._check_columns(summary, numeric, categorical)
         self.task, loss_name = self._task(summary, frame.dtypes[target])
-        self.loss = compare_loss(loss_name)
+        # the Huber loss's row needs its threshold, found below from the encoded rows
+        self.loss = None if loss_name == "huber" else compare_loss(loss_name)
         medians = self._medians(summary, numeric)
         self.preprocessor = _fitted_preprocessor(summary, numeric, categorical, medians,
                                                  options.impute)
@@ -162,13 +162,16 @@ class OnDask:
         if loss_name == "squared":
             self.backend = SquaredSums(self)
         else:
-            from .compare_glm import NewtonParts, encoded_part
+            from .compare_glm import NewtonParts, encoded_part, pilot_huber_delta
 
-            parts = dask.persist(*[
+            parts = list(dask.persist(*[
                 delayed(encoded_part, pure=True)(part, i, target, self._features,
                                                  self.preprocessor, self.classes, **place)
-                for i, part in enumerate(self._partitions)])
-            self.backend = NewtonParts(list(parts), summary.n_train, len(self.names), k,
+                for i, part in enumerate(self._partitions)]))
+            if loss_name == "huber":
+                self.loss = compare_loss("huber", delta=pilot_huber_delta(
+                    parts, summary.n_train, len(self.names), k))
+            self.backend = NewtonParts(parts, summary.n_train, len(self.names), k,
                                        self.loss, self.classes)
         self.held_out = self.backend.held_out
         self.counts = {"n_rows": summary.n_train + summary.n_test,
@@ -222,10 +225,6 @@ class OnDask:
         options = self.options
         task = detect_task(target, options.task, options.loss)
         loss, count_note = choose_loss(target, task, options.loss)
-        if loss == "huber":
-            raise UserError("--engine dask does not compare the Huber loss yet (its "
-                            "threshold's rule needs a pilot fit's residuals): run it in "
-                            "memory (drop --engine dask) or give another --loss")
         note = integer_code_note(target, task) if options.loss == "auto" else None
         self.notes.extend(n for n in (note, count_note) if n)
         return task, loss

@@ -1,6 +1,8 @@
 """``shrinkage compare --engine dask`` for the losses fitted by distributed Newton passes
-(logistic, multinomial, Poisson): the encoded rows persisted on the workers, every
-model fitted by passes over them, every test number reduced from them.
+(logistic, multinomial, Poisson, Huber): the encoded rows persisted on the workers,
+every model fitted by passes over them, every test number reduced from them. The Huber
+threshold follows the in-memory comparison's rule (``pilot_huber_delta``: exact
+medians in two passes each, ``robust.py``).
 
 Each Parquet partition is encoded once (the client's fitted preprocessor, the target
 as labels in {-1, +1}, class codes or counts) and kept in the workers' memory with each
@@ -29,7 +31,7 @@ from ..compare_memory import decision_values
 from .newton import DaskGLM, Request, UnpenalizedState, advance
 from .statistics import tree_reduce
 from .table import label_rows
-from .terms import LogisticTerms, PoissonTerms
+from .terms import HuberTerms, LogisticTerms, PoissonTerms
 from .terms_multinomial import MultinomialTerms
 
 #: bins of the logit histograms behind the test ROC AUC, over [-LOGIT_RANGE, LOGIT_RANGE]
@@ -60,13 +62,81 @@ def encoded_part(frame, partition, target, features, preprocessor, classes, *, t
     return X, y, (groups < n_folds).astype(np.float64), groups
 
 
-def terms_of(loss_name, classes):
-    """The distributed Newton terms of the comparison's loss."""
-    if loss_name == "poisson":
+def terms_of(loss, classes, parts):
+    """The distributed Newton terms of the comparison's loss (``CompareLoss``)."""
+    if loss.name == "poisson":
         return PoissonTerms()
+    if loss.name == "huber":
+        # the null model's intercept: the Huber location of the training targets (the
+        # folds start there too, and reach their own at the top of their paths)
+        return HuberTerms(loss.delta, huber_location_parts(parts, loss.delta))
     if len(classes) == 2:
         return LogisticTerms(tuple(classes))
     return MultinomialTerms(tuple(classes))
+
+
+def train_targets(part):
+    """The targets of a part's training rows (a worker's)."""
+    _, y, w, _ = part
+    return y[w > 0]
+
+
+def train_residuals(part, coef, intercept):
+    """The residuals of a part's training rows under a fitted model (a worker's)."""
+    X, y, w, _ = part
+    keep = w > 0
+    return y[keep] - (X[keep] @ coef + intercept)
+
+
+def pilot_huber_delta(parts, n_train, n_features, n_folds):
+    """``HuberRegressorCV``'s ``"residuals"`` rule on the training rows, as the in-memory
+    comparison fixes its threshold: the rule on y, a cross-validated lasso pilot with
+    that threshold, then the rule on the pilot's residuals."""
+    from ..compare_losses import PILOT_ALPHAS
+    from ..glm_cv import HuberRegressorCV
+    from .cv_glm import cross_validate_on
+    from .robust import huber_delta
+
+    on_y = huber_delta(parts, train_targets)
+    pilot = HuberRegressorCV(l1_ratio=1.0, alphas=PILOT_ALPHAS, cv=n_folds, delta=on_y)
+    terms = HuberTerms(on_y, huber_location_parts(parts, on_y))
+    data = DaskGLM.from_parts(parts, n_train, n_features, True, n_folds)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the pilot's: the models fitted next say theirs
+        cross_validate_on(pilot, data, terms, [terms] * n_folds, delta=on_y)
+    return huber_delta(parts, train_residuals, pilot.coef_, pilot.intercept_,
+                       fallback=on_y)
+
+
+def huber_location_parts(parts, delta):
+    """The Huber location of the training targets (``fit_glm.huber_location`` over the
+    parts)."""
+    from dask import delayed
+
+    from .fit_glm import bracketed_huber_newton
+
+    def reduce(combine, function, *args):
+        sums = [delayed(function, pure=True)(part, *args) for part in parts]
+        return tree_reduce(sums, combine).compute()
+
+    low, high, total, mass = reduce(_merge_ranges, _target_range)
+    return bracketed_huber_newton(low - delta, high + delta, total / mass,
+                                  lambda c: reduce(np.add, _psi_sums, c, delta), delta)
+
+
+def _target_range(part):
+    y = train_targets(part)
+    return np.array([y.min(initial=np.inf), y.max(initial=-np.inf), y.sum(), y.size])
+
+
+def _merge_ranges(a, b):
+    return np.array([min(a[0], b[0]), max(a[1], b[1]), a[2] + b[2], a[3] + b[3]])
+
+
+def _psi_sums(part, c, delta):
+    t = train_targets(part) - c
+    return np.array([np.clip(t, -delta, delta).sum(), float(np.sum(np.abs(t) <= delta)),
+                     float(t.size)])
 
 
 class NewtonParts:
@@ -82,7 +152,7 @@ class NewtonParts:
 
     def __init__(self, parts, n_train, n_features, n_folds, loss, classes):
         self.parts, self.n_folds, self.loss = parts, n_folds, loss
-        self.terms = terms_of(loss.name, classes)
+        self.terms = terms_of(loss, classes, parts)
         self.data = DaskGLM.from_parts(parts, n_train, n_features, True, n_folds)
         self.held_out = TestParts(parts, n_folds, loss, classes)
 

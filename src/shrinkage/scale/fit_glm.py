@@ -207,12 +207,22 @@ def huber_location(y, sample_weight, delta, max_steps=100):
         aligned_target(sample_weight).rechunk(y.chunks)
     low, high, centre = (float(a) for a in da.compute(y.min(), y.max(),
                                                        (s * y).sum() / s.sum()))
-    low, high = low - delta, high + delta
-    c = centre
-    for _ in range(max_steps):
+
+    def sums_at(c):
         t = y - c
-        g, slope, mass = (float(a) for a in da.compute(
+        return (float(a) for a in da.compute(
             (s * da.clip(t, -delta, delta)).sum(), (s * (abs(t) <= delta)).sum(), s.sum()))
+
+    return bracketed_huber_newton(low - delta, high + delta, centre, sums_at, delta,
+                                  max_steps)
+
+
+def bracketed_huber_newton(low, high, c, sums_at, delta, max_steps=100):
+    """Newton's method on ``g(c) = sum s psi(y - c)``, kept in the bracket ``[low, high]``
+    (bisection when a step leaves it); ``sums_at(c)`` gives ``g``, its slope and the
+    total weight (one pass)."""
+    for _ in range(max_steps):
+        g, slope, mass = sums_at(c)
         if abs(g) <= 1e-13 * mass * delta:
             break
         if g > 0:
