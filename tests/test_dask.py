@@ -501,3 +501,22 @@ def test_unpenalized_logistic_on_separable_classes_warns_and_stops(client):
     with pytest.warns(SeparationWarning):
         LogisticRegression(alpha=0.0).fit(X, y)  # the in-memory fit says the same
     assert np.all(model.predict(X) == y)
+
+
+def test_the_null_models_intercept_needs_no_pass_over_x():
+    """A target-only request reads y and the weights alone: X full of NaN changes
+    nothing, and its sums give the in-memory null intercept (the log-odds of the
+    classes' weights)."""
+    from shrinkage.scale.newton import Request, chunk_pass
+    from shrinkage.scale.terms import LogisticTerms
+
+    rng = np.random.default_rng(0)
+    y = np.where(rng.uniform(size=500) < 0.3, 1.0, -1.0)
+    w = rng.uniform(0.5, 2.0, 500)
+    X = np.full((500, 4), np.nan)
+    terms = LogisticTerms()
+    (sums,) = chunk_pass(X, y, w, None, [Request(terms, np.zeros(4), 0.0,
+                                                 target_only=True)])
+    assert sums.weight[0] == pytest.approx(w.sum())
+    assert terms.null_intercept(sums) == pytest.approx(
+        np.log(w[y > 0].sum() / w[y < 0].sum()), rel=1e-12)

@@ -85,6 +85,9 @@ class Request:
     db: float = 0.0
     factors: tuple = None
     fold: int = -1
+    #: the loss's per-sample sums at z = 0 only (``PassSums.scalars``, ``weight``): the
+    #: null model's intercept reads nothing else, and no product with X is needed
+    target_only: bool = False
 
 
 def chunk_pass(X, y, w_sample, groups, requests):
@@ -96,11 +99,13 @@ def chunk_pass(X, y, w_sample, groups, requests):
     sw = np.ones(m) if w_sample is None else np.asarray(w_sample, dtype=np.float64).ravel()
     # one product for every model's linear predictors and directions (a loss with K
     # outputs per sample, the multinomial, brings K columns per vector)
-    vectors = [r.w for r in requests] + [r.dw for r in requests if r.dw is not None]
-    widths = [r.terms.width for r in requests]
-    widths += [r.terms.width for r in requests if r.dw is not None]
+    full = [r for r in requests if not r.target_only]
+    vectors = [r.w for r in full] + [r.dw for r in full if r.dw is not None]
+    widths = [r.terms.width for r in full]
+    widths += [r.terms.width for r in full if r.dw is not None]
     p = X.shape[1]
-    products = X @ np.hstack([v.reshape(p, k) for v, k in zip(vectors, widths)])
+    products = X @ np.hstack([v.reshape(p, k) for v, k in zip(vectors, widths)]) \
+        if full else None
     starts = np.concatenate([[0], np.cumsum(widths)])
 
     def predictor(index):
@@ -108,18 +113,24 @@ def chunk_pass(X, y, w_sample, groups, requests):
         return block[:, 0] if block.shape[1] == 1 else block
 
     steps = np.asarray(STEPS)
-    out, moving_index = [], len(requests)
-    for j, r in enumerate(requests):
-        z0 = predictor(j) + r.b
+    out, index, moving_index = [], 0, len(full)
+    for r in requests:
+        train = sw if r.fold < 0 else np.where(groups != r.fold, sw, 0.0)
+        factors = np.asarray(r.terms.no_factors if r.factors is None else r.factors,
+                             dtype=np.float64)
+        if r.target_only:
+            zero = np.zeros((m,) if r.terms.width == 1 else (m, r.terms.width))
+            out.append(_target_sums(r.terms.sample_terms(zero, zero, y, train, factors,
+                                                         steps, False), train))
+            continue
+        z0 = predictor(index) + r.b
+        index += 1
         moving = r.dw is not None
         if moving:
             dz = predictor(moving_index) + r.db
             moving_index += 1
         else:
             dz = z0
-        train = sw if r.fold < 0 else np.where(groups != r.fold, sw, 0.0)
-        factors = np.asarray(r.terms.no_factors if r.factors is None else r.factors,
-                             dtype=np.float64)
         losses, columns, curv, loss, lagged, scalars = r.terms.sample_terms(
             z0, dz, y, train, factors, steps, moving)
         xtwx, cross = weighted_grams(X, curv, np.column_stack([columns, curv]))
@@ -138,6 +149,17 @@ def chunk_pass(X, y, w_sample, groups, requests):
             n=np.array([float(m if r.fold < 0 else np.sum(groups != r.fold))]),
             weight=np.array([train.sum()]), held_out=held_out))
     return out
+
+
+def _target_sums(terms, train):
+    """A target-only request's ``PassSums``: the scalars and the weight (the products
+    with X left as zeros of one entry)."""
+    losses, _, _, loss, _, scalars = terms
+    one = np.zeros(1)
+    return PassSums(xtc=np.zeros((1, 1)), scalars=scalars, xtwx=np.zeros((1, 1)), xtw1=one,
+                    sumw=one, loss=np.array([loss]), losses=np.zeros_like(losses),
+                    lagged=one, n=np.array([float(np.count_nonzero(train))]),
+                    weight=np.array([train.sum()]), held_out=np.zeros(0))
 
 
 def weighted_grams(X, curv, columns, rows=GRAM_ROWS):
@@ -212,7 +234,8 @@ class DaskGLM:
         from dask import delayed
 
         sums = [delayed(_part_pass, pure=True)(part, requests) for part in self.parts]
-        self.passes += 1
+        # a pass that reads only the target (the null models' intercepts) is not counted
+        self.passes += any(not r.target_only for r in requests)
         (out,) = dask.compute(tree_reduce(sums, add_many))
         return out
 
@@ -269,9 +292,10 @@ class PathState:
     """One model's warm-started path, advanced one pass at a time: ``request()`` says
     what the next pass must compute for it, ``receive(sums)`` takes the result.
 
-    It starts at the null model (a pass at ``(0, 0)``, then one at the loss's null
-    intercept); ``start_path`` gives it the grid. At each alpha the certificate of an
-    iterate comes from the pass that steps away from it: when the gap is within ``tol``
+    It starts at the null model (the target's sums at ``w = 0``, which need no product
+    with X, give the loss's null intercept; then a pass there); ``start_path`` gives it
+    the grid. At each alpha the certificate of an iterate comes from the pass that
+    steps away from it: when the gap is within ``tol``
     (or the passes at this alpha reach ``max_passes``) the iterate is recorded, with its
     held-out sums when it has a fold, and the path moves on.
     """
@@ -305,6 +329,8 @@ class PathState:
         self.null = float(self.sums.loss[0]) / self.sums.total - self.terms.floor(self.sums)
 
     def request(self):
+        if self.phase == "null":  # at w = 0: the target's sums give the intercept
+            return Request(self.terms, self.w, self.b, fold=self.fold, target_only=True)
         if self.phase != "path" or self.sums is None:
             return Request(self.terms, self.w, self.b, fold=self.fold)
         penalty = self.penalties[self.k]
