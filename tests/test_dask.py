@@ -520,3 +520,29 @@ def test_the_null_models_intercept_needs_no_pass_over_x():
     assert sums.weight[0] == pytest.approx(w.sum())
     assert terms.null_intercept(sums) == pytest.approx(
         np.log(w[y > 0].sum() / w[y < 0].sum()), rel=1e-12)
+
+
+def test_a_chunk_summed_block_by_block_is_the_whole_chunk():
+    """Every field of a pass (Grams, products, losses at each step, lagged dual terms,
+    held-out sums) is a sum over rows: blocks of 7 rows give the one-block answer."""
+    from shrinkage.scale.newton import Request, chunk_pass
+    from shrinkage.scale.terms import LogisticTerms
+    from shrinkage.scale.terms_multinomial import MultinomialTerms
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((250, 5))
+    w = rng.uniform(0.5, 2.0, 250)
+    groups = rng.integers(0, 3, 250)
+    labels = np.where(rng.uniform(size=250) < 0.4, 1.0, -1.0)
+    codes = rng.integers(0, 3, 250).astype(float)
+    for terms, y, size in ((LogisticTerms(), labels, 5), (MultinomialTerms((0, 1, 2)), codes,
+                                                           15)):
+        step = rng.standard_normal(size) * 0.1
+        requests = [Request(terms, step, 0.1 if size == 5 else np.zeros(3), step,
+                            0.0 if size == 5 else np.zeros(3), (0.8,) * 3, fold=f)
+                    for f in (-1, 1)]
+        whole = chunk_pass(X, y, w, groups, requests, rows=10**6)
+        blocks = chunk_pass(X, y, w, groups, requests, rows=7)
+        for a, b in zip(whole, blocks):
+            for x, z in zip(a._fields(), b._fields()):
+                np.testing.assert_allclose(z, x, rtol=1e-11, atol=1e-12)

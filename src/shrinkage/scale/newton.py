@@ -90,13 +90,33 @@ class Request:
     target_only: bool = False
 
 
-def chunk_pass(X, y, w_sample, groups, requests):
+def chunk_pass(X, y, w_sample, groups, requests, rows=None):
     """One chunk's ``PassSums`` of each request (runs on a worker); ``groups`` gives
-    each row's fold (None without folds)."""
+    each row's fold (None without folds).
+
+    The chunk is processed ``rows`` rows at a time (``GRAM_ROWS``), every temporary of a
+    block small: a Dask worker returns freed memory to the system at once
+    (``MALLOC_TRIM_THRESHOLD_``), so that chunk-sized temporaries cost their pages'
+    faults on every pass (at 500,000-row chunks the passes spent 3/4 of their time in
+    the kernel)."""
+    rows = rows or GRAM_ROWS
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).ravel()
     m = y.shape[0]
     sw = np.ones(m) if w_sample is None else np.asarray(w_sample, dtype=np.float64).ravel()
+    buffer = np.empty((min(rows, max(m, 1)), X.shape[1]))
+    out = None
+    for s in range(0, max(m, 1), rows):  # no rows: one empty block
+        block = _block_pass(X[s:s + rows], y[s:s + rows], sw[s:s + rows],
+                            None if groups is None else groups[s:s + rows], requests,
+                            buffer)
+        out = block if out is None else add_many(out, block)
+    return out
+
+
+def _block_pass(X, y, sw, groups, requests, buffer):
+    """``chunk_pass`` of one block of rows (``buffer`` holds its weighted copies)."""
+    m = y.shape[0]
     # one product for every model's linear predictors and directions (a loss with K
     # outputs per sample, the multinomial, brings K columns per vector)
     full = [r for r in requests if not r.target_only]
@@ -133,7 +153,7 @@ def chunk_pass(X, y, w_sample, groups, requests):
             dz = z0
         losses, columns, curv, loss, lagged, scalars = r.terms.sample_terms(
             z0, dz, y, train, factors, steps, moving)
-        xtwx, cross = weighted_grams(X, curv, np.column_stack([columns, curv]))
+        xtwx, cross = weighted_grams(X, curv, np.column_stack([columns, curv]), buffer)
         q = columns.shape[1]
         xtw1 = cross[:, q] if curv.ndim == 1 else cross[:, q:]
         held_out = np.zeros(0)
@@ -162,19 +182,17 @@ def _target_sums(terms, train):
                     weight=np.array([train.sum()]), held_out=np.zeros(0))
 
 
-def weighted_grams(X, curv, columns, rows=GRAM_ROWS):
+def weighted_grams(X, curv, columns, buffer=None, rows=GRAM_ROWS):
     """``X' diag(c) X`` for the curvature column ``c`` (p, p), or for each column of a
     curvature matrix (its blocks, (B, p, p): a multinomial's entries may be negative),
     and ``X' columns``. Summed over blocks of ``rows`` rows, so that each block and its
-    weighted copy are read from cache for all the products."""
+    weighted copy (in ``buffer``, reused: see ``chunk_pass``) are read from cache for
+    all the products."""
     m, p = X.shape
     blocks = np.sqrt(curv)[:, None] if curv.ndim == 1 else curv
     grams = np.zeros((blocks.shape[1], p, p))
     cross = np.zeros((columns.shape[1], p))
-    # one buffer for the weighted blocks: a Dask worker returns freed memory to the
-    # system at once (MALLOC_TRIM_THRESHOLD_), so a new array per block would cost its
-    # pages' faults every time (a pass 1.5x slower)
-    weighted = np.empty((min(rows, m), p))
+    weighted = np.empty((min(rows, m), p)) if buffer is None else buffer
     for s in range(0, m, rows):
         block = X[s:s + rows]
         cross += columns[s:s + rows].T @ block
