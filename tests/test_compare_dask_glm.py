@@ -273,3 +273,26 @@ def test_the_console_script_compares_classes_on_a_parquet_folder(tmp_path):
     assert proba.shape == (40, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
     assert set(pipeline.predict(rows)) <= {"ant", "bee", "cat"}
+
+
+def test_a_models_metrics_and_curves_share_one_pass(client):
+    """The report asks for a chosen model's metrics, then its ROC curve and confusion
+    counts: one reduction over the test rows serves both."""
+    from dask import delayed
+
+    from shrinkage.compare_losses import compare_loss
+    from shrinkage.scale.compare_glm import TestParts
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 3))
+    y = np.where(X[:, 0] + rng.standard_normal(400) > 0, 1.0, -1.0)
+    part = delayed(lambda: (X, y, np.zeros(400), np.full(400, 2)))()
+    test = TestParts([part], 2, compare_loss("logistic"), np.array(["no", "yes"]))
+    calls = []
+    reduce = test._reduce
+    test._reduce = lambda *args: calls.append(args[0]) or reduce(*args)
+    metrics = test.metrics(np.array([[1.0, 0.0, 0.0]]), np.array([0.0]))
+    curves = test.curves(np.array([[1.0, 0.0, 0.0]]), np.array([0.0]))
+    assert len(calls) == 1
+    assert metrics["test_accuracy"] == pytest.approx(np.mean(np.sign(X[:, 0]) == y))
+    assert curves["confusion"].sum() == 400

@@ -231,6 +231,14 @@ class TestParts:
     def __init__(self, parts, n_folds, loss, classes):
         self.parts, self.n_folds, self.loss = parts, n_folds, loss
         self.n_classes = 0 if classes is None else len(classes)
+        self._models = {}  # a model's metric sums: its metrics and curves share a pass
+
+    def _model_sums(self, coef, intercept):
+        coef, intercept = np.asarray(coef), np.asarray(intercept)
+        key = (coef.tobytes(), coef.shape, intercept.tobytes())
+        if key not in self._models:
+            self._models[key] = self._reduce(_metric_sums, coef, intercept, self.n_classes)
+        return self._models[key]
 
     def _reduce(self, function, *args):
         from dask import delayed
@@ -248,15 +256,13 @@ class TestParts:
         """A classifier's test ROC curve ``(fpr, tpr)`` (the binned scores of the
         positive class; None with more classes) and its confusion matrix (rows: true
         classes, columns: predicted)."""
-        s = self._reduce(_metric_sums, np.asarray(coef), np.asarray(intercept),
-                         self.n_classes)
+        s = self._model_sums(coef, intercept)
         roc = histogram_roc(*s["hist"][0]) if self.n_classes == 2 else None
         return {"roc": roc, "confusion": s["confusion"]}
 
     def metrics(self, coef, intercept):
         """Every test metric of one model (the ranking one first)."""
-        s = self._reduce(_metric_sums, np.asarray(coef), np.asarray(intercept),
-                         self.n_classes)
+        s = self._model_sums(coef, intercept)
         n = max(float(s["n"]), 1.0)
         out = {self.loss.test_key: float(s["loss"]) / n}
         if self.n_classes == 0:
