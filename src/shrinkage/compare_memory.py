@@ -156,20 +156,31 @@ def _warm_up(estimators, X, y, rows=60):
     """Fit clones of the estimators on a few rows (a short grid, two folds), so that the
     numba kernels are compiled (or loaded from their cache) before anything is timed.
     Returns the seconds it took."""
+    take = np.arange(min(rows, len(y)))
+
+    def fit(quick):
+        try:
+            quick.fit(X[take], y[take])
+        except ValueError:
+            pass  # too few rows of a class here: the real fit compiles instead
+
+    return warm_up_clones(estimators, fit, {"alphas": 3, "cv": 2, "tol": 1e-3})
+
+
+def warm_up_clones(estimators, fit, settings):
+    """Call ``fit`` on a clone of each estimator set to the quick ``settings`` it takes
+    (a short grid, a loose tolerance), its warnings silenced: the kernels compile before
+    anything is timed. Returns the seconds it took."""
     from sklearn.base import clone
 
     start = time.perf_counter()
-    take = np.arange(min(rows, len(y)))
-    small = {"alphas": 3, "cv": 2, "tol": 1e-3}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for model in estimators.values():
             quick = clone(model)
-            quick.set_params(**{k: v for k, v in small.items() if k in quick.get_params()})
-            try:
-                quick.fit(X[take], y[take])
-            except ValueError:
-                pass  # too few rows of a class here: the real fit compiles instead
+            quick.set_params(**{k: v for k, v in settings.items()
+                                if k in quick.get_params()})
+            fit(quick)
     return time.perf_counter() - start
 
 

@@ -21,8 +21,6 @@ means and covariance: the normal-theory interval of each paired difference.
 import contextlib
 import glob
 import os
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +28,11 @@ import numpy as np
 from ..compare import (MAX_CLASSES, TargetSummary, build_preprocessor, choose_loss,
                        detect_task, integer_code_note, original_columns)
 from ..compare_losses import compare_loss
-from ..compare_memory import decision_values
+from ..compare_memory import decision_values, warm_up_clones
 from ..tables import UserError, check_target
 from .fit import cross_validate_sums, fit_squared_sums
 from .squared import held_out_mse
-from .statistics import Sums, add_sums, check_finite, group_sums, tree_reduce
+from .statistics import Sums, add_sums, check_finite, group_sums, reduce_parts
 from .table import (is_numeric, label_rows, merge, scaler_moments, sketch_quantile,
                     summarize)
 
@@ -136,14 +134,11 @@ class OnDask:
         self._partitions = frame.to_delayed()
         k = options.cv
         place = {"test_size": options.test_size, "n_folds": k, "seed": options.seed}
-        summary = tree_reduce(
-            [delayed(summarize, pure=True)(part, i, target, numeric, categorical,
-                                           is_numeric(frame.dtypes[target]),
-                                           limit=options.max_levels,
-                                           target_limit=MAX_CLASSES + 1,
-                                           sketch_size=SKETCH_SIZE
-                                           if options.impute == "median" else 0, **place)
-             for i, part in enumerate(self._partitions)], merge).compute()
+        summary = reduce_parts(
+            self._partitions, summarize, merge, target, numeric, categorical,
+            is_numeric(frame.dtypes[target]), indexed=True, limit=options.max_levels,
+            target_limit=MAX_CLASSES + 1,
+            sketch_size=SKETCH_SIZE if options.impute == "median" else 0, **place)
         self.notes = ["the table stayed on the Dask cluster's workers: its test split and "
                       "folds come from a seeded hash of each row's position, and the "
                       "intervals of the test differences are normal-theory ones"]
@@ -285,13 +280,10 @@ class SquaredSums:
     test split (one pass over the table)."""
 
     def __init__(self, table):
-        from dask import delayed
-
         self.table, self.loss, k = table, table.loss, table.folds
-        sums = check_finite(tree_reduce(
-            [delayed(_encoded_sums, pure=True)(part, i, table.target, table._features,
-                                               table.preprocessor, **table._place)
-             for i, part in enumerate(table._partitions)], add_sums).compute())
+        sums = check_finite(reduce_parts(
+            table._partitions, _encoded_sums, add_sums, table.target, table._features,
+            table.preprocessor, indexed=True, **table._place))
         self.train_folds = Sums(*(a[:k] for a in sums._fields()))
         self.train_total = self.train_folds.total()
         self.held_out = HeldOutSums(sums.fold(k), self.loss)
@@ -305,17 +297,7 @@ class SquaredSums:
 
     def warm_up(self, estimators):
         """Fit clones on a short grid from the statistics (compiles the kernels)."""
-        from sklearn.base import clone
-
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for model in estimators.values():
-                quick = clone(model)
-                quick.set_params(**{k: v for k, v in {"alphas": 3, "tol": 1e-3}.items()
-                                    if k in quick.get_params()})
-                self.fit(quick)
-        return time.perf_counter() - start
+        return warm_up_clones(estimators, self.fit, {"alphas": 3, "tol": 1e-3})
 
     def residual_share(self, least_squares):
         total = self.train_total
@@ -335,14 +317,10 @@ class SquaredSums:
     def interval_moments(self, fitted):
         """The test rows' count, mean loss of each of the ``fitted`` ``(coef,
         intercept)`` and the scatter matrix of the losses (a pass over the table)."""
-        from dask import delayed
-
         t = self.table
-        return tree_reduce(
-            [delayed(_test_loss_moments, pure=True)(part, i, t.target, t._features,
-                                                    t.preprocessor, fitted, self.loss,
-                                                    **t._place)
-             for i, part in enumerate(t._partitions)], merge_moments).compute()
+        return reduce_parts(t._partitions, _test_loss_moments, merge_moments, t.target,
+                            t._features, t.preprocessor, fitted, self.loss, indexed=True,
+                            **t._place)
 
 
 def _classes(summary):

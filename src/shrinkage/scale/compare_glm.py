@@ -27,9 +27,9 @@ import warnings
 import numpy as np
 
 from .. import model_selection as ms
-from ..compare_memory import decision_values
+from ..compare_memory import decision_values, warm_up_clones
 from .newton import DaskGLM, Request, UnpenalizedState, advance
-from .statistics import tree_reduce
+from .statistics import reduce_parts
 from .table import label_rows
 from .terms import HuberTerms, LogisticTerms, PoissonTerms
 from .terms_multinomial import MultinomialTerms
@@ -111,17 +111,12 @@ def pilot_huber_delta(parts, n_train, n_features, n_folds):
 def huber_location_parts(parts, delta):
     """The Huber location of the training targets (``fit_glm.huber_location`` over the
     parts)."""
-    from dask import delayed
-
     from .fit_glm import bracketed_huber_newton
 
-    def reduce(combine, function, *args):
-        sums = [delayed(function, pure=True)(part, *args) for part in parts]
-        return tree_reduce(sums, combine).compute()
-
-    low, high, total, mass = reduce(_merge_ranges, _target_range)
-    return bracketed_huber_newton(low - delta, high + delta, total / mass,
-                                  lambda c: reduce(np.add, _psi_sums, c, delta), delta)
+    low, high, total, mass = reduce_parts(parts, _target_range, _merge_ranges)
+    return bracketed_huber_newton(
+        low - delta, high + delta, total / mass,
+        lambda c: reduce_parts(parts, _psi_sums, np.add, c, delta), delta)
 
 
 def _target_range(part):
@@ -169,23 +164,10 @@ class NewtonParts:
     def warm_up(self, estimators):
         """Fit clones on a short grid over the first parts (compiles the kernels on the
         client and on the workers those parts live on)."""
-        import time
-
-        from sklearn.base import clone
-
-        start = time.perf_counter()
-        first = self.parts[:4]
-        small = DaskGLM.from_parts(first, self.data.n_samples, self.data.n_features, True,
-                                   self.n_folds)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for model in estimators.values():
-                quick = clone(model)
-                quick.set_params(**{k: v for k, v in {"alphas": 3, "tol": 1e-3,
-                                                      "max_iter": 5}.items()
-                                    if k in quick.get_params()})
-                self.fit(quick, small)
-        return time.perf_counter() - start
+        small = DaskGLM.from_parts(self.parts[:4], self.data.n_samples,
+                                   self.data.n_features, True, self.n_folds)
+        return warm_up_clones(estimators, lambda quick: self.fit(quick, small),
+                              {"alphas": 3, "tol": 1e-3, "max_iter": 5})
 
     def baseline_cv(self, model):
         """The unpenalized model's k fold fits (damped Newton, sharing their passes),
@@ -202,14 +184,10 @@ class NewtonParts:
     def interval_moments(self, fitted):
         """The test rows' count, mean loss of each of the ``fitted`` ``(coef,
         intercept)`` and the scatter matrix of the losses about their means."""
-        from dask import delayed
-
         from .compare import merge_moments
 
-        parts = [delayed(_part_loss_moments, pure=True)(part, fitted, self.loss,
-                                                        self.n_folds)
-                 for part in self.parts]
-        return tree_reduce(parts, merge_moments).compute()
+        return reduce_parts(self.parts, _part_loss_moments, merge_moments, fitted,
+                            self.loss, self.n_folds)
 
 
 def _test_rows(part, n_folds):
@@ -241,11 +219,8 @@ class TestParts:
         return self._models[key]
 
     def _reduce(self, function, *args):
-        from dask import delayed
-
-        parts = [delayed(function, pure=True)(part, *args, self.loss, self.n_folds)
-                 for part in self.parts]
-        return tree_reduce(parts, _add_dicts).compute()
+        return reduce_parts(self.parts, function, _add_dicts, *args, self.loss,
+                            self.n_folds)
 
     def path(self, coefs, intercepts):
         """The mean test loss of each model along a path."""

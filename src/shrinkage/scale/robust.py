@@ -13,7 +13,7 @@ runs again.
 import numpy as np
 
 from ..datafits_glm import _MAD_TO_SD, HUBER_DEFAULT_EPSILON
-from .statistics import tree_reduce
+from .statistics import reduce_parts
 from .table import merge_sketches, sketch, sketch_quantile
 
 #: points of the sketch that brackets a median
@@ -25,10 +25,7 @@ BRACKET_RANKS = 16
 def distributed_median(parts, values_of, *args):
     """The lower median (the smallest value with at least half the values at or below
     it) of ``values_of(part, *args)`` over every part."""
-    from dask import delayed
-
-    sketches = [delayed(_part_sketch, pure=True)(part, values_of, args) for part in parts]
-    sketched = tree_reduce(sketches, _merge).compute()
+    sketched = reduce_parts(parts, _part_sketch, _merge, values_of, args)
     count = float(sketched[1].sum())
     if count == 0:
         return float("nan")
@@ -39,9 +36,8 @@ def distributed_median(parts, values_of, *args):
         high = sketch_quantile(sketched, min(0.5 + width, 1.0))
         if width >= 0.5:
             low, high = -np.inf, np.inf
-        pieces = [delayed(_part_bracket, pure=True)(part, values_of, args, low, high)
-                  for part in parts]
-        below, inside = tree_reduce(pieces, _join).compute()
+        below, inside = reduce_parts(parts, _part_bracket, _join, values_of, args, low,
+                                     high)
         k = rank - below
         if 0 <= k < inside.size:
             return float(np.sort(inside)[k])
@@ -52,13 +48,10 @@ def huber_delta(parts, values_of, *args, fallback=1.0):
     """``HUBER_DEFAULT_EPSILON`` times the normal-consistent median absolute deviation of
     the values from their median (the standard deviation when more than half are one
     value, ``fallback`` when all are): the in-memory rule, unweighted."""
-    from dask import delayed
-
     centre = distributed_median(parts, values_of, *args)
     scale = _MAD_TO_SD * distributed_median(parts, _deviations, values_of, args, centre)
     if not scale > 0:
-        moments = [delayed(_part_moments, pure=True)(part, values_of, args) for part in parts]
-        n, total, squares = tree_reduce(moments, _add).compute()
+        n, total, squares = reduce_parts(parts, _part_moments, _add, values_of, args)
         variance = squares / n - (total / n) ** 2 if n > 0 else 0.0
         scale = float(np.sqrt(max(variance, 0.0)))
     if not scale > 0:

@@ -198,6 +198,18 @@ def gram_sums(X, y, sample_weight=None, n_folds=0, seed=0):
     return total
 
 
+def reduce_parts(parts, function, combine, *args, indexed=False, **kwargs):
+    """``function(part, *args, **kwargs)`` on every part (``function(part, i, ...)`` with
+    the part's position when ``indexed``), reduced by ``combine`` on the workers: the
+    client receives the total only."""
+    from dask import delayed
+
+    task = delayed(function, pure=True)
+    pieces = [task(part, i, *args, **kwargs) if indexed else task(part, *args, **kwargs)
+              for i, part in enumerate(parts)]
+    return tree_reduce(pieces, combine).compute()
+
+
 def tree_reduce(parts, combine):
     """The delayed reduction of ``parts`` by ``combine(a, b)``, pairwise level by level
     on the workers (so that the client receives one result, and no worker all)."""
