@@ -546,3 +546,24 @@ def test_a_chunk_summed_block_by_block_is_the_whole_chunk():
         for a, b in zip(whole, blocks):
             for x, z in zip(a._fields(), b._fields()):
                 np.testing.assert_allclose(z, x, rtol=1e-11, atol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_chunks_group_sums_are_the_sums_written_out(weighted):
+    """The squared loss's statistics of each group, summed block by block (7 rows, rows
+    of group -1 and of group k left out), are the sums written out group by group."""
+    from shrinkage.scale.statistics import group_sums
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((250, 4))
+    y = rng.standard_normal(250)
+    w = rng.uniform(0.0, 2.0, 250) if weighted else None
+    groups = rng.integers(-1, 4, 250)
+    sums = group_sums(X, y, w, groups, 3, rows=7)
+    weights = np.ones(250) if w is None else w
+    for f in range(3):
+        Xf, yf, wf = X[groups == f], y[groups == f], weights[groups == f]
+        expected = (Xf.T @ (wf[:, None] * Xf), wf @ Xf, (wf * yf) @ Xf, wf @ yf**2,
+                    wf @ yf, wf.sum(), float(len(yf)))
+        for got, want in zip(sums.fold(f)._fields(), expected):
+            np.testing.assert_allclose(got[0], want, rtol=1e-12, atol=1e-12)
