@@ -53,3 +53,21 @@ def test_counts_example_runs():
     assert set(np.flatnonzero(model.coef_)) >= {0, 1}
     assert abs(robust.coef_[0] - 2.0) < 0.3
     assert scope["path"].loss == "poisson"
+
+
+def test_torch_example_runs():
+    """The README's PyTorch example, run as written: exact zeros, and the pruned layers
+    give the network's outputs."""
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Penalties for PyTorch networks"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {}
+    exec(compile(code, "README torch example", "exec"), scope)
+    net, first, second, X = scope["net"], scope["first"], scope["second"], scope["X"]
+    assert (net[0].weight == 0).float().mean() > 0.1
+    with torch.no_grad():
+        np.testing.assert_allclose(second(torch.relu(first(X))), net(X), rtol=1e-5,
+                                   atol=1e-5)
