@@ -217,3 +217,38 @@ def test_outliers_carry_the_huber_positive_control(quick_lab):
     assert all(d["huber_l1"] < d["l1"] for d in degradation)
     assert "shrinkage compare --loss huber" in c21["summary"]
     assert "Huber vs squared, L1 (risk)" in (out / "lab.html").read_text()
+
+
+def test_network_claims_on_real_networks(quick_lab):
+    """C08b and C28b come from PyTorch MLPs: SGD's decay is the L2 term (to rounding),
+    AdamW is not Adam with L2; the L1 prox makes exact zeros that L2 never does."""
+    pytest.importorskip("torch")
+    out, lab, _ = quick_lab
+    by_id = {c["id"]: c for c in lab["claims"]}
+    c08b, c28b = by_id["C08b"], by_id["C28b"]
+    difference = c08b["evidence"]["relative_difference"]
+    assert difference["sgd"] < 1e-12 and difference["adam"] > 1e-2
+    assert c08b["verdict"] == "depends"
+    assert by_id["C28"]["verdict"] == "not-testable"  # popularity stays documentary
+    assert len(c28b["evidence"]["cells"]) == 8
+    digits = c28b["evidence"]["tables"]["digits"]["models"]
+    assert digits["L1 prox (SGD)"]["zero_share"] > 0.2
+    assert digits["L2 in the loss (SGD)"]["zero_share"] == 0.0
+    assert all(m["accuracy"] > 0.9 for m in digits.values())
+    assert "Networks: L2 against" in (out / "lab.html").read_text()
+
+
+def test_network_experiment_without_torch_says_it_was_skipped(monkeypatch, tmp_path):
+    from shrinkage.lab import networks
+    from shrinkage.lab.report import write_lab
+
+    monkeypatch.setattr(networks, "_torch", lambda: None)
+    lab = run_lab(["C28"], quick=True)
+    assert [c["id"] for c in lab["claims"]] == ["C28"]  # the documentary verdict only
+    skipped = lab["experiments"]["networks"]["evidence"]["skipped"]
+    assert "shrinkage[torch]" in skipped
+    write_lab(lab, tmp_path)
+    assert "Skipped:" in (tmp_path / "lab.html").read_text()
+    result = CliRunner().invoke(app, ["lab", "--claim", "C28", "--quick", "--out",
+                                      str(tmp_path / "cli"), "--no-progress"])
+    assert result.exit_code == 0 and "skipped: Weight decay and penalties" in result.stdout

@@ -317,6 +317,9 @@ def lab(
         return
     for c in results["claims"]:
         typer.echo(f"{c['id']:<5} {c['verdict']:<13} {c['summary']}")
+    for exp in results["experiments"].values():
+        if "skipped" in (exp["evidence"] or {}):
+            typer.echo(f"skipped: {exp['title']}: {exp['evidence']['skipped']}")
     typer.echo(f"wrote {', '.join(str(p) for p in paths)}")
 
 

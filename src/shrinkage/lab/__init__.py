@@ -7,7 +7,7 @@ claims and returns ``{"claims": [...], "contradictions": [...], "experiments": {
 import re
 from importlib import resources
 
-from . import documentary, generalization, mechanics, robustness, training  # noqa: F401
+from . import documentary, generalization, mechanics, networks, robustness, training  # noqa: F401
 from . import stats as st
 from .generalization import combine
 from .registry import Context, experiments_for

@@ -56,3 +56,25 @@ def lines(series, *, xlabel, ylabel, title, logx=False, logy=False):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return svg_text(fig)
+
+
+def bars(groups, *, xlabel, title):
+    """Horizontal grouped bars: ``groups`` maps a group label to ``{bar label: value}``
+    (the same bar labels in every group)."""
+    import matplotlib.pyplot as plt
+
+    names = list(groups)
+    labels = list(next(iter(groups.values())))
+    height = 0.8 / len(names)
+    fig, ax = plt.subplots(figsize=(6.5, 0.8 + 0.32 * len(labels) * len(names)))
+    for g, name in enumerate(names):
+        positions = np.arange(len(labels)) + g * height
+        ax.barh(positions, [groups[name][k] for k in labels], height=height, label=name)
+    ax.set_yticks(np.arange(len(labels)) + 0.4 - height / 2)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return svg_text(fig)
