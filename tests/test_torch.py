@@ -220,3 +220,38 @@ def test_an_mlp_on_digits_ends_with_exact_zeros_and_stays_accurate():
     zeros = float((weights == 0).float().mean())
     assert accuracy > 0.9
     assert zeros > 0.3, zeros
+
+
+def test_group_lasso_in_training_drops_inputs_and_units_that_pruning_removes():
+    """Groups on the first layer: by columns (dim=0) the noise inputs' outgoing weights
+    end exactly zero and the signal inputs' do not; by rows (dim=1) whole hidden units
+    switch off, and pruning them leaves the network's outputs unchanged."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((400, 10))
+    y = X[:, 0] - 2 * X[:, 1] + np.tanh(X[:, 2]) + 0.1 * rng.standard_normal(400)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+
+    def train(dim, alpha):
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(10, 16, dtype=torch.float64),
+                                  torch.nn.ReLU(), torch.nn.Linear(16, 1, dtype=torch.float64))
+        opt = Proximal(torch.optim.SGD(net.parameters(), lr=0.05), GroupLasso(alpha, dim),
+                       params=[net[0].weight])
+        for _ in range(1500):
+            opt.zero_grad()
+            (0.5 * torch.mean((net(Xt).ravel() - yt) ** 2)).backward()
+            opt.step()
+        return net
+
+    net = train(0, 0.05)
+    dropped = torch.all(net[0].weight == 0, dim=0).numpy()
+    assert not dropped[:3].any() and dropped[3:].all()
+    net = train(1, 0.05)
+    off = torch.all(net[0].weight == 0, dim=1)
+    assert 0 < int(off.sum()) < 16
+    first, second, report = prune_units(net[0], net[2], torch.relu)
+    assert sorted(report.removed_constant + report.removed_dead_outputs) == \
+        torch.nonzero(off).ravel().tolist()
+    with torch.no_grad():
+        np.testing.assert_allclose(second(torch.relu(first(Xt))), net(Xt), rtol=1e-12,
+                                   atol=1e-12)
