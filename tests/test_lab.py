@@ -252,3 +252,43 @@ def test_network_experiment_without_torch_says_it_was_skipped(monkeypatch, tmp_p
     result = CliRunner().invoke(app, ["lab", "--claim", "C28", "--quick", "--out",
                                       str(tmp_path / "cli"), "--no-progress"])
     assert result.exit_code == 0 and "skipped: Weight decay and penalties" in result.stdout
+
+
+# ------------------------------------------------------------------ wording rules
+
+
+def test_a_universal_claim_falls_on_one_counterexample():
+    assert st.verdict_universal([True] * 9 + [False]) == "false"
+    assert st.verdict_universal([True] * 10) == "true"
+    assert st.verdict_from_checks([True] * 9 + [False]) == "depends"  # a tendency would
+
+
+def test_a_can_claim_needs_one_supporting_regime():
+    assert st.verdict_can([False] * 9 + [True]) == "true"
+    assert st.verdict_can([False] * 10) == "false"
+    assert st.verdict_by_quantifier("can", [False, True]) == "true"
+    assert st.verdict_by_quantifier("reason", [True, False]) == "false"
+    with pytest.raises(ValueError, match="quantifier"):
+        st.verdict_by_quantifier("often", [True])
+
+
+@pytest.mark.parametrize("parts, whole", [
+    ([("true", "tendency"), ("true", "universal")], "true"),
+    # a part that cannot be tested never makes the whole true
+    ([("true", "tendency"), ("not-testable", "not-testable")], "depends"),
+    ([("not-testable", "not-testable")], "not-testable"),
+    # a false reason or universal part makes the whole false, even with a true conclusion
+    ([("true", "tendency"), ("false", "reason")], "false"),
+    ([("true", "can"), ("false", "universal")], "false"),
+    # a false comparison beside a true one is a map, not a refutation
+    ([("true", "tendency"), ("false", "tendency")], "depends"),
+    ([("false", "tendency"), ("false", "can")], "false"),
+    ([("depends", "tendency"), ("true", "tendency")], "depends"),
+])
+def test_parts_combine_as_claims_md_says(parts, whole):
+    assert st.combine_parts(parts) == whole
+
+
+def test_combining_refuses_an_unknown_quantifier():
+    with pytest.raises(ValueError, match="quantifier"):
+        st.combine_parts([("true", "mostly")])

@@ -21,6 +21,13 @@ N_BOOT = 2000
 
 TRUE, FALSE, DEPENDS, NOT_TESTABLE = "true", "false", "depends", "not-testable"
 
+#: how a claim (or part) is worded, which sets the rule that turns its checks into a
+#: verdict (claims.md): "universal" ("ensures", "always", "only", "is called X because
+#: Y"), "can" (one regime where it happens suffices), "tendency" (a comparison or a
+#: tendency: the place for depends), "reason" (the "since" / "because" of a claim, which
+#: can make the whole false on its own), "not-testable" (usage, naming, preference)
+QUANTIFIERS = ("universal", "can", "tendency", "reason", "not-testable")
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -137,4 +144,55 @@ def verdict_from_checks(passed):
         return TRUE
     if not any(passed):
         return FALSE
+    return DEPENDS
+
+
+def verdict_universal(passed):
+    """A universal claim checked in several regimes: true when every check passes,
+    false on a single counterexample (there is no "depends" for "always")."""
+    passed = [bool(p) for p in passed]
+    if not passed:
+        raise ValueError("no checks to decide on")
+    return TRUE if all(passed) else FALSE
+
+
+def verdict_can(passed):
+    """A "can" claim: true when it is shown to happen in at least one regime, false when
+    it happens in none of those swept."""
+    passed = [bool(p) for p in passed]
+    if not passed:
+        raise ValueError("no checks to decide on")
+    return TRUE if any(passed) else FALSE
+
+
+def verdict_by_quantifier(quantifier, passed):
+    """The verdict of checks under the rule of ``quantifier`` (see ``QUANTIFIERS``)."""
+    rules = {"universal": verdict_universal, "can": verdict_can,
+             "tendency": verdict_from_checks, "reason": verdict_universal}
+    if quantifier not in rules:
+        raise ValueError(f"quantifier must be one of {sorted(rules)}, got {quantifier!r}")
+    return rules[quantifier](passed)
+
+
+def combine_parts(parts):
+    """The whole claim's verdict from its parts, given as ``(verdict, quantifier)``
+    pairs (claims.md): true only when every testable part is true and none is
+    not-testable; false when a universal or reason part is false, or every testable
+    part is; not-testable when no part is testable; depends otherwise."""
+    parts = [(v, q) for v, q in parts]
+    if not parts:
+        raise ValueError("no parts to combine")
+    for verdict, quantifier in parts:
+        if quantifier not in QUANTIFIERS:
+            raise ValueError(f"quantifier must be one of {list(QUANTIFIERS)}, got "
+                             f"{quantifier!r}")
+    testable = [(v, q) for v, q in parts if v != NOT_TESTABLE]
+    if not testable:
+        return NOT_TESTABLE
+    if any(v == FALSE and q in ("universal", "reason") for v, q in testable):
+        return FALSE
+    if all(v == FALSE for v, _ in testable):
+        return FALSE
+    if len(testable) == len(parts) and all(v == TRUE for v, _ in testable):
+        return TRUE
     return DEPENDS
