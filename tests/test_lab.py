@@ -69,6 +69,25 @@ def test_an_experiment_must_declare_its_design():
     with pytest.raises(ValueError, match="does not declare"):
         experiment("incomplete", claims=("C99",), title="t",
                    design={"data": "x", "models": "y"})
+    full = {"data": "x", "regimes": [], "models": "y", "metric": "m", "repetitions": 1,
+            "decision": "d", "factor": "f", "comparison": "c"}
+    with pytest.raises(ValueError, match=r"does not declare \['quantifier'\]"):
+        experiment("no-wording", claims=("C99",), title="t", design=full)
+    with pytest.raises(ValueError, match="unknown quantifiers"):
+        experiment("odd", claims=("C99",), title="t",
+                   design=dict(full, quantifier={"C99": "mostly"}))
+    with pytest.raises(ValueError, match=r"quantifier of \['C98'\]"):
+        experiment("partial", claims=("C99", "C98"), title="t",
+                   design=dict(full, quantifier={"C99a": "can"}))
+
+
+def test_every_registered_experiment_declares_the_wording_of_its_claims():
+    from shrinkage.lab.registry import EXPERIMENTS
+
+    assert len(EXPERIMENTS) >= 11
+    for exp in EXPERIMENTS.values():
+        assert exp.design["factor"] and exp.design["comparison"], exp.name
+        assert set(exp.design["quantifier"].values()) <= set(st.QUANTIFIERS)
 
 
 # ------------------------------------------------------------------ the quick lab
@@ -111,17 +130,13 @@ def test_every_claim_has_a_verdict(quick_lab):
         assert re.fullmatch(r"C\d\d[a-h]?", claim["id"])
         assert claim["summary"] and claim["experiment"] in lab["experiments"]
         assert claim["id"] in result.stdout
-    # parts sit beside their whole, whose verdict combines them
+    # parts sit beside their whole, whose verdict combines them by their wording
     by_id = {c["id"]: c for c in lab["claims"]}
-    for cid in ("C02", "C04", "C05", "C14", "C17"):
-        parts = [by_id[p]["verdict"] for p in by_id if p[:3] == cid and p != cid]
-        assert parts
-        if all(v == "true" for v in parts):
-            assert by_id[cid]["verdict"] == "true"
-        elif all(v == "false" for v in parts):
-            assert by_id[cid]["verdict"] == "false"
-        else:
-            assert by_id[cid]["verdict"] == "depends"
+    for cid in ("C02", "C04", "C05", "C14", "C17", "C19"):
+        parts = [(by_id[p]["verdict"], by_id[p]["quantifier"]) for p in by_id
+                 if p[:3] == cid and p != cid]
+        assert parts and all(q in st.QUANTIFIERS for _, q in parts)
+        assert by_id[cid]["verdict"] == st.combine_parts(parts), cid
 
 
 def test_grid_verdicts_follow_their_cells(quick_lab):
@@ -132,7 +147,11 @@ def test_grid_verdicts_follow_their_cells(quick_lab):
         if not cells:
             continue
         outcomes = [c["outcome"] for c in cells]
-        assert claim["verdict"] == st.verdict_a_better(outcomes), claim["id"]
+        if claim["quantifier"] == "can":
+            expected = st.verdict_can(o == "A" for o in outcomes)
+        else:
+            expected = st.verdict_a_better(outcomes)
+        assert claim["verdict"] == expected, claim["id"]
         for c in cells:
             significant = c["p_adjusted"] < st.ALPHA and abs(c["effect"]) >= st.MIN_EFFECT
             assert (c["outcome"] != "tie") <= significant
@@ -228,7 +247,7 @@ def test_network_claims_on_real_networks(quick_lab):
     c08b, c28b = by_id["C08b"], by_id["C28b"]
     difference = c08b["evidence"]["relative_difference"]
     assert difference["sgd"] < 1e-12 and difference["adam"] > 1e-2
-    assert c08b["verdict"] == "depends"
+    assert c08b["verdict"] == "false"  # universal: Adam is the counterexample
     assert by_id["C28"]["verdict"] == "not-testable"  # popularity stays documentary
     assert len(c28b["evidence"]["cells"]) == 8
     digits = c28b["evidence"]["tables"]["digits"]["models"]

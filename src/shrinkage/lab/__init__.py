@@ -9,7 +9,6 @@ from importlib import resources
 
 from . import documentary, generalization, mechanics, networks, robustness, training  # noqa: F401
 from . import stats as st
-from .generalization import combine
 from .registry import Context, experiments_for
 
 #: the essay's contradictions (claims.md) and the claims whose evidence settles each
@@ -73,7 +72,8 @@ def run_lab(claims=None, *, quick=False, seed=0, n_jobs=2, progress=None):
         for c in outcome.claims:
             results[c.id] = {"id": c.id, "verdict": c.verdict, "summary": c.summary,
                              "experiment": exp.name, "regimes": c.regimes,
-                             "evidence": c.evidence}
+                             "evidence": c.evidence,
+                             "quantifier": exp.design["quantifier"].get(c.id, "whole")}
     step("done", len(todo), len(todo))
     _compose_wholes(results, known)
     entries = []
@@ -97,8 +97,9 @@ def _compose_wholes(results, known):
     for cid in known:
         parts = [r for r in results if r.rstrip("abcdefgh") == cid and r != cid]
         if parts and cid not in results:
-            verdicts = [results[p]["verdict"] for p in sorted(parts)]
-            results[cid] = {"id": cid, "verdict": combine(*verdicts),
+            verdict = st.combine_parts((results[p]["verdict"], results[p]["quantifier"])
+                                       for p in sorted(parts))
+            results[cid] = {"id": cid, "verdict": verdict, "quantifier": "whole",
                             "summary": "; ".join(f"{p}: {results[p]['verdict']}"
                                                  for p in sorted(parts)) + ".",
                             "experiment": results[sorted(parts)[0]]["experiment"],

@@ -22,6 +22,16 @@ START_TOLERANCE = 1.10
 GOOD_SHARE = 0.5
 
 DESIGN = {
+    "quantifier": {"C02a": "tendency", "C02b": "tendency", "C04a": "tendency",
+                   "C04b": "universal", "C05a": "tendency", "C07": "can",
+                   "C09": "tendency", "C12": "tendency", "C13": "tendency",
+                   "C14a": "tendency", "C14b": "tendency", "C15": "tendency", "C16": "can",
+                   "C17a": "tendency", "C17b": "tendency", "C18": "tendency",
+                   "C19a": "can", "C19b": "not-testable", "C20": "universal"},
+    "factor": "a grid of n, p, sparsity, correlation and signal-to-noise (several factors "
+              "at once)",
+    "comparison": "each tuned penalty against no penalty and against the other, on the same"
+                  " draws",
     "data": "Gaussian features with correlation rho^|i-j|, a linear truth (k=5 non-zero "
             "coefficients of size 0.5-1.5 with random signs, or all N(0,1)), Gaussian noise "
             "at the given signal-to-noise ratio (sd of signal / sd of noise)",
@@ -35,8 +45,11 @@ DESIGN = {
                 f"cells of the claim (alpha {st.ALPHA}) and a relative effect of at least "
                 f"{st.MIN_EFFECT:.0%} with a bootstrap interval of one sign; 'A better "
                 "than B': true if A wins every cell, false if no cell, depends otherwise. "
-                "Counting claims (zeros, selection) are checked in every cell: true if the "
-                "check passes everywhere, false if nowhere, depends otherwise.",
+                "Counting claims (zeros, selection) are checked in every cell by their "
+                "wording: a universal one (C04b, C20) false on one failing cell, a 'can' "
+                "one (C07, C16) true on one passing cell, a tendency true everywhere, "
+                "false nowhere, depends otherwise. A whole combines its parts as "
+                "claims.md says.",
 }
 
 
@@ -68,16 +81,10 @@ def _checks_evidence(values, passed, rows):
             for v, p, i in zip(values, passed, rows)]
 
 
-def combine(*verdicts):
-    """Verdict of a claim from those of its parts."""
-    testable = [v for v in verdicts if v != st.NOT_TESTABLE]
-    if not testable:
-        return st.NOT_TESTABLE
-    if all(v == st.TRUE for v in testable):
-        return st.TRUE
-    if all(v == st.FALSE for v in testable):
-        return st.FALSE
-    return st.DEPENDS
+def whole(cid, *verdicts):
+    """The verdict of ``cid`` from its parts' (a, b, ...) as claims.md combines them."""
+    parts = [f"{cid}{chr(ord('a') + i)}" for i in range(len(verdicts))]
+    return st.combine_parts(zip(verdicts, (DESIGN["quantifier"][p] for p in parts)))
 
 
 @experiment("generalization", claims=("C02", "C04", "C05", "C07", "C09", "C12", "C13",
@@ -96,12 +103,14 @@ def run(ctx):
     def claim_from(cid, decided, rows, a_name, b_name, verb=None):
         verdict = st.verdict_a_better(c.outcome for c in decided)
         out.append(ClaimResult(cid, verdict, (verb or "") + st.tally(decided, a_name, b_name)
-                               + " (excess risk).", {"cells": st.cell_records(decided, [GRID[i].label() for i in rows])},
+                               + " (excess risk).",
+                               {"cells": st.cell_records(decided,
+                                                         [GRID[i].label() for i in rows])},
                                [GRID[i].label() for i in rows]))
         return verdict
 
     def check_from(cid, values, passed, rows, sentence):
-        verdict = st.verdict_from_checks(passed)
+        verdict = st.verdict_by_quantifier(DESIGN["quantifier"][cid], passed)
         out.append(ClaimResult(cid, verdict, sentence.format(
             passed=sum(passed), total=len(passed)),
             {"checks": _checks_evidence(values, passed, rows)},
@@ -115,7 +124,7 @@ def run(ctx):
     en_best = _compare(cells, "elasticnet", _best_single, every, s)
     v2a = claim_from("C02a", l1_none, every, "L1", "no penalty")
     v2b = claim_from("C02b", l2_none, every, "L2", "no penalty")
-    out.append(ClaimResult("C02", combine(v2a, v2b),
+    out.append(ClaimResult("C02", whole("C02", v2a, v2b),
                            f"L1 improved on no penalty: {v2a}; L2: {v2b}."))
 
     def zeros(m, i):
@@ -128,7 +137,7 @@ def run(ctx):
     v4b = check_from("C04b", [float(np.mean(zeros("l2", i))) for i in every],
                      [bool(np.all(zeros("l2", i) == 0)) for i in every], every,
                      "Tuned ridge kept every weight non-zero in {passed} of {total} regimes.")
-    out.append(ClaimResult("C04", combine(v4a, v4b),
+    out.append(ClaimResult("C04", whole("C04", v4a, v4b),
                            f"L1 sparse: {v4a}; L2 small but non-zero: {v4b}."))
     nnz = [(float(np.mean(cells[i]["l1"]["nnz"])), float(np.mean(cells[i]["l2"]["nnz"])))
            for i in every]
@@ -146,7 +155,7 @@ def run(ctx):
                       "L1 gave the smaller (more interpretable) model in {passed} of {total} "
                       "regimes.")
     v14b = claim_from("C14b", l2_l1, every, "L2", "L1")
-    out.append(ClaimResult("C14", combine(v14a, v14b),
+    out.append(ClaimResult("C14", whole("C14", v14a, v14b),
                            f"L1 more interpretable: {v14a}; L2 more accurate: {v14b}."))
     claim_from("C15", _compare(cells, "l1", "l2", sparse, s + 1), sparse, "L1", "L2",
                "Where only 5 features matter: ")
@@ -158,7 +167,7 @@ def run(ctx):
                       "High-dimensional: ")
     v17b = claim_from("C17b", _compare(cells, "l2", "l1", low, s + 3), low, "L2", "L1",
                       "Low-dimensional: ")
-    out.append(ClaimResult("C17", combine(v17a, v17b),
+    out.append(ClaimResult("C17", whole("C17", v17a, v17b),
                            f"L1 better in high dimension: {v17a}; L2 better in low "
                            f"dimension: {v17b}."))
     ratio = [float(np.mean(cells[i]["l2"]["risk"]) / min(
@@ -173,8 +182,10 @@ def run(ctx):
                            {"outcomes": [c.outcome for c in l1_l2]}))
     out.append(ClaimResult("C19b", st.NOT_TESTABLE, "Personal preference is not a property "
                            "of data; the grid shows the choice is measurable per problem."))
-    out.append(ClaimResult("C19", v19a, "Depends on the problem: "
-                           f"{v19a}; personal preference: not testable."))
+    out.append(ClaimResult("C19", whole("C19", v19a, st.NOT_TESTABLE),
+                           f"Depends on the problem: {v19a}; personal preference: not "
+                           "testable (a part that cannot be tested never makes the whole "
+                           "true)."))
     share = [float(max(np.mean(cells[i][m]["risk"]) for m in ("l1", "l2"))
                    / np.mean(cells[i]["null_risk"])) for i in every]
     check_from("C20", share, [v <= GOOD_SHARE for v in share], every,

@@ -22,13 +22,19 @@ def _orthonormal(n, p, rng):
 
 @experiment("definitions", claims=("C01", "C03"),
             title="What the penalties add to the loss, checked exactly",
-            design={"data": "orthonormal designs X'X/n = I and random weight vectors",
+            design={"quantifier": {"C01": "universal", "C03": "universal"},
+                    "factor": "none: the penalties' formulas on orthonormal designs and "
+                              "random weights",
+                    "comparison": "each penalty's value and its effect on the fit against "
+                                  "the claim's description",
+                    "data": "orthonormal designs X'X/n = I and random weight vectors",
                     "regimes": [{"n": n, "p": p, "alpha": a} for n, p in SHAPES
                                 for a in ALPHAS],
                     "models": "Lasso, Ridge (this package) and the closed forms",
                     "metric": "absolute differences to the closed forms (1e-8)",
                     "repetitions": {"full": 1, "quick": 1},
-                    "decision": "checks in every regime: true if all pass, false if none"})
+                    "decision": "checks in every regime; a universal claim (or its reason): "
+                                "true if all pass, false on one that fails"})
 def run_definitions(ctx):
     rng = np.random.default_rng(ctx.seed)
     c01, c03, evidence, drawn = [], [], [], {}
@@ -61,12 +67,12 @@ def run_definitions(ctx):
             checks.update(c03_near_penalty=near_pays, c03_far_penalty=far_pays)
             evidence.append({"n": n, "p": p, "alpha": alpha, **checks})
     return ExperimentResult([
-        ClaimResult("C01", st.verdict_from_checks(c01),
+        ClaimResult("C01", st.verdict_by_quantifier("universal", c01),
                     f"The L1 term is alpha*sum|w| and the L2 term alpha/2*sum w^2 (the 1/2 is "
                     f"a convention); the lasso is soft-thresholding and ridge a scaling by "
                     f"1/(1+alpha) on an orthonormal design: {sum(c01)} of {len(c01)} checks "
                     "to 1e-8.", {"checks": evidence}),
-        ClaimResult("C03", st.verdict_from_checks(c03),
+        ClaimResult("C03", st.verdict_by_quantifier("universal", c03),
                     "The penalty looks at the weights alone: the least-squares fit, closest "
                     "to the training data, paid a larger L1 penalty than w = 0, the farthest, "
                     f"in {len(c03) - sum(c03)} of {len(c03)} checks. Distance to the training "
@@ -79,14 +85,19 @@ def run_definitions(ctx):
 
 @experiment("marginal-penalty", claims=("C05", "C06"),
             title="How hard each penalty pushes small and large weights",
-            design={"data": "weights of sizes 0.01, 0.1, 1, 10; orthonormal least-squares "
+            design={"quantifier": {"C05b": "reason", "C06": "universal"},
+                    "factor": "the size of a coefficient (0.01 to 10)",
+                    "comparison": "the marginal penalty (derivative) of L1 against L2 at "
+                                  "each size",
+                    "data": "weights of sizes 0.01, 0.1, 1, 10; orthonormal least-squares "
                             "coefficients of the same sizes",
                     "regimes": [{"alpha": a} for a in ALPHAS],
                     "models": "the L1 and L2 penalties; Ridge on an orthonormal design",
                     "metric": "derivative of the penalty by central finite differences; "
                               "ridge shrinkage factor coef / least squares",
                     "repetitions": {"full": 1, "quick": 1},
-                    "decision": "checks in every regime: true if all pass, false if none"})
+                    "decision": "checks in every regime; a universal claim (or its reason): "
+                                "true if all pass, false on one that fails"})
 def run_marginal(ctx):
     sizes = np.array([0.01, 0.1, 1.0, 10.0])
     h = 1e-6
@@ -111,13 +122,13 @@ def run_marginal(ctx):
                    xlabel="|w|", ylabel="marginal penalty", logx=True, logy=True,
                    title=f"How hard each penalty pushes a weight (alpha={ALPHAS[1]})")
     return ExperimentResult([
-        ClaimResult("C05b", st.verdict_from_checks(c05b),
+        ClaimResult("C05b", st.verdict_by_quantifier("reason", c05b),
                     "The L1 penalty pushes every non-zero weight equally hard (derivative "
                     f"alpha at every size: {evidence[1]['l1_derivative'][0]:.3g} at 0.01, "
                     f"{evidence[1]['l1_derivative'][-1]:.3g} at 10). Its sparsity comes from "
                     "the kink at zero: soft-thresholding sets |z| <= alpha to exactly 0.",
                     {"checks": evidence}),
-        ClaimResult("C06", st.verdict_from_checks(c06),
+        ClaimResult("C06", st.verdict_by_quantifier("universal", c06),
                     "L2 pushes every weight in proportion to its size (derivative alpha*w, "
                     f"{evidence[1]['l2_derivative'][0]:.3g} at 0.01) and ridge shrinks small "
                     "and large least-squares coefficients by the same factor 1/(1+alpha): "
@@ -139,14 +150,19 @@ def _adam(grad, w0, lr, steps, l2=0.0, decoupled=0.0):
 
 @experiment("weight-decay", claims=("C08",),
             title="Is L2 the same as weight decay? SGD and Adam in numpy",
-            design={"data": "least squares, n=200, p=20, Gaussian design",
+            design={"quantifier": {"C08": "universal"},
+                    "factor": "the optimizer (SGD, Adam)",
+                    "comparison": "gradient steps on an L2 term against decoupled weight "
+                                  "decay, same steps",
+                    "data": "least squares, n=200, p=20, Gaussian design",
                     "regimes": [{"optimizer": "SGD"}, {"optimizer": "Adam"}],
                     "models": "gradient steps on loss + lambda/2 |w|^2 against steps with "
                               "decoupled decay w <- (1 - lr lambda) w",
                     "metric": "relative difference of the final weights",
                     "repetitions": {"full": 1, "quick": 1},
                     "decision": "equivalent where the relative difference is below 1e-10; "
-                                "true if equivalent for every optimizer, false if for none"})
+                                "a universal claim (a name with its reason): true if "
+                                "equivalent for every optimizer, false on one that is not"})
 def run_weight_decay(ctx):
     rng = np.random.default_rng(ctx.seed)
     X = rng.standard_normal((200, 20))
@@ -173,7 +189,7 @@ def run_weight_decay(ctx):
                    title=f"SGD: identical (difference {sgd_gap:.0e}); Adam: not")
     checks = [sgd_gap < 1e-10, adam_gap < 1e-10]
     return ExperimentResult([ClaimResult(
-        "C08", st.verdict_from_checks(checks),
+        "C08", st.verdict_by_quantifier("universal", checks),
         f"With plain SGD an L2 term is exactly weight decay (final weights differ by "
         f"{sgd_gap:.1e}): each step multiplies w by 1 - lr*lambda, hence the name. With Adam "
         f"they differ by {adam_gap:.1%}: the L2 gradient is rescaled per coordinate, "
@@ -185,7 +201,10 @@ def run_weight_decay(ctx):
 
 @experiment("overfitting", claims=("C10",),
             title="Overfitting: more features, lower training error, higher risk",
-            design={"data": "n=60, 5 true features first, nested least squares on the "
+            design={"quantifier": {"C10": "tendency"},
+                    "factor": "model size (features in the least-squares model)",
+                    "comparison": "training error against excess risk as features are added",
+                    "data": "n=60, 5 true features first, nested least squares on the "
                             "first p columns",
                     "regimes": [{"snr": s} for s in (1.0, 4.0)],
                     "models": "least squares on the first p of 55 columns",

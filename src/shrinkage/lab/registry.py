@@ -52,10 +52,12 @@ class Experiment:
 
 def experiment(name, *, claims, title, design):
     """Register ``run(ctx) -> ExperimentResult`` under ``name`` for ``claims``."""
-    required = {"data", "regimes", "models", "metric", "repetitions", "decision"}
+    required = {"data", "regimes", "models", "metric", "repetitions", "decision",
+                "quantifier", "factor", "comparison"}
     missing = required - set(design)
     if missing:
         raise ValueError(f"experiment {name!r} does not declare {sorted(missing)}")
+    _check_quantifiers(name, claims, design["quantifier"])
 
     def register(run):
         EXPERIMENTS[name] = Experiment(name, tuple(claims), title, design, run)
@@ -67,3 +69,21 @@ def experiments_for(claim_ids):
     """The experiments that cover ``claim_ids`` (a claim ``C05`` also asks for C05a...)."""
     wanted = {c.rstrip("abcdefgh") for c in claim_ids}
     return [e for e in EXPERIMENTS.values() if wanted & set(e.claims)]
+
+
+def _check_quantifiers(name, claims, quantifier):
+    """Each claim covered has the wording of itself or of its parts declared."""
+    from .stats import QUANTIFIERS
+
+    if not isinstance(quantifier, dict):
+        raise ValueError(f"experiment {name!r}: quantifier must map claim ids to one of "
+                         f"{list(QUANTIFIERS)}")
+    bad = {k: v for k, v in quantifier.items() if v not in QUANTIFIERS}
+    if bad:
+        raise ValueError(f"experiment {name!r}: unknown quantifiers {bad}; use one of "
+                         f"{list(QUANTIFIERS)}")
+    declared = {k.rstrip("abcdefgh") for k in quantifier}
+    undeclared = [c for c in claims if c not in declared]
+    if undeclared:
+        raise ValueError(f"experiment {name!r} does not declare the quantifier of "
+                         f"{undeclared}")

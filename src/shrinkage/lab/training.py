@@ -48,7 +48,13 @@ def _first_order(X, y, alpha, l1_ratio, method):
 
 @experiment("training", claims=("C23", "C24", "C25"),
             title="Convergence and cost of L1 and L2, optimizer by optimizer",
-            design={"data": "sparse truth (k=5), snr 4, alpha = alpha_max / 10 (lasso's "
+            design={"quantifier": {"C23": "tendency", "C24": "tendency",
+                                   "C25": "tendency"},
+                    "factor": "the optimizer (subgradient, proximal gradient, coordinate "
+                              "descent) and the regime",
+                    "comparison": "iterations and time of L1 against L2 at the same alpha "
+                                  "and target gap",
+                    "data": "sparse truth (k=5), snr 4, alpha = alpha_max / 10 (lasso's "
                             "alpha_max), the same alpha for both penalties",
                     "regimes": [dict(r.as_dict(), optimizer=o) for r in REGIMES
                                 for o in OPTIMIZERS],
