@@ -311,3 +311,25 @@ def test_parts_combine_as_claims_md_says(parts, whole):
 def test_combining_refuses_an_unknown_quantifier():
     with pytest.raises(ValueError, match="quantifier"):
         st.combine_parts([("true", "mostly")])
+
+
+def test_dose_response_compares_each_methods_change_against_its_own_baseline():
+    """A sweep of one factor on constructed losses: A's loss stays where it started, B's
+    grows with the dose; B starting lower overall does not matter (its own baseline)."""
+    rng = np.random.default_rng(0)
+    draws = 30
+    base = rng.uniform(1.0, 2.0, draws)
+    doses = np.array([0.0, 0.1, 0.5, 1.0])
+    noise = rng.normal(0, 0.01, (4, draws))
+    a = 3.0 * base * (1 + noise)                         # worse overall, unaffected
+    b = base * (1 + 2.0 * doses[:, None] + noise)        # better at dose 0, then hurt
+    change = st.relative_change(b)
+    np.testing.assert_allclose(change[0], 1.0)
+    assert np.all(np.diff(change.mean(axis=1)) > 0)
+    cells = st.dose_response_cells(a, b, rng)
+    assert [c.outcome for c in cells] == ["A", "A", "A"]
+    assert st.verdict_a_better(c.outcome for c in cells) == "true"
+    flat = st.dose_response_cells(a, 0.5 * a * (1 + rng.normal(0, 0.01, (4, draws))), rng)
+    assert all(c.outcome == "tie" for c in flat)  # the same change: no winner
+    with pytest.raises(ValueError, match="baseline"):
+        st.relative_change(np.ones((1, 5)))

@@ -196,3 +196,27 @@ def combine_parts(parts):
     if len(testable) == len(parts) and all(v == TRUE for v, _ in testable):
         return TRUE
     return DEPENDS
+
+
+def relative_change(losses):
+    """Each draw's loss at each dose over its loss at the first dose (no dose), for
+    losses of shape (levels, draws) where a draw keeps its base data across the doses:
+    the method's change against its own baseline, (levels, draws)."""
+    losses = np.asarray(losses, float)
+    if losses.ndim != 2 or losses.shape[0] < 2:
+        raise ValueError("losses must have shape (levels >= 2, draws): the first level "
+                         "is the baseline without the factor")
+    if np.any(losses[0] <= 0):
+        raise ValueError("baseline losses must be positive to compare changes")
+    return losses / losses[0]
+
+
+def dose_response_cells(losses_a, losses_b, rng):
+    """Is A less affected by a factor than B? At each dose above the baseline, a paired
+    cell of the two methods' relative changes (``relative_change``) on the same draws,
+    Holm-corrected over the doses: outcome "A" where A's loss grew less than B's."""
+    change_a, change_b = relative_change(losses_a), relative_change(losses_b)
+    if change_a.shape != change_b.shape:
+        raise ValueError("A's and B's losses must come from the same doses and draws")
+    return decide_cells([paired_cell(change_a[level], change_b[level], rng)
+                         for level in range(1, change_a.shape[0])])
