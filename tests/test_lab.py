@@ -333,3 +333,36 @@ def test_dose_response_compares_each_methods_change_against_its_own_baseline():
     assert all(c.outcome == "tie" for c in flat)  # the same change: no winner
     with pytest.raises(ValueError, match="baseline"):
         st.relative_change(np.ones((1, 5)))
+
+
+def test_a_previous_run_shows_each_changed_verdict_old_and_new(tmp_path):
+    """--previous: a claim whose verdict differs is listed with both framings (rule,
+    verdict, summary); an unchanged one is not; a bad file is one line, exit 1."""
+    from shrinkage.lab.report import to_json, verdict_changes
+
+    now = run_lab(["C01", "C10"], quick=True)
+    old = json.loads(to_json(now))
+    c10 = next(c for c in old["claims"] if c["id"] == "C10")
+    c10["verdict"], c10["summary"] = "false", "an older framing's summary"
+    old["experiments"]["overfitting"]["design"]["decision"] = "the older rule"
+    changes = verdict_changes(now, old)
+    assert [c["id"] for c in changes] == ["C10"]
+    assert changes[0]["before"]["decision"] == "the older rule"
+    assert changes[0]["now"]["verdict"] == next(
+        c["verdict"] for c in now["claims"] if c["id"] == "C10")
+    assert changes[0]["now"]["quantifier"] == "tendency"
+    previous = tmp_path / "old.json"
+    previous.write_text(json.dumps(old))
+    result = CliRunner().invoke(app, ["lab", "--claim", "C01", "--claim", "C10", "--quick",
+                                      "--out", str(tmp_path / "new"), "--no-progress",
+                                      "--previous", str(previous)])
+    assert result.exit_code == 0, result.output
+    assert "changed: C10 false -> " in result.stdout
+    html = unescape((tmp_path / "new" / "lab.html").read_text())
+    assert 'id="change-C10"' in html and "the older rule" in html
+    assert "an older framing's summary" in html and 'id="change-C01"' not in html
+    bad = CliRunner().invoke(app, ["lab", "--claim", "C01", "--out", str(tmp_path / "x"),
+                                   "--previous", str(tmp_path / "missing.json")])
+    assert bad.exit_code == 1
+    assert bad.stderr.strip().startswith("error: --previous")
+    assert "missing.json" in bad.stderr and "Traceback" not in bad.stderr

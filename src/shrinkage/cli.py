@@ -296,27 +296,40 @@ def lab(
     = 2,
     no_progress: Annotated[bool, typer.Option("--no-progress",
                                               help="No progress bar.")] = False,
+    previous: Annotated[Path | None, typer.Option(
+        help="A previous run's lab.json: the report shows each changed verdict with its "
+             "old and new framing.")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ):
     """Test the essay's claims about L1 and L2: one experiment per claim, a verdict each
     (true, false, depends, not-testable), written to lab.json and lab.html."""
     from .lab import run_lab
-    from .lab.report import to_json, write_lab
+    from .lab.report import read_previous, to_json, verdict_changes, write_lab
     from .tables import UserError
 
     with _user_errors(debug):
+        try:
+            before = None if previous is None else read_previous(previous)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
         with _progress(not no_progress, total=1) as step:
             try:
                 results = run_lab(claim, quick=quick, seed=seed, n_jobs=n_jobs,
                                   progress=step)
             except ValueError as exc:
                 raise UserError(str(exc)) from None
+        if before is not None:
+            results["changes"] = verdict_changes(results, before)
+            results["previous_run"] = str(previous)
         paths = write_lab(results, out)
     if json_output:
         typer.echo(to_json(results))
         return
     for c in results["claims"]:
         typer.echo(f"{c['id']:<5} {c['verdict']:<13} {c['summary']}")
+    for change in results.get("changes", []):
+        was = change["before"]["verdict"] if change["before"] else "new"
+        typer.echo(f"changed: {change['id']} {was} -> {change['now']['verdict']}")
     for exp in results["experiments"].values():
         if "skipped" in (exp["evidence"] or {}):
             typer.echo(f"skipped: {exp['title']}: {exp['evidence']['skipped']}")

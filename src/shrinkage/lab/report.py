@@ -49,3 +49,40 @@ def write_lab(results, out_dir):
     atomic_write_text(out / "lab.json", to_json(results))
     atomic_write_text(out / "lab.html", render_html(results))
     return [out / "lab.json", out / "lab.html"]
+
+
+def read_previous(path):
+    """A previous run's lab.json (for ``verdict_changes``); a ValueError that says what
+    is wrong with the file."""
+    try:
+        previous = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"--previous {path}: cannot read it ({exc.strerror})") from None
+    except json.JSONDecodeError:
+        raise ValueError(f"--previous {path}: not JSON; give a lab.json") from None
+    if not isinstance(previous, dict) or not isinstance(previous.get("claims"), list):
+        raise ValueError(f"--previous {path}: no 'claims' list; give a lab.json")
+    return previous
+
+
+def verdict_changes(results, previous):
+    """The claims (and parts) whose verdict differs from ``previous``'s, or that it did
+    not have: each with its old and new framing (the experiment's declared decision) and
+    summary, side by side."""
+    def framing(run, claim):
+        design = run.get("experiments", {}).get(claim.get("experiment"), {}).get(
+            "design", {})
+        return {"verdict": claim.get("verdict"), "summary": claim.get("summary", ""),
+                "decision": design.get("decision", ""),
+                "quantifier": claim.get("quantifier", "not declared")}
+
+    before = {c["id"]: c for c in previous["claims"] if "id" in c}
+    changes = []
+    for claim in results["claims"]:
+        old = before.get(claim["id"])
+        if old is not None and old.get("verdict") == claim["verdict"]:
+            continue
+        changes.append({"id": claim["id"],
+                        "before": None if old is None else framing(previous, old),
+                        "now": framing(results, claim)})
+    return changes
