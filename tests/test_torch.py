@@ -177,6 +177,17 @@ def test_bad_arguments_say_what_is_wrong():
         L2("0.1")
     with pytest.raises(ValueError, match="2 or more"):
         GroupLasso(0.1).prox_(torch.zeros(3), 0.1)
+    with pytest.raises(ValueError, match="step"):
+        L1(0.1).prox_(torch.zeros(3), -0.1)
+
+
+def test_penalty_value_sums_over_the_penalized_weights_only():
+    torch.manual_seed(4)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))
+    opt = Proximal(torch.optim.SGD(net.parameters(), lr=0.1), ElasticNet(0.3, 0.25))
+    weights = [net[0].weight.detach().numpy(), net[1].weight.detach().numpy()]
+    expected = sum(0.3 * (0.25 * np.abs(w).sum() + 0.375 * (w ** 2).sum()) for w in weights)
+    assert float(opt.penalty_value().detach()) == pytest.approx(expected, rel=1e-6)
 
 
 def test_pruning_keeps_the_outputs():
