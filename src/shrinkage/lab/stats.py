@@ -134,12 +134,18 @@ def verdict_a_better(outcomes):
     return DEPENDS
 
 
-def verdict_from_checks(passed):
-    """A claim checked in several regimes by exact (deterministic) checks: true when
-    every check passes, false when none does, depends otherwise."""
+def _checks(passed):
+    """The checks as a non-empty list of bools."""
     passed = [bool(p) for p in passed]
     if not passed:
         raise ValueError("no checks to decide on")
+    return passed
+
+
+def verdict_from_checks(passed):
+    """A claim checked in several regimes by exact (deterministic) checks: true when
+    every check passes, false when none does, depends otherwise."""
+    passed = _checks(passed)
     if all(passed):
         return TRUE
     if not any(passed):
@@ -150,18 +156,14 @@ def verdict_from_checks(passed):
 def verdict_universal(passed):
     """A universal claim checked in several regimes: true when every check passes,
     false on a single counterexample (there is no "depends" for "always")."""
-    passed = [bool(p) for p in passed]
-    if not passed:
-        raise ValueError("no checks to decide on")
+    passed = _checks(passed)
     return TRUE if all(passed) else FALSE
 
 
 def verdict_can(passed):
     """A "can" claim: true when it is shown to happen in at least one regime, false when
     it happens in none of those swept."""
-    passed = [bool(p) for p in passed]
-    if not passed:
-        raise ValueError("no checks to decide on")
+    passed = _checks(passed)
     return TRUE if any(passed) else FALSE
 
 
