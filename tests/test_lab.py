@@ -130,9 +130,12 @@ def test_every_claim_has_a_verdict(quick_lab):
         assert re.fullmatch(r"C\d\d[a-h]?", claim["id"])
         assert claim["summary"] and claim["experiment"] in lab["experiments"]
         assert claim["id"] in result.stdout
+        # each verdict's sentence ends with what a user should do
+        assert claim["practical"], claim["id"]
+        assert claim["summary"].endswith("In practice: " + claim["practical"])
     # parts sit beside their whole, whose verdict combines them by their wording
     by_id = {c["id"]: c for c in lab["claims"]}
-    for cid in ("C02", "C04", "C05", "C14", "C17", "C19"):
+    for cid in ("C02", "C04", "C05", "C09", "C14", "C17", "C19", "C21"):
         parts = [(by_id[p]["verdict"], by_id[p]["quantifier"]) for p in by_id
                  if p[:3] == cid and p != cid]
         assert parts and all(q in st.QUANTIFIERS for _, q in parts)
@@ -211,7 +214,7 @@ def test_grid_edge_shares_count_the_edge_fits():
 def test_generalization_reports_fits_at_the_grid_edge(quick_lab):
     _, lab, _ = quick_lab
     shares = lab["experiments"]["generalization"]["evidence"]["fits_at_grid_edge"]
-    assert set(shares) == {"l1", "l2", "elasticnet"}
+    assert set(shares) == {"l1", "l2", "elasticnet", "component"}
     assert all(0.0 <= s <= 1.0 for s in shares.values())
 
 
@@ -223,19 +226,70 @@ def test_lab_html_shows_the_grid_check(quick_lab):
     assert f"l1 {100 * shares['l1']:.1f}%" in html
 
 
-def test_outliers_carry_the_huber_positive_control(quick_lab):
-    """The loss's effect beside the penalty's, on the same draws, and the advice."""
+def test_outliers_are_swept_share_by_share_with_the_huber_control(quick_lab):
+    """C21/C22 from a dose-response sweep: every share above 0 of every base regime is a
+    cell; the Huber loss's growth beside the squared loss's; the reason part C21b is
+    recounted from the cells by its rule (a reason falls on one failing share)."""
+    from shrinkage.lab.outliers import BASES, SHARES
+
     out, lab, _ = quick_lab
-    c21 = next(c for c in lab["claims"] if c["id"] == "C21")
-    for key in ("huber_vs_squared_l1", "huber_vs_squared_l2"):
-        cells = c21["evidence"][key]
-        assert [c["regime"] for c in cells] == c21["regimes"]
-        # effect > 0: the Huber loss's excess risk below the squared loss's
-        assert sum(c["effect"] > 0 for c in cells) >= 3
-    degradation = c21["evidence"]["mean_degradation"]
-    assert all(d["huber_l1"] < d["l1"] for d in degradation)
-    assert "shrinkage compare --loss huber" in c21["summary"]
-    assert "Huber vs squared, L1 (risk)" in (out / "lab.html").read_text()
+    by_id = {c["id"]: c for c in lab["claims"]}
+    c21a, c21b = by_id["C21a"], by_id["C21b"]
+    assert c21a["quantifier"] == "tendency" and c21b["quantifier"] == "reason"
+    cells = c21a["evidence"]["cells"]
+    assert len(cells) == len(BASES) * (len(SHARES) - 1)
+    for key in ("huber_vs_squared_l1", "huber_vs_squared_l2", "huber_l2_vs_squared_l1"):
+        assert [c["regime"] for c in c21a["evidence"][key]] == c21a["regimes"]
+    for change in c21a["evidence"]["mean_change_over_clean"]:
+        assert change["l1"][0] == change["huber_l1"][0] == 1.0  # each over its own clean
+        assert change["l1"][-1] > 1.5  # 20% outliers hurt the squared loss
+        assert change["huber_l1"][-1] < change["l1"][-1]
+    swap = c21a["evidence"]["huber_l2_vs_squared_l1"]
+    passed = [a["outcome"] == "A" and b["outcome"] != "A" for a, b in zip(cells, swap)]
+    assert [c["passed"] for c in c21b["evidence"]["checks"]] == passed
+    assert c21b["verdict"] == st.verdict_universal(passed)
+    assert by_id["C21"]["verdict"] == st.combine_parts(
+        [(c21a["verdict"], "tendency"), (c21b["verdict"], "reason")])
+    html = (out / "lab.html").read_text()
+    assert "Huber+L2 vs squared+L1" in html and "Excess risk over its clean value" in html
+
+
+def test_the_elastic_net_is_judged_against_its_components_tuned_alike(quick_lab):
+    """C09b: against the component the same CV picks, with the CV noise reported; C02
+    reports the train-test gap and says the verdict rests on the error on new data."""
+    _, lab, _ = quick_lab
+    by_id = {c["id"]: c for c in lab["claims"]}
+    c09b = by_id["C09b"]
+    assert 0.0 <= c09b["evidence"]["share_choosing_an_end"] <= 1.0
+    low, high = c09b["evidence"]["inner_choice_relative_risk_q10_q90"]
+    assert low <= high
+    assert "the noise of cross-validation" in c09b["summary"]
+    assert "train-test gap" in by_id["C02"]["summary"]
+    assert "rests on the error on new data" in by_id["C02"]["summary"]
+    gaps = lab["experiments"]["generalization"]["evidence"]["mean_train_test_gap"]
+    # least squares fits its training data closest: its gap is the largest on average
+    assert np.mean([g["none"] for g in gaps.values()]) > np.mean(
+        [g["l2"] for g in gaps.values()])
+
+
+def test_dimension_and_factor_sweeps_cover_their_declared_doses(quick_lab):
+    from shrinkage.lab import dimension, robustness
+
+    _, lab, _ = quick_lab
+    by_id = {c["id"]: c for c in lab["claims"]}
+    high = sum(p > dimension.N for p in dimension.PS)
+    low = sum(p < dimension.N for p in dimension.PS)
+    assert len(by_id["C17a"]["evidence"]["cells"]) == 2 * high
+    assert len(by_id["C17b"]["evidence"]["cells"]) == 2 * low
+    assert max(dimension.PS) >= 10 * dimension.N
+    assert len(by_id["C26"]["evidence"]["cells"]) == len(robustness.SCALE_BASES) * (
+        len(robustness.DECADES) - 1)
+    assert len(by_id["C27"]["evidence"]["cells"]) == len(robustness.COLLINEAR_BASES) * (
+        len(robustness.RHOS) - 1)
+    for change in by_id["C27"]["evidence"]["mean_coef_error_change"]:
+        assert change["none"][0] == 1.0
+        # least squares' coefficients blow up with the correlation
+        assert change["none"][-1] > 5
 
 
 def test_network_claims_on_real_networks(quick_lab):
@@ -333,6 +387,27 @@ def test_dose_response_compares_each_methods_change_against_its_own_baseline():
     assert all(c.outcome == "tie" for c in flat)  # the same change: no winner
     with pytest.raises(ValueError, match="baseline"):
         st.relative_change(np.ones((1, 5)))
+
+
+def test_less_affected_must_hold_relative_to_the_baseline_and_in_loss_added():
+    """A starts 3x worse and gains 0.9 per dose; B gains 0.5 from 1: by ratio A grew less
+    (1.3 against 1.5), by loss added B did (0.5 against 0.9, 20% of the mean baseline):
+    the two scales disagree, so neither is less affected."""
+    rng = np.random.default_rng(1)
+    draws = 40
+    jitter = rng.normal(0, 0.005, (2, draws))
+    a = np.vstack([3.0 * (1 + jitter[0]), 3.9 * (1 + jitter[1])])
+    b = np.vstack([1.0 * (1 + jitter[0]), 1.5 * (1 + jitter[1])])
+    by_ratio = st.dose_response_cells(a, b, rng)
+    by_difference = st.dose_response_cells(a, b, rng, scale="difference")
+    assert by_ratio[0].outcome == "A"
+    assert by_difference[0].outcome == "B"
+    np.testing.assert_allclose(by_difference[0].effect, (0.5 - 0.9) / 2.0, rtol=0.02)
+    assert [c.outcome for c in st.on_both_scales(by_ratio, by_difference)] == ["tie"]
+    agree = st.on_both_scales(by_ratio, by_ratio)
+    assert [c.outcome for c in agree] == ["A"]
+    with pytest.raises(ValueError, match="scale"):
+        st.dose_response_cells(a, b, rng, scale="log")
 
 
 def test_a_previous_run_shows_each_changed_verdict_old_and_new(tmp_path):

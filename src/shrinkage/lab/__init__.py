@@ -7,7 +7,8 @@ claims and returns ``{"claims": [...], "contradictions": [...], "experiments": {
 import re
 from importlib import resources
 
-from . import documentary, generalization, mechanics, networks, robustness, training  # noqa: F401
+from . import (dimension, documentary, generalization, mechanics, networks,  # noqa: F401
+               outliers, robustness, training)
 from . import stats as st
 from .registry import Context, experiments_for
 
@@ -70,7 +71,9 @@ def run_lab(claims=None, *, quick=False, seed=0, n_jobs=2, progress=None):
                                  "figures": outcome.figures, "evidence": outcome.evidence,
                                  "claims": [c.id for c in outcome.claims]}
         for c in outcome.claims:
-            results[c.id] = {"id": c.id, "verdict": c.verdict, "summary": c.summary,
+            results[c.id] = {"id": c.id, "verdict": c.verdict,
+                             "summary": _with_reading(c.summary, c.practical),
+                             "practical": c.practical,
                              "experiment": exp.name, "regimes": c.regimes,
                              "evidence": c.evidence,
                              "quantifier": exp.design["quantifier"].get(c.id, "whole")}
@@ -99,11 +102,19 @@ def _compose_wholes(results, known):
         if parts and cid not in results:
             verdict = st.combine_parts((results[p]["verdict"], results[p]["quantifier"])
                                        for p in sorted(parts))
+            readings = list(dict.fromkeys(results[p]["practical"] for p in sorted(parts)))
+            practical = " ".join(r for r in readings if r)
+            summary = "; ".join(f"{p}: {results[p]['verdict']}" for p in sorted(parts)) + "."
             results[cid] = {"id": cid, "verdict": verdict, "quantifier": "whole",
-                            "summary": "; ".join(f"{p}: {results[p]['verdict']}"
-                                                 for p in sorted(parts)) + ".",
+                            "summary": _with_reading(summary, practical),
+                            "practical": practical,
                             "experiment": results[sorted(parts)[0]]["experiment"],
                             "regimes": [], "evidence": {"parts": sorted(parts)}}
+
+
+def _with_reading(summary, practical):
+    """The verdict's sentence, ending with what a user should do."""
+    return f"{summary} In practice: {practical}" if practical else summary
 
 
 def _settle(by_id):

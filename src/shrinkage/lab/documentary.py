@@ -61,14 +61,18 @@ def run_documentary(ctx):
                     f"A matter of naming. scikit-learn {sklearn.__version__} offers the "
                     f"penalties {options}: elastic net is a third, and dropout, early "
                     "stopping or pruning regularize without a weight penalty.",
-                    {"record": record}),
+                    {"record": record},
+                    practical="search the elastic net's l1_ratio from 0 to 1: it spans "
+                              "both and everything between."),
         ClaimResult("C28", st.NOT_TESTABLE,
                     "Popularity is not a property of data. The defaults agree with it: "
                     f"SGDClassifier's penalty is {record['SGDClassifier.penalty default']!r}, "
                     f"MLPClassifier's alpha={record['MLPClassifier.alpha default (an L2 term)']}"
                     " is an L2 term on the network's weights, LogisticRegression's default "
                     f"l1_ratio is {record['LogisticRegression.l1_ratio default']} (pure L2).",
-                    {"record": record}),
+                    {"record": record},
+                    practical="a default is not evidence for your data: cross-validate the "
+                              "penalty."),
         ClaimResult("C29", st.NOT_TESTABLE,
                     "A usage claim. Decision trees have no weights to penalize: "
                     "DecisionTreeClassifier has "
@@ -76,5 +80,7 @@ def run_documentary(ctx):
                        "no L1 or L2 parameter at all")
                     + " (trees regularize by depth, leaf size and cost-complexity pruning, "
                     "ccp_alpha).",
-                    {"record": record})],
+                    {"record": record},
+                    practical="for trees, tune depth, leaf size or ccp_alpha; L1 and L2 "
+                              "belong to models with weights.")],
         evidence={"record": record})

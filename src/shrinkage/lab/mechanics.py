@@ -71,13 +71,18 @@ def run_definitions(ctx):
                     f"The L1 term is alpha*sum|w| and the L2 term alpha/2*sum w^2 (the 1/2 is "
                     f"a convention); the lasso is soft-thresholding and ridge a scaling by "
                     f"1/(1+alpha) on an orthonormal design: {sum(c01)} of {len(c01)} checks "
-                    "to 1e-8.", {"checks": evidence}),
+                    "to 1e-8.", {"checks": evidence},
+                    practical="read a library's objective before moving an alpha to "
+                              "another: this package and scikit-learn use alpha*sum|w| "
+                              "and alpha/2*sum w^2 with the loss averaged over samples."),
         ClaimResult("C03", st.verdict_by_quantifier("universal", c03),
                     "The penalty looks at the weights alone: the least-squares fit, closest "
                     "to the training data, paid a larger L1 penalty than w = 0, the farthest, "
                     f"in {len(c03) - sum(c03)} of {len(c03)} checks. Distance to the training "
                     "data is the loss's job; the penalty pulls away from the data.",
-                    {"checks": evidence})],
+                    {"checks": evidence},
+                    practical="to stay closer to the training data, lower alpha; "
+                              "choose it by cross-validation.")],
         {"Lasso and ridge on an orthonormal design": lines(
             drawn, xlabel="least-squares coefficient", ylabel="fitted coefficient",
             title="Soft-thresholding (L1) against scaling (L2)")})
@@ -127,13 +132,19 @@ def run_marginal(ctx):
                     f"alpha at every size: {evidence[1]['l1_derivative'][0]:.3g} at 0.01, "
                     f"{evidence[1]['l1_derivative'][-1]:.3g} at 10). Its sparsity comes from "
                     "the kink at zero: soft-thresholding sets |z| <= alpha to exactly 0.",
-                    {"checks": evidence}),
+                    {"checks": evidence},
+                    practical="exact zeros come from a solver that handles the kink "
+                              "(coordinate descent, proximal steps); subgradient steps "
+                              "leave small non-zero weights."),
         ClaimResult("C06", st.verdict_by_quantifier("universal", c06),
                     "L2 pushes every weight in proportion to its size (derivative alpha*w, "
                     f"{evidence[1]['l2_derivative'][0]:.3g} at 0.01) and ridge shrinks small "
                     "and large least-squares coefficients by the same factor 1/(1+alpha): "
                     "it penalizes all of them, the large ones most in absolute terms.",
-                    {"checks": evidence})], {"How hard each penalty pushes": figure})
+                    {"checks": evidence},
+                    practical="expect ridge to shrink every weight, small ones included; "
+                              "it never leaves small weights alone.")],
+        {"How hard each penalty pushes": figure})
 
 
 def _adam(grad, w0, lr, steps, l2=0.0, decoupled=0.0):
@@ -196,7 +207,17 @@ def run_weight_decay(ctx):
         "decoupled decay (AdamW) is not.",
         {"sgd_relative_difference": sgd_gap, "adam_relative_difference": adam_gap,
          "adam_difference_by_steps": dict(zip(budgets, adam_gaps))},
-        ["SGD", "Adam"])], {"L2 penalty against weight decay": figure})
+        ["SGD", "Adam"], decay_reading(adam_gap))],
+        {"L2 penalty against weight decay": figure})
+
+
+def decay_reading(adam_gap):
+    """What to use for 'weight decay' given how far Adam + L2 fell from AdamW."""
+    if adam_gap > 1e-6:
+        return ("with SGD, weight_decay and an L2 term are the same; with Adam they are "
+                "not: for decay use AdamW, for the L2 penalty put it in the loss (or use "
+                "Adam's weight_decay, which is that L2 term).")
+    return "with SGD and Adam alike, weight_decay and an L2 term gave the same weights."
 
 
 @experiment("overfitting", claims=("C10",),
@@ -246,4 +267,6 @@ def run_overfitting(ctx):
         f"Adding noise features cut the training error in {sum(passed)} of {len(passed)} "
         f"regimes while the excess risk grew to {evidence[0]['excess_risk'][-1]:.3g} from a "
         f"minimum of {min(evidence[0]['excess_risk']):.3g} (snr 1).",
-        {"regimes": evidence}, ["snr 1", "snr 4"])], {"Overfitting": figure})
+        {"regimes": evidence}, ["snr 1", "snr 4"],
+        "judge a model on held-out data (or the cross-validated error), never on its "
+        "training error.")], {"Overfitting": figure})

@@ -10,6 +10,7 @@ from sklearn.preprocessing import StandardScaler
 
 from . import stats as st
 from .figures import bars, outcome_map
+from .mechanics import decay_reading
 from .registry import ClaimResult, ExperimentResult, experiment
 
 DATASETS = {"digits": load_digits, "breast cancer": load_breast_cancer}
@@ -33,6 +34,17 @@ def _torch():
     except ImportError:
         return None
     return torch
+
+
+def _network_reading(decided):
+    """What to train a network with, read off the L2-against-alternatives cells."""
+    won, lost = (sum(c.outcome == o for c in decided) for o in ("A", "B"))
+    if lost == 0:
+        return (f"L2 (SGD weight decay or AdamW) lost no comparison and won {won}: a sound "
+                "default; for exact zeros or pruning use a proximal L1 or group step "
+                "(shrinkage.torch.Proximal with SGD) and accept that cost.")
+    return (f"L2 lost {lost} comparisons here: validate the penalty on held-out data; for "
+            "exact zeros use a proximal step (shrinkage.torch.Proximal with SGD).")
 
 
 @experiment("networks", claims=("C08", "C28"),
@@ -115,14 +127,15 @@ def _run(torch, ctx):
                     f"the same weights (relative difference {equal['sgd']:.1e}); Adam with "
                     f"L2 in the loss and AdamW differ by {equal['adam']:.1%}: with Adam, "
                     "'weight decay' names a different method.",
-                    {"relative_difference": equal}, ["SGD", "Adam"]),
+                    {"relative_difference": equal}, ["SGD", "Adam"],
+                    decay_reading(equal["adam"])),
         ClaimResult("C28b", st.verdict_a_better(outcomes),
                     "What can be measured of 'L2 is what networks use': is it the better "
                     "penalty for them? " + st.tally(decided, "L2", "the alternative")
                     + f" (test log-loss, {reps} splits per table). Sparsity is another "
                     "matter: " + summary_zeros + ".",
                     {"cells": st.cell_records(decided, labels), "tables": tables},
-                    labels)],
+                    labels, _network_reading(decided))],
         {"Networks: L2 against no penalty, L1, elastic net and group lasso": figure,
          "Networks: share of weights exactly zero": bars(
              sparse, xlabel="share of the weights exactly zero (mean over splits)",

@@ -32,6 +32,8 @@ class ClaimResult:
     summary: str
     evidence: dict = field(default_factory=dict)
     regimes: list = field(default_factory=list)
+    #: what a user should do, read off this evidence (principle 5 of the lab's design)
+    practical: str = ""
 
 
 @dataclass

@@ -104,12 +104,12 @@ def decide_cells(cells, min_effect=MIN_EFFECT, alpha=ALPHA):
     return decided
 
 
-def tally(decided, a_name, b_name):
-    """How a family of decided cells came out, in words."""
+def tally(decided, a_name, b_name, unit="regimes"):
+    """How a family of decided cells came out, in words (``unit``: what a cell is)."""
     wins_a = sum(c.outcome == "A" for c in decided)
     wins_b = sum(c.outcome == "B" for c in decided)
     ties = len(decided) - wins_a - wins_b
-    return (f"{a_name} beat {b_name} in {wins_a} of {len(decided)} regimes, {b_name} beat "
+    return (f"{a_name} beat {b_name} in {wins_a} of {len(decided)} {unit}, {b_name} beat "
             f"{a_name} in {wins_b}, {ties} tied")
 
 
@@ -213,12 +213,59 @@ def relative_change(losses):
     return losses / losses[0]
 
 
-def dose_response_cells(losses_a, losses_b, rng):
+def paired_difference_cell(added_a, added_b, reference, rng):
+    """A against B on an absolute scale: the effect is ``(mean(B) - mean(A)) /
+    mean(reference)`` (> 0: A's added loss is smaller, in units of the reference loss),
+    with its bootstrap interval over the draws and the signed-rank p-value."""
+    a, b, ref = (np.asarray(x, float) for x in (added_a, added_b, reference))
+    if not a.shape == b.shape == ref.shape or a.ndim != 1 or a.size < 2:
+        raise ValueError("paired values must be three 1-d arrays of the same length >= 2")
+    if ref.mean() <= 0:
+        raise ValueError("the reference loss must have a positive mean")
+    draws = rng.integers(0, a.size, size=(N_BOOT, a.size))
+    boot = (b[draws].mean(axis=1) - a[draws].mean(axis=1)) / ref[draws].mean(axis=1)
+    diff = b - a
+    p_value = 1.0 if np.all(diff == 0) else float(
+        stats.wilcoxon(a, b, zero_method="zsplit").pvalue)
+    return Cell(effect=float(diff.mean() / ref.mean()),
+                ci=tuple(float(q) for q in np.quantile(boot, [0.025, 0.975])),
+                p_value=p_value)
+
+
+def dose_response_cells(losses_a, losses_b, rng, scale="ratio"):
     """Is A less affected by a factor than B? At each dose above the baseline, a paired
-    cell of the two methods' relative changes (``relative_change``) on the same draws,
-    Holm-corrected over the doses: outcome "A" where A's loss grew less than B's."""
-    change_a, change_b = relative_change(losses_a), relative_change(losses_b)
+    cell of the two methods' changes against their own no-dose baselines on the same
+    draws, Holm-corrected over the doses: outcome "A" where A's loss grew less than B's.
+
+    ``scale="ratio"`` compares ``relative_change`` (loss at the dose / loss without);
+    ``scale="difference"`` the loss added (loss at the dose - loss without), in units of
+    the two methods' mean baseline loss."""
+    return decide_cells(dose_cells(losses_a, losses_b, rng, scale))
+
+
+def dose_cells(losses_a, losses_b, rng, scale="ratio"):
+    """The cells of ``dose_response_cells`` before Holm's correction (to correct over the
+    doses of several sweeps of one claim at once)."""
+    a, b = np.asarray(losses_a, float), np.asarray(losses_b, float)
+    change_a, change_b = relative_change(a), relative_change(b)
     if change_a.shape != change_b.shape:
         raise ValueError("A's and B's losses must come from the same doses and draws")
-    return decide_cells([paired_cell(change_a[level], change_b[level], rng)
-                         for level in range(1, change_a.shape[0])])
+    levels = range(1, a.shape[0])
+    if scale == "ratio":
+        return [paired_cell(change_a[k], change_b[k], rng) for k in levels]
+    if scale == "difference":
+        reference = (a[0] + b[0]) / 2
+        return [paired_difference_cell(a[k] - a[0], b[k] - b[0], reference, rng)
+                for k in levels]
+    raise ValueError(f"scale must be 'ratio' or 'difference', got {scale!r}")
+
+
+def on_both_scales(by_ratio, by_difference):
+    """One outcome per cell where two scales agree ("less affected" must hold relative to
+    each method's own baseline and in loss added: a ratio alone flatters the method whose
+    baseline was worse); the effect and interval stay the ratio's."""
+    merged = []
+    for r, d in zip(by_ratio, by_difference, strict=True):
+        outcome = r.outcome if r.outcome == d.outcome else "tie"
+        merged.append(Cell(r.effect, r.ci, r.p_value, r.p_adjusted, outcome))
+    return merged
