@@ -420,9 +420,14 @@ def test_a_previous_run_shows_each_changed_verdict_old_and_new(tmp_path):
     c10 = next(c for c in old["claims"] if c["id"] == "C10")
     c10["verdict"], c10["summary"] = "false", "an older framing's summary"
     old["experiments"]["overfitting"]["design"]["decision"] = "the older rule"
+    del old["experiments"]["overfitting"]["design"]["factor"]  # an older lab's design
     changes = verdict_changes(now, old)
     assert [c["id"] for c in changes] == ["C10"]
     assert changes[0]["before"]["decision"] == "the older rule"
+    assert changes[0]["before"]["factor"] == "not declared"
+    design = now["experiments"]["overfitting"]["design"]
+    assert changes[0]["now"]["factor"] == design["factor"]
+    assert changes[0]["now"]["comparison"] == design["comparison"]
     assert changes[0]["now"]["verdict"] == next(
         c["verdict"] for c in now["claims"] if c["id"] == "C10")
     assert changes[0]["now"]["quantifier"] == "tendency"
@@ -435,6 +440,7 @@ def test_a_previous_run_shows_each_changed_verdict_old_and_new(tmp_path):
     assert "changed: C10 false -> " in result.stdout
     html = unescape((tmp_path / "new" / "lab.html").read_text())
     assert 'id="change-C10"' in html and "the older rule" in html
+    assert design["factor"] in html and "not declared" in html
     assert "an older framing's summary" in html and 'id="change-C01"' not in html
     bad = CliRunner().invoke(app, ["lab", "--claim", "C01", "--out", str(tmp_path / "x"),
                                    "--previous", str(tmp_path / "missing.json")])

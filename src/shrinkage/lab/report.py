@@ -74,7 +74,9 @@ def verdict_changes(results, previous):
             "design", {})
         return {"verdict": claim.get("verdict"), "summary": claim.get("summary", ""),
                 "decision": design.get("decision", ""),
-                "quantifier": claim.get("quantifier", "not declared")}
+                "quantifier": claim.get("quantifier", "not declared"),
+                "factor": design.get("factor", "not declared"),
+                "comparison": design.get("comparison", "not declared")}
 
     before = {c["id"]: c for c in previous["claims"] if "id" in c}
     changes = []
