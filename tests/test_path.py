@@ -94,9 +94,20 @@ def test_covariance_path_equals_residual_path(monkeypatch):
     monkeypatch.setattr(gram, "MAX_FEATURES", 0)
     plain = regularization_path(X, y, **kw)
     np.testing.assert_allclose(fast.alphas, plain.alphas)
-    np.testing.assert_allclose(fast.coefs, plain.coefs, atol=1e-7)
-    np.testing.assert_allclose(fast.intercepts, plain.intercepts, atol=1e-7)
-    assert np.all(fast.gaps <= 1e-11)
+    assert np.all(fast.gaps <= 1e-11) and np.all(plain.gaps <= 1e-11)
+    # both within their certified gaps of the one optimum: the objective is mu-strongly
+    # convex (mu: the weighted centered covariance's smallest eigenvalue plus the L2
+    # part), so each is within sqrt(2 gap null / mu) of it
+    w = sw / sw.sum()
+    centered = X - w @ X
+    cov = centered.T @ (w[:, None] * centered)
+    null = 0.5 * w @ (y - w @ y) ** 2
+    for k, alpha in enumerate(fast.alphas):
+        mu = np.linalg.eigvalsh(cov)[0] + alpha * (1 - 0.6)
+        bound = sum(np.sqrt(2 * g * null / mu) for g in (fast.gaps[k], plain.gaps[k]))
+        assert np.linalg.norm(fast.coefs[k] - plain.coefs[k]) <= bound + 1e-12
+        assert abs(fast.intercepts[k] - plain.intercepts[k]) <= \
+            np.linalg.norm(w @ X) * bound + 1e-12
     for a, c, b in zip(fast.alphas, fast.coefs, fast.intercepts):
         assert kkt_violation(X, y, c, b, a, 0.6, sample_weight=sw,
                              lower=np.zeros(25)) < 1e-4

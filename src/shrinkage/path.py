@@ -125,7 +125,9 @@ def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None, grouped
     n, p = problem.design.shape
     amax = problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped)
     spectrum = None
-    if problem.datafit.name == "squared" and l1_ratio < 1.0:
+    # the spectrum (O(min(n, p)^3)) serves ridge's top and the ends without eps only
+    if problem.datafit.name == "squared" and l1_ratio < 1.0 and (
+            l1_ratio < L1_RATIO_FLOOR or eps is None):
         spectrum = penalized_spectrum(problem, factor)
         if spectrum is not None and spectrum.size == 0:
             spectrum = None

@@ -326,13 +326,14 @@ def _gram_anderson(ws, w, grad, gram, lips, l1, l2, lo, hi, history):
 
 @njit(**_OPTS)
 def gram_path(gram, c, yy, lips, l1s, l2s, lo, hi, null, tol, max_epochs, anderson_k,
-              coefs, gaps, n_iter):
+              coefs, gaps, n_iter, early_check):
     """A whole warm-started path in covariance mode, without returning to Python.
 
     Row ``k`` of ``l1s`` / ``l2s`` holds the penalty of the k-th alpha. Every feature is
     in the working set (reading a coordinate costs O(1) here); the duality gap of each
     alpha is computed from ``grad = c - G w`` as in ``gram.GramState``. Fills ``coefs``,
-    ``gaps`` (relative) and ``n_iter``.
+    ``gaps`` (relative) and ``n_iter``. ``early_check``: the inner solves check their
+    KKT target after every epoch, not once per extrapolation cycle.
     """
     p = c.shape[0]
     w = np.zeros(p)
@@ -359,7 +360,8 @@ def gram_path(gram, c, yy, lips, l1s, l2s, lo, hi, null, tol, max_epochs, anders
             if gap <= tol or epochs >= max_epochs or not worst > 0.0:
                 break
             epochs += gram_ws_solve(ws, w, grad, gram, lips, l1, l2, lo, hi,
-                                    max_epochs - epochs, 0.3 * worst, anderson_k, state)
+                                    max_epochs - epochs, 0.3 * worst, anderson_k, state,
+                                    early_check)
         coefs[k] = w
         gaps[k] = gap
         n_iter[k] = epochs

@@ -178,6 +178,11 @@ def closed_form_gaps(problem, penalties, coefs):
     return gaps
 
 
+#: whether the compiled path's inner solves check their KKT target after every epoch
+#: (stopping as soon as it is met) or once per extrapolation cycle of 6 epochs
+PATH_EARLY_CHECK = True
+
+
 def gram_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter):
     """Warm-started path in covariance mode, the whole loop in one numba call.
 
@@ -192,7 +197,7 @@ def gram_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter)
     n_iter = np.zeros(n_alphas, dtype=np.int64)
     _kernels.gram_path(gram, c, yy, problem.lips, l1s, l2s, np.asarray(lower, float),
                        np.asarray(upper, float), problem.null_objective, tol, max_iter, 5,
-                       coefs, gaps, n_iter)
+                       coefs, gaps, n_iter, PATH_EARLY_CHECK)
     intercepts = (ymean - coefs @ problem.xmean if problem.fit_intercept
                   else np.zeros(n_alphas))
     missed = np.flatnonzero(gaps > tol)
