@@ -5,8 +5,8 @@
 
 Each round runs variant A (the flag False) then B (True), or B then A on odd rounds,
 so that drift of a shared machine falls on both; reports the median seconds of each,
-their ratio, the epochs each spent (summed ``n_iter`` of every compiled Gram path) and
-whether both chose the same model.
+their ratio, the epochs each spent (summed over every call of the Gram path for the CV
+problem, of the working-set solver otherwise) and how far their coefficients differ.
 """
 
 import argparse
@@ -17,20 +17,45 @@ import time
 import numpy as np
 
 from problems import make_problems
-from peers import CV
+from peers import CV, Shrinkage
 
 
-def _count_epochs(module):
-    """Wrap ``module.gram_path`` so that the epochs of every call are summed."""
+def _count_epochs(module, name, epochs_of):
+    """Wrap ``module.name`` so that the epochs of every call are summed."""
     calls = []
-    original = module.gram_path
+    original = getattr(module, name)
 
     def counting(*args, **kwargs):
         out = original(*args, **kwargs)
-        calls.append(int(np.sum(out[3])))
+        calls.append(epochs_of(out))
         return out
 
     return calls, original, counting
+
+
+def _runner(problem, tol):
+    """A callable that solves ``problem`` as the benchmark's shrinkage adapter does, and
+    the place whose calls are counted (module, name, epochs of one call's output)."""
+    if problem.kind == "cv":
+        extra = problem.extra
+        return (lambda: CV["shrinkage"](problem.X, problem.y, extra["l1_ratios"],
+                                        problem.n_alphas, extra["folds"], tol),
+                ("shrinkage.path", "gram_path", lambda out: int(np.sum(out[3]))))
+    from shrinkage.path import alpha_grid, problem_alpha_max
+    from shrinkage.solvers.cd import make_problem
+
+    scorer = make_problem(problem.X, problem.y, problem.loss,
+                          **problem.extra.get("datafit", {}))
+    p = problem.X.shape[1]
+    amax = problem_alpha_max(scorer, problem.l1_ratio, np.ones(p), np.full(p, -np.inf),
+                             np.full(p, np.inf))
+    alphas = (np.array([amax * problem.alpha_fracs[0]]) if problem.kind == "single"
+              else alpha_grid(amax, problem.n_alphas, problem.eps))
+    adapter = Shrinkage()
+    # the working-set solver as the estimators (single alphas) or the path import it
+    where = "shrinkage.linear_model" if problem.kind == "single" else "shrinkage.path"
+    return (lambda: adapter.run(problem, alphas, tol),
+            (where, "solve", lambda out: int(out.n_iter)))
 
 
 def main():
@@ -42,18 +67,17 @@ def main():
     args = parser.parse_args()
     module_name, flag = args.flag.split(":")
     module = importlib.import_module(module_name)
-    path_module = importlib.import_module("shrinkage.path")
     problem = make_problems([args.problem])[0]
-    extra = problem.extra
-    calls, original, counting = _count_epochs(path_module)
-    path_module.gram_path = counting
+    solve, (counted_module, counted_name, epochs_of) = _runner(problem, args.tol)
+    counted = importlib.import_module(counted_module)
+    calls, original, counting = _count_epochs(counted, counted_name, epochs_of)
+    setattr(counted, counted_name, counting)
 
     def run(value):
         setattr(module, flag, value)
         calls.clear()
         t0 = time.perf_counter()
-        out = CV["shrinkage"](problem.X, problem.y, extra["l1_ratios"], problem.n_alphas,
-                              extra["folds"], args.tol)
+        out = solve()
         return time.perf_counter() - t0, sum(calls), out
 
     run(False), run(True)  # compile both
@@ -64,13 +88,15 @@ def main():
             s, e, out = run(value)
             seconds[value].append(s)
             epochs[value], answers[value] = e, out
-    path_module.gram_path = original
+    setattr(counted, counted_name, original)
     a, b = statistics.median(seconds[False]), statistics.median(seconds[True])
-    same = (answers[False][0] == answers[True][0] and answers[False][1] == answers[True][1])
-    coef_diff = float(np.max(np.abs(answers[False][2] - answers[True][2])))
+    coefs = [np.concatenate([np.ravel(np.asarray(c[0] if isinstance(c, tuple) else c))
+                             for c in (answers[v] if problem.kind != "cv"
+                                       else [answers[v][2]])]) for v in (False, True)]
+    coef_diff = float(np.max(np.abs(coefs[0] - coefs[1])))
     print(f"problem {args.problem}, {flag}: A (False) {a:.3f} s, {epochs[False]} epochs; "
-          f"B (True) {b:.3f} s, {epochs[True]} epochs; B/A {b / a:.2f}; same choice: "
-          f"{same}; max coefficient difference {coef_diff:.1e}")
+          f"B (True) {b:.3f} s, {epochs[True]} epochs; B/A {b / a:.2f}; max coefficient "
+          f"difference {coef_diff:.1e}")
 
 
 if __name__ == "__main__":
