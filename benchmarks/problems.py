@@ -57,7 +57,7 @@ def make_problems(which=None):
     """Build the problems (all of them, or the keys in ``which``)."""
     builders = {
         "1": _p1, "2": _p2, "3": _p3, "4": _p4, "5": _p5, "6": _p6, "7": _p7, "8": _p8,
-        "9": _p9, "10": _p10, "11": _p11,
+        "9": _p9, "10": _p10, "11": _p11, "12": _p12,
     }
     keys = which or list(builders)
     return [builders[k]() for k in keys]
@@ -105,6 +105,12 @@ def _p5():
     labels = np.where(y > np.median(y), 1.0, -1.0)
     return BenchProblem("5", "sparse L1 logistic, one alpha = alpha_max/20", X, labels,
                         loss="logistic", kind="single", alpha_fracs=(1 / 20,))
+
+
+def _p12():
+    X, y = _sparse_data()
+    return BenchProblem("12", "sparse lasso 20000x50000, density 1e-3, one alpha",
+                        X, y, kind="single", alpha_fracs=(1 / 20,))
 
 
 def _p6():
