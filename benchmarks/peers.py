@@ -93,8 +93,10 @@ class ScikitLearn(Adapter):
         if problem.loss == "logistic":
             # liblinear penalizes the intercept; a large intercept_scaling makes that
             # penalty negligible, as the shared objective wants
+            # liblinear shuffles its coordinates: a fixed seed makes its runs comparable
             est = sk.LogisticRegression(C=1.0, l1_ratio=1.0, solver="liblinear", tol=tol,
-                                        intercept_scaling=1e3, max_iter=10_000)
+                                        intercept_scaling=1e3, max_iter=10_000,
+                                        random_state=0)
             return _loop_estimator(est, problem, alphas,
                                    set_alpha=lambda e, a: setattr(e, "C", 1 / (n * a)))
         est = sk.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol,

@@ -156,3 +156,56 @@ def test_downdated_covariance_equals_direct(sparse_input, fit_intercept):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
     weighted = make_problem(X[train], y[train], sample_weight=np.ones(160))
     assert not share_covariance(full, weighted, X[test], y[test])
+
+
+def test_passes_over_the_data_are_the_reads_of_x_counted_call_by_call(monkeypatch):
+    """A residual-mode path on sparse X with uneven columns: the passes it reports equal
+    the reads of X recounted here from the calls themselves: the column statistics and
+    every full product (one pass each), and each working-set solve's epochs times the
+    entries of its columns."""
+    import scipy.sparse as sp
+
+    from shrinkage import regularization_path
+    from shrinkage.solvers import _design, _kernels
+
+    rng = np.random.default_rng(0)
+    density = np.repeat([0.002, 0.02, 0.2], 100)  # columns of very different lengths
+    X = sp.csc_matrix(rng.standard_normal((400, 300)) * (rng.random((400, 300)) < density))
+    y = X @ np.where(np.arange(300) % 37 == 0, 1.0, 0.0) + rng.standard_normal(400)
+    entries = np.diff(X.indptr)
+    calls = {"full": 0, "ws": 0}
+    rmatvec, ws_solve = _design.Design.rmatvec, _kernels.squared_ws_solve
+    stats = _design.ws_weighted_stats
+
+    def counting_rmatvec(self, v):
+        calls["full"] += 1
+        return rmatvec(self, v)
+
+    def counting_stats(ws, *args):
+        calls["full"] += int(entries[ws].sum()) / X.nnz
+        return stats(ws, *args)
+
+    def counting_ws_solve(ws, *args):
+        epochs = ws_solve(ws, *args)
+        calls["ws"] += epochs * int(entries[ws].sum())
+        return epochs
+
+    monkeypatch.setattr(_design.Design, "rmatvec", counting_rmatvec)
+    monkeypatch.setattr(_design, "ws_weighted_stats", counting_stats)
+    monkeypatch.setattr(_kernels, "squared_ws_solve", counting_ws_solve)
+    path = regularization_path(X, y, alphas=8, screening=False, tol=1e-8)
+    assert calls["full"] >= 3 and calls["ws"] > 0
+    assert path.passes == pytest.approx(calls["full"] + calls["ws"] / X.nnz, rel=1e-12)
+
+
+def test_passes_at_the_edges_a_null_fit_and_a_covariance_path():
+    """A given alpha above alpha_max: the column statistics and one certificate (two
+    passes) prove w = 0; a covariance-mode path (n >> p) reads X for its statistics, its
+    grid's alpha_max and twice for its Gram terms, and never again, however many alphas."""
+    from shrinkage import regularization_path
+
+    X, y = make_regression_problem(60, 200, seed=1)
+    assert regularization_path(X, y, alphas=[1e6]).passes == 2.0
+    X, y = make_regression_problem(500, 12, seed=1)
+    for n_alphas in (5, 40):
+        assert regularization_path(X, y, alphas=n_alphas).passes == 4.0

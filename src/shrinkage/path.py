@@ -43,6 +43,12 @@ class Path:
     loss : str
         The datafit, ``"squared"``, ``"logistic"``, ``"multinomial"``, ``"poisson"``
         or ``"huber"``.
+    passes : float
+        Passes over X spent to compute the path, setup included (entries read over
+        entries stored): one for the column statistics, one for a generated grid's
+        alpha_max, then every coordinate-descent epoch reads its working set's columns,
+        every certificate all of X, a covariance-mode path X twice (its Gram terms) and
+        nothing after; nan where not counted (multinomial, dask data).
 
     See Also
     --------
@@ -66,6 +72,7 @@ class Path:
     n_nonzero: np.ndarray
     l1_ratio: float
     loss: str
+    passes: float = float("nan")
 
 
 def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False):
@@ -351,6 +358,7 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
         else:
             coefs, intercepts, _ = ridge_path(X, problem.datafit.y, alphas, sample_weight,
                                               problem.fit_intercept, factor)
+            problem.touch()  # its Gram (or kernel) matrix
             gaps = np.array([duality_gap(problem, pen, c, b)
                              for pen, c, b in zip(penalties, coefs, intercepts)])
         n_iter = np.zeros(n_alphas, dtype=int)
@@ -373,4 +381,4 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
     return Path(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
                 intercepts=intercepts, gaps=gaps, n_iter=n_iter,
                 n_nonzero=np.count_nonzero(coefs, axis=1), l1_ratio=l1_ratio,
-                loss=problem.datafit.name)
+                loss=problem.datafit.name, passes=problem.passes)

@@ -44,7 +44,8 @@ class Problem:
     null_objective : float
         Objective at ``w = 0`` with the intercept fitted: the scale of the relative gap.
     cache : dict
-        Work shared by the solves of one path (the Gram entries of orthant Newton steps).
+        Work shared by the solves of one path (the Gram entries of orthant Newton steps),
+        and the count of entries of X read so far (``touch``, ``passes``).
     """
 
     design: object
@@ -59,6 +60,26 @@ class Problem:
     @property
     def n_samples(self):
         return self.design.shape[0]
+
+    def touch(self, columns=None, times=1):
+        """Count ``times`` reads of the stored entries of ``columns`` of X (all of them
+        when None): what ``passes`` reports."""
+        design = self.design
+        if columns is None:
+            entries = design.data.size if design.is_sparse else design.shape[0] * \
+                design.shape[1]
+        elif design.is_sparse:
+            entries = int(np.sum(design.indptr[columns + 1] - design.indptr[columns]))
+        else:
+            entries = design.shape[0] * len(columns)
+        self.cache["touched"] = self.cache.get("touched", 0) + times * entries
+
+    @property
+    def passes(self):
+        """Entries of X read so far over the entries X stores: passes over the data."""
+        design = self.design
+        total = design.data.size if design.is_sparse else design.shape[0] * design.shape[1]
+        return self.cache.get("touched", 0) / max(total, 1)
 
     @property
     def n_features(self):
@@ -77,6 +98,9 @@ class Solution:
     converged: bool
     screened: np.ndarray
     state: object = None  # the iterate, to continue from along a path
+    #: passes over X this solve spent: every epoch reads its working set's columns, every
+    #: certificate (full gradient) all of X
+    passes: float = float("nan")
     #: for an unpenalized logistic fit of separable classes: ``(direction, complete)``
     separation: tuple = None
 
@@ -114,7 +138,7 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
     # implicit centring of the columns is the squared-loss kernels' way to the intercept
     xmean = centre if datafit.name == "squared" else np.zeros(design.shape[1])
     null = datafit.null_value(fit_intercept) - datafit.floor_value()
-    return Problem(
+    problem = Problem(
         design=design,
         datafit=datafit,
         fit_intercept=fit_intercept,
@@ -123,6 +147,8 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
         col_norm=col_norm,
         null_objective=null if null > 0 else 1.0,
     )
+    problem.touch()  # the column statistics above
+    return problem
 
 
 def _make_datafit(y, loss, sw, has_sw, offset, delta):
@@ -182,6 +208,7 @@ class _SquaredState(_Iterate):
 
     def _compute_products(self, unpenalized):
         p, df, n = self.problem, self.problem.datafit, self.problem.n_samples
+        p.touch()
         r = self.R + self.state[0]
         sw = df.sw
         # The dual needs rho orthogonal to every unpenalized column: project them out
@@ -287,6 +314,7 @@ class _GLMState(_Iterate):
 
     def _compute_products(self, unpenalized):
         p, df, n = self.problem, self.problem.datafit, self.problem.n_samples
+        p.touch()
         v_grad, v_dual, dual_arg = df.dual_point(self.z, p.fit_intercept)
         if v_dual is v_grad:
             u_grad = u_dual = p.design.rmatvec(v_grad) / n
@@ -365,6 +393,7 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
     screened = problem.lips == 0
     newly, scores = np.zeros(n_features, dtype=bool), np.empty(n_features)
     epochs, ws_size = 0, ws_start
+    passes_before = problem.passes
     while True:
         u_grad, gap, u_dual = it.gradient_and_gap(penalty, unpenalized)
         rel_gap = gap / problem.null_objective
@@ -393,8 +422,11 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
             top = np.argpartition(scores[violators], -ws_size)[-ws_size:]
             violators = np.sort(violators[top])
         ws = violators.astype(np.int64)
-        epochs += it.solve_working_set(ws, penalty, max_iter - epochs, 0.3 * worst,
-                                       anderson_k, newton)
+        ran = it.solve_working_set(ws, penalty, max_iter - epochs, 0.3 * worst,
+                                   anderson_k, newton)
+        if getattr(it, "epochs_read_x", True):
+            problem.touch(ws, ran)
+        epochs += ran
         # grow the working set when the support filled it
         if int(np.sum(it.w[ws] != 0)) >= ws_size:
             ws_size = min(n_candidates, 2 * ws_size)
@@ -406,7 +438,8 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
             ConvergenceWarning, stacklevel=3)
     return Solution(coef=it.w.copy(), intercept=float(it.intercept), gap=float(rel_gap),
                     n_iter=int(epochs), converged=bool(converged),
-                    screened=screened & (problem.lips > 0), state=it)
+                    screened=screened & (problem.lips > 0), state=it,
+                    passes=problem.passes - passes_before)
 
 
 def _solve_unpenalized(problem, penalty, coef_init, intercept_init, state, *, tol,

@@ -54,6 +54,7 @@ def gram_terms(problem):
         yc = df.y - ymean
         c = design.rmatvec(df.sw * yc) / n - problem.xmean * (df.sw @ yc / n)
         yy = float(df.sw @ (yc * yc)) / n
+        problem.touch(times=2)  # X'WX and X'W(y - ymean)
         problem.cache["covariance"] = (gram, c, yy, ymean)
     return problem.cache["covariance"]
 
@@ -98,6 +99,9 @@ def share_covariance(full, fold, X_out, y_out):
 
 class GramState(Iterate):
     """Iterate in covariance mode: ``w`` and ``grad = c - G w`` for every feature."""
+
+    #: its epochs read the Gram matrix, not X
+    epochs_read_x = False
 
     def __init__(self, problem, w, intercept):
         self.problem = problem

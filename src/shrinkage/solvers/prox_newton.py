@@ -81,8 +81,10 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
         previous = violation
         scale = n / total
         weights = curvature * scale  # sums to n, as the squared kernel expects
-        # weighted statistics of the working-set columns for this model
+        # weighted statistics of the working-set columns for this model (a read of them,
+        # beside the one of the violation check above)
         _kernels.ws_weighted_stats(ws, *design.kernel_args, weights, xmean, squares)
+        problem.touch(ws, 2)
         xmean[ws] /= n
         squares[ws] /= n
         if problem.fit_intercept:
