@@ -209,3 +209,20 @@ def test_passes_at_the_edges_a_null_fit_and_a_covariance_path():
     X, y = make_regression_problem(500, 12, seed=1)
     for n_alphas in (5, 40):
         assert regularization_path(X, y, alphas=n_alphas).passes == 4.0
+
+
+def test_anderson_weights_solve_their_regularized_system_as_numpy_does():
+    """The extrapolation weights come from a hand-written Cholesky solve (no LAPACK glue
+    to compile): they equal numpy's solve of (D D' + 1e-10 tr I) c = 1, normalized to
+    sum 1; a history that no longer moves gives none."""
+    from shrinkage.solvers._kernels import _anderson_weights
+
+    rng = np.random.default_rng(3)
+    history = np.cumsum(rng.standard_normal((6, 40)), axis=0)
+    diffs = np.diff(history, axis=0)
+    gram = diffs @ diffs.T
+    gram += 1e-10 * np.trace(gram) * np.eye(5)
+    expected = np.linalg.solve(gram, np.ones(5))
+    np.testing.assert_allclose(_anderson_weights(history), expected / expected.sum(),
+                               rtol=1e-8)
+    assert _anderson_weights(np.ones((6, 40))).size == 0

@@ -65,27 +65,89 @@ def _penalty_sum(ws, w, l1, l2):
     return total
 
 
-@njit(inline="always")
+@njit(**_OPTS)
 def _anderson_weights(history):
     """Weights of the Anderson combination of the rows of ``history``.
 
     Returns an empty array when the differences are degenerate (already converged).
+    The small system is solved by a hand-written Cholesky factorization: numba's
+    ``np.linalg.solve`` (and BLAS products) cost seconds of compilation per kernel on a
+    fresh install, for a k x k system with k of about 5. Not inlined: compiled (and
+    cached) once for every kernel that extrapolates.
     """
-    n_rows = history.shape[0] - 1
-    diffs = history[1:] - history[:-1]
-    gram = diffs @ diffs.T
+    n_rows, m = history.shape[0] - 1, history.shape[1]
+    diffs = np.empty((n_rows, m))
+    for a in range(n_rows):
+        for k in range(m):
+            diffs[a, k] = history[a + 1, k] - history[a, k]
+    gram = np.empty((n_rows, n_rows))
     trace = 0.0
-    for k in range(n_rows):
-        trace += gram[k, k]
+    for a in range(n_rows):
+        for b in range(a + 1):
+            acc = 0.0
+            for k in range(m):
+                acc += diffs[a, k] * diffs[b, k]
+            gram[a, b] = acc
+            gram[b, a] = acc
+        trace += gram[a, a]
     if not trace > 0.0:
         return np.empty(0)
-    for k in range(n_rows):
-        gram[k, k] += 1e-10 * trace
-    coefs = np.linalg.solve(gram, np.ones(n_rows))
+    for a in range(n_rows):
+        gram[a, a] += 1e-10 * trace
+    coefs = _cholesky_solve_ones(gram)
     total = coefs.sum()
-    if not np.isfinite(total) or total == 0.0:
+    if coefs.shape[0] == 0 or not np.isfinite(total) or total == 0.0:
         return np.empty(0)
     return coefs / total
+
+
+@njit(inline="always")
+def _cholesky_solve_ones(gram):
+    """``x`` with ``gram @ x = 1`` for a symmetric positive definite ``gram`` (Cholesky,
+    in place); empty when a pivot is not positive."""
+    k = gram.shape[0]
+    for j in range(k):
+        pivot = gram[j, j]
+        for t in range(j):
+            pivot -= gram[j, t] * gram[j, t]
+        if not pivot > 0.0:
+            return np.empty(0)
+        root = np.sqrt(pivot)
+        gram[j, j] = root
+        for i in range(j + 1, k):
+            acc = gram[i, j]
+            for t in range(j):
+                acc -= gram[i, t] * gram[j, t]
+            gram[i, j] = acc / root
+    x = np.ones(k)
+    for i in range(k):  # forward: L z = 1
+        for t in range(i):
+            x[i] -= gram[i, t] * x[t]
+        x[i] /= gram[i, i]
+    for i in range(k - 1, -1, -1):  # backward: L' x = z
+        for t in range(i + 1, k):
+            x[i] -= gram[t, i] * x[t]
+        x[i] /= gram[i, i]
+    return x
+
+
+@njit(inline="always")
+def _combine(coefs, history):
+    """``coefs @ history[1:]`` written out (no BLAS glue to compile)."""
+    out = np.zeros(history.shape[1])
+    for a in range(coefs.shape[0]):
+        c = coefs[a]
+        for k in range(history.shape[1]):
+            out[k] += c * history[a + 1, k]
+    return out
+
+
+@njit(inline="always")
+def _dot(a, b):
+    acc = 0.0
+    for k in range(a.shape[0]):
+        acc += a[k] * b[k]
+    return acc
 
 
 # --------------------------------------------------------------------------- squared
@@ -154,7 +216,7 @@ def squared_ws_solve(ws, w, R, state, Xd, data, indices, indptr, is_sparse, sw, 
             if slot == anderson_k:
                 coefs = _anderson_weights(history)
                 if coefs.shape[0] > 0:
-                    w_acc = coefs @ history[1:]
+                    w_acc = _combine(coefs, history)
                     R_acc = R.copy()
                     o_acc = o
                     for k in range(n_ws):
@@ -309,7 +371,7 @@ def _gram_anderson(ws, w, grad, gram, lips, l1, l2, lo, hi, history):
     coefs = _anderson_weights(history)
     if coefs.shape[0] == 0:
         return
-    w_acc = coefs @ history[1:]
+    w_acc = _combine(coefs, history)
     w_now = w[ws].copy()
     for k in range(ws.shape[0]):
         j = ws[k]
@@ -352,7 +414,7 @@ def gram_path(gram, c, yy, lips, l1s, l2s, lo, hi, null, tol, max_epochs, anders
                     worst = max(worst, subdiff_distance_coordinate(w[j], u[j], l1[j], l2[j],
                                                                    lo[j], hi[j]))
             kappa = dual_scaling(u, l1, l2, lo, hi)
-            wc, wg = w @ c, w @ grad
+            wc, wg = _dot(w, c), _dot(w, grad)
             primal = 0.5 * (yy - wc - wg) + penalty_value(w, l1, l2)
             dual = (kappa * (yy - wc) - 0.5 * kappa * kappa * (yy - wc - wg)
                     - conjugate_sum(u, kappa, l1, l2, lo, hi))
