@@ -95,10 +95,15 @@ def _anderson_weights(history):
     for a in range(n_rows):
         gram[a, a] += 1e-10 * trace
     coefs = _cholesky_solve_ones(gram)
-    total = coefs.sum()
-    if coefs.shape[0] == 0 or not np.isfinite(total) or total == 0.0:
+    total = 0.0
+    for a in range(coefs.shape[0]):
+        total += coefs[a]
+    # (loops and plain comparisons: each numpy helper used here costs compilation)
+    if coefs.shape[0] == 0 or not abs(total) < np.inf or total == 0.0:
         return np.empty(0)
-    return coefs / total
+    for a in range(coefs.shape[0]):
+        coefs[a] /= total
+    return coefs
 
 
 @njit(inline="always")
@@ -119,7 +124,9 @@ def _cholesky_solve_ones(gram):
             for t in range(j):
                 acc -= gram[i, t] * gram[j, t]
             gram[i, j] = acc / root
-    x = np.ones(k)
+    x = np.empty(k)
+    for i in range(k):
+        x[i] = 1.0
     for i in range(k):  # forward: L z = 1
         for t in range(i):
             x[i] -= gram[i, t] * x[t]
@@ -235,7 +242,10 @@ def squared_ws_solve(ws, w, R, state, Xd, data, indices, indptr, is_sparse, sw, 
                         w[ws[k]] = w_acc[k]
                     obj_acc = _squared_objective(ws, w, R_acc, o_acc, sw, has_sw, l1, l2, n)
                     if obj_acc < obj_now:
-                        R[:] = R_acc
+                        # element by element: an array assignment compiles a shape
+                        # check whose error message costs seconds of compilation
+                        for i in range(R.shape[0]):
+                            R[i] = R_acc[i]
                         o = o_acc
                     else:
                         for k in range(n_ws):
@@ -424,6 +434,7 @@ def gram_path(gram, c, yy, lips, l1s, l2s, lo, hi, null, tol, max_epochs, anders
             epochs += gram_ws_solve(ws, w, grad, gram, lips, l1, l2, lo, hi,
                                     max_epochs - epochs, 0.3 * worst, anderson_k, state,
                                     early_check)
-        coefs[k] = w
+        for j in range(p):  # (no array assignment: see squared_ws_solve)
+            coefs[k, j] = w[j]
         gaps[k] = gap
         n_iter[k] = epochs
