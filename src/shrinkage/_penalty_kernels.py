@@ -112,19 +112,22 @@ def subdiff_distances(w, u, l1, l2, lo, hi, out):
         out[j] = subdiff_distance_coordinate(w[j], u[j], l1[j], l2[j], lo[j], hi[j])
 
 
+@njit(inline="always")
+def zero_margin_coordinate(u, l1, lo, hi):
+    """How far ``u`` lies inside the interval where a zero coefficient is optimal
+    (``-inf`` without an L1 term: such a feature is never certified zero)."""
+    if l1 <= 0.0:
+        return -np.inf
+    low = u + l1 if lo < 0.0 else np.inf
+    high = l1 - u if hi > 0.0 else np.inf
+    return min(low, high)
+
+
 @njit(**_OPTS)
 def zero_margins(u, l1, lo, hi, out):
-    """How far ``u_j`` lies inside the interval where ``w_j = 0`` is optimal.
-
-    ``-inf`` for features without an L1 term: they are never certified zero.
-    """
+    """``zero_margin_coordinate`` of every feature, into ``out``."""
     for j in range(u.shape[0]):
-        if l1[j] <= 0.0:
-            out[j] = -np.inf
-            continue
-        low = u[j] + l1[j] if lo[j] < 0.0 else np.inf
-        high = l1[j] - u[j] if hi[j] > 0.0 else np.inf
-        out[j] = min(low, high)
+        out[j] = zero_margin_coordinate(u[j], l1[j], lo[j], hi[j])
 
 
 # One call per outer iteration instead of five: each distinct compiled function costs
@@ -147,14 +150,14 @@ def outer_scores(w, u_grad, u_dual, l1, l2, lo, hi, col_norm, radius, screened, 
     inside the interval where zero is optimal (``radius < 0``: no screening); ``newly``
     marks those, ``screened`` accumulates them.
     """
-    margin = np.empty(1)
     for j in range(w.shape[0]):
         newly[j] = False
-        if radius >= 0.0 and not screened[j]:
-            zero_margins(u_dual[j:j + 1], l1[j:j + 1], lo[j:j + 1], hi[j:j + 1], margin)
-            if margin[0] > col_norm[j] * radius:
-                newly[j] = True
-                screened[j] = True
+        # (a scalar helper: calling the array kernel on one-element slices per feature
+        # cost more than the solver itself on wide sparse problems)
+        if radius >= 0.0 and not screened[j] and \
+                zero_margin_coordinate(u_dual[j], l1[j], lo[j], hi[j]) > col_norm[j] * radius:
+            newly[j] = True
+            screened[j] = True
         if screened[j]:
             scores[j] = -1.0
         else:
