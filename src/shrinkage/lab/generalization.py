@@ -96,25 +96,29 @@ def _checks_evidence(values, passed, rows):
             for v, p, i in zip(values, passed, rows)]
 
 
+def _by_truth(passed, rows):
+    """``{"sparse-truth": (passed, total), "dense-truth": (...)}`` over ``rows``."""
+    counts = {"sparse-truth": [0, 0], "dense-truth": [0, 0]}
+    for ok, i in zip(passed, rows):
+        kind = counts["dense-truth" if GRID[i].k is None else "sparse-truth"]
+        kind[0] += bool(ok)
+        kind[1] += 1
+    return counts
+
+
 def _where(decided, rows, who):
     """Where ``who`` ("A" or "B") won, by the truth's kind: "3 of 12 sparse-truth and 0 of
     10 dense-truth regimes"."""
-    kinds = {"sparse-truth": [j for j, i in enumerate(rows) if GRID[i].k is not None],
-             "dense-truth": [j for j, i in enumerate(rows) if GRID[i].k is None]}
-    return " and ".join(f"{sum(decided[j].outcome == who for j in js)} of {len(js)} {kind}"
-                        for kind, js in kinds.items() if js) + " regimes"
+    counts = _by_truth([c.outcome == who for c in decided], rows)
+    return " and ".join(f"{k} of {n} {kind}" for kind, (k, n) in counts.items()
+                        if n) + " regimes"
 
 
 def _where_close(ratio, rows):
     """Where ridge was within ``START_TOLERANCE`` of the best, by the truth's kind."""
-    close = {"sparse": [0, 0], "dense": [0, 0]}
-    for r, i in zip(ratio, rows):
-        kind = close["dense" if GRID[i].k is None else "sparse"]
-        kind[0] += r <= START_TOLERANCE
-        kind[1] += 1
-    return (f"ridge was close to the best in {close['dense'][0]} of {close['dense'][1]} "
-            f"dense-truth and {close['sparse'][0]} of {close['sparse'][1]} sparse-truth "
-            "regimes")
+    (s, n_s), (d, n_d) = _by_truth([r <= START_TOLERANCE for r in ratio], rows).values()
+    return (f"ridge was close to the best in {d} of {n_d} dense-truth and {s} of {n_s} "
+            "sparse-truth regimes")
 
 
 def _none_won(*families):

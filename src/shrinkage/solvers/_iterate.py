@@ -9,6 +9,8 @@ class Iterate:
     version = 0
     _key = None
     _products = None
+    #: whether a working-set epoch reads X (covariance mode reads the Gram matrix)
+    epochs_read_x = True
 
     def products(self, unpenalized):
         key = (self.version, unpenalized.tobytes())

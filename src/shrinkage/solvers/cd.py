@@ -61,13 +61,17 @@ class Problem:
     def n_samples(self):
         return self.design.shape[0]
 
+    @property
+    def _stored_entries(self):
+        design = self.design
+        return design.data.size if design.is_sparse else design.shape[0] * design.shape[1]
+
     def touch(self, columns=None, times=1):
         """Count ``times`` reads of the stored entries of ``columns`` of X (all of them
         when None): what ``passes`` reports."""
         design = self.design
         if columns is None:
-            entries = design.data.size if design.is_sparse else design.shape[0] * \
-                design.shape[1]
+            entries = self._stored_entries
         elif design.is_sparse:
             entries = int(np.sum(design.indptr[columns + 1] - design.indptr[columns]))
         else:
@@ -77,9 +81,7 @@ class Problem:
     @property
     def passes(self):
         """Entries of X read so far over the entries X stores: passes over the data."""
-        design = self.design
-        total = design.data.size if design.is_sparse else design.shape[0] * design.shape[1]
-        return self.cache.get("touched", 0) / max(total, 1)
+        return self.cache.get("touched", 0) / max(self._stored_entries, 1)
 
     @property
     def n_features(self):
@@ -98,9 +100,6 @@ class Solution:
     converged: bool
     screened: np.ndarray
     state: object = None  # the iterate, to continue from along a path
-    #: passes over X this solve spent: every epoch reads its working set's columns, every
-    #: certificate (full gradient) all of X
-    passes: float = float("nan")
     #: for an unpenalized logistic fit of separable classes: ``(direction, complete)``
     separation: tuple = None
 
@@ -393,7 +392,6 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
     screened = problem.lips == 0
     newly, scores = np.zeros(n_features, dtype=bool), np.empty(n_features)
     epochs, ws_size = 0, ws_start
-    passes_before = problem.passes
     while True:
         u_grad, gap, u_dual = it.gradient_and_gap(penalty, unpenalized)
         rel_gap = gap / problem.null_objective
@@ -424,7 +422,7 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         ws = violators.astype(np.int64)
         ran = it.solve_working_set(ws, penalty, max_iter - epochs, 0.3 * worst,
                                    anderson_k, newton)
-        if getattr(it, "epochs_read_x", True):
+        if it.epochs_read_x:
             problem.touch(ws, ran)
         epochs += ran
         # grow the working set when the support filled it
@@ -438,8 +436,7 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
             ConvergenceWarning, stacklevel=3)
     return Solution(coef=it.w.copy(), intercept=float(it.intercept), gap=float(rel_gap),
                     n_iter=int(epochs), converged=bool(converged),
-                    screened=screened & (problem.lips > 0), state=it,
-                    passes=problem.passes - passes_before)
+                    screened=screened & (problem.lips > 0), state=it)
 
 
 def _solve_unpenalized(problem, penalty, coef_init, intercept_init, state, *, tol,

@@ -100,7 +100,6 @@ def share_covariance(full, fold, X_out, y_out):
 class GramState(Iterate):
     """Iterate in covariance mode: ``w`` and ``grad = c - G w`` for every feature."""
 
-    #: its epochs read the Gram matrix, not X
     epochs_read_x = False
 
     def __init__(self, problem, w, intercept):
