@@ -226,3 +226,33 @@ def test_anderson_weights_solve_their_regularized_system_as_numpy_does():
     np.testing.assert_allclose(_anderson_weights(history), expected / expected.sum(),
                                rtol=1e-8)
     assert _anderson_weights(np.ones((6, 40))).size == 0
+
+
+def test_working_set_grows_fourfold_while_the_support_fills_it(monkeypatch):
+    """A cold lasso whose support (~230 features) is far above the first working set
+    (10): while each solve fills its set with non-zeros, the next set is four times as
+    large (one full gradient per growth step; doubling took 10, 20, 40, ...), and the
+    answer is certified by the gap."""
+    from shrinkage.solvers import cd
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((800, 3000))
+    y = X[:, :200] @ rng.standard_normal(200) + rng.standard_normal(800)
+    problem = make_problem(X, y)
+    amax = np.max(np.abs(X.T @ (y - y.mean()))) / 800
+    penalty = ElasticNetPenalty.from_params(amax / 10, 1.0, np.ones(3000),
+                                            np.full(3000, -np.inf), np.full(3000, np.inf))
+    sizes, filled = [], []
+    original = cd._SquaredState.solve_working_set
+
+    def recording(self, ws, *args):
+        ran = original(self, ws, *args)
+        sizes.append(ws.size)
+        filled.append(bool(np.all(self.w[ws] != 0)))
+        return ran
+
+    monkeypatch.setattr(cd._SquaredState, "solve_working_set", recording)
+    sol = solve(problem, penalty, tol=1e-8, ws_start=10)
+    assert sol.converged and duality_gap(problem, penalty, sol.coef, sol.intercept) < 1e-8
+    assert np.count_nonzero(sol.coef) > 200
+    assert filled[:2] == [True, True] and sizes[:3] == [10, 40, 160]
