@@ -3,7 +3,8 @@
     <adelie-venv>/bin/python adelie_child.py IN.npz OUT.npz
 
 IN holds X (dense, or CSC parts), y, alphas, loss, l1_ratio, tol. OUT gets the
-coefficients, intercepts and the seconds of the solve alone (compilation and data
+coefficients, intercepts, the seconds of the solve alone and the growth of the peak
+resident memory during it (compilation and data
 loading excluded: a small warm-up solve runs first).
 """
 
@@ -12,6 +13,7 @@ import time
 
 import adelie as ad
 import numpy as np
+import peaks  # (beside this file)
 import scipy.sparse as sp
 
 
@@ -37,12 +39,15 @@ def main(src, dst):
     small = X[:80, :40]
     solve(small.tocsc() if sp.issparse(small) else np.asfortranarray(small), y[:80],
           alphas[:1], loss, l1_ratio, 1e-3)
+    before = peaks.reset_peak()
     t0 = time.perf_counter()
     state = solve(X, y, alphas, loss, l1_ratio, tol)
     seconds = time.perf_counter() - t0
+    growth = peaks.peak_growth(before)
     betas = state.betas.toarray() if sp.issparse(state.betas) else np.asarray(state.betas)
     np.savez(dst, coefs=betas, intercepts=np.asarray(state.intercepts),
-             lmdas=np.asarray(state.lmdas), seconds=seconds)
+             lmdas=np.asarray(state.lmdas), seconds=seconds,
+             peak_growth=-1.0 if growth is None else float(growth))
 
 
 if __name__ == "__main__":

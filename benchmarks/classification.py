@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import peers
+from peaks import x_bytes
 
 from shrinkage.penalties import ClassPenalty, ElasticNetPenalty
 from shrinkage.solvers.cd import duality_gap, make_problem
@@ -156,7 +157,7 @@ def bench_class_cv(bp, target, repeats, timeout, mem_bytes, measure):
         alphas = default_grid(bp, l1_ratio)
         for solver in SOLVERS:
             row = {"problem": key, "title": bp.title, "detail": f"l1_ratio {l1_ratio:g}",
-                   "solver": solver.name}
+                   "solver": solver.name, "x_bytes": x_bytes(bp.X)}
             why = solver.available() if hasattr(solver, "available") else None
             if why:
                 row.update(status="skipped", message=why)

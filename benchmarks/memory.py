@@ -17,6 +17,9 @@ import numpy as np
 import scipy.sparse as sp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from peaks import x_bytes  # noqa: E402
+
 CHILD = r"""
 import resource, sys, json
 import numpy as np, scipy.sparse as sp
@@ -35,12 +38,6 @@ print(json.dumps({"peak_growth_bytes": (after - before) * 1024}))
 """
 
 
-def x_bytes(X):
-    if sp.issparse(X):
-        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    return X.nbytes
-
-
 def measure(bp, workdir):
     if sp.issparse(bp.X):
         path = os.path.join(workdir, f"sparse{bp.key}.npz")
@@ -57,7 +54,6 @@ def measure(bp, workdir):
 
 
 def main():
-    sys.path.insert(0, HERE)
     from problems import make_problems
 
     out = {}

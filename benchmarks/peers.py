@@ -285,11 +285,11 @@ class Glum(Adapter):
 
 
 class Timed:
-    """Answers with the seconds the solver itself reported (a solver run in another
-    interpreter: process start and data transfer are not its time)."""
+    """Answers with the seconds and peak memory growth the solver itself reported (a
+    solver run in another interpreter: process start and data transfer are not its)."""
 
-    def __init__(self, seconds, answers):
-        self.seconds, self.answers = seconds, answers
+    def __init__(self, seconds, answers, peak_growth=None):
+        self.seconds, self.answers, self.peak_growth = seconds, answers, peak_growth
 
     def __len__(self):
         return len(self.answers)
@@ -329,7 +329,9 @@ class Adelie(Adapter):
                            check=True, capture_output=True)
             out = np.load(dst)
             answers = [(np.array(c), float(b)) for c, b in zip(out["coefs"], out["intercepts"])]
-            return Timed(float(out["seconds"]), answers)
+            growth = float(out["peak_growth"]) if "peak_growth" in out else None
+            return Timed(float(out["seconds"]), answers,
+                         None if growth is None or growth < 0 else growth)
 
 
 ALL = [Shrinkage(), ScikitLearn(), Skglm(), Celer(), Glmnet(), Glum(), Adelie()]

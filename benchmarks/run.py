@@ -11,6 +11,7 @@ that cannot reach the gap is reported as such, not dropped. Solvers run in a chi
 
 import argparse
 import datetime
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -23,13 +24,17 @@ import traceback
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import peaks  # noqa: E402
 import peers  # noqa: E402
 from classification import SOLVERS as CLASS_SOLVERS  # noqa: E402
 from classification import bench_class_cv  # noqa: E402
+from peaks import x_bytes  # noqa: E402
 from problems import make_problems  # noqa: E402
+
 from shrinkage.path import alpha_grid, problem_alpha_max  # noqa: E402
 from shrinkage.penalties import ElasticNetPenalty  # noqa: E402
 from shrinkage.solvers.cd import duality_gap, make_problem  # noqa: E402
@@ -60,25 +65,36 @@ def score(scorer, alphas, l1_ratio, answers):
 
 
 def _child(conn, fn, mem_bytes, warmup):
+    # the parent's objects out of the collector's reach: a collection in the child would
+    # write to every object's header, copying each page the fork shares (0.1 s and more
+    # inside the timed call, charged to whichever solver allocated at that moment)
+    gc.freeze()
+    # every solver on one thread (BLAS and OpenMP alike): the machine has 2 cores, and
+    # OpenBLAS's pool, re-spawned in each forked child, cost 8-20 ms per call in the first
+    # calls (charged to whichever solver calls numpy's BLAS; glmnet calls none)
+    threadpool_limits(1)
     try:
         if mem_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
         if warmup is not None:
             warmup()  # JIT compilation (skglm, celer's first calls) is not what we time
+        before = peaks.reset_peak()
         t0 = time.perf_counter()
         out = fn()
         seconds = time.perf_counter() - t0
-        if isinstance(out, peers.Timed):  # timed by the solver's own interpreter
-            seconds, out = out.seconds, out.answers
-        conn.send(("ok", seconds, out))
+        growth = peaks.peak_growth(before)
+        if isinstance(out, peers.Timed):  # timed (and measured) by its own interpreter
+            seconds, growth, out = out.seconds, out.peak_growth, out.answers
+        conn.send(("ok", seconds, out, growth))
     except MemoryError:
-        conn.send(("error", 0.0, "out of memory (cap reached)"))
+        conn.send(("error", 0.0, "out of memory (cap reached)", None))
     except BaseException:  # noqa: BLE001 - any failure is a result to report
-        conn.send(("error", 0.0, traceback.format_exc(limit=3)))
+        conn.send(("error", 0.0, traceback.format_exc(limit=3), None))
 
 
 def isolated(fn, timeout, mem_bytes, warmup=None):
-    """Run ``fn`` in a forked child; returns (status, seconds, result or message)."""
+    """Run ``fn`` in a forked child; returns (status, seconds, result or message, bytes
+    by which the child's peak resident memory grew during ``fn``, or None)."""
     parent, child = mp.get_context("fork").Pipe(duplex=False)
     proc = mp.get_context("fork").Process(target=_child,
                                           args=(child, fn, mem_bytes, warmup))
@@ -94,7 +110,7 @@ def isolated(fn, timeout, mem_bytes, warmup=None):
         return status
     proc.kill()
     proc.join()
-    return ("timeout", timeout, f"did not finish within {timeout:.0f} s")
+    return ("timeout", timeout, f"did not finish within {timeout:.0f} s", None)
 
 
 def measure(fn_for_tol, tols, check, repeats, timeout, mem_bytes, warmup=None):
@@ -103,12 +119,13 @@ def measure(fn_for_tol, tols, check, repeats, timeout, mem_bytes, warmup=None):
     tols = list(tols)
     while tols:
         tol = tols.pop(0)
-        status, seconds, out = isolated(lambda: fn_for_tol(tol), timeout, mem_bytes, warmup)
+        status, seconds, out, growth = isolated(lambda: fn_for_tol(tol), timeout, mem_bytes,
+                                                warmup)
         if status != "ok":
             record.update(status=status, message=out.strip().splitlines()[-1], tol=tol)
             return record
         ok, info = check(out)
-        record.update(info, tol=tol, seconds=seconds)
+        record.update(info, tol=tol, seconds=seconds, peak_growth_bytes=growth)
         if ok:
             record["reached"] = True
             break
@@ -121,8 +138,8 @@ def measure(fn_for_tol, tols, check, repeats, timeout, mem_bytes, warmup=None):
     times = [record["seconds"]]
     # repeats for a median, within a budget (a 90-second solver is timed once)
     while record["reached"] and len(times) < repeats and sum(times) < REPEAT_BUDGET_S:
-        status, seconds, _ = isolated(lambda: fn_for_tol(record["tol"]), timeout, mem_bytes,
-                                      warmup)
+        status, seconds, _, _ = isolated(lambda: fn_for_tol(record["tol"]), timeout,
+                                         mem_bytes, warmup)
         if status != "ok":
             break
         times.append(seconds)
@@ -154,11 +171,17 @@ def bench_penalized(bp, target, repeats, timeout, mem_bytes):
     else:
         cases = [(bp.key, "", alpha_grid(amax, bp.n_alphas, bp.eps))]
     floor = pass_floor(scorer)
+    small = _small(bp)
+    small_amax = problem_alpha_max(make_problem(small.X, small.y, bp.loss,
+                                                **bp.extra.get("datafit", {})),
+                                   bp.l1_ratio, np.ones(small.X.shape[1]),
+                                   np.full(small.X.shape[1], -np.inf),
+                                   np.full(small.X.shape[1], np.inf))
     rows = []
     for key, detail, alphas in cases:
         for adapter in peers.ALL:
             row = {"problem": key, "title": bp.title, "detail": detail,
-                   "solver": adapter.name, "floor_pass_s": floor}
+                   "solver": adapter.name, "floor_pass_s": floor, "x_bytes": x_bytes(bp.X)}
             why = adapter.available()
             if why or not adapter.supports(bp):
                 row.update(status="skipped", message=why or "does not support this problem")
@@ -173,10 +196,13 @@ def bench_penalized(bp, target, repeats, timeout, mem_bytes):
                 return gap <= target, {"gap": gap, "objective": obj, "nnz": nnz}
 
             run = adapter.run
-            small = _small(bp)
+            # the slice's alpha at the same fraction of its own alpha_max, so that the
+            # warm-up solves something (at the full problem's alpha the slice's solution
+            # is 0 and the kernels of a real solve would load inside the timed call)
+            warm_alphas = alphas[-1:] * small_amax / amax
             row.update(measure(lambda tol, run=run, alphas=alphas: run(bp, alphas, tol),
                                adapter.tols, check, repeats, timeout, mem_bytes,
-                               warmup=lambda run=run, a=alphas[-1:]: run(small, a, 1e-3)))
+                               warmup=lambda run=run, a=warm_alphas: run(small, a, 1e-3)))
             if adapter.name == "shrinkage" and row.get("reached"):
                 row["passes_counted"] = counted_passes(bp, alphas, row["tol"])
             rows.append(row)
@@ -206,6 +232,7 @@ def bench_cv(bp, target, repeats, timeout, mem_bytes):
     rows = []
     for adapter in peers.ALL:
         row = {"problem": bp.key, "title": bp.title, "detail": "", "solver": adapter.name,
+               "x_bytes": x_bytes(bp.X),
                "floor_pass_s": pass_floor(scorer)}
         cv = peers.CV.get(adapter.name)
         why = adapter.available()
@@ -235,8 +262,13 @@ def bench_cv(bp, target, repeats, timeout, mem_bytes):
 
 
 def _small(bp):
-    """A slice of the problem, same storage and loss, to trigger JIT compilation."""
-    small = type(bp)(bp.key, bp.title, bp.X[:80, :40], bp.y[:80], loss=bp.loss,
+    """A slice of the problem, same storage, loss and shape (wide or tall), to trigger
+    JIT compilation of the kernels the timed solve uses. A sparse slice keeps enough
+    rows to hold entries (density 1e-3: 2000 x 4000 holds about 8000)."""
+    n, p = bp.X.shape
+    rows = min(n, 2000 if sp.issparse(bp.X) else 80)
+    cols = min(p, 2 * rows if p > n else rows // 2)
+    small = type(bp)(bp.key, bp.title, bp.X[:rows, :cols], bp.y[:rows], loss=bp.loss,
                      l1_ratio=bp.l1_ratio, kind=bp.kind, extra=bp.extra)
     if sp.issparse(small.X):
         small.X = small.X.tocsc()
@@ -266,6 +298,7 @@ def bench_ridge(bp, target, repeats, timeout, mem_bytes):
             return gap <= target, {"gap": gap, "chosen": [float(alpha)]}
 
         row = {"problem": bp.key, "title": bp.title, "detail": "", "solver": name,
+               "x_bytes": x_bytes(bp.X),
                "floor_pass_s": pass_floor(scorer), "floor_gram_eigh_s": floor}
         row.update(measure(lambda _: fn(bp.X, bp.y, bp.alphas), [None], check, repeats,
                            timeout, mem_bytes))
@@ -303,14 +336,16 @@ def markdown(rows, meta):
              f"median of up to {meta['repeats']} runs. Ratio: seconds / fastest peer "
              "(< 1 means shrinkage is faster). Passes in time: seconds / one `X.T @ r` "
              "(the floor is 1). Passes counted: entries of X that shrinkage's solver read "
-             "over the entries X stores, setup included (`Path.passes`)."
+             "over the entries X stores, setup included (`Path.passes`). Memory: how far the "
+             "solver's peak resident memory rose during the timed call, over the bytes X "
+             "stores. Every solver runs on one thread (BLAS and OpenMP limited to 1)."
              + (f" Classification CV rows (8, 9): each solver's whole-data path brought to "
                 f"a gap of {meta['class_target_gap']:g}, its 5-fold CV timed with that "
                 "tolerance; a timed-out peer is slower than the limit in its note."
                 if "class_target_gap" in meta else ""), "",
              "| problem | solver | seconds | ratio to fastest peer | gap | tol used | "
-             "objective | non-zeros | passes in time | passes counted | note |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "objective | non-zeros | passes in time | passes counted | memory / X | note |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         note = r.get("message", "") if r.get("status") != "ok" or not r.get("reached") else ""
         if r.get("status") in ("ok", "not reached") and not r.get("reached"):
@@ -330,11 +365,19 @@ def markdown(rows, meta):
             str(r.get("nnz", "-")),
             f"{r['passes']:.0f}" if "passes" in r else "-",
             f"{r['passes_counted']:.1f}" if "passes_counted" in r else "-",
+            _memory_cell(r),
             note.replace("|", "/")[:120]]
         lines.append("| " + " | ".join(cells) + " |")
     titles = sorted({(r["problem"][0], r["title"]) for r in rows})
     lines += ["", "Problems:"] + [f"- {k}: {t}" for k, t in titles]
     return "\n".join(lines) + "\n"
+
+
+def _memory_cell(row):
+    growth, size = row.get("peak_growth_bytes"), row.get("x_bytes")
+    if growth is None or not size or not row.get("reached"):
+        return "-"
+    return f"{growth / size:.2f}"
 
 
 def render(json_path):
