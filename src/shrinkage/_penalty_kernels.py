@@ -69,7 +69,7 @@ def conjugate_coordinate(u, l1, l2, lo, hi):
     return excess * hi if excess > 0.0 else excess * lo
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def dual_scaling(u, l1, l2, lo, hi):
     """Largest ``kappa`` in ``[0, 1]`` with every ``conjugate(kappa u_j)`` finite.
 
@@ -87,7 +87,7 @@ def dual_scaling(u, l1, l2, lo, hi):
     return kappa
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def conjugate_sum(u, scale, l1, l2, lo, hi):
     """``sum_j conjugate(scale * u_j)``."""
     total = 0.0
@@ -96,7 +96,7 @@ def conjugate_sum(u, scale, l1, l2, lo, hi):
     return total
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def penalty_value(w, l1, l2):
     """``sum_j l1_j |w_j| + l2_j / 2 w_j^2`` (bounds are the caller's to respect)."""
     total = 0.0
