@@ -104,6 +104,14 @@ class Solution:
     separation: tuple = None
 
 
+#: a working set that coordinate descent has not solved in RESCUE_AFTER_EPOCHS epochs gets
+#: orthant Newton steps between chunks (the end of a path whose support nears n: problem
+#: 2's last alphas ran out of their 1000 epochs; with the rescue at most 346, and the
+#: other benchmark problems spent the same epochs), if its Gram block stays small
+NEWTON_RESCUE = True
+RESCUE_AFTER_EPOCHS = 20
+RESCUE_MAX_FEATURES = 2500  # a 2500 x 2500 Gram block: 50 MB
+
 LOSSES = ("squared", "logistic", "multinomial", "poisson", "huber")
 
 
@@ -268,7 +276,14 @@ class _SquaredState(_Iterate):
                 p.xmean, p.lips, penalty.l1, penalty.l2, penalty.lower, penalty.upper,
                 float(p.n_samples), budget, eps, anderson_k)
 
-        return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton)
+        if newton or ws.size > RESCUE_MAX_FEATURES or max_epochs <= RESCUE_AFTER_EPOCHS \
+                or not NEWTON_RESCUE:
+            return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton)
+        # coordinate descent alone first; if it stalls, Newton steps join in
+        used = run_epochs(RESCUE_AFTER_EPOCHS)
+        if self.state[1]:
+            return used
+        return used + newton_chunks(self, ws, penalty, max_epochs - used, run_epochs, True)
 
 
 class _GLMState(_Iterate):
@@ -359,7 +374,8 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         measured side by side (benchmarks/results/*-ablation.md), coordinate descent on
         working sets of violators with Anderson extrapolation was as fast or faster on
         every benchmark problem, and the cached Gram entries cost memory. For
-        ill-conditioned problems where coordinate descent stalls.
+        ill-conditioned problems where coordinate descent stalls. Off, they still join
+        in on a working set of at most 2500 features that 20 epochs did not solve.
     state : iterate of an earlier solve of the same problem, optional
         Continue from it (a path's warm start): its residuals and last full gradient are
         reused instead of recomputed. ``coef_init`` and ``intercept_init`` are then ignored.
