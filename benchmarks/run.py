@@ -388,7 +388,8 @@ def markdown(rows, meta):
             _memory_cell(r),
             note.replace("|", "/")[:120]]
         lines.append("| " + " | ".join(cells) + " |")
-    titles = sorted({(r["problem"][0], r["title"]) for r in rows})
+    # the problem's number without its variant letter ("12", not "1", for row "12")
+    titles = sorted({(int(r["problem"].rstrip("abc")), r["title"]) for r in rows})
     lines += ["", "Problems:"] + [f"- {k}: {t}" for k, t in titles]
     return "\n".join(lines) + "\n"
 
