@@ -33,7 +33,7 @@ def _count_epochs(module, name, epochs_of):
     return calls, original, counting
 
 
-def _runner(problem, tol):
+def _runner(problem, tol, case=0):
     """A callable that solves ``problem`` as the benchmark's shrinkage adapter does, and
     the place whose calls are counted (module, name, epochs of one call's output)."""
     if problem.kind == "cv":
@@ -49,7 +49,7 @@ def _runner(problem, tol):
     p = problem.X.shape[1]
     amax = problem_alpha_max(scorer, problem.l1_ratio, np.ones(p), np.full(p, -np.inf),
                              np.full(p, np.inf))
-    alphas = (np.array([amax * problem.alpha_fracs[0]]) if problem.kind == "single"
+    alphas = (np.array([amax * problem.alpha_fracs[case]]) if problem.kind == "single"
               else alpha_grid(amax, problem.n_alphas, problem.eps))
     adapter = Shrinkage()
     # the working-set solver as the estimators (single alphas) or the path import it
@@ -60,15 +60,17 @@ def _runner(problem, tol):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--problem", default="6")
+    parser.add_argument("--problem", default="6",
+                        help="a problem, with its variant letter for single alphas (1b)")
     parser.add_argument("--flag", required=True, help="module:NAME of a boolean switch")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--tol", type=float, default=1e-6)
     args = parser.parse_args()
     module_name, flag = args.flag.split(":")
     module = importlib.import_module(module_name)
-    problem = make_problems([args.problem])[0]
-    solve, (counted_module, counted_name, epochs_of) = _runner(problem, args.tol)
+    problem = make_problems([args.problem.rstrip("abc")])[0]
+    case = "abc".index(args.problem[-1]) if args.problem[-1] in "abc" else 0
+    solve, (counted_module, counted_name, epochs_of) = _runner(problem, args.tol, case)
     counted = importlib.import_module(counted_module)
     calls, original, counting = _count_epochs(counted, counted_name, epochs_of)
     setattr(counted, counted_name, counting)
