@@ -205,12 +205,17 @@ def squared_ws_solve(ws, w, R, state, Xd, data, indices, indptr, is_sparse, sw, 
             lj = lips[j]
             if lj == 0.0:
                 continue
-            if is_sparse and not has_sw:
-                # the common case written out: through _col_dot's nested branches this
-                # loop cost 1.4x more per entry (11-14 vs 8-10 ns, benchmarks/per_entry.py)
+            if is_sparse:
+                # the sparse dots written out: through _col_dot's nested branches the
+                # unweighted one cost 1.35x more per entry (benchmarks/per_entry.py)
                 acc = 0.0
-                for q in range(indptr[j], indptr[j + 1]):
-                    acc += data[q] * R[indices[q]]
+                if has_sw:
+                    for q in range(indptr[j], indptr[j + 1]):
+                        i = indices[q]
+                        acc += data[q] * sw[i] * R[i]
+                else:
+                    for q in range(indptr[j], indptr[j + 1]):
+                        acc += data[q] * R[indices[q]]
                 g = acc / n
             else:
                 g = _col_dot(j, Xd, data, indices, indptr, is_sparse, sw, has_sw, R) / n
