@@ -276,14 +276,10 @@ class _SquaredState(_Iterate):
                 p.xmean, p.lips, penalty.l1, penalty.l2, penalty.lower, penalty.upper,
                 float(p.n_samples), budget, eps, anderson_k)
 
-        if newton or ws.size > RESCUE_MAX_FEATURES or max_epochs <= RESCUE_AFTER_EPOCHS \
-                or not NEWTON_RESCUE:
-            return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton)
-        # coordinate descent alone first; if it stalls, Newton steps join in
-        used = run_epochs(RESCUE_AFTER_EPOCHS)
-        if self.state[1]:
-            return used
-        return used + newton_chunks(self, ws, penalty, max_epochs - used, run_epochs, True)
+        # a stalled working set gets Newton steps anyway, if its Gram block stays small
+        rescue = NEWTON_RESCUE and ws.size <= RESCUE_MAX_FEATURES
+        return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton,
+                             stalled_after=RESCUE_AFTER_EPOCHS if rescue else None)
 
 
 class _GLMState(_Iterate):

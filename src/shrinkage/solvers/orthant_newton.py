@@ -102,15 +102,21 @@ def orthant_newton_step(state, ws, penalty):
     return step
 
 
-def newton_chunks(state, ws, penalty, max_epochs, run_epochs, newton):
+def newton_chunks(state, ws, penalty, max_epochs, run_epochs, newton, stalled_after=None):
     """Coordinate descent in chunks of epochs, an orthant Newton step between chunks
-    (with ``newton`` False: plain coordinate descent).
+    (with ``newton`` False: plain coordinate descent, unless ``stalled_after`` epochs of
+    it leave the working set unsolved: Newton steps then join in).
 
     ``run_epochs(budget)`` runs at most ``budget`` epochs, sets ``state.state[1]`` when
     the working set's tolerance is reached and returns the epochs run.
     """
     if not newton:
-        return run_epochs(max_epochs)
+        if stalled_after is None or max_epochs <= stalled_after:
+            return run_epochs(max_epochs)
+        used = run_epochs(stalled_after)
+        if state.state[1]:
+            return used
+        return used + newton_chunks(state, ws, penalty, max_epochs - used, run_epochs, True)
     epochs, chunk = 0, NEWTON_EVERY
     while epochs < max_epochs:
         signs = np.sign(state.w[ws])
