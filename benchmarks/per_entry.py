@@ -77,7 +77,8 @@ def main(epochs=20):
             _kernels.squared_ws_solve(
                 ws, state.w.copy(), state.R.copy(), state.state.copy(), *design.kernel_args,
                 df.sw, df.has_sw, problem.xmean, problem.lips, penalty.l1, penalty.l2,
-                penalty.lower, penalty.upper, float(n), epochs, 0.0, 5)
+                penalty.lower, penalty.upper, float(n), epochs, 0.0, 5, False,
+                state.y_centred, -1.0)
 
         def minimal():
             minimal_epochs(ws, state.w.copy(), state.R.copy(), design.data, design.indices,

@@ -69,21 +69,28 @@ def conjugate_coordinate(u, l1, l2, lo, hi):
     return excess * hi if excess > 0.0 else excess * lo
 
 
+@njit(inline="always")
+def dual_scaling_coordinate(u, l1, l2, lo, hi):
+    """Largest ``kappa`` in ``[0, 1]`` with ``conjugate(kappa u)`` finite (one feature).
+
+    Only a feature with no L2 term and an infinite bound restricts it; a feature with no
+    penalty at all must have ``u = 0`` (the caller's job).
+    """
+    if l2 > 0.0 or l1 == 0.0:
+        return 1.0
+    if u > l1 and hi == np.inf:
+        return l1 / u
+    if u < -l1 and lo == -np.inf:
+        return -l1 / u
+    return 1.0
+
+
 @njit(inline="always", **_OPTS)
 def dual_scaling(u, l1, l2, lo, hi):
-    """Largest ``kappa`` in ``[0, 1]`` with every ``conjugate(kappa u_j)`` finite.
-
-    Only features with no L2 term and an infinite bound restrict it; features with no
-    penalty at all must have ``u_j = 0`` (the caller's job).
-    """
+    """Largest ``kappa`` in ``[0, 1]`` with every ``conjugate(kappa u_j)`` finite."""
     kappa = 1.0
     for j in range(u.shape[0]):
-        if l2[j] > 0.0 or l1[j] == 0.0:
-            continue
-        if u[j] > l1[j] and hi[j] == np.inf:
-            kappa = min(kappa, l1[j] / u[j])
-        elif u[j] < -l1[j] and lo[j] == -np.inf:
-            kappa = min(kappa, -l1[j] / u[j])
+        kappa = min(kappa, dual_scaling_coordinate(u[j], l1[j], l2[j], lo[j], hi[j]))
     return kappa
 
 

@@ -151,7 +151,9 @@ class GramState(Iterate):
         """Minus the datafit gradient on ``features``."""
         return self.grad[features]
 
-    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False):
+    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False,
+                          gap_target=-1.0):
+        # (no gap rule in covariance mode yet: gap_target is not used)
         self.version += 1
         p = self.problem
 

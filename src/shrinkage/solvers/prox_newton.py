@@ -40,6 +40,8 @@ _GRAM_EPOCHS_PER_FEATURE = 0.25
 _GRAM_MIN_EPOCHS = 12
 #: ... and only while the Gram matrix of the working set stays small
 _GRAM_MAX_FEATURES = 1000
+#: the squared kernel's gap rule is not used for the Newton models (their targets are KKT)
+_NO_GAP = np.zeros(0)
 #: a working set with at least this share of the features checks its KKT conditions on
 #: the full gradient (one pass over X instead of over the working set), which is then
 #: the outer loop's certificate too
@@ -109,7 +111,7 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
             used = _kernels.squared_ws_solve(
                 ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
                 l1 * scale, l2 * scale, lo, hi, float(n), budget, inner_eps, anderson_k,
-                True)
+                True, _NO_GAP, -1.0)
             b_new = -offset[0] if problem.fit_intercept else 0.0
             # the kernel kept R = response - X w: X dw is what it lost, no pass needed
             moved = (response - (state.z - state.intercept)) - R
