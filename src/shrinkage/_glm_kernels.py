@@ -29,6 +29,23 @@ def poisson_value(z, dz, step, y, sw, offset):
 
 
 @njit(**_OPTS)
+def poisson_dual(m, kappa, y, sw, offset):
+    """``(1/n) sum_i s_i (q_i - q_i log q_i - rho_i o_i)`` at the dual point
+    ``rho = kappa (y - m)``, ``q = y - rho`` (``0 log 0 = 0``; ``offset`` may be empty)."""
+    n = y.shape[0]
+    shifted = offset.shape[0] == n
+    total = 0.0
+    for i in range(n):
+        rho = kappa * (y[i] - m[i])
+        q = y[i] - rho
+        term = q - q * math.log(q) if q > 0.0 else q
+        if shifted:
+            term -= rho * offset[i]
+        total += sw[i] * term
+    return total / n
+
+
+@njit(**_OPTS)
 def poisson_irls(z, y, sw, offset, min_curvature, grad, curvature, response):
     """The IRLS model at ``z`` with ``mu = exp(z + offset)``: ``grad = s (y - mu)``
     (minus the gradient in z, times n), ``curvature = s max(mu, min_curvature)`` and the

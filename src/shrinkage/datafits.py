@@ -28,6 +28,15 @@ MIN_CURVATURE = 1e-10
 
 
 @dataclass(frozen=True)
+class DualBlend:
+    """A dual point given as ``weight * v_grad + (1 - weight) * fixed``, ``fixed`` the
+    same at every iterate: its product with X is taken once per problem."""
+
+    weight: float
+    fixed: np.ndarray
+
+
+@dataclass(frozen=True)
 class Squared:
     """``(1 / 2n) sum_i s_i (y_i - z_i)^2``.
 

@@ -152,8 +152,8 @@ class GramState(Iterate):
         return self.grad[features]
 
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False,
-                          gap_target=-1.0):
-        # (no gap rule in covariance mode yet: gap_target is not used)
+                          settled_gap=None):
+        # (no gap rule in covariance mode yet: settled_gap is not used)
         self.version += 1
         p = self.problem
 

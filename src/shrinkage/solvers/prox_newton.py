@@ -50,13 +50,16 @@ _FULL_CHECK_SHARE = 0.5
 _GRAM_BLOCK_ELEMENTS = 1 << 22
 
 
-def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
+def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
+                 inner_fraction=None):
     """Solve the problem restricted to ``ws`` until its KKT violation <= eps.
 
     ``state`` is a ``_GLMState``; its ``w``, ``z`` and intercept are updated in
     place. ``u_grad``, minus the gradient at the starting iterate when the caller has it,
-    saves the first pass over the working set. Returns the number of coordinate-descent
-    epochs run.
+    saves the first pass over the working set. ``inner_fraction``, given: each quadratic
+    model is solved to this fraction of the current violation (not _INNER_FRACTION) if
+    that takes no more epochs than a pass over X costs. Returns the number of
+    coordinate-descent epochs run.
     """
     problem, df = state.problem, state.problem.datafit
     design, n = problem.design, problem.n_samples
@@ -64,6 +67,12 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
     xmean, lips = np.zeros(problem.n_features), np.zeros(problem.n_features)
     squares = np.zeros(problem.n_features)
     epochs, fraction, previous = 0, _INNER_FRACTION, None
+    # a tight model solve may spend at most the epochs that one pass over X costs (then
+    # the loose target takes over): where the models are cheap to solve it saves Newton
+    # steps and rounds, where they are not (a large, ill-conditioned working set) it
+    # costs at most that pass more than the loose solve
+    tight_epochs = max(1, problem.entries() // max(problem.entries(ws), 1)) \
+        if inner_fraction is not None else 0
     gram_model = False
     grad, curvature, response = (np.empty(n) for _ in range(3))
     for _ in range(_MAX_NEWTON_STEPS):
@@ -100,6 +109,8 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
         lips[problem.lips == 0] = 0.0
         w_new = state.w.copy()
         inner_eps = fraction * max(eps, violation) * scale
+        tight_eps = min(fraction, inner_fraction) * max(eps, violation) * scale \
+            if inner_fraction is not None else inner_eps
         budget = max_epochs - epochs
         if not gram_model:
             # coordinate descent on the samples, for at most what the Gram model costs
@@ -108,10 +119,16 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
                                          int(_GRAM_EPOCHS_PER_FEATURE * ws.size)))
             R = response - (state.z - state.intercept)  # response - X w
             offset = np.array([xmean[ws] @ w_new[ws] - ymean, 0.0])
-            used = _kernels.squared_ws_solve(
-                ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
-                l1 * scale, l2 * scale, lo, hi, float(n), budget, inner_eps, anderson_k,
-                True, _NO_GAP, -1.0)
+            used = 0
+            for target, most in ((tight_eps, tight_epochs), (inner_eps, budget)):
+                if min(most, budget) <= used:
+                    continue
+                used += _kernels.squared_ws_solve(
+                    ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
+                    l1 * scale, l2 * scale, lo, hi, float(n), min(most, budget) - used,
+                    target, anderson_k, True, _NO_GAP, -1.0)
+                if offset[1]:
+                    break
             b_new = -offset[0] if problem.fit_intercept else 0.0
             # the kernel kept R = response - X w: X dw is what it lost, no pass needed
             moved = (response - (state.z - state.intercept)) - R
@@ -124,7 +141,7 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None):
         if gram_model and budget > 0:
             b_new, more = _gram_model_solve(
                 design, ws, w_new, weights, response, ymean, xmean[ws], lips[ws],
-                l1 * scale, l2 * scale, lo, hi, problem.fit_intercept, budget, inner_eps,
+                l1 * scale, l2 * scale, lo, hi, problem.fit_intercept, budget, tight_eps,
                 anderson_k)
             used += more
             moved = None
@@ -243,10 +260,11 @@ def _line_search(state, ws, penalty, w_new, b_new, moved=None):
         dz = moved + db
     w_ws = state.w[ws].copy()
     sub = penalty.subset(ws)
-    before = df.value(state.z) + sub.value(w_ws)
+    before = state.datafit_value() + sub.value(w_ws)
     step = 1.0
     for _ in range(_MAX_HALVINGS):
-        after = df.value(state.z, dz, step) + sub.value(w_ws + step * dw)
+        fit = df.value(state.z, dz, step)
+        after = fit + sub.value(w_ws + step * dw)
         # near the optimum objective changes fall below rounding: a Newton step that does
         # not measurably raise the objective is taken (its gradient is what improves)
         if after <= before + _ROUNDING * abs(before):
@@ -258,5 +276,6 @@ def _line_search(state, ws, penalty, w_new, b_new, moved=None):
     state.z += step * dz
     state.state[0] += step * db
     state.version += 1  # the cached full gradient was that of the previous iterate
+    state.known_value(fit)  # the datafit at the new z: the line search just took it
     return True
 
