@@ -362,3 +362,37 @@ def test_settled_working_sets_are_solved_to_the_target_gap_in_one_round(monkeypa
         assert np.max(path.gaps) <= 1e-8
         counts[rule] = calls["full"]
     assert counts[True] <= 2.5 * 40 < 5 * 40 <= counts[False]
+
+
+def test_a_path_step_starts_settled_and_a_cold_start_does_not(monkeypatch):
+    """Continuing a path, the first working set (the last support and the features the
+    step in alpha made violators) is solved to the target gap at once; a cold start's
+    first sets are far from the support and get the loose target, until a set brings no
+    new violator."""
+    from scipy.linalg import toeplitz
+
+    from shrinkage.solvers import cd
+
+    rng = np.random.default_rng(1)
+    n, p = 60, 3000
+    X = rng.standard_normal((n, p)) @ np.linalg.cholesky(toeplitz(0.8 ** np.arange(p))).T
+    y = X[:, :15] @ rng.standard_normal(15) + rng.standard_normal(n)
+    problem = make_problem(X, y)
+    amax = np.max(np.abs(X.T @ (y - y.mean()))) / n
+    targets = []
+    original = cd._SquaredState.solve_working_set
+
+    def recording(self, ws, penalty, max_epochs, eps, anderson_k, newton=False,
+                  settled_gap=None):
+        targets.append(settled_gap)
+        return original(self, ws, penalty, max_epochs, eps, anderson_k, newton,
+                        settled_gap)
+
+    monkeypatch.setattr(cd._SquaredState, "solve_working_set", recording)
+    first = solve(problem, _penalty(amax / 10, 1.0, p), tol=1e-8)
+    assert first.converged and targets[0] is None
+    targets.clear()
+    penalty = _penalty(amax / 10.5, 1.0, p)  # a path step: few new violators
+    second = solve(problem, penalty, tol=1e-8, state=first.state)
+    assert second.converged and targets[0] == pytest.approx(1e-8 * problem.null_objective)
+    assert duality_gap(problem, penalty, second.coef, second.intercept) <= 1e-8

@@ -116,10 +116,14 @@ RESCUE_MAX_FEATURES = 2500  # a 2500 x 2500 Gram block: 50 MB
 
 #: a working set that holds every violator is solved to its own duality gap <= this
 #: fraction of the target (squared loss), not to 0.3 of the violation it started from:
-#: problem 3 (72 x 7129) spent 3.85 full gradients per alpha, one per 10x of gap
+#: problem 3 (72 x 7129) spent 3.85 full gradients per alpha, one per 10x of gap (A/B
+#: 0.64); only where a full gradient costs WS_GAP_MIN_RATIO epochs of the set and no
+#: violator is new since the last set (without both, problem 1b 1.46, 4 1.29)
 WS_GAP_RULE = True
 WS_GAP_FRACTION = 0.5
 WS_GAP_MIN_RATIO = 20
+#: ... a path step's first set counts as settled (problem 3 A/B 0.81; 1a, 2, 4 1.00-1.01)
+WARM_SETTLED = True
 #: ... and for the Newton datafits, its quadratic models are solved to this fraction of
 #: the violation instead of 0.3, within a pass's worth of epochs (else one Newton step
 #: per round: linear convergence, a round and a full gradient per 10-20x of gap; problem
@@ -432,6 +436,7 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
     if is_glm and np.all(penalty.unpenalized):
         return _solve_unpenalized(problem, penalty, coef_init, intercept_init, state,
                                   tol=tol, max_iter=max_iter, warn=warn)
+    continuing = state is not None
     if state is None:
         w = np.zeros(n_features) if coef_init is None else np.array(coef_init, dtype=float)
         w = np.clip(w, penalty.lower, penalty.upper)
@@ -451,7 +456,10 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         not (is_glm and np.any(unpenalized))
     screened = problem.lips == 0
     newly, scores = np.zeros(n_features, dtype=bool), np.empty(n_features)
-    epochs, ws_size, last_ws = 0, ws_start, None
+    epochs, ws_size = 0, ws_start
+    # continuing a path, the first working set is the last support plus the features
+    # the step in alpha made violators: settled, unlike a cold start's first sets
+    last_ws = _WARM if WARM_SETTLED and continuing and it.w.any() else None
     while True:
         u_grad, gap, u_dual = it.gradient_and_gap(penalty, unpenalized)
         rel_gap = gap / problem.null_objective
@@ -508,17 +516,21 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
                     screened=screened & (problem.lips > 0), state=it)
 
 
+_WARM = np.zeros(0, dtype=np.int64)  # "the working sets of the previous alpha"
+
+
 def _worth_settling(problem, ws, last_ws, is_glm):
     """Whether a working set that holds every violator should be solved to the final gap
     in one round. The Newton datafits: when GLM_SETTLED_RULE (their tight model solves
     stop at a pass's worth of epochs). The squared loss: when WS_GAP_RULE, a round (a
     full gradient) costs WS_GAP_MIN_RATIO epochs of the set, and no violator is new
-    since the last set (solving a set to the end costs up to hundreds of epochs)."""
+    since the last set (solving a set to the end costs up to hundreds of epochs);
+    ``last_ws`` is ``_WARM`` at a path step's first set, None at a cold start's."""
     if is_glm:
         return GLM_SETTLED_RULE
     return WS_GAP_RULE and last_ws is not None and \
         problem.entries() >= WS_GAP_MIN_RATIO * problem.entries(ws) and \
-        bool(np.all(np.isin(ws, last_ws)))
+        (last_ws is _WARM or bool(np.all(np.isin(ws, last_ws))))
 
 
 def _solve_unpenalized(problem, penalty, coef_init, intercept_init, state, *, tol,
