@@ -194,7 +194,6 @@ def bench_penalized(bp, target, repeats, timeout, mem_bytes):
             if why or not adapter.supports(bp):
                 row.update(status="skipped", message=why or "does not support this problem")
                 rows.append(row)
-                print(_line(row), flush=True)
                 continue
 
             def check(answers, alphas=alphas):
