@@ -23,6 +23,23 @@ def make_classification_problem(n=120, p=60, density=1.0, seed=0):
     return X, labels
 
 
+@pytest.fixture
+def full_products(monkeypatch):
+    """Counts the full products ``X' v`` (``Design.rmatvec`` calls) a test makes:
+    ``full_products["calls"]``."""
+    from shrinkage.solvers import _design
+
+    counts = {"calls": 0}
+    rmatvec = _design.Design.rmatvec
+
+    def counting_rmatvec(self, v):
+        counts["calls"] += 1
+        return rmatvec(self, v)
+
+    monkeypatch.setattr(_design.Design, "rmatvec", counting_rmatvec)
+    return counts
+
+
 @pytest.fixture(params=["dense", "sparse"])
 def storage(request):
     return request.param

@@ -120,6 +120,8 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
             R = response - (state.z - state.intercept)  # response - X w
             offset = np.array([xmean[ws] @ w_new[ws] - ymean, 0.0])
             used = 0
+            # the tight target for at most tight_epochs (none unless asked), then the
+            # loose one for the rest of the budget
             for target, most in ((tight_eps, tight_epochs), (inner_eps, budget)):
                 if min(most, budget) <= used:
                     continue
