@@ -189,10 +189,9 @@ def _squared_ws_gap(ws, w, grad, R, o, y_centred, sw, has_sw, lips, l1, l2, lo, 
         j = ws[k]
         if lips[j] != 0.0:
             kappa = min(kappa, dual_scaling_coordinate(grad[k], l1[j], l2[j], lo[j], hi[j]))
-    penalty, conjugate = 0.0, 0.0
+    conjugate = 0.0
     for k in range(ws.shape[0]):
         j = ws[k]
-        penalty += l1[j] * abs(w[j]) + 0.5 * l2[j] * w[j] * w[j]
         if lips[j] != 0.0:
             conjugate += conjugate_coordinate(kappa * grad[k], l1[j], l2[j], lo[j], hi[j])
     # primal (1/2n) sum s r^2 and dual (1/n) sum s kappa r (y_c - kappa r / 2): one pass
@@ -202,7 +201,7 @@ def _squared_ws_gap(ws, w, grad, R, o, y_centred, sw, has_sw, lips, l1, l2, lo, 
         term = ri * ri * (1.0 - kappa) ** 2 - 2.0 * kappa * ri * (y_centred[i] - ri)
         acc += (sw[i] if has_sw else 1.0) * term
     # primal - dual = (1/2n) sum s (r^2 - 2 kappa r y_c + kappa^2 r^2) + penalty + conj.
-    return acc / (2.0 * n) + penalty + conjugate
+    return acc / (2.0 * n) + _penalty_sum(ws, w, l1, l2) + conjugate
 
 
 @njit(**_OPTS)
