@@ -238,7 +238,8 @@ def _squared_ws_gap(ws, w, grad, R, o, y_centred, sw, has_sw, lips, l1, l2, lo, 
 def _sparse_epoch(ws, w, R, o, data, indices, indptr, sw, has_sw, xmean, lips, l1, l2, lo,
                   hi, n):
     """One epoch of coordinate descent over ``ws`` on CSC columns (squared datafit);
-    returns the new offset and the largest lips-scaled move.
+    returns the new offset and the largest lips-scaled move (which bounds the KKT
+    violation the epoch started from).
 
     The dot and the update are written out: through ``_sparse_dot`` and
     ``_sparse_axpy`` (the same loops, inlined by numba) problem 5 took 1.15x longer.
