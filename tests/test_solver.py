@@ -178,15 +178,15 @@ def test_passes_over_the_data_are_the_reads_of_x_counted_call_by_call(monkeypatc
     entries = np.diff(X.indptr)
     calls = {"full": 0, "ws": 0}
     rmatvec, ws_solve = _design.Design.rmatvec, _kernels.squared_ws_solve
-    stats = _design.ws_weighted_stats
+    stats = _design.Design.weighted_column_stats
 
     def counting_rmatvec(self, v):
         calls["full"] += 1
         return rmatvec(self, v)
 
-    def counting_stats(ws, *args):
-        calls["full"] += int(entries[ws].sum()) / X.nnz
-        return stats(ws, *args)
+    def counting_stats(self, sw):
+        calls["full"] += 1
+        return stats(self, sw)
 
     def counting_ws_solve(ws, *args):
         epochs = ws_solve(ws, *args)
@@ -194,7 +194,7 @@ def test_passes_over_the_data_are_the_reads_of_x_counted_call_by_call(monkeypatc
         return epochs
 
     monkeypatch.setattr(_design.Design, "rmatvec", counting_rmatvec)
-    monkeypatch.setattr(_design, "ws_weighted_stats", counting_stats)
+    monkeypatch.setattr(_design.Design, "weighted_column_stats", counting_stats)
     monkeypatch.setattr(_kernels, "squared_ws_solve", counting_ws_solve)
     path = regularization_path(X, y, alphas=8, screening=False, tol=1e-8)
     assert calls["full"] >= 3 and calls["ws"] > 0
@@ -388,3 +388,31 @@ def test_a_path_step_starts_settled_and_a_cold_start_does_not(monkeypatch):
     second = solve(problem, penalty, tol=1e-8, state=first.state)
     assert second.converged and targets[0] == pytest.approx(1e-8 * problem.null_objective)
     assert duality_gap(problem, penalty, second.coef, second.intercept) <= 1e-8
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("by_products", [False, True])
+def test_column_statistics_are_the_weighted_sums(monkeypatch, sparse, by_products):
+    """The weighted column means and mean squares every fit starts from equal NumPy's
+    sums written out, with a zero column, by products (small X) and by the kernel."""
+    import scipy.sparse as sp
+
+    from shrinkage.solvers import _design
+
+    monkeypatch.setattr(_design, "STATS_PRODUCTS_MAX_ENTRIES", 10**9 if by_products else 0)
+    calls = []
+    kernel = _design.ws_weighted_stats
+    monkeypatch.setattr(_design, "ws_weighted_stats", lambda *a: calls.append(1) or kernel(*a))
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((53, 10)) * (rng.random((53, 10)) < 0.5)
+    X[:, 3] = 0.0
+    sw = 3.0 * rng.random(53)
+    design = _design.make_design(sp.csc_matrix(X) if sparse else np.asfortranarray(X))
+    means, squares = design.weighted_column_stats(sw)
+    assert len(calls) == (0 if by_products else 1)
+    expected_means = np.array([sum(sw[i] * X[i, j] for i in range(53)) for j in range(10)])
+    expected_squares = np.array([sum(sw[i] * X[i, j] ** 2 for i in range(53))
+                                 for j in range(10)])
+    np.testing.assert_allclose(means, expected_means / 53, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(squares, expected_squares / 53, rtol=1e-12, atol=1e-15)
+    assert squares[3] == 0.0 and means[3] == 0.0
