@@ -66,15 +66,6 @@ def _dense_axpy(j, Xd, scale, v):
 
 
 @njit(inline="always")
-def _col_dot(j, Xd, data, indices, indptr, is_sparse, sw, has_sw, v):
-    """Return ``sum_i sw_i * X[i, j] * v[i]`` (either format). In a loop over columns,
-    branch on the format outside the loop instead (see ``_sparse_epoch``)."""
-    if is_sparse:
-        return _sparse_dot(j, data, indices, indptr, sw, has_sw, v)
-    return _dense_dot(j, Xd, sw, has_sw, v)
-
-
-@njit(inline="always")
 def _col_axpy(j, Xd, data, indices, indptr, is_sparse, scale, v):
     """In place ``v += scale * X[:, j]`` (either format)."""
     if is_sparse:
