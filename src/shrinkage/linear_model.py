@@ -350,10 +350,12 @@ class Ridge(_LinearRegressor):
                 X, target, sw, penalty, warm=y.ndim == 1))
 
         def closed_form(target):
-            coefs, intercepts, _ = ridge_path(X, target, [alpha], sw, self.fit_intercept,
-                                              factor)
+            # the problem's design: the user's X with far-from-zero columns shifted
             problem = make_problem(X, target, "squared", sw, self.fit_intercept)
-            gap = duality_gap(problem, penalty, coefs[0], intercepts[0])
-            return coefs[0], float(intercepts[0]), gap, 1  # one factorization
+            coefs, intercepts, _ = ridge_path(problem.design.matrix, target, [alpha], sw,
+                                              self.fit_intercept, factor)
+            intercept = float(problem.user_intercept(intercepts[0], coefs[0]))
+            gap = duality_gap(problem, penalty, coefs[0], intercept)
+            return coefs[0], intercept, gap, 1  # one factorization
 
         return self._fit_columns(X, y, closed_form)

@@ -450,7 +450,9 @@ class RidgeCV(_CrossValidated, Ridge):
         bounds = np.ones(p), np.full(p, -np.inf), np.full(p, np.inf)
         grid = resolve_alphas(self.alphas, self.eps, problem, 0.0, *bounds)
         grid = np.sort(grid)[::-1]
-        errors, coefs, intercepts = ridge_loo_path(X, y, grid, sw, self.fit_intercept)
+        errors, coefs, intercepts = ridge_loo_path(problem.design.matrix, y, grid, sw,
+                                                   self.fit_intercept)
+        intercepts = problem.user_intercept(intercepts, coefs)
         # errors: (n, n_alphas) weighted squared leave-one-out errors s_i e_i^2
         self.cv_scores_ = errors.T[None, :, :]
         self.cv_mean_ = errors.mean(axis=0)[None, :]

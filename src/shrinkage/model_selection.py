@@ -301,6 +301,7 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
     share = gram_suits(full, factor == 0) and sw is None
     if share:
         share_covariance(full, full, X[:0], y[:0])  # the full sums, once, before threads
+    fold_shift = np.zeros(X.shape[1]) if full.shift is None else full.shift
     score = scoring.function
     ones = np.ones(X.shape[0]) if sw is None else sw
 
@@ -319,7 +320,10 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
         fold_options = dict(options)
         if offset is not None:
             fold_options["offset"] = offset[train]
-        problem = make_problem(X_in, y[train], loss, w_in, fit_intercept, **fold_options)
+        # the whole data's shift of far-from-zero columns (none: none), so that the
+        # fold's covariance terms can be downdated from the whole data's
+        problem = make_problem(X_in, y[train], loss, w_in, fit_intercept, shift=fold_shift,
+                               **fold_options)
         if share:
             share_covariance(full, problem, X_out, y[test])
         return [score(y[test], shifted(path_decision_values(X_out, p.coefs, p.intercepts),

@@ -352,12 +352,15 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
             # solve and certify from it, without a pass over X
             gram, c, _, ymean = problem.cache["covariance"]
             coefs = gram_ridge_path(gram, c, alphas, factor)
-            intercepts = (ymean - coefs @ problem.xmean if problem.fit_intercept
-                          else np.zeros(n_alphas))
+            intercepts = (problem.user_intercept(ymean - coefs @ problem.xmean, coefs)
+                          if problem.fit_intercept else np.zeros(n_alphas))
             gaps = closed_form_gaps(problem, penalties, coefs)
         else:
-            coefs, intercepts, _ = ridge_path(X, problem.datafit.y, alphas, sample_weight,
+            df = problem.datafit
+            coefs, intercepts, _ = ridge_path(problem.design.matrix, df.y, alphas,
+                                              df.sw if df.has_sw else None,
                                               problem.fit_intercept, factor)
+            intercepts = problem.user_intercept(intercepts, coefs)
             problem.touch()  # its Gram (or kernel) matrix
             gaps = np.array([duality_gap(problem, pen, c, b)
                              for pen, c, b in zip(penalties, coefs, intercepts)])

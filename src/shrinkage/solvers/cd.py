@@ -20,7 +20,7 @@ from ..datafits import DualBlend, Logistic, Multinomial, Squared
 from ..datafits_glm import Huber, Poisson, default_huber_delta
 from ..penalties import ElasticNetPenalty
 from . import _kernels
-from ._design import make_design
+from ._design import centring_shift, make_design, shift_columns
 from ._iterate import Iterate as _Iterate
 from .gram import GramState, use_gram
 from .orthant_newton import GramCache, newton_chunks
@@ -46,6 +46,11 @@ class Problem:
     cache : dict
         Work shared by the solves of one path (the Gram entries of orthant Newton steps),
         and the count of entries of X read so far (``touch``, ``passes``).
+    shift : ndarray of shape (p,) or None
+        What was subtracted from the user's columns to give ``design`` (columns far from
+        zero, see ``_design.centring_shift``); the intercept absorbs it. Every intercept
+        a solver hands out or takes in is that of the user's columns
+        (``user_intercept``, ``internal_intercept``); inside, they are ``design``'s.
     """
 
     design: object
@@ -56,6 +61,20 @@ class Problem:
     col_norm: np.ndarray
     null_objective: float
     cache: dict = field(default_factory=dict)
+    shift: np.ndarray = None
+
+    def user_intercept(self, intercept, coef):
+        """The intercept for the user's columns from the one for ``design``'s
+        (``coef`` of shape (p,), (K, p) or (n_alphas, [K,] p))."""
+        if self.shift is None:
+            return intercept
+        return intercept - np.asarray(coef) @ self.shift
+
+    def internal_intercept(self, intercept, coef):
+        """The inverse of ``user_intercept``."""
+        if self.shift is None or intercept is None:
+            return intercept
+        return intercept + np.asarray(coef) @ self.shift
 
     @property
     def n_samples(self):
@@ -135,14 +154,17 @@ LOSSES = ("squared", "logistic", "multinomial", "poisson", "huber")
 
 
 def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *,
-                 offset=None, delta=None):
+                 offset=None, delta=None, shift=None):
     """Prepare a problem; X, y, sample_weight and offset must already be validated.
 
     ``y`` is the float target for the squared, Poisson and Huber losses, labels in
     {-1, +1} for logistic and class codes for multinomial. ``offset`` (Poisson, log
     exposure) is added to the linear predictor; ``delta`` is the Huber threshold.
+    ``shift`` (with an intercept only) is subtracted from the columns; None lets the
+    data decide (``_design.centring_shift``): a cross-validation fold takes the whole
+    data's, so that its sums can be downdated from the whole data's.
     """
-    design = make_design(X)
+    design = make_design(shift_columns(X, shift) if fit_intercept else X)
     n = design.shape[0]
     if sample_weight is None:
         sw, has_sw = np.ones(n), False
@@ -155,6 +177,13 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
     # about the curvature-weighted mean where the intercept absorbs it
     curvature, centred = datafit.curvature_weights(fit_intercept)
     means, mean_squares = design.weighted_column_stats(curvature)
+    if fit_intercept and shift is None:
+        shift = centring_shift(design, curvature, means, mean_squares)
+        if shift is not None:
+            design = make_design(shift_columns(design.matrix, shift))
+            means, mean_squares = design.weighted_column_stats(curvature)
+    if shift is not None and not np.any(shift):
+        shift = None
     mass = float(curvature.sum()) / n
     centre = means / mass if centred and mass > 0 else np.zeros(design.shape[1])
     variance = mean_squares - mass * centre**2
@@ -172,6 +201,7 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
         lips=lips,
         col_norm=col_norm,
         null_objective=null if null > 0 else 1.0,
+        shift=shift if fit_intercept else None,
     )
     problem.touch()  # the column statistics above
     return problem
@@ -438,6 +468,8 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
                                   tol=tol, max_iter=max_iter, warn=warn)
     continuing = state is not None
     if state is None:
+        if coef_init is not None:
+            intercept_init = problem.internal_intercept(intercept_init, coef_init)
         w = np.zeros(n_features) if coef_init is None else np.array(coef_init, dtype=float)
         w = np.clip(w, penalty.lower, penalty.upper)
         w[problem.lips == 0] = 0.0
@@ -511,7 +543,8 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
             f"Coordinate descent stopped after {epochs} epochs with relative duality gap "
             f"{rel_gap:.3e} > tol={tol:.1e}; increase max_iter or tol, or scale the data.",
             ConvergenceWarning, stacklevel=3)
-    return Solution(coef=it.w.copy(), intercept=float(it.intercept), gap=float(rel_gap),
+    return Solution(coef=it.w.copy(), intercept=float(problem.user_intercept(it.intercept, it.w)),
+                    gap=float(rel_gap),
                     n_iter=int(epochs), converged=bool(converged),
                     screened=screened & (problem.lips > 0), state=it)
 
@@ -543,6 +576,8 @@ def _solve_unpenalized(problem, penalty, coef_init, intercept_init, state, *, to
                          "certificate here; give a small alpha (1e-8, say)")
     if state is not None:
         coef_init, intercept_init = state.w, state.intercept
+    elif coef_init is not None:
+        intercept_init = problem.internal_intercept(intercept_init, coef_init)
     w = np.zeros(problem.n_features) if coef_init is None else np.asarray(coef_init)
     b = problem.datafit.null_intercept(problem.fit_intercept) if intercept_init is None \
         else float(intercept_init)
@@ -551,7 +586,9 @@ def _solve_unpenalized(problem, penalty, coef_init, intercept_init, state, *, to
         else None
     if warn and not result.converged and separation is None:
         warn_not_converged(result, tol)
-    return Solution(coef=result.coef, intercept=result.intercept, gap=result.certificate,
+    return Solution(coef=result.coef,
+                    intercept=float(problem.user_intercept(result.intercept, result.coef)),
+                    gap=result.certificate,
                     n_iter=result.n_iter, converged=result.converged,
                     screened=np.zeros(problem.n_features, dtype=bool),
                     state=_GLMState(problem, result.coef.copy(), result.intercept),
@@ -595,9 +632,10 @@ def minus_gradient(problem, coef, intercept):
 
 
 def _iterate_at(problem, coef, intercept):
-    """The iterate of the problem's loss at ``(coef, intercept)`` (covariance mode for a
-    problem known by its statistics only)."""
+    """The iterate of the problem's loss at ``(coef, intercept)`` (the user's intercept;
+    covariance mode for a problem known by its statistics only)."""
     w = np.array(coef, dtype=np.float64)
+    intercept = problem.internal_intercept(intercept, w)
     if problem.cache.get("statistics_only"):
         return GramState(problem, w, intercept)
     return (_SquaredState if problem.datafit.name == "squared" else _GLMState)(

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _kernels
+from ._design import shift_columns
 from ._iterate import Iterate
 from .orthant_newton import newton_chunks
 
@@ -84,8 +85,10 @@ def share_covariance(full, fold, X_out, y_out):
     fold's rows (cross-validation: 1/k of the work). Unweighted problems only; returns
     False (and does nothing) otherwise.
     """
-    if full.datafit.has_sw or fold.datafit.has_sw or fold.fit_intercept != full.fit_intercept:
+    if full.datafit.has_sw or fold.datafit.has_sw or fold.fit_intercept != full.fit_intercept \
+            or not _same_shift(full.shift, fold.shift):
         return False
+    X_out = shift_columns(X_out, full.shift)
     if "raw_sums" not in full.cache:
         full.cache["raw_sums"] = _raw_sums_of(full)
     out = _raw_sums(X_out, np.asarray(y_out, dtype=np.float64))
@@ -95,6 +98,12 @@ def share_covariance(full, fold, X_out, y_out):
     gram = np.asfortranarray(gram - np.outer(xmean, xmean))
     fold.cache["covariance"] = (gram, c - xmean * ymean, yy - ymean**2, ymean)
     return True
+
+
+def _same_shift(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(np.array_equal(a, b))
 
 
 class GramState(Iterate):
@@ -203,8 +212,8 @@ def gram_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter)
     _kernels.gram_path(gram, c, yy, problem.lips, l1s, l2s, np.asarray(lower, float),
                        np.asarray(upper, float), problem.null_objective, tol, max_iter, 5,
                        coefs, gaps, n_iter, PATH_EARLY_CHECK)
-    intercepts = (ymean - coefs @ problem.xmean if problem.fit_intercept
-                  else np.zeros(n_alphas))
+    intercepts = (problem.user_intercept(ymean - coefs @ problem.xmean, coefs)
+                  if problem.fit_intercept else np.zeros(n_alphas))
     missed = np.flatnonzero(gaps > tol)
     if missed.size:
         warnings.warn(

@@ -128,7 +128,8 @@ def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
                                   max_iter=max_iter, warn=warn)
     if state is None:
         W = np.zeros((p, K)) if W_init is None else np.array(W_init, dtype=float)
-        b = df.null_intercepts(problem.fit_intercept) if b_init is None else b_init
+        b = df.null_intercepts(problem.fit_intercept) if b_init is None else \
+            problem.internal_intercept(np.asarray(b_init, dtype=float), W.T)
         state = MultinomialState(problem, W, b if problem.fit_intercept else np.zeros(K))
     informative = problem.lips > 0
     state.W[~informative] = 0.0
@@ -171,7 +172,8 @@ def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
             f"Multinomial proximal Newton stopped after {epochs} epochs with relative "
             f"duality gap {gap:.3e} > tol={tol:.1e}; increase max_iter or tol.",
             ConvergenceWarning, stacklevel=3)
-    solution = MultinomialSolution(coef=state.W.T.copy(), intercept=state.b.copy(),
+    solution = MultinomialSolution(coef=state.W.T.copy(),
+                                   intercept=problem.user_intercept(state.b, state.W.T),
                                    gap=float(gap), n_iter=int(epochs),
                                    converged=bool(converged))
     return solution, state
@@ -184,13 +186,18 @@ def _solve_unpenalized(problem, W_init, b_init, state, *, tol, max_iter, warn):
     if state is not None:
         W_init, b_init = state.W, state.b
     W = np.zeros((problem.n_features, K)) if W_init is None else W_init
-    b = df.null_intercepts(problem.fit_intercept) if b_init is None else b_init
+    if b_init is None:
+        b = df.null_intercepts(problem.fit_intercept)
+    else:
+        b = b_init if state is not None else \
+            problem.internal_intercept(np.asarray(b_init, dtype=float), np.asarray(W).T)
     result = newton_unpenalized_multinomial(problem, W, b, tol=tol, max_iter=max_iter)
     separation = find_class_separation(problem, result)
     if warn and not result.converged and separation is None:
         warn_not_converged(result, tol)
     solution = MultinomialSolution(coef=result.coef.T.copy(),
-                                   intercept=np.asarray(result.intercept, dtype=float),
+                                   intercept=np.asarray(problem.user_intercept(
+                                       result.intercept, result.coef.T), dtype=float),
                                    gap=result.certificate, n_iter=result.n_iter,
                                    converged=result.converged, separation=separation)
     return solution, MultinomialState(problem, result.coef, result.intercept)
