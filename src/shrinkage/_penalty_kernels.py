@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 _OPTS = dict(cache=True, nogil=True)
+_INSIDE = 1.0 - 4.0 * np.finfo(np.float64).eps
 
 
 @njit(inline="always")
@@ -78,10 +79,12 @@ def dual_scaling_coordinate(u, l1, l2, lo, hi):
     """
     if l2 > 0.0 or l1 == 0.0:
         return 1.0
+    # one part in 2^51 below l1 / |u|: the product kappa u then stays within l1 after
+    # rounding (at l1 (1 + eps) the conjugate of an unbounded feature is infinite)
     if u > l1 and hi == np.inf:
-        return l1 / u
+        return l1 / u * _INSIDE
     if u < -l1 and lo == -np.inf:
-        return -l1 / u
+        return -l1 / u * _INSIDE
     return 1.0
 
 

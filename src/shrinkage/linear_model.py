@@ -17,7 +17,7 @@ from . import _validation as v
 from ._docs import fill_doc
 from .penalties import ElasticNetPenalty
 from .scale.detect import any_dask, is_dask
-from .solvers.cd import duality_gap, make_problem, solve
+from .solvers.cd import duality_gap, make_problem, solve, warn_gap
 from .solvers.ridge import ridge_path
 
 
@@ -85,7 +85,9 @@ class _PenalizedLinearModel(BaseEstimator):
                 and np.size(self.coef_) == X.shape[1] == np.shape(self.coef_)[-1]:
             # (p,) for the regressors, (1, p) for a binary classifier
             coef_init = np.ravel(self.coef_)
-            intercept_init = float(np.ravel(self.intercept_)[0])
+            # a hand-set coef_ may come without an intercept_: the solver then fits it
+            if np.size(getattr(self, "intercept_", None)) >= 1:
+                intercept_init = float(np.ravel(self.intercept_)[0])
         return solve(problem, penalty, coef_init, intercept_init, tol=tol, max_iter=max_iter)
 
     def _solve_fields(self, X, y, sw, penalty, warm=True):
@@ -345,6 +347,8 @@ class Ridge(_LinearRegressor):
             return fit_squared(self, X, y, sample_weight)
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         penalty, alpha, factor = self._validate_penalty(X.shape[1])
+        tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)
+        max_iter = v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
         if np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper)):
             return self._fit_columns(X, y, lambda target: self._solve_fields(
                 X, target, sw, penalty, warm=y.ndim == 1))
@@ -353,9 +357,11 @@ class Ridge(_LinearRegressor):
             # the problem's design: the user's X with far-from-zero columns shifted
             problem = make_problem(X, target, "squared", sw, self.fit_intercept)
             coefs, intercepts, _ = ridge_path(problem.design.matrix, target, [alpha], sw,
-                                              self.fit_intercept, factor)
+                                              self.fit_intercept, factor, tol=tol,
+                                              max_iter=max_iter)
             intercept = float(problem.user_intercept(intercepts[0], coefs[0]))
-            gap = duality_gap(problem, penalty, coefs[0], intercept)
+            gap = duality_gap(problem, penalty, coefs[0], intercept, tol=tol)
+            warn_gap(gap, tol, "Ridge", stacklevel=5)
             return coefs[0], intercept, gap, 1  # one factorization
 
         return self._fit_columns(X, y, closed_form)

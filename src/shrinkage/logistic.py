@@ -175,7 +175,10 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         W_init = b_init = None
         if self.warm_start and np.shape(getattr(self, "coef_", None)) == \
                 (len(self.classes_), X.shape[1]):
-            W_init, b_init = self.coef_.T, self.intercept_
+            W_init = self.coef_.T
+            # a hand-set coef_ may come without intercept_: the solver then starts them
+            b_init = self.intercept_ if np.shape(getattr(self, "intercept_", None)) == \
+                (len(self.classes_),) else None
         sol, _ = solve_multinomial(problem, penalty, W_init, b_init, tol=tol,
                                    max_iter=max_iter)
         if sol.separation is not None:

@@ -10,7 +10,7 @@ from . import _validation as v
 from ._docs import fill_doc
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
 from .scale.detect import any_dask
-from .solvers.cd import LOSSES, duality_gap, make_problem, minus_gradient, solve
+from .solvers.cd import LOSSES, duality_gap, make_problem, minus_gradient, solve, warn_gap
 from .solvers.gram import closed_form_gaps, gram_path, gram_suits
 from .solvers.multinomial import multinomial_alpha_max, multinomial_path
 from .solvers.ridge import gram_ridge_path, penalized_spectrum, ridge_path
@@ -354,16 +354,20 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
             coefs = gram_ridge_path(gram, c, alphas, factor)
             intercepts = (problem.user_intercept(ymean - coefs @ problem.xmean, coefs)
                           if problem.fit_intercept else np.zeros(n_alphas))
-            gaps = closed_form_gaps(problem, penalties, coefs)
+            gaps = closed_form_gaps(problem, penalties, coefs, tol=tol)
         else:
             df = problem.datafit
             coefs, intercepts, _ = ridge_path(problem.design.matrix, df.y, alphas,
                                               df.sw if df.has_sw else None,
-                                              problem.fit_intercept, factor)
+                                              problem.fit_intercept, factor, tol=tol,
+                                              max_iter=max_iter)
             intercepts = problem.user_intercept(intercepts, coefs)
             problem.touch()  # its Gram (or kernel) matrix
-            gaps = np.array([duality_gap(problem, pen, c, b)
+            gaps = np.array([duality_gap(problem, pen, c, b, tol=tol)
                              for pen, c, b in zip(penalties, coefs, intercepts)])
+        if gaps.max() > tol:
+            warn_gap(float(gaps.max()), tol, f"Ridge at {int(np.sum(gaps > tol))} of "
+                     f"{n_alphas} alphas", stacklevel=4)
         n_iter = np.zeros(n_alphas, dtype=int)
     elif coef_init is None and screening and gram_suits(problem, factor == 0):
         # n >> p: the whole path runs in one compiled loop on the Gram matrix

@@ -174,8 +174,9 @@ class ClassPenalty:
         must have been zeroed in ``U`` by the caller."""
         norms = np.linalg.norm(U, axis=1) if self.grouped else np.abs(U).max(axis=1)
         hard = (self.l2 == 0.0) & (norms > self.l1)
-        kappa = float(min(1.0, np.min(self.l1[hard] / norms[hard]))) if np.any(hard) \
-            else 1.0
+        # (a hair inside the domain, so that rounding keeps kappa U within it)
+        kappa = float(min(1.0, np.min(self.l1[hard] / norms[hard]) * pk._INSIDE)) \
+            if np.any(hard) else 1.0
         scaled = kappa * U
         if self.grouped:
             excess = np.maximum(np.linalg.norm(scaled, axis=1) - self.l1, 0.0) ** 2

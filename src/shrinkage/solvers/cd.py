@@ -26,6 +26,7 @@ from .gram import GramState, use_gram
 from .orthant_newton import GramCache, newton_chunks
 from .newton import find_separation, newton_unpenalized, warn_not_converged
 from .prox_newton import glm_ws_solve
+from .zero_alpha import near_zero_gap
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,10 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
     # each column's curvature: its second moment under the datafit's sample curvatures,
     # about the curvature-weighted mean where the intercept absorbs it
     curvature, centred = datafit.curvature_weights(fit_intercept)
-    means, mean_squares = design.weighted_column_stats(curvature)
+    with np.errstate(over="ignore", invalid="ignore"):
+        means, mean_squares = design.weighted_column_stats(curvature)
+        null = datafit.null_value(fit_intercept) - datafit.floor_value()
+    _check_representable(mean_squares, null, curvature)
     if fit_intercept and shift is None:
         shift = centring_shift(design, curvature, means, mean_squares)
         if shift is not None:
@@ -192,7 +196,6 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
     col_norm = np.sqrt(lips / mass) if mass > 0 else np.zeros_like(lips)
     # implicit centring of the columns is the squared-loss kernels' way to the intercept
     xmean = centre if datafit.name == "squared" else np.zeros(design.shape[1])
-    null = datafit.null_value(fit_intercept) - datafit.floor_value()
     problem = Problem(
         design=design,
         datafit=datafit,
@@ -205,6 +208,19 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
     )
     problem.touch()  # the column statistics above
     return problem
+
+
+def _check_representable(mean_squares, null, curvature):
+    """Refuse data whose objective overflows float64: no certificate, no answer."""
+    if not np.all(np.isfinite(mean_squares)) or not np.all(np.isfinite(curvature)):
+        raise ValueError(
+            "X holds values too large for float64 arithmetic (their squares overflow, "
+            f"largest about {np.sqrt(np.finfo(float).max):.0e} in magnitude is the limit); "
+            "rescale the columns first (StandardScaler, or divide by a power of ten)")
+    if not np.isfinite(null):
+        raise ValueError(
+            "y holds values too large for float64 arithmetic (the loss at the null "
+            "model overflows); rescale y first (divide by a power of ten)")
 
 
 def _make_datafit(y, loss, sw, has_sw, offset, delta):
@@ -284,10 +300,13 @@ class _SquaredState(_Iterate):
             u_dual = u_grad
         return r, rho, u_grad, u_dual
 
+    def datafit_value(self):
+        """The datafit at the current iterate (its intercept optimal)."""
+        return self.problem.datafit.value_from_residual(self.R + self.state[0])
+
     def objective(self, penalty):
         """Primal objective at the current iterate."""
-        r = self.R + self.state[0]
-        return self.problem.datafit.value_from_residual(r) + penalty.value(self.w)
+        return self.datafit_value() + penalty.value(self.w)
 
     def move(self, features, delta):
         """``w[features] += delta``, keeping the residual and offset in step."""
@@ -499,6 +518,11 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
             # the Newton datafits' gap is that of the problem with the unpenalized features held
             # at their values: they must be optimal too before it certifies anything
             rel_gap = max(rel_gap, unpenalized_slack(problem, u_grad, unpenalized))
+        if np.isnan(rel_gap):
+            raise ValueError(_OUT_OF_RANGE)
+        if rel_gap > tol:  # near alpha = 0 the gap is rounding over alpha: the floor
+            rel_gap = min(rel_gap, near_zero_gap(problem, penalty, it.w, it.datafit_value(),
+                                                 u_grad, tol))
         if rel_gap <= tol or epochs >= max_iter:
             break
         radius = np.sqrt(radius_factor * gap) if screening and np.isfinite(gap) else -1.0
@@ -537,6 +561,8 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         # 6 outer iterations on a cold 50,000-feature lasso, A/B 0.72)
         if int(np.sum(it.w[ws] != 0)) >= ws_size:
             ws_size = min(n_candidates, 4 * ws_size)
+    if not np.all(np.isfinite(it.w)):
+        raise ValueError(_OUT_OF_RANGE)
     converged = rel_gap <= tol
     if warn and not converged:
         warnings.warn(
@@ -548,6 +574,10 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
                     n_iter=int(epochs), converged=bool(converged),
                     screened=screened & (problem.lips > 0), state=it)
 
+
+_OUT_OF_RANGE = ("the fit left float64's range (its objective or coefficients are no "
+                 "longer finite numbers): X or y holds values too large for this loss; "
+                 "rescale them first (divide by a power of ten, or StandardScaler)")
 
 _WARM = np.zeros(0, dtype=np.int64)  # "the working sets of the previous alpha"
 
@@ -609,16 +639,30 @@ def unpenalized_slack(problem, u_grad, unpenalized):
     return float(np.sum(squares / (2.0 * problem.lips[rows]))) / problem.null_objective
 
 
-def duality_gap(problem, penalty, coef, intercept):
+def duality_gap(problem, penalty, coef, intercept, tol=None):
     """Relative duality gap of ``(coef, intercept)``, computed as the solver does.
 
     For the squared loss the intercept is taken as its optimal value given ``coef``
-    (the centring), for the other losses as given.
+    (the centring), for the other losses as given. Given ``tol``, a gap above it is
+    replaced by the near-zero-alpha bound where that is smaller (``zero_alpha``), as the
+    solver's certificate is.
     """
     it = _iterate_at(problem, coef, intercept)
     unpenalized = penalty.unpenalized & (problem.lips > 0)
-    _, gap, _ = it.gradient_and_gap(penalty, unpenalized)
-    return gap / problem.null_objective
+    u_grad, gap, _ = it.gradient_and_gap(penalty, unpenalized)
+    rel_gap = gap / problem.null_objective
+    if tol is not None and rel_gap > tol:
+        rel_gap = min(rel_gap, near_zero_gap(problem, penalty, it.w, it.datafit_value(),
+                                             u_grad, tol))
+    return rel_gap
+
+
+def warn_gap(gap, tol, what="The closed form", stacklevel=3):
+    """The ConvergenceWarning of a solution whose certified gap stayed above ``tol``."""
+    if gap > tol:
+        warnings.warn(f"{what} reached relative duality gap {gap:.3e} > tol={tol:.1e}; "
+                      "increase max_iter or tol, or scale the data.", ConvergenceWarning,
+                      stacklevel=stacklevel)
 
 
 def minus_gradient(problem, coef, intercept):

@@ -16,10 +16,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from ..penalties import ElasticNetPenalty
+
 from . import _kernels
 from ._design import shift_columns
 from ._iterate import Iterate
 from .orthant_newton import newton_chunks
+from .zero_alpha import near_zero_gap
 
 #: covariance mode when n >= RATIO * p and p <= MAX_FEATURES (the Gram matrix is p x p)
 RATIO = 2
@@ -141,10 +144,13 @@ class GramState(Iterate):
         dual = kappa * (self.yy - wc) - 0.5 * kappa**2 * (self.yy - wc - wg) - conjugate
         return self.grad, max(primal - dual, 0.0), kappa * u
 
+    def datafit_value(self):
+        """The datafit at the current iterate (its intercept optimal)."""
+        return 0.5 * (self.yy - float(self.w @ self.c) - float(self.w @ self.grad))
+
     def objective(self, penalty):
         """Primal objective at the current iterate."""
-        wc, wg = float(self.w @ self.c), float(self.w @ self.grad)
-        return 0.5 * (self.yy - wc - wg) + penalty.value(self.w)
+        return self.datafit_value() + penalty.value(self.w)
 
     def move(self, features, delta):
         """``w[features] += delta``, keeping the gradient in step."""
@@ -175,21 +181,33 @@ class GramState(Iterate):
         return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton)
 
 
-def closed_form_gaps(problem, penalties, coefs):
+def closed_form_gaps(problem, penalties, coefs, tol=None):
     """Relative duality gaps of given solutions from the cached Gram terms: O(p^2) each,
     no pass over X. A penalty of zero (least squares) gets its exact excess objective
-    ``g' G^+ g / 2`` with ``g = c - G w``, since there is no dual scaling to take."""
+    ``g' G^+ g / 2`` with ``g = c - G w``, since there is no dual scaling to take; given
+    ``tol``, a gap above it is replaced by the near-zero-alpha bound where smaller."""
     gram, c, _, _ = gram_terms(problem)
     gaps = np.empty(len(coefs))
     for k, (penalty, w) in enumerate(zip(penalties, coefs)):
         if np.all(penalty.l1 == 0) and np.all(penalty.l2 == 0):
             g = c - gram @ w
-            excess = 0.5 * g @ np.linalg.lstsq(gram, g, rcond=None)[0]
+            gaps[k] = max(float(0.5 * g @ np.linalg.lstsq(gram, g, rcond=None)[0]), 0.0) \
+                / problem.null_objective
         else:
-            _, excess, _ = GramState(problem, np.array(w, dtype=np.float64), None) \
-                .gradient_and_gap(penalty, penalty.unpenalized)
-        gaps[k] = max(float(excess), 0.0) / problem.null_objective
+            gaps[k] = _gram_gap(problem, penalty, w, tol)
     return gaps
+
+
+def _gram_gap(problem, penalty, w, tol):
+    """The certificate of ``w`` from the Gram terms: the gap, or where it exceeds
+    ``tol`` the smaller near-zero-alpha bound."""
+    state = GramState(problem, np.array(w, dtype=np.float64), None)
+    grad, excess, _ = state.gradient_and_gap(penalty, penalty.unpenalized)
+    gap = max(float(excess), 0.0) / problem.null_objective
+    if tol is not None and gap > tol:
+        gap = min(gap, near_zero_gap(problem, penalty, state.w, state.datafit_value(),
+                                     grad, tol))
+    return gap
 
 
 #: whether the compiled path's inner solves check their KKT target after every epoch
@@ -214,6 +232,10 @@ def gram_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter)
                        coefs, gaps, n_iter, PATH_EARLY_CHECK)
     intercepts = (problem.user_intercept(ymean - coefs @ problem.xmean, coefs)
                   if problem.fit_intercept else np.zeros(n_alphas))
+    for k in np.flatnonzero(gaps > tol):  # alphas near 0: the floor may certify them
+        penalty = ElasticNetPenalty(l1s[k], l2s[k], np.asarray(lower, float),
+                                    np.asarray(upper, float))
+        gaps[k] = _gram_gap(problem, penalty, coefs[k], tol)
     missed = np.flatnonzero(gaps > tol)
     if missed.size:
         warnings.warn(

@@ -93,10 +93,23 @@ def _solve_spd(matrix, rhs):
         return la.lstsq(matrix, rhs, check_finite=False)[0]
 
 
+_CG_RTOL = 1e-10
+
+
 def _sparse_cg_path(X, y, sw, xmean, ymean, alphas, factor, tol, max_iter):
-    """Conjugate gradients on ``(A'A + alpha F) w = A'c``, warm-started along alphas."""
+    """Conjugate gradients on ``(A'A + alpha F) w = A'c``, warm-started along alphas.
+
+    The residual ``e`` of these equations is the gap's whole measure: with every factor
+    positive the duality gap at ``w`` is ``sum_j e_j^2 / (2 alpha f_j)``, so each solve
+    goes on until that is at most half of ``tol`` times the objective at ``w = 0``, and
+    at least to a relative residual of 1e-10 (a closed form's accuracy, whatever tol).
+    With an unpenalized feature, or alpha = 0, there is no such scale: a relative
+    residual of ``min(tol, 1e-10)``.
+    """
     n, p = X.shape
-    rhs = (X.T @ (sw * (y - ymean))) / n
+    yc = y - ymean
+    rhs = (X.T @ (sw * yc)) / n
+    null = 0.5 * float(sw @ (yc * yc)) / n
     coefs = np.zeros((len(alphas), p))
     w = np.zeros(p)
     info_max = 0
@@ -106,14 +119,19 @@ def _sparse_cg_path(X, y, sw, xmean, ymean, alphas, factor, tol, max_iter):
             return (X.T @ (sw * xv)) / n - xmean * (sw @ xv / n) + alpha * factor * v
 
         op = LinearOperator((p, p), matvec=matvec, dtype=np.float64)
-        w, info = cg(op, rhs, x0=w, rtol=tol, atol=0.0, maxiter=max_iter)
+        scale = alpha * float(factor.min())
+        if scale > 0:
+            atol = min(np.sqrt(scale * tol * null), _CG_RTOL * float(np.linalg.norm(rhs)))
+            w, info = cg(op, rhs, x0=w, rtol=0.0, atol=atol, maxiter=max_iter)
+        else:
+            w, info = cg(op, rhs, x0=w, rtol=min(tol, _CG_RTOL), atol=0.0, maxiter=max_iter)
         info_max = max(info_max, info)
         coefs[k] = w
     return coefs, info_max
 
 
 def ridge_path(X, y, alphas, sample_weight=None, fit_intercept=True, penalty_factor=None,
-               tol=1e-10, max_iter=None):
+               tol=1e-4, max_iter=None):
     """Ridge coefficients for every alpha, from one factorization.
 
     Parameters
@@ -125,7 +143,8 @@ def ridge_path(X, y, alphas, sample_weight=None, fit_intercept=True, penalty_fac
     fit_intercept : bool
     penalty_factor : ndarray of shape (p,) or None
     tol, max_iter : float, int
-        Relative residual and iteration cap of conjugate gradients (sparse X only).
+        Sparse X only: the relative duality gap that conjugate gradients aim at (see
+        ``_sparse_cg_path``) and their iteration cap (None: scipy's, 10 p).
 
     Returns
     -------

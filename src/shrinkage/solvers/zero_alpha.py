@@ -1,0 +1,101 @@
+"""The certificate of alphas near zero: the unpenalized problem's minimum as a floor.
+
+The duality gap of a penalty ``alpha h`` divides by alpha somewhere (the conjugate of
+``alpha/2 w^2`` is ``u^2 / (2 alpha)``; the L1 dual scaling is ``alpha / max|u|``): as
+alpha falls towards 0 the rounding of the gradient, about ``eps |X| |r|``, is blown up
+into a gap of any size (``Ridge(alpha=1e-300)`` reported 5e268 with the right
+coefficients). Yet a second bound holds at every alpha, and needs no division::
+
+    P_alpha(w) - min P_alpha  <=  P_alpha(w) - min F  =  F(w) - min F + alpha h(w)
+
+since the penalty is never negative (``F``: the datafit, minimised over every ``w`` and
+the intercept; bounds only raise ``min P_alpha``). It is small exactly where the gap
+fails: alpha so small that the penalized optimum is the unpenalized one to within
+``tol``. ``min F`` comes from the alpha = 0 route (least squares for the squared loss,
+Newton's method for the others, certified by its decrement as ``newton`` explains), once
+per problem; where that is too costly, from the datafit's infimum (0 for the squared
+loss: exact where p >= n interpolates). The reported certificate is the smaller of the
+two bounds.
+"""
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sp
+
+from .newton import newton_unpenalized
+
+#: the floor is computed by a dense least-squares or Newton solve only when
+#: n * p * min(n, p) (its flops) is at most this; the datafit's infimum otherwise
+FLOOR_MAX_WORK = 1 << 31
+#: rounding allowance of the bound, per sample and relative to the values compared
+_ROUNDING = 4.0 * np.finfo(float).eps
+
+
+def near_zero_gap(problem, penalty, coef, datafit_value, minus_grad, tol):
+    """The bound of the module docstring, relative to ``problem.null_objective``, or
+    ``inf`` where it cannot reach ``tol`` (an alpha that is not near zero).
+
+    Parameters
+    ----------
+    problem : Problem
+    penalty : ElasticNetPenalty
+    coef : ndarray of shape (p,), the design's coefficients
+    datafit_value : float, ``F`` at ``coef`` (and its intercept)
+    minus_grad : ndarray of shape (p,), minus the datafit's gradient there
+    tol : float, the relative gap asked for
+    """
+    null = problem.null_objective
+    penalty_value = float(penalty.value(coef))
+    if not np.any(coef) or penalty_value > 0.5 * tol * null:
+        return np.inf
+    # F(w) - min F >= |g|^2 / (2 L) with L <= the trace of the Hessian (the sum of the
+    # coordinate curvatures): where even that exceeds tol, the floor cannot help
+    informative = problem.lips > 0
+    curvature = float(problem.lips[informative].sum())
+    if curvature > 0 and float(minus_grad[informative] @ minus_grad[informative]) > \
+            tol * null * curvature:
+        return np.inf
+    floor = datafit_floor(problem)
+    slack = _ROUNDING * problem.n_samples * (abs(datafit_value) + abs(floor) + null)
+    return (max(datafit_value - floor, 0.0) + penalty_value + slack) / null
+
+
+def datafit_floor(problem):
+    """A lower bound on the datafit's minimum over every ``w`` and intercept (cached)."""
+    if "datafit_floor" not in problem.cache:
+        problem.cache["datafit_floor"] = _floor(problem)
+    return problem.cache["datafit_floor"]
+
+
+def _floor(problem):
+    df = problem.datafit
+    n, p = problem.design.shape
+    infimum = df.floor_value()
+    if n * p * min(n, p) > FLOOR_MAX_WORK:
+        return infimum
+    if df.name == "squared":
+        return max(infimum, _least_squares_minimum(problem))
+    if df.name == "multinomial":
+        return infimum
+    start = df.null_intercept(problem.fit_intercept)
+    result = newton_unpenalized(problem, np.zeros(p), start, tol=1e-13, max_iter=100)
+    if not result.converged:
+        return infimum  # no finite minimiser (separable classes): the infimum is it
+    z = problem.design.matvec(result.coef) + result.intercept
+    return max(infimum, df.value(z) - result.certificate * problem.null_objective)
+
+
+def _least_squares_minimum(problem):
+    """``min F`` of the squared loss by a dense least-squares solve on centred columns
+    (its residual's value: the minimiser's rounding raises it to second order only)."""
+    df = problem.datafit
+    X = problem.design.matrix
+    X = X.toarray() if sp.issparse(X) else np.array(X)
+    y = df.y
+    if problem.fit_intercept:
+        X -= (df.sw @ X) / df.sw.sum()
+        y = y - df.centre(True)
+    root = np.sqrt(df.sw)
+    coef = la.lstsq(X * root[:, None], y * root, check_finite=False,
+                    lapack_driver="gelsd")[0]
+    return df.value_from_residual(y - X @ coef)
