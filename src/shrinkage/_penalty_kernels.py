@@ -64,7 +64,10 @@ def conjugate_coordinate(u, l1, l2, lo, hi):
     if excess == 0.0:
         return 0.0
     if l2 > 0.0:
-        w = min(max(excess / l2, lo), hi)
+        w = excess / l2
+        if lo <= w <= hi:  # excess^2 / (2 l2), written so that a tiny l2 gives inf, not nan
+            return 0.5 * excess * w
+        w = min(max(w, lo), hi)
         return u * w - l1 * abs(w) - 0.5 * l2 * w * w
     # linear on each side: the value is reached at the bound (inf when unbounded)
     return excess * hi if excess > 0.0 else excess * lo

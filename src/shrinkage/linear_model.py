@@ -86,7 +86,7 @@ class _PenalizedLinearModel(BaseEstimator):
             # (p,) for the regressors, (1, p) for a binary classifier
             coef_init = np.ravel(self.coef_)
             # a hand-set coef_ may come without an intercept_: the solver then fits it
-            if np.size(getattr(self, "intercept_", None)) >= 1:
+            if np.size(getattr(self, "intercept_", [])) >= 1:
                 intercept_init = float(np.ravel(self.intercept_)[0])
         return solve(problem, penalty, coef_init, intercept_init, tol=tol, max_iter=max_iter)
 

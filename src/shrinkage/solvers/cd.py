@@ -180,7 +180,7 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
     with np.errstate(over="ignore", invalid="ignore"):
         means, mean_squares = design.weighted_column_stats(curvature)
         null = datafit.null_value(fit_intercept) - datafit.floor_value()
-    _check_representable(mean_squares, null, curvature)
+    _check_representable(mean_squares, null, curvature, datafit)
     if fit_intercept and shift is None:
         shift = centring_shift(design, curvature, means, mean_squares)
         if shift is not None:
@@ -210,8 +210,15 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
     return problem
 
 
-def _check_representable(mean_squares, null, curvature):
+def _check_representable(mean_squares, null, curvature, datafit):
     """Refuse data whose objective overflows float64: no certificate, no answer."""
+    y = datafit.y
+    if y.size and float(np.max(np.abs(y))) > np.sqrt(np.finfo(float).max) / y.size:
+        raise ValueError(
+            f"y holds values too large for float64 arithmetic (largest "
+            f"{float(np.max(np.abs(y))):.3g}; the loss's sums of squares and products "
+            f"need at most {np.sqrt(np.finfo(float).max) / y.size:.3g} here); rescale y "
+            "first (divide by a power of ten)")
     if not np.all(np.isfinite(mean_squares)) or not np.all(np.isfinite(curvature)):
         raise ValueError(
             "X holds values too large for float64 arithmetic (their squares overflow, "
@@ -561,7 +568,7 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         # 6 outer iterations on a cold 50,000-feature lasso, A/B 0.72)
         if int(np.sum(it.w[ws] != 0)) >= ws_size:
             ws_size = min(n_candidates, 4 * ws_size)
-    if not np.all(np.isfinite(it.w)):
+    if not np.all(np.isfinite(it.w)) or not np.isfinite(rel_gap):
         raise ValueError(_OUT_OF_RANGE)
     converged = rel_gap <= tol
     if warn and not converged:

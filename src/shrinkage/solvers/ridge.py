@@ -114,17 +114,24 @@ def _sparse_cg_path(X, y, sw, xmean, ymean, alphas, factor, tol, max_iter):
     w = np.zeros(p)
     info_max = 0
     for k, alpha in enumerate(alphas):
-        def matvec(v, alpha=alpha):
+        # the equations divided by max(1, alpha): a huge alpha would overflow the
+        # iterations' inner products (alpha = 1e300 gave NaN)
+        shrink = 1.0 / max(1.0, alpha)
+
+        def matvec(v, alpha=alpha, shrink=shrink):
             xv = X @ v - xmean @ v
-            return (X.T @ (sw * xv)) / n - xmean * (sw @ xv / n) + alpha * factor * v
+            return ((X.T @ (sw * xv)) / n - xmean * (sw @ xv / n)) * shrink + \
+                (alpha * shrink) * factor * v
 
         op = LinearOperator((p, p), matvec=matvec, dtype=np.float64)
         scale = alpha * float(factor.min())
+        b = rhs * shrink
         if scale > 0:
-            atol = min(np.sqrt(scale * tol * null), _CG_RTOL * float(np.linalg.norm(rhs)))
-            w, info = cg(op, rhs, x0=w, rtol=0.0, atol=atol, maxiter=max_iter)
+            atol = min(np.sqrt(scale * tol * null) * shrink,
+                       _CG_RTOL * float(np.linalg.norm(b)))
+            w, info = cg(op, b, x0=w, rtol=0.0, atol=atol, maxiter=max_iter)
         else:
-            w, info = cg(op, rhs, x0=w, rtol=min(tol, _CG_RTOL), atol=0.0, maxiter=max_iter)
+            w, info = cg(op, b, x0=w, rtol=min(tol, _CG_RTOL), atol=0.0, maxiter=max_iter)
         info_max = max(info_max, info)
         coefs[k] = w
     return coefs, info_max
