@@ -22,7 +22,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from .newton import newton_unpenalized
+from .newton import newton_unpenalized, newton_unpenalized_multinomial
 
 #: the floor is computed by a dense least-squares or Newton solve only when
 #: n * p * min(n, p) (its flops) is at most this; the datafit's infimum otherwise
@@ -39,9 +39,9 @@ def near_zero_gap(problem, penalty, coef, datafit_value, minus_grad, tol):
     ----------
     problem : Problem
     penalty : ElasticNetPenalty
-    coef : ndarray of shape (p,), the design's coefficients
+    coef : ndarray of shape (p,) (or (p, K), multinomial), the design's coefficients
     datafit_value : float, ``F`` at ``coef`` (and its intercept)
-    minus_grad : ndarray of shape (p,), minus the datafit's gradient there
+    minus_grad : ndarray of coef's shape, minus the datafit's gradient there
     tol : float, the relative gap asked for
     """
     null = problem.null_objective
@@ -52,7 +52,7 @@ def near_zero_gap(problem, penalty, coef, datafit_value, minus_grad, tol):
     # coordinate curvatures): where even that exceeds tol, the floor cannot help
     informative = problem.lips > 0
     curvature = float(problem.lips[informative].sum())
-    if curvature > 0 and float(minus_grad[informative] @ minus_grad[informative]) > \
+    if curvature > 0 and float(np.sum(np.square(minus_grad[informative]))) > \
             tol * null * curvature:
         return np.inf
     floor = datafit_floor(problem)
@@ -71,17 +71,22 @@ def _floor(problem):
     df = problem.datafit
     n, p = problem.design.shape
     infimum = df.floor_value()
-    if n * p * min(n, p) > FLOOR_MAX_WORK:
+    width = p * getattr(df, "n_classes", 1)  # the Newton system's size
+    if n * width * min(n, width) > FLOOR_MAX_WORK:
         return infimum
     if df.name == "squared":
         return max(infimum, _least_squares_minimum(problem))
     if df.name == "multinomial":
-        return infimum
-    start = df.null_intercept(problem.fit_intercept)
-    result = newton_unpenalized(problem, np.zeros(p), start, tol=1e-13, max_iter=100)
+        result = newton_unpenalized_multinomial(
+            problem, np.zeros((p, df.n_classes)), df.null_intercepts(problem.fit_intercept),
+            tol=1e-13, max_iter=100)
+    else:
+        result = newton_unpenalized(problem, np.zeros(p),
+                                    df.null_intercept(problem.fit_intercept), tol=1e-13,
+                                    max_iter=100)
     if not result.converged:
         return infimum  # no finite minimiser (separable classes): the infimum is it
-    z = problem.design.matvec(result.coef) + result.intercept
+    z = np.asarray(problem.design.matrix @ result.coef) + result.intercept
     return max(infimum, df.value(z) - result.certificate * problem.null_objective)
 
 
