@@ -286,3 +286,37 @@ def test_multinomial_gap_bounds_suboptimality_over_offsets(alpha, storage):
         excess = float(value - np.longdouble(reference)) / null
         assert np.isfinite(model.dual_gap_) and excess <= model.dual_gap_ + SLACK
         assert not warned and model.dual_gap_ <= 1e-10
+
+
+@pytest.mark.parametrize("weights", ["one heavy row", "two rows", "one light row"])
+@pytest.mark.parametrize("shape", [(100, 5), (30, 60)])
+@pytest.mark.parametrize("name,make,l1_ratio", SQUARED, ids=[s[0] for s in SQUARED])
+def test_gap_bounds_suboptimality_with_extreme_weights(name, make, l1_ratio, shape, weights,
+                                                       storage):
+    rng = np.random.default_rng(4)
+    n, p = shape
+    X = rng.standard_normal((n, p)) + 5.0
+    y = X[:, 0] - 2 * X[:, 1] + rng.standard_normal(n)
+    sw = np.ones(n)
+    if weights == "one heavy row":
+        sw[0] = 1e6
+    elif weights == "two rows":
+        sw[:] = 0.0
+        sw[:2] = 1.0
+    else:
+        sw[0] = 1e-9
+    alpha = 0.05
+    reference = reference_solution(X, y, alpha, l1_ratio, sample_weight=sw)
+    Xi = sp.csr_matrix(X) if storage == "sparse" else X
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = make(alpha, 1e-8).fit(Xi, y, sample_weight=sw)
+    norm = sw * n / sw.sum()
+    z = X @ model.coef_ + model.intercept_
+    pen = l1_ratio * np.abs(model.coef_).sum() + (1 - l1_ratio) / 2 * model.coef_ @ model.coef_
+    value = norm @ (y - z) ** 2 / (2 * n) + alpha * pen
+    mean = norm @ y / n
+    null = norm @ (y - mean) ** 2 / (2 * n)
+    assert (value - min(reference, null)) / null <= model.dual_gap_ + SLACK
+    assert model.dual_gap_ <= 1e-8 and not [w for w in caught
+                                             if issubclass(w.category, ConvergenceWarning)]

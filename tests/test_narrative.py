@@ -14,6 +14,6 @@ def _penalties(n_min, n_1se):
 def test_one_se_sentence_counts_features_or_says_they_are_the_same():
     same = _one_se_sentences(_penalties(15, 15), "test_mse", "mean squared error", "min")
     assert same[0] == ("With the one-standard-error rule, L1 (lasso) keeps the same 15 "
-                       "features, shrunk more, at a test mean squared error 5.0% higher.")
+                       "features, shrunk more, at a test mean squared error 5% higher.")
     fewer = _one_se_sentences(_penalties(15, 9), "test_mse", "mean squared error", "min")
     assert "keeps 9 features instead of 15" in fewer[0]

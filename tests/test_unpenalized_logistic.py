@@ -92,8 +92,33 @@ def test_quasi_complete_separation_is_warned():
     x = np.r_[np.zeros(10), np.ones(10), np.full(10, 2.0)]
     y = np.r_[np.zeros(10), np.r_[np.zeros(5), np.ones(5)], np.ones(10)].astype(int)
     X = np.column_stack([x, np.random.default_rng(1).standard_normal(30)])
-    with pytest.warns(SeparationWarning, match="some samples on the boundary"):
-        LogisticRegression(alpha=0.0).fit(X, y)
+    with pytest.warns(SeparationWarning, match=r"quasi-completely separated \(20 of 30 "
+                      "samples strictly on their side"):
+        model = LogisticRegression(alpha=0.0).fit(X, y)
+    assert model.separation_["kind"] == "quasi-complete"
+    assert model.separation_["features"][0] == "x0"
+
+
+def test_separation_is_named_complete_or_quasi_complete_as_a_linear_program_finds():
+    """Checked against scipy's LP directly: a direction with y_i (x_i.d + d0) >= 0 for
+    every row exists; a margin of 1 on every row exists only for complete separation."""
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    X[:, 1] = np.where(y == 1, np.abs(X[:, 1]), 0.0)  # non-zero only in one class
+    for flip, expected in ((False, "complete"), (True, "quasi-complete")):
+        Xs = X.copy()
+        if flip:  # rows of both classes on the boundary x0 = 0, x1 = 0
+            Xs[:5, :2] = 0.0
+        with pytest.warns(SeparationWarning):
+            model = LogisticRegression(alpha=0.0).fit(Xs, y)
+        A = np.column_stack([Xs, np.ones(60)]) * np.where(y == 1, 1.0, -1.0)[:, None]
+        margin_one = linprog(np.zeros(4), A_ub=-A, b_ub=-np.ones(60),
+                             bounds=[(None, None)] * 4, method="highs")
+        assert (margin_one.status == 0) == (expected == "complete")
+        assert model.separation_["kind"] == expected
 
 
 def test_collinear_columns_give_the_least_norm_fit(overlapping):

@@ -5,6 +5,7 @@ wrong and how to fix it (``--debug`` shows the traceback instead); usage errors 
 typer's convention.
 """
 
+import os
 import sys
 from contextlib import contextmanager
 from enum import Enum
@@ -121,6 +122,9 @@ def compare(
     impute: Annotated[Impute, typer.Option(
         help="Fill missing features with the median (numeric) / most frequent value.")]
     = Impute.none,
+    drop: Annotated[list[str] | None, typer.Option(
+        help="Leave this column out (repeatable): one computed from the target, or known "
+             "only after it.")] = None,
     out: Annotated[Path, typer.Option(help="Output folder (never emptied).")]
     = Path("shrinkage-report"),
     engine: Annotated[Engine, typer.Option(
@@ -151,7 +155,7 @@ def compare(
         options = Options(task=task.value, loss=loss.value, test_size=test_size, cv=cv,
                           seed=seed, n_jobs=n_jobs, impute=impute.value,
                           selection=selection.value, n_alphas=n_alphas,
-                          max_levels=max_levels)
+                          max_levels=max_levels, drop=tuple(drop or ()))
         if engine is Engine.dask:
             comparison, paths = _compare_on_dask(data, target, options, scheduler, workers,
                                                  out, not no_progress)
@@ -164,6 +168,8 @@ def compare(
     if warm_up > COMPILE_NOTE_SECONDS:
         typer.echo(f"note: the solvers' kernels were compiled on this first run "
                    f"({warm_up:.0f} s, once per install); fit times exclude it", err=True)
+    for warning in comparison.results["data"].get("warnings", []):
+        typer.secho(f"warning: {warning['message']}", err=True, fg="red", bold=True)
     for note in comparison.results["data"]["notes"]:
         typer.echo(f"note: {note}", err=True)
     _print_summary(comparison.results)
@@ -179,28 +185,59 @@ SHORT_HEADERS = {"l1_ratio": "l1r", "cv_score": "CV", "cv_se": "SE", "test_mse":
 SHORT_PENALTIES = {"none": "none", "l1": "L1", "l2": "L2", "elasticnet": "EN"}
 
 
-def _terminal_number(value):
-    """A short number (two significant digits, whole from 100 on): the terminal table is
-    for reading at 80 columns, results.json keeps every digit."""
+def _terminal_number(value, digits=2):
+    """A short number (``digits`` significant digits, whole from 100 on when that is
+    enough): the terminal table is for reading at 80 columns, results.json keeps every
+    digit."""
     if value is None:
         return "-"
-    if 100 <= abs(value) < 1e6:
+    if 10 ** digits <= abs(value) < 1e6:
         return f"{value:.0f}"
-    if value == 0 or 1e-3 <= abs(value) < 100:
-        return f"{value:.2g}"
-    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+    if value == 0 or 1e-3 <= abs(value) < 1e6:
+        return f"{value:.{digits}g}"
+    return f"{value:.{digits - 1}e}".replace("e-0", "e-").replace("e+0", "e")
 
 
-def _print_summary(results, console=None):
-    """The summary table and the verdict on stdout (readable at 80 columns)."""
-    from rich import box
+#: the most significant digits a column of the terminal table is given to tell its rows
+#: apart
+MAX_DIGITS = 6
+
+
+def _column_digits(values):
+    """The fewest significant digits (2 to ``MAX_DIGITS``) at which the distinct values
+    of a column print differently (two significant digits made every CV score "1.1" on
+    one table)."""
+    distinct = {v for v in values if v is not None}
+    for digits in range(2, MAX_DIGITS + 1):
+        if len({_terminal_number(v, digits) for v in distinct}) == len(distinct):
+            return digits
+    return MAX_DIGITS
+
+
+def _fitting_digits(results, rows, width):
+    """Each column's digits (``_column_digits``), taken back one at a time from the
+    column with the most while the table would be wider than ``width``."""
     from rich.console import Console
+
+    digits = [_column_digits([row["cells"][k][2] for row in rows])
+              for k in range(len(rows[0]["cells"]))]
+
+    def squeezed():  # rich cuts cells with an ellipsis where the table does not fit
+        with open(os.devnull, "w") as sink:
+            console = Console(width=width, record=True, file=sink)
+            console.print(_summary_table(results, rows, digits))
+        return "…" in console.export_text()
+
+    while max(digits) > 2 and squeezed():
+        digits[digits.index(max(digits))] -= 1
+    return digits
+
+
+def _summary_table(results, rows, digits):
+    """The rich table of the summary rows, each column at its ``digits``."""
+    from rich import box
     from rich.table import Table
 
-    from .report import summary_rows
-
-    console = console or Console()
-    rows = summary_rows(results)
     loss = results["metric"].get("loss", "squared")
     kind = results["data"]["task"] if loss in ("squared", "logistic") else \
         f"{results['data']['task']} ({loss} loss)"
@@ -213,9 +250,20 @@ def _print_summary(results, console=None):
         table.add_column(SHORT_HEADERS.get(key, key), justify="right", no_wrap=True)
     for row in rows:
         table.add_row(SHORT_PENALTIES.get(row["penalty"], row["penalty"]), row["choice"],
-                      *[_terminal_number(v) for _, _, v in row["cells"]],
+                      *[_terminal_number(v, d) for (_, _, v), d in zip(row["cells"], digits)],
                       style="bold green" if row["winner"] else None)
-    console.print(table)
+    return table
+
+
+def _print_summary(results, console=None):
+    """The summary table and the verdict on stdout (readable at 80 columns)."""
+    from rich.console import Console
+
+    from .report import summary_rows
+
+    console = console or Console()
+    rows = summary_rows(results)
+    console.print(_summary_table(results, rows, _fitting_digits(results, rows, 80)))
     console.print("EN: elastic net; LL: log loss; dev: mean Poisson deviance; nnz: "
                   "non-zero coefficients; sec: fit time, compilation excluded", style="dim",
                   highlight=False)

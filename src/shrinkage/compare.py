@@ -16,11 +16,13 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from .compare_checks import (at_rounding, combination_warning, leak_warning,
+                             perfect_fit_warning)
 from .compare_losses import EN_RATIOS
 from .compare_memory import decision_values  # noqa: F401  (the figures' helper)
 from .narrative import describe
 from .solvers.newton import SeparationWarning
-from .tables import UserError
+from .tables import UserError, check_drop
 
 PENALTIES = ("none", "l1", "l2", "elasticnet")
 LABELS = {"none": "no penalty", "l1": "L1 (lasso)", "l2": "L2 (ridge)",
@@ -49,6 +51,7 @@ class Options:
     selection: str = "min"
     n_alphas: int = 50
     max_levels: int = 50
+    drop: tuple = ()
 
 
 @dataclass
@@ -224,7 +227,12 @@ def prepare(table, options):
     import polars as pl
 
     frame = table.frame
-    notes = []
+    notes = list(table.notes)
+    dropped = check_drop(frame.columns, options.drop, table.target, table.name)
+    if dropped:
+        frame = frame.drop(dropped)
+        notes.append(f"left out {len(dropped)} column{'s' if len(dropped) > 1 else ''} as "
+                     f"asked (--drop): {', '.join(map(repr, dropped))}")
     target = frame.get_column(table.target)
     if target.dtype.is_float():
         missing = target.is_null() | target.is_nan()
@@ -248,9 +256,18 @@ def prepare(table, options):
         notes.append(f"ignored {len(too_many)} text column(s) with more than "
                      f"{options.max_levels} distinct values ({', '.join(map(repr, too_many))}); "
                      "raise --max-levels to encode them")
+    constant = [c for c in features.columns
+                if features.get_column(c).drop_nulls().n_unique() <= 1]
+    if constant:
+        # one value on every row: nothing to learn from, and standardizing divides by 0
+        features = features.drop(constant)
+        notes.append(f"left out {len(constant)} constant column"
+                     f"{'s' if len(constant) > 1 else ''} (one value on every row): "
+                     f"{', '.join(map(repr, constant))}")
     if features.width == 0:
         raise UserError(f"the table has no usable column besides the target "
-                        f"{table.target!r}")
+                        f"{table.target!r}" + (" (every other column is constant)"
+                                               if constant else ""))
     nulls = [c for c in features.columns if features.get_column(c).null_count()
              or (features.schema[c].is_float() and features.get_column(c).is_nan().any())]
     if nulls and options.impute != "median":
@@ -367,12 +384,26 @@ def run_comparison(table, options, progress=None, engine=None):
                 raise UserError(f"cannot fit {LABELS[penalty]}: {exc}") from None
         seconds[penalty] = time.perf_counter() - start
         converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        if any(issubclass(w.category, SeparationWarning) for w in caught):
+        separation = getattr(model, "separation_", None)
+        if separation is not None:
+            notes.append(f"{LABELS[penalty]}: on the training rows {separation['sentence']}"
+                         " (a linear program's finding): separable classes leave the "
+                         "unpenalized log-loss without a minimum, and its coefficients are "
+                         "where Newton's method stopped (large, and not unique)")
+        elif any(issubclass(w.category, SeparationWarning) for w in caught):
             notes.append(f"{LABELS[penalty]}: the training classes are linearly separable, "
                          "so the unpenalized log-loss has no minimum; its coefficients are "
                          "where Newton's method stopped (large, and not unique)")
         models[penalty] = model
+        references = _reference_levels(model, data) if penalty == "none" else None
         entries[penalty] = _entry(penalty, model, data)
+        if references:
+            entries[penalty]["reference_levels"] = references
+            notes.append(
+                "no penalty: each categorical column is coded against a reference level "
+                "(its coefficient 0, the others differences from it), since all its levels "
+                "beside the intercept leave the unpenalized coefficients undetermined: "
+                + ", ".join(f"{c}={v}" for c, v in references.items()))
         entries[penalty].update(fit_seconds=seconds[penalty], converged=converged)
         if grid is not None:
             entries[penalty]["grid"] = grid
@@ -381,9 +412,12 @@ def run_comparison(table, options, progress=None, engine=None):
     step("writing the verdict")
     key = loss.test_key
     classes = data.classes
+    null_loss = _null_test_loss(entries)
+    warnings_found = _suspicions(data, models, entries, loss, options, null_loss)
     results = {
         "data": {"name": data.name, "target": data.target, "task": data.task,
                  **data.counts, "n_features": len(names), "notes": notes,
+                 "warnings": warnings_found,
                  "classes": None if classes is None else [str(c) for c in classes]},
         "settings": {"test_size": options.test_size, "cv": options.cv,
                      "seed": options.seed, "selection": options.selection,
@@ -391,6 +425,7 @@ def run_comparison(table, options, progress=None, engine=None):
                      "impute": options.impute, "engine": data.engine},
         "metric": {"loss": loss.name, "cv": loss.cv_scoring, "test": key,
                    "test_columns": list(loss.test_columns), "lower_is_better": True,
+                   "null_test_loss": null_loss,
                    **({"huber_delta": loss.delta} if loss.delta is not None else {})},
         # where the machine, not the data, decides: compilation of the kernels
         "timing": {"warm_up_seconds": warm_up},
@@ -398,7 +433,7 @@ def run_comparison(table, options, progress=None, engine=None):
     }
     results["comparison"] = _compare(results, key, options,
                                      lambda a, b: data.interval(models, a, b),
-                                     data.interval_method())
+                                     data.interval_method(), null_loss)
     if data.truth:
         results["recovery"] = _recovery(data.truth, data.preprocessor, models, names)
     results["verdict"] = describe(results)
@@ -406,6 +441,39 @@ def run_comparison(table, options, progress=None, engine=None):
     pipeline = Pipeline([("prepare", data.preprocessor), ("model", models[winner])])
     return Comparison(results=results, models=models, pipeline=pipeline,
                       feature_names=names, extras=data.extras(models))
+
+
+def _reference_levels(model, data):
+    """Recode an unpenalized model's one-hot groups against a reference level, in place.
+
+    Every row has exactly one level of each categorical column, so adding a constant to
+    a group's coefficients and taking it from the intercept changes no prediction: the
+    unpenalized fit is not unique, and its minimum-norm split of a group's effect among
+    the levels is arbitrary. The first level of each group is made the reference (its
+    coefficient 0); the others become differences from it, which the data determine.
+    (A level unseen in training, encoded as no level at all, is then predicted as the
+    reference.) Returns ``{column: reference level}``, empty without categoricals."""
+    groups = {}
+    for j, name in enumerate(data.names):
+        column = data.columns_of.get(name, name)
+        if column != name and name.startswith(f"{column}="):
+            groups.setdefault(column, []).append(j)
+    if not groups:
+        return {}
+    coef = np.array(model.coef_, dtype=float)
+    intercept = np.array(model.intercept_, dtype=float)
+    rows = coef.reshape(-1, coef.shape[-1])  # a row per class (or the one row)
+    shift = np.zeros(rows.shape[0])
+    references = {}
+    for column, index in groups.items():
+        base = rows[:, index[0]].copy()
+        rows[:, index] -= base[:, None]
+        shift += base
+        references[column] = data.names[index[0]][len(column) + 1:]
+    model.coef_ = rows.reshape(coef.shape)
+    model.intercept_ = (intercept + shift.reshape(intercept.shape) if intercept.ndim
+                        else float(intercept + shift[0]))
+    return references
 
 
 def _entry(penalty, model, data):
@@ -455,10 +523,33 @@ def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, data):
     return out
 
 
-def _compare(results, key, options, interval, method):
+def _null_test_loss(entries):
+    """The test loss of the null model (the intercept alone, fitted on the training
+    rows): the lasso path's first point, where every coefficient is zero. The scale
+    against which a test loss is at rounding level."""
+    path = entries["l1"].get("path")
+    if path is None or path["n_nonzero"][0] != 0:
+        return None
+    return float(path["test"][0])
+
+
+def _suspicions(data, models, entries, loss, options, null_loss):
+    """The warnings of ``compare_checks`` (a list of dicts, empty when nothing looks too
+    good to be true)."""
+    found = [leak_warning(data.target, data.leaks())]
+    if loss.name == "squared":
+        found.append(combination_warning(data.target, data.residual_share(models["none"]),
+                                         models["l1"], data.columns_of, data.names))
+    found.append(perfect_fit_warning(entries, loss.test_key, null_loss, options.selection))
+    return [w for w in found if w]
+
+
+def _compare(results, key, options, interval, method, null_loss=None):
     """The winner by test loss among the selected choices, and the 95% interval of its
     test-loss difference to each other penalty (``interval(winner, other)`` gives the
-    mean difference and the interval's ends; ``method`` says how it was made)."""
+    mean difference and the interval's ends; ``method`` says how it was made). Two test
+    losses both at rounding level (``compare_checks.at_rounding``) are a tie: no
+    difference, no relative change, not separated."""
     chosen = {p: results["penalties"][p]["choices"]["fit" if p == "none"
                                                       else options.selection]
               for p in PENALTIES}
@@ -467,10 +558,13 @@ def _compare(results, key, options, interval, method):
     against = {}
     for other in ranking[1:]:
         mean, low, high = interval(winner, other)  # > 0: the winner's loss is lower
+        tie = at_rounding(chosen[winner][key], null_loss) and \
+            at_rounding(chosen[other][key], null_loss)
         against[other] = {"difference": mean,
-                          "relative": float(mean / chosen[other][key])
-                          if chosen[other][key] else 0.0,
-                          "ci95": [low, high], "separated": bool(low > 0)}
+                          "relative": None if tie else (float(mean / chosen[other][key])
+                                                        if chosen[other][key] else 0.0),
+                          "ci95": [low, high], "separated": bool(low > 0) and not tie,
+                          "tie_at_rounding": tie}
     return {"winner": winner, "ranking": ranking, "key": key, "against": against,
             "interval": method, **({"n_bootstrap": method["n_bootstrap"]}
                                    if "n_bootstrap" in method else {})}

@@ -102,6 +102,11 @@ class InMemory:
         self.held_out = HeldOut(self.X_test, y_test_num, self.loss)
         self.counts = {"n_rows": len(target), "n_train": len(y_train),
                        "n_test": len(y_test), "n_columns": int(features.width)}
+        if self.task == "classification":
+            # what always predicting the most common class scores: accuracy's yardstick
+            values, counts = np.unique(y_test, return_counts=True)
+            self.counts["majority_class"] = str(values[np.argmax(counts)])
+            self.counts["majority_share"] = float(counts.max() / counts.sum())
         self._losses = {}
 
     def fit(self, model):
@@ -134,6 +139,13 @@ class InMemory:
 
     def interval_method(self):
         return {"method": "paired bootstrap", "n_bootstrap": N_BOOTSTRAP}
+
+    def leaks(self):
+        """The columns that alone determine the target on the training rows."""
+        from .compare_checks import single_column_leaks
+
+        return single_column_leaks(self.X_train, self.y_train, self.columns_of, self.names,
+                                   self.task)
 
     def extras(self, models):
         """What the figures read beside the results: the rows themselves."""

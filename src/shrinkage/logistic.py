@@ -12,7 +12,7 @@ from .penalties import ClassPenalty
 from .scale.detect import any_dask
 from .solvers.cd import make_problem
 from .solvers.multinomial import solve_multinomial
-from .solvers.newton import warn_separation
+from .solvers.newton import separation_summary, warn_separation
 
 MULTINOMIAL = ("ungrouped", "grouped")
 
@@ -63,6 +63,12 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         class's linear predictor.
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts, as ``coef_``.
+    separation_ : dict or None
+        With ``alpha=0``, where the classes are separable (the log-loss then has no
+        minimum): its ``kind`` ("complete" or "quasi-complete"), the ``classes``, the
+        ``features`` that weigh most in a separating direction, ``strict_rows`` of
+        ``n_rows`` samples strictly on their side, and a ``sentence`` saying so. None
+        otherwise (and always with a penalty).
     <<fitted_attributes>>
 
     See Also
@@ -141,9 +147,11 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         labels = np.where(codes == 1, 1.0, -1.0)
         penalty, _, _ = self._validate_penalty(X.shape[1])
         sol = self._solve(X, labels, sw, penalty)
+        self.separation_ = None
         if sol.separation is not None:
-            warn_separation(sol.separation, self.classes_,
-                            getattr(self, "feature_names_in_", None))
+            self.separation_ = separation_summary(sol.separation, self.classes_,
+                                                  getattr(self, "feature_names_in_", None))
+            warn_separation(self.separation_)
         self.dual_gap_, self.n_iter_ = sol.gap, sol.n_iter
         self.coef_ = sol.coef[None, :]
         self.intercept_ = np.array([sol.intercept])
@@ -181,10 +189,13 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
                 (len(self.classes_),) else None
         sol, _ = solve_multinomial(problem, penalty, W_init, b_init, tol=tol,
                                    max_iter=max_iter)
+        self.separation_ = None
         if sol.separation is not None:
             a, c, found = sol.separation
             pair = (self.classes_[a], None if c is None else self.classes_[c])
-            warn_separation(found, pair, getattr(self, "feature_names_in_", None))
+            self.separation_ = separation_summary(found, pair,
+                                                  getattr(self, "feature_names_in_", None))
+            warn_separation(self.separation_)
         self.coef_, self.intercept_ = sol.coef, sol.intercept
         self.dual_gap_, self.n_iter_ = sol.gap, sol.n_iter
         return self

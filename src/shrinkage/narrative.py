@@ -18,9 +18,25 @@ def format_number(value):
     return f"{value:.4g}"
 
 
+#: losses below this share of the null model's are "near zero": their differences are
+#: given as numbers, not as percentages of a number near zero
+NEAR_ZERO = 1e-2
+
+
 def _percent(fraction):
     """A share as a percentage with two significant digits (0.013%, 4.2%, 87%)."""
     return f"{100 * fraction:.2g}%"
+
+
+def _change(new, old, null_loss):
+    """``new`` against ``old`` in words: "4.2% lower", or, where both are near zero
+    (below ``NEAR_ZERO`` of the null model's loss), the difference itself."""
+    word = "lower" if new < old else "higher"
+    if null_loss and max(new, old) < NEAR_ZERO * null_loss:
+        return f"{format_number(abs(new - old))} {word}"
+    if not old:
+        return "no change" if new == old else f"{format_number(abs(new - old))} {word}"
+    return f"{_percent(abs(new - old) / old)} {word}"
 
 
 def _top_columns(choice, limit=5):
@@ -51,10 +67,27 @@ def describe(results):
     w, r = chosen(winner), chosen(runner)
     versus = comparison["against"][runner]
     n_test = results["data"]["n_test"]
-    sentences = [
-        (f"{penalties[winner]['label'].capitalize()} generalized best on the {n_test} "
-        f"held-out rows: test {metric} {format_number(w[key])} against {format_number(r[key])} for "
-        f"{penalties[runner]['label']} ({_percent(versus['relative'])} lower).")]
+    null_loss = results["metric"].get("null_test_loss")
+    # what looks too good to be true comes first: the rest is read in its light
+    sentences = [_first_upper(w["message"]) + "."
+                 for w in results["data"].get("warnings", [])]
+    if versus.get("tie_at_rounding"):
+        tied = [p for p in comparison["ranking"]
+                if comparison["against"].get(p, {}).get("tie_at_rounding") or p == winner]
+        sentences.append(
+            f"{_first_upper(_join_labels(penalties, tied))} all fit the {n_test} held-out "
+            f"rows to rounding (test {metric} from {format_number(w[key])} to "
+            f"{format_number(max(chosen(p)[key] for p in tied))}, against "
+            f"{format_number(null_loss)} for the intercept alone): a tie, which no penalty "
+            "wins.")
+        sentences.append(_sparsity_sentence(penalties, chosen,
+                                            results["data"]["n_features"]))
+        return sentences
+    sentences.append(
+        f"{penalties[winner]['label'].capitalize()} generalized best on the {n_test} "
+        f"held-out rows: test {metric} {format_number(w[key])} against "
+        f"{format_number(r[key])} for {penalties[runner]['label']} "
+        f"({_change(w[key], r[key], null_loss)}).")
     low, high = versus["ci95"]
     # older results.json files lack the method: theirs was always the bootstrap
     method = comparison.get("interval", {}).get("method", "paired bootstrap")
@@ -70,18 +103,27 @@ def describe(results):
             f"{penalties[winner]['label']} and {penalties[runner]['label']} apart.")
     if winner != "none":
         base = comparison["against"]["none"]
+        none_loss = chosen("none")[key]
         sentences.append(
-            f"Against no penalty it lowers the test {metric} by "
-            f"{_percent(base['relative'])}"
-            + (" (its 95% interval excludes zero)." if base["separated"]
+            f"Against no penalty its test {metric} is "
+            f"{_change(w[key], none_loss, null_loss)}"
+            + (" (a tie at rounding level)." if base.get("tie_at_rounding")
+               else " (its 95% interval excludes zero)." if base["separated"]
                else " (within the noise of the test split)."))
     else:
         data = results["data"]
         sentences.append(
             f"No penalty did best: with {data['n_train']} training rows for "
             f"{data['n_features']} features, shrinking did not pay on this split.")
+    if "majority_share" in results["data"] and "test_accuracy" in w:
+        data = results["data"]
+        sentences.append(
+            f"For scale: always predicting the most common class, "
+            f"{data['majority_class']!r} ({_percent(data['majority_share'])} of the test "
+            f"rows), scores accuracy {format_number(data['majority_share'])}; "
+            f"{penalties[winner]['label']} scores {format_number(w['test_accuracy'])}.")
     sentences.append(_sparsity_sentence(penalties, chosen, results["data"]["n_features"]))
-    sentences += _one_se_sentences(penalties, key, metric, selection)
+    sentences += _one_se_sentences(penalties, key, metric, selection, null_loss)
     if "recovery" in results:
         sentences.append(_recovery_sentence(results["recovery"], penalties))
     return sentences
@@ -102,7 +144,16 @@ def _sparsity_sentence(penalties, chosen, n_features):
     return "; ".join(parts) + "."
 
 
-def _one_se_sentences(penalties, key, metric, selection):
+def _first_upper(text):
+    return text[:1].upper() + text[1:]
+
+
+def _join_labels(penalties, keys):
+    labels = [penalties[p]["label"] for p in keys]
+    return ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
+
+
+def _one_se_sentences(penalties, key, metric, selection, null_loss=None):
     other = "1se" if selection == "min" else "min"
     rule = "one-standard-error rule" if other == "1se" else "minimum-CV choice"
     out = []
@@ -111,13 +162,12 @@ def _one_se_sentences(penalties, key, metric, selection):
         if a["n_nonzero"] == b["n_nonzero"] and a["alpha"] == b["alpha"]:
             out.append(f"For {penalties[p]['label']} the {rule} picks the same alpha.")
             continue
-        change = 100 * (b[key] - a[key]) / a[key] if a[key] else 0.0
         kept = (f"keeps {b['n_nonzero']} features instead of {a['n_nonzero']}"
                 if b["n_nonzero"] != a["n_nonzero"]
                 else f"keeps the same {a['n_nonzero']} features, shrunk "
                      f"{'more' if b['alpha'] > a['alpha'] else 'less'}")
         out.append(f"With the {rule}, {penalties[p]['label']} {kept}, at a test {metric} "
-                   f"{abs(change):.1f}% {'higher' if change > 0 else 'lower'}.")
+                   f"{_change(b[key], a[key], null_loss)}.")
     return out
 
 

@@ -38,6 +38,7 @@ class Table:
     target: str
     name: str
     truth: dict = field(default_factory=dict)
+    notes: tuple = ()
 
 
 def read_table(path, target):
@@ -45,7 +46,34 @@ def read_table(path, target):
     path = Path(path)
     frame = read_frame(path)
     check_target(frame.columns, target, path.name)
-    return Table(frame=frame, target=target, name=path.name)
+    frame, converted = numbers_with_separators(frame)
+    notes = (f"read {len(converted)} text column{'s' if len(converted) > 1 else ''} "
+             f"written with thousands separators as numbers: "
+             f"{', '.join(map(repr, converted))}",) if converted else ()
+    return Table(frame=frame, target=target, name=path.name, notes=notes)
+
+
+#: a number written with comma thousands separators ("1,234.56", "-12,000")
+_SEPARATED = r"^\s*[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s*$"
+
+
+def numbers_with_separators(frame):
+    """Text columns whose every value is a number, some written with comma thousands
+    separators ("1,234.56"), read as numbers. Returns ``(frame, converted columns)``."""
+    import polars as pl
+
+    converted = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.String:
+            continue
+        values = frame.get_column(name).drop_nulls()
+        if len(values) and values.str.contains(_SEPARATED).all() and \
+                values.str.contains(",", literal=True).any():
+            converted.append(name)
+    if converted:
+        frame = frame.with_columns(pl.col(c).str.replace_all(",", "").str.strip_chars()
+                                   .cast(pl.Float64) for c in converted)
+    return frame, converted
 
 
 def check_target(columns, target, name):
@@ -61,6 +89,25 @@ def check_target(columns, target, name):
                             f"{alike[0]!r}? (names are case-sensitive)")
         raise UserError(f"target column {target!r} is not in {name}; its columns are "
                         f"{_column_list(columns)}")
+
+
+def check_drop(columns, drop, target, name):
+    """The columns of ``--drop``: each must be a column of the table (``name``), not the
+    target; an unknown one gets the nearest names as suggestions."""
+    import difflib
+
+    columns = [str(c) for c in columns]
+    for column in drop:
+        if column == target:
+            raise UserError(f"--drop {column}: that is the target; choose another --target "
+                            "instead")
+        if column not in columns:
+            alike = [c for c in columns if c.casefold() == column.casefold()] or \
+                difflib.get_close_matches(column, columns, n=3, cutoff=0.6)
+            hint = (f"did you mean {' or '.join(map(repr, alike))}?" if alike
+                    else f"its columns are {_column_list(columns)}")
+            raise UserError(f"--drop {column}: no such column in {name}; {hint}")
+    return list(dict.fromkeys(drop))
 
 
 def read_frame(path):

@@ -29,7 +29,7 @@ from ..compare import (MAX_CLASSES, TargetSummary, build_preprocessor, choose_lo
                        detect_task, integer_code_note, original_columns)
 from ..compare_losses import compare_loss
 from ..compare_memory import decision_values, warm_up_clones
-from ..tables import UserError, check_target
+from ..tables import UserError, check_drop, check_target
 from .fit import cross_validate_sums, fit_squared_sums
 from .squared import held_out_mse
 from .statistics import Sums, add_sums, check_finite, group_sums, reduce_parts
@@ -128,7 +128,8 @@ class OnDask:
         self.name, self.target, self.truth = Path(str(source)).name, target, {}
         frame = read_parquet(source)
         check_target(list(frame.columns), target, self.name)
-        features = [c for c in frame.columns if c != target]
+        dropped = check_drop(list(frame.columns), options.drop, target, self.name)
+        features = [c for c in frame.columns if c != target and c not in dropped]
         numeric = [c for c in features if is_numeric(frame.dtypes[c])]
         categorical = [c for c in features if c not in numeric]
         self._partitions = frame.to_delayed()
@@ -142,6 +143,10 @@ class OnDask:
         self.notes = ["the table stayed on the Dask cluster's workers: its test split and "
                       "folds come from a seeded hash of each row's position, and the "
                       "intervals of the test differences are normal-theory ones"]
+        if dropped:
+            self.notes.append(f"left out {len(dropped)} column"
+                              f"{'s' if len(dropped) > 1 else ''} as asked (--drop): "
+                              f"{', '.join(map(repr, dropped))}")
         numeric, categorical = self._check_columns(summary, numeric, categorical)
         self.task, loss_name = self._task(summary, frame.dtypes[target])
         # the Huber loss's row needs its threshold, found below from the encoded rows
@@ -262,6 +267,11 @@ class OnDask:
 
     def interval_method(self):
         return {"method": "paired normal-theory"}
+
+    def leaks(self):
+        """Single-column determination is checked in memory only (it needs the rows'
+        ranks); the exact-combination and perfect-fit checks run on the statistics."""
+        return []
 
     def extras(self, models):
         """What the figures read beside the results: for classes, each model's test ROC

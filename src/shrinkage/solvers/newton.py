@@ -64,6 +64,28 @@ class SeparationWarning(ConvergenceWarning):
 
 
 @dataclass(frozen=True)
+class Separation:
+    """A separating direction of two classes (or of one class from the rest).
+
+    Attributes
+    ----------
+    direction : ndarray of shape (p,), the weights of the features (intercept left out)
+    complete : bool, every sample strictly on its side (else quasi-complete: some on
+        the boundary)
+    strict_rows, n_rows : int, the weighted samples strictly on their side, of all
+    """
+
+    direction: np.ndarray
+    complete: bool
+    strict_rows: int
+    n_rows: int
+
+    @property
+    def kind(self):
+        return "complete" if self.complete else "quasi-complete"
+
+
+@dataclass(frozen=True)
 class NewtonResult:
     """Coefficients, intercept, relative Newton decrement and iterations of a solve."""
 
@@ -185,7 +207,7 @@ def separating_direction(X, labels, sample_weight, fit_intercept):
     """A direction ``(d, d0)`` with ``labels_i (x_i.d + d0) >= 0`` for every weighted
     sample and > 0 for some, found by linear programs; None when there is none.
 
-    Returns ``(d, complete)``. The first program maximises ``sum_i labels_i (x_i.d +
+    Returns a ``Separation``. The first program maximises ``sum_i labels_i (x_i.d +
     d0)`` over the box ``|d| <= 1`` under those constraints: a positive optimum is
     separation (Konis 2007). The second asks for a margin of 1 on every sample with the
     least ``|d|_1``: feasible means complete separation, and its sparse ``d`` names the
@@ -217,13 +239,15 @@ def separating_direction(X, labels, sample_weight, fit_intercept):
     margin = linprog(cost, A_ub=-stacked, b_ub=-np.ones(n_rows), bounds=bounds,
                      method="highs")
     if margin.status == 0:
-        return margin.x[:n_features] - margin.x[n_features:2 * n_features], True
-    return result.x[:n_features], False
+        return Separation(margin.x[:n_features] - margin.x[n_features:2 * n_features],
+                          True, n_rows, n_rows)
+    strict = int(np.sum(margins > 1e-9 * max(1.0, float(np.abs(margins).max()))))
+    return Separation(result.x[:n_features], False, strict, n_rows)
 
 
 def find_separation(problem, result):
-    """After an unpenalized logistic fit: the separating direction ``(d, complete)`` when
-    the fit saturated (or did not converge) and the classes are separable, else None."""
+    """After an unpenalized logistic fit: the ``Separation`` when the fit saturated (or
+    did not converge) and the classes are separable, else None."""
     df = problem.datafit
     z = problem.design.matvec(result.coef) + result.intercept
     if result.converged and np.abs(z).max() < SATURATED:
@@ -231,29 +255,35 @@ def find_separation(problem, result):
     return separating_direction(problem.design.matrix, df.y, df.sw, problem.fit_intercept)
 
 
-def warn_separation(separation, classes, feature_names=None, stacklevel=3):
-    """The warning for a separation found by ``find_separation``, naming the classes and
-    the features with the largest weights in the separating direction.
-
-    ``classes`` is the pair of labels separated; a second label of None means the first
-    class against all the others."""
-    direction, complete = separation
-    first = np.asarray(classes[:1]).tolist()[0]  # plain Python labels: 0, not np.int64(0)
-    if classes[1] is None:
-        pair = f"class {first!r} and the other classes are"
-    else:
-        pair = f"the classes {first!r} and {np.asarray(classes[1:]).tolist()[0]!r} are"
+def separation_summary(separation, classes, feature_names=None):
+    """A ``Separation`` in plain values: ``kind`` ("complete" or "quasi-complete"), the
+    ``classes`` separated (a second of None: the first against all the others), the
+    ``features`` with the largest weights in the direction (at most 5, and ``more``:
+    whether others have weight too), ``strict_rows`` of ``n_rows`` samples strictly on
+    their side, and the ``sentence`` that says it."""
+    direction = separation.direction
+    pair = [np.asarray(c).tolist() for c in classes[:2]]  # plain labels: 0, not np.int64
     order = np.argsort(-np.abs(direction), kind="stable")
-    features = [int(j) for j in order[:5] if abs(direction[j]) > 1e-9]
+    chosen = [int(j) for j in order[:5] if abs(direction[j]) > 1e-9]
     names = [str(feature_names[j]) if feature_names is not None else f"x{j}"
-             for j in features]
-    more = " and others" if np.sum(np.abs(direction) > 1e-9) > len(features) else ""
-    kind = "completely separated" if complete else \
-        "separated (some samples on the boundary)"
-    named = ", ".join(names) + more if names else "the intercept alone"
+             for j in chosen]
+    more = bool(np.sum(np.abs(direction) > 1e-9) > len(chosen))
+    who = (f"class {pair[0]!r} and the other classes are" if pair[1] is None
+           else f"the classes {pair[0]!r} and {pair[1]!r} are")
+    how = "completely separated" if separation.complete else (
+        f"quasi-completely separated ({separation.strict_rows} of {separation.n_rows} "
+        "samples strictly on their side, the rest on the boundary)")
+    named = ", ".join(names) + (" and others" if more else "") if names \
+        else "the intercept alone"
+    return {"kind": separation.kind, "classes": pair, "features": names, "more": more,
+            "strict_rows": int(separation.strict_rows), "n_rows": int(separation.n_rows),
+            "sentence": f"{who} {how} by a linear combination of {named}"}
+
+
+def warn_separation(summary, stacklevel=3):
+    """The warning for a separation (its ``separation_summary``)."""
     warnings.warn(
-        f"{pair} {kind} by a linear "
-        f"combination of {named}: with no penalty the log-loss has no minimum, the "
+        f"{summary['sentence']}: with no penalty the log-loss has no minimum, the "
         "coefficients grow without bound along that direction and the ones returned are "
         "where Newton's method stopped; give alpha > 0 (an L2 part keeps them finite)",
         SeparationWarning, stacklevel=stacklevel + 1)
@@ -306,7 +336,7 @@ def newton_unpenalized_multinomial(problem, W, b, *, tol, max_iter):
 def find_class_separation(problem, result):
     """After an unpenalized multinomial fit that saturated: the first pair of classes
     (or class against the rest) that a linear combination separates, as
-    ``(class_a, class_b or None, (direction, complete))``; None when none is found.
+    ``(class_a, class_b or None, Separation)``; None when none is found.
 
     Separation of one class from another, or from all the others, is what sends the
     coefficients to infinity in practice; the test looks for those (a more intricate

@@ -1,0 +1,183 @@
+"""Answers too good to be true: the checks ``shrinkage compare`` runs before its verdict.
+
+A column computed from the target (``bikers = casual + registered``, ``Today`` deciding
+``Direction``, ``logwage`` beside ``wage``) makes every model look perfect, and a
+comparison of perfect models is a comparison of rounding errors. Three checks, each
+naming the columns involved:
+
+- a single column that alone determines the target on the training rows: a regression
+  target that is a monotone function of it (rank correlation at least ``DETERMINED``) or
+  constant within each of its levels, a class that is decided by where its value falls
+  (the classes occupy disjoint ranges of it) or by its level;
+- a regression target that is an exact linear combination of the columns (the
+  least-squares residual at rounding level), named by the smallest lasso support that
+  reaches it;
+- a near-perfect fit of the held-out rows by any model.
+
+``ROUNDING`` also decides when two test losses are both at rounding level: a tie, never
+an advantage.
+"""
+
+import numpy as np
+
+#: a test (or training) loss below this share of the constant model's is rounding
+ROUNDING = 1e-9
+#: a rank correlation (or share of variance explained) this close to 1 is determination
+DETERMINED = 1.0 - 1e-4
+#: a test loss below this share of the constant model's is a near-perfect fit
+NEAR_PERFECT = 1e-6
+#: columns named at most in one warning
+MAX_NAMED = 8
+
+
+def _quoted(columns):
+    shown = ", ".join(repr(c) for c in columns[:MAX_NAMED])
+    return shown + (f" and {len(columns) - MAX_NAMED} more" if len(columns) > MAX_NAMED
+                    else "")
+
+
+def _drop_hint(columns):
+    return " ".join(f"--drop {c}" for c in columns[:MAX_NAMED])
+
+
+def single_column_leaks(X, y, columns_of, names, task):
+    """The columns that alone determine the target on these (training) rows.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p), the encoded training rows
+    y : ndarray of shape (n,), the target (numbers, or class labels)
+    columns_of : dict, encoded name -> original column
+    names : list of str, the encoded names in X's order
+    task : "regression" or "classification"
+
+    Returns
+    -------
+    list of ``(column, evidence)`` with ``evidence`` a short phrase with its number.
+    """
+    blocks = {}
+    for j, name in enumerate(names):
+        blocks.setdefault(columns_of.get(name, name), []).append(j)
+    found = []
+    for column, index in blocks.items():
+        block = X[:, index]
+        if len(index) == 1:
+            evidence = _numeric_determines(block[:, 0], y, task)
+        else:
+            evidence = _levels_determine(block, y, task)
+        if evidence:
+            found.append((column, evidence))
+    return found
+
+
+def _numeric_determines(x, y, task):
+    if np.ptp(x) == 0:
+        return None
+    if task == "regression":
+        from scipy.stats import spearmanr
+
+        y = np.asarray(y, dtype=float)
+        if np.ptp(y) == 0:
+            return None
+        rho = float(spearmanr(x, y).statistic)
+        if abs(rho) >= DETERMINED:
+            return f"the target is a monotone function of it (rank correlation {rho:.5f})"
+        return None
+    # classes in disjoint ranges of x: sorted by (x, class), K - 1 changes of class and
+    # no value of x shared by two classes
+    codes = np.unique(y, return_inverse=True)[1]
+    order = np.lexsort((codes, x))
+    xs, cs = x[order], codes[order]
+    changes = int(np.sum(cs[1:] != cs[:-1]))
+    shared = bool(np.any((xs[1:] == xs[:-1]) & (cs[1:] != cs[:-1])))
+    if changes == codes.max() and not shared:
+        return "the classes occupy disjoint ranges of it (it separates them alone)"
+    return None
+
+
+def _levels_determine(block, y, task):
+    level = np.argmax(block, axis=1) + (block.max(axis=1) > 0)  # 0: no level (unknown)
+    if task == "regression":
+        y = np.asarray(y, dtype=float)
+        total = float(np.sum((y - y.mean()) ** 2))
+        if total == 0:
+            return None
+        means = np.bincount(level, weights=y) / np.maximum(np.bincount(level), 1)
+        within = float(np.sum((y - means[level]) ** 2))
+        if within <= (1 - DETERMINED) * total:
+            return (f"the target is (almost) constant within each of its levels "
+                    f"(share of variance explained {1 - within / total:.5f})")
+        return None
+    codes = np.unique(y, return_inverse=True)[1]
+    pairs = np.unique(np.column_stack([level, codes]), axis=0)
+    if len(np.unique(pairs[:, 0])) == len(pairs) and len(np.unique(level)) > 1:
+        return "each of its levels holds a single class"
+    return None
+
+
+def leak_warning(target, leaks):
+    """The warning of ``single_column_leaks``'s findings, or None."""
+    if not leaks:
+        return None
+    columns = [c for c, _ in leaks]
+    detail = "; ".join(f"{c!r}: {why}" for c, why in leaks[:MAX_NAMED])
+    return {"kind": "single_column", "columns": columns,
+            "message": (f"possible target leak: {_quoted(columns)} alone "
+                        f"determine{'s' if len(columns) == 1 else ''} {target!r} on the "
+                        f"training rows ({detail}). A column computed from the target, or "
+                        "known only after it, makes every model look perfect: if it would "
+                        f"not be known when predicting, run again with {_drop_hint(columns)}")}
+
+
+def combination_warning(target, residual_share, l1_model, columns_of, names):
+    """The warning of a regression target that least squares fits to rounding, naming
+    the smallest lasso support along ``l1_model``'s path that does it; or None."""
+    if not residual_share <= ROUNDING:
+        return None
+    columns = []
+    train = getattr(l1_model, "train_mean_", None)
+    if train is not None:
+        row = l1_model.l1_ratios_.index(l1_model.l1_ratio_)
+        path = np.asarray(train[row])
+        reached = np.flatnonzero(path <= np.min(path) + ROUNDING * max(np.max(path), 1e-300))
+        if reached.size:
+            support = np.flatnonzero(l1_model.coef_path_[row, reached[0]])
+            for j in support:
+                column = columns_of.get(names[j], names[j])
+                if column not in columns:
+                    columns.append(column)
+    which = f" of {_quoted(columns)}" if columns else ""
+    return {"kind": "combination", "columns": columns,
+            "message": (f"possible target leak: {target!r} is an exact linear combination"
+                        f"{which} (least squares leaves {residual_share:.1e} of its variance "
+                        "on the training rows, rounding). If those columns are parts of the "
+                        "target (a total and its parts), every model is perfect and the "
+                        "comparison says nothing: run again with "
+                        + (_drop_hint(columns) if columns else "--drop COLUMN"))}
+
+
+def perfect_fit_warning(entries, key, null_loss, selection):
+    """The warning of a near-perfect fit of the held-out rows, or None.
+
+    ``entries`` are the penalties' results, ``key`` the ranking test loss and
+    ``null_loss`` that of the best constant prediction of the test rows."""
+    if not null_loss or not np.isfinite(null_loss):
+        return None
+    best = min(entries, key=lambda p: _chosen(entries, p, selection)[key])
+    loss = _chosen(entries, best, selection)[key]
+    if loss > NEAR_PERFECT * null_loss:
+        return None
+    return {"kind": "perfect_test_fit", "columns": [],
+            "message": (f"{entries[best]['label']} fits the held-out rows almost perfectly "
+                        f"(test loss {loss:.2g}, {loss / null_loss:.1e} of a constant "
+                        "prediction's): real data are rarely this predictable; look for a "
+                        "column computed from the target, or known only after it")}
+
+
+def _chosen(entries, penalty, selection):
+    return entries[penalty]["choices"]["fit" if penalty == "none" else selection]
+
+
+def at_rounding(loss, null_loss):
+    """Whether a test loss is at rounding level (no difference of two such is real)."""
+    return bool(null_loss) and np.isfinite(null_loss) and loss <= ROUNDING * null_loss
