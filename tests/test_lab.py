@@ -14,7 +14,7 @@ from shrinkage.lab import load_claims, run_lab
 from shrinkage.lab import stats as st
 from shrinkage.lab.registry import experiment
 
-VOCABULARY = {"true", "false", "depends", "not-testable"}
+VOCABULARY = {"true", "false", "depends", "not-testable", "undecided"}
 
 
 # ------------------------------------------------------------------ decision rules
@@ -150,14 +150,20 @@ def test_grid_verdicts_follow_their_cells(quick_lab):
         if not cells:
             continue
         outcomes = [c["outcome"] for c in cells]
-        if claim["quantifier"] == "can":
-            expected = st.verdict_can(o == "A" for o in outcomes)
+        if "replicated" in claim["evidence"]:  # a "can" claim held on two draws
+            expected = st.verdict_can(claim["evidence"]["replicated"])
+        elif claim["quantifier"] == "can":
+            expected = st.verdict_can(None if o == st.UNDERPOWERED else o == "A"
+                                      for o in outcomes)
         else:
             expected = st.verdict_a_better(outcomes)
         assert claim["verdict"] == expected, claim["id"]
         for c in cells:
             significant = c["p_adjusted"] < st.ALPHA and abs(c["effect"]) >= st.MIN_EFFECT
-            assert (c["outcome"] != "tie") <= significant
+            assert (c["outcome"] in ("A", "B")) <= significant
+            # underpowered: not even the most one-sided pairs could have been significant
+            could = st.smallest_p_value(c["n_pairs"]) * len(cells) < st.ALPHA
+            assert (c["outcome"] == st.UNDERPOWERED) == (not could), claim["id"]
 
 
 def test_report_renders_every_figure_and_the_contradictions(quick_lab):
@@ -245,7 +251,8 @@ def test_outliers_are_swept_share_by_share_with_the_huber_control(quick_lab):
         assert change["l1"][-1] > 1.5  # 20% outliers hurt the squared loss
         assert change["huber_l1"][-1] < change["l1"][-1]
     swap = c21a["evidence"]["huber_l2_vs_squared_l1"]
-    passed = [a["outcome"] == "A" and b["outcome"] != "A" for a, b in zip(cells, swap)]
+    passed = [None if st.UNDERPOWERED in (a["outcome"], b["outcome"])
+              else a["outcome"] == "A" and b["outcome"] != "A" for a, b in zip(cells, swap)]
     assert [c["passed"] for c in c21b["evidence"]["checks"]] == passed
     assert c21b["verdict"] == st.verdict_universal(passed)
     assert by_id["C21"]["verdict"] == st.combine_parts(
@@ -447,3 +454,83 @@ def test_a_previous_run_shows_each_changed_verdict_old_and_new(tmp_path):
     assert bad.exit_code == 1
     assert bad.stderr.strip().startswith("error: --previous")
     assert "missing.json" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# ------------------------------------------------------------------ undecided, not false
+
+
+def test_a_test_that_cannot_reach_significance_is_underpowered_not_a_tie():
+    """4 or 5 pairs: the smallest signed-rank p-value is 0.125 or 0.0625 (exact, every
+    difference of one sign), above 0.05 before any correction."""
+    assert st.smallest_p_value(4) == 0.125 and st.smallest_p_value(5) == 0.0625
+    rng = np.random.default_rng(7)
+    base = rng.uniform(1.0, 2.0, 5)
+    clear = _cell(base, base * 3.0)  # B three times worse in every pair
+    assert clear.n_pairs == 5 and clear.p_value >= 0.0625
+    (decided,) = st.decide_cells([clear])
+    assert decided.outcome == st.UNDERPOWERED and st.won(decided) is None
+    # 6 pairs can reach 0.031 alone, but not over two cells (0.0625 after Holm)
+    six = rng.uniform(1.0, 2.0, 6)
+    alone = st.decide_cells([_cell(six, six * 3.0)])
+    assert alone[0].outcome == "A"
+    assert [c.outcome for c in st.decide_cells([_cell(six, six * 3.0)] * 2)] == \
+        [st.UNDERPOWERED] * 2
+    # the scipy test itself agrees: 6 one-sided pairs give 2 / 64
+    assert alone[0].p_value == pytest.approx(2 / 64)
+
+
+@pytest.mark.parametrize("rule, checks, verdict", [
+    (st.verdict_can, [None, None], "undecided"),
+    (st.verdict_can, [None, True], "true"),  # one shown case suffices
+    (st.verdict_can, [False, False], "false"),
+    (st.verdict_universal, [True, None], "undecided"),
+    (st.verdict_universal, [None, False], "false"),  # one counterexample suffices
+    (st.verdict_from_checks, [True, None], "undecided"),
+    (st.verdict_from_checks, [True, False, None], "depends"),  # both already seen
+    (st.verdict_from_checks, [None, None], "undecided"),
+])
+def test_verdict_rules_never_decide_on_checks_that_could_not(rule, checks, verdict):
+    assert rule(checks) == verdict
+
+
+def test_a_regime_map_of_underpowered_cells_is_undecided():
+    assert st.verdict_a_better([st.UNDERPOWERED] * 3) == "undecided"
+    assert st.verdict_a_better(["A", st.UNDERPOWERED]) == "undecided"
+    assert st.verdict_a_better(["A", "tie", st.UNDERPOWERED]) == "depends"
+    assert st.verdict_a_better(["tie", st.UNDERPOWERED]) == "undecided"
+
+
+@pytest.mark.parametrize("parts, whole", [
+    ([("undecided", "tendency"), ("true", "tendency")], "undecided"),
+    ([("undecided", "tendency"), ("false", "universal")], "false"),
+    ([("undecided", "can"), ("true", "tendency"), ("false", "tendency")], "depends"),
+    ([("undecided", "tendency"), ("not-testable", "not-testable")], "undecided"),
+    ([("undecided", "reason"), ("true", "tendency"),
+      ("not-testable", "not-testable")], "undecided"),
+])
+def test_parts_with_an_undecided_one(parts, whole):
+    assert st.combine_parts(parts) == whole
+
+
+def test_replicated_needs_both_draws():
+    def cell(outcome):
+        return st.Cell(0.5, (0.1, 0.9), 0.01, 0.01, outcome, 30)
+    first = [cell("A"), cell("A"), cell("tie"), cell(st.UNDERPOWERED)]
+    second = [cell("A"), cell("tie"), cell("A"), cell("A")]
+    assert st.replicated(first, second) == [True, False, False, None]
+
+
+def test_a_quick_run_never_says_true_or_false_on_tests_that_could_not_decide(quick_lab):
+    """Every claim whose cells are all underpowered is undecided (or not testable), and
+    its practical reading says so instead of reading numbers it cannot carry."""
+    from shrinkage.lab import UNDECIDED_READING
+
+    _, lab, _ = quick_lab
+    for claim in lab["claims"]:
+        evidence = claim["evidence"] if isinstance(claim["evidence"], dict) else {}
+        cells = evidence.get("cells") or []
+        if cells and all(c["outcome"] == st.UNDERPOWERED for c in cells):
+            assert claim["verdict"] in ("undecided", "not-testable"), claim["id"]
+        if claim["verdict"] == "undecided":
+            assert claim["practical"] == UNDECIDED_READING, claim["id"]
+            assert "undecided" in claim["summary"] or "too few" in claim["summary"]

@@ -350,7 +350,8 @@ def lab(
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ):
     """Test the essay's claims about L1 and L2: one experiment per claim, a verdict each
-    (true, false, depends, not-testable), written to lab.json and lab.html."""
+    (true, false, depends, not-testable, or undecided where its tests could not decide),
+    written to lab.json and lab.html."""
     from .lab import run_lab
     from .lab.report import read_previous, to_json, verdict_changes, write_lab
     from .tables import UserError

@@ -27,6 +27,12 @@ CONTRADICTIONS = [
 ]
 
 
+#: what an undecided claim tells a user instead of a reading its numbers cannot carry
+UNDECIDED_READING = ("its tests had too few repetitions to decide either way (a quick "
+                     "run's cells cannot reach significance after the correction): run "
+                     "the full lab (shrinkage lab, without --quick) before acting on it.")
+
+
 def load_claims():
     """The claims table of claims.md: ``{id: {"text": ..., "lines": [int, ...]}}``."""
     text = resources.files(__package__).joinpath("claims.md").read_text(encoding="utf-8")
@@ -71,9 +77,10 @@ def run_lab(claims=None, *, quick=False, seed=0, n_jobs=2, progress=None):
                                  "figures": outcome.figures, "evidence": outcome.evidence,
                                  "claims": [c.id for c in outcome.claims]}
         for c in outcome.claims:
+            practical = UNDECIDED_READING if c.verdict == st.UNDECIDED else c.practical
             results[c.id] = {"id": c.id, "verdict": c.verdict,
-                             "summary": _with_reading(c.summary, c.practical),
-                             "practical": c.practical,
+                             "summary": _with_reading(c.summary, practical),
+                             "practical": practical,
                              "experiment": exp.name, "regimes": c.regimes,
                              "evidence": c.evidence,
                              "quantifier": exp.design["quantifier"].get(c.id, "whole")}
@@ -103,7 +110,8 @@ def _compose_wholes(results, known):
             verdict = st.combine_parts((results[p]["verdict"], results[p]["quantifier"])
                                        for p in sorted(parts))
             readings = list(dict.fromkeys(results[p]["practical"] for p in sorted(parts)))
-            practical = " ".join(r for r in readings if r)
+            practical = UNDECIDED_READING if verdict == st.UNDECIDED else \
+                " ".join(r for r in readings if r)
             summary = "; ".join(f"{p}: {results[p]['verdict']}" for p in sorted(parts)) + "."
             results[cid] = {"id": cid, "verdict": verdict, "quantifier": "whole",
                             "summary": _with_reading(summary, practical),

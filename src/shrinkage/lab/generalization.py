@@ -238,7 +238,7 @@ def run(ctx):
                       "L1 gave the smaller (more interpretable) model in {passed} of {total} "
                       "regimes.", "for a short model to read, the lasso.")
     v14b = claim_from("C14b", l2_l1, every, "L2", "L1", choose)
-    both = sum(a < b and c.outcome != "A" for (a, b), c in zip(nnz, l2_l1))
+    both = sum(a < b and st.won(c) is False for (a, b), c in zip(nnz, l2_l1))
     out.append(ClaimResult("C14", whole("C14", v14a, v14b),
                            f"L1 more interpretable: {v14a}; L2 more accurate: {v14b}.", {}, [],
                            f"in {both} of {len(every)} regimes L1 gave the smaller model and "
@@ -252,8 +252,9 @@ def run(ctx):
                _where_close(ratio, every) + f"; it cost up to {max(ratio):.2g} times the "
                "best risk: start from the elastic net over l1_ratio 0 to 1 instead (it "
                "contains ridge).")
-    outcomes = {c.outcome for c in l1_l2}
-    v19a = st.TRUE if len(outcomes) > 1 else st.FALSE
+    outcomes = {c.outcome for c in l1_l2 if c.outcome != st.UNDERPOWERED}
+    v19a = st.TRUE if len(outcomes) > 1 else (
+        st.UNDECIDED if any(c.outcome == st.UNDERPOWERED for c in l1_l2) else st.FALSE)
     out.append(ClaimResult("C19a", v19a, f"The L1-vs-L2 outcome took {len(outcomes)} "
                            f"different values ({', '.join(sorted(outcomes))}) over the grid.",
                            {"outcomes": [c.outcome for c in l1_l2]}, [],

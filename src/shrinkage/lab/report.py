@@ -7,7 +7,7 @@ from pathlib import Path
 from .._atomic import atomic_write_text
 
 VERDICT_COLORS = {"true": "#4c9a55", "false": "#c8553d", "depends": "#d9a13b",
-                  "not-testable": "#888888"}
+                  "not-testable": "#888888", "undecided": "#6f7fa8"}
 
 
 def to_json(results):

@@ -7,6 +7,7 @@ interval; significance is a Wilcoxon signed-rank test, Holm-corrected over the c
 one claim. A method wins a cell only with both a meaningful effect and significance.
 """
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,11 @@ ALPHA = 0.05
 N_BOOT = 2000
 
 TRUE, FALSE, DEPENDS, NOT_TESTABLE = "true", "false", "depends", "not-testable"
+#: a verdict that rests on tests which could not have come out significant (too few
+#: repetitions for their correction: a quick run): neither true nor false
+UNDECIDED = "undecided"
+#: a cell whose test cannot reach significance at its number of pairs, whatever the data
+UNDERPOWERED = "underpowered"
 
 #: how a claim (or part) is worded, which sets the rule that turns its checks into a
 #: verdict (claims.md): "universal" ("ensures", "always", "only", "is called X because
@@ -44,7 +50,10 @@ class Cell:
     p_adjusted : float
         After Holm's correction over the claim's cells (set by ``decide_cells``).
     outcome : str
-        "A", "B" or "tie".
+        "A", "B", "tie", or "underpowered" where even the most one-sided pairs could
+        not be significant after the correction (``smallest_p_value``).
+    n_pairs : int
+        The paired draws the test had.
     """
 
     effect: float
@@ -52,10 +61,24 @@ class Cell:
     p_value: float
     p_adjusted: float = float("nan")
     outcome: str = "tie"
+    n_pairs: int = 0
 
     def as_dict(self):
         return {"effect": self.effect, "ci95": list(self.ci), "p_value": self.p_value,
-                "p_adjusted": self.p_adjusted, "outcome": self.outcome}
+                "p_adjusted": self.p_adjusted, "outcome": self.outcome,
+                "n_pairs": self.n_pairs}
+
+
+def smallest_p_value(n_pairs):
+    """The smallest two-sided p-value a signed-rank test of ``n_pairs`` pairs can give:
+    every difference of one sign, the exact null probability ``2 / 2^n``."""
+    return 2.0 / 2.0 ** n_pairs if n_pairs > 0 else 1.0
+
+
+def won(cell, side="A"):
+    """Whether ``side`` won the cell: True, False, or None when the cell's test could
+    not have decided (underpowered), for the verdict rules' three-valued checks."""
+    return None if cell.outcome == UNDERPOWERED else cell.outcome == side
 
 
 def paired_cell(loss_a, loss_b, rng):
@@ -72,7 +95,7 @@ def paired_cell(loss_a, loss_b, rng):
         p_value = 1.0
     else:
         p_value = float(stats.wilcoxon(a, b, zero_method="zsplit").pvalue)
-    return Cell(effect=effect, ci=ci, p_value=p_value)
+    return Cell(effect=effect, ci=ci, p_value=p_value, n_pairs=int(a.size))
 
 
 def holm(p_values):
@@ -89,28 +112,52 @@ def holm(p_values):
 
 
 def decide_cells(cells, min_effect=MIN_EFFECT, alpha=ALPHA):
-    """Holm-correct the cells of one claim and give each its outcome."""
+    """Holm-correct the cells of one claim and give each its outcome.
+
+    Under Holm's correction over m cells no adjusted p-value falls below m times the
+    smallest p-value: a cell whose ``smallest_p_value`` times m is not below ``alpha``
+    could not have been significant whatever its pairs showed (4 or 5 repetitions give
+    0.125 or 0.0625 before any correction). It is "underpowered", never a tie."""
     adjusted = holm([c.p_value for c in cells]) if cells else []
     decided = []
     for cell, p_adj in zip(cells, adjusted):
         outcome = "tie"
-        if p_adj < alpha and abs(cell.effect) >= min_effect:
+        if cell.n_pairs and smallest_p_value(cell.n_pairs) * len(cells) >= alpha:
+            outcome = UNDERPOWERED
+        elif p_adj < alpha and abs(cell.effect) >= min_effect:
             # the interval must agree on the sign too
             if cell.effect > 0 and cell.ci[0] > 0:
                 outcome = "A"
             elif cell.effect < 0 and cell.ci[1] < 0:
                 outcome = "B"
-        decided.append(Cell(cell.effect, cell.ci, cell.p_value, float(p_adj), outcome))
+        decided.append(Cell(cell.effect, cell.ci, cell.p_value, float(p_adj), outcome,
+                            cell.n_pairs))
     return decided
+
+
+def replicated(first, second, side="A"):
+    """Per cell, whether ``side`` won on two independent draws: True where it won both,
+    None where either test was underpowered, False otherwise."""
+    out = []
+    for a, b in zip(first, second, strict=True):
+        wins = (won(a, side), won(b, side))
+        out.append(None if None in wins else all(wins))
+    return out
 
 
 def tally(decided, a_name, b_name, unit="regimes"):
     """How a family of decided cells came out, in words (``unit``: what a cell is)."""
     wins_a = sum(c.outcome == "A" for c in decided)
     wins_b = sum(c.outcome == "B" for c in decided)
-    ties = len(decided) - wins_a - wins_b
+    weak = sum(c.outcome == UNDERPOWERED for c in decided)
+    ties = len(decided) - wins_a - wins_b - weak
+    if weak == len(decided):
+        n = min(c.n_pairs for c in decided)
+        return (f"{a_name} against {b_name} undecided in all {len(decided)} {unit}: "
+                f"{n} repetitions cannot reach significance over {len(decided)} cells")
     return (f"{a_name} beat {b_name} in {wins_a} of {len(decided)} {unit}, {b_name} beat "
-            f"{a_name} in {wins_b}, {ties} tied")
+            f"{a_name} in {wins_b}, {ties} tied"
+            + (f", {weak} undecided (too few repetitions)" if weak else ""))
 
 
 def cell_records(decided, labels):
@@ -121,50 +168,53 @@ def cell_records(decided, labels):
 def verdict_a_better(outcomes):
     """Claim "A is better than B" over a regime map of outcomes.
 
-    true: A wins every cell; false: A wins no cell; depends: A wins some cells only.
+    true: A wins every cell; false: A wins no cell; depends: A wins some cells only;
+    undecided where underpowered cells could still tip it either way.
     """
     outcomes = list(outcomes)
     if not outcomes:
         raise ValueError("no cells to decide on")
-    wins = sum(o == "A" for o in outcomes)
-    if wins == len(outcomes):
-        return TRUE
-    if wins == 0:
-        return FALSE
-    return DEPENDS
+    return verdict_from_checks([None if o == UNDERPOWERED else o == "A"
+                                for o in outcomes])
 
 
 def _checks(passed):
-    """The checks as a non-empty list of bools."""
-    passed = [bool(p) for p in passed]
+    """The checks as a non-empty list of True, False or None (a check whose test could
+    not decide: an underpowered cell)."""
+    passed = [None if p is None else bool(p) for p in passed]
     if not passed:
         raise ValueError("no checks to decide on")
     return passed
 
 
 def verdict_from_checks(passed):
-    """A claim checked in several regimes by exact (deterministic) checks: true when
-    every check passes, false when none does, depends otherwise."""
+    """A claim checked in several regimes: true when every check passes, false when none
+    does, depends when some do and some do not; undecided when the undecided checks
+    (None) could still make it true or false."""
     passed = _checks(passed)
-    if all(passed):
-        return TRUE
-    if not any(passed):
-        return FALSE
-    return DEPENDS
+    if True in passed and False in passed:
+        return DEPENDS
+    if None in passed:
+        return UNDECIDED
+    return TRUE if passed[0] else FALSE
 
 
 def verdict_universal(passed):
     """A universal claim checked in several regimes: true when every check passes,
     false on a single counterexample (there is no "depends" for "always")."""
     passed = _checks(passed)
-    return TRUE if all(passed) else FALSE
+    if False in passed:
+        return FALSE
+    return UNDECIDED if None in passed else TRUE
 
 
 def verdict_can(passed):
     """A "can" claim: true when it is shown to happen in at least one regime, false when
     it happens in none of those swept."""
     passed = _checks(passed)
-    return TRUE if any(passed) else FALSE
+    if True in passed:
+        return TRUE
+    return UNDECIDED if None in passed else FALSE
 
 
 def verdict_by_quantifier(quantifier, passed):
@@ -188,6 +238,17 @@ def combine_parts(parts):
         if quantifier not in QUANTIFIERS:
             raise ValueError(f"quantifier must be one of {list(QUANTIFIERS)}, got "
                              f"{quantifier!r}")
+    open_parts = [k for k, (v, _) in enumerate(parts) if v == UNDECIDED]
+    if open_parts:
+        # the whole is decided only if every way the undecided parts could come out
+        # gives the same verdict
+        wholes = set()
+        for values in itertools.product((TRUE, FALSE, DEPENDS), repeat=len(open_parts)):
+            filled = list(parts)
+            for k, value in zip(open_parts, values):
+                filled[k] = (value, parts[k][1])
+            wholes.add(combine_parts(filled))
+        return wholes.pop() if len(wholes) == 1 else UNDECIDED
     testable = [(v, q) for v, q in parts if v != NOT_TESTABLE]
     if not testable:
         return NOT_TESTABLE
@@ -229,7 +290,7 @@ def paired_difference_cell(added_a, added_b, reference, rng):
         stats.wilcoxon(a, b, zero_method="zsplit").pvalue)
     return Cell(effect=float(diff.mean() / ref.mean()),
                 ci=tuple(float(q) for q in np.quantile(boot, [0.025, 0.975])),
-                p_value=p_value)
+                p_value=p_value, n_pairs=int(a.size))
 
 
 def dose_response_cells(losses_a, losses_b, rng, scale="ratio"):
@@ -266,6 +327,9 @@ def on_both_scales(by_ratio, by_difference):
     baseline was worse); the effect and interval stay the ratio's."""
     merged = []
     for r, d in zip(by_ratio, by_difference, strict=True):
-        outcome = r.outcome if r.outcome == d.outcome else "tie"
-        merged.append(Cell(r.effect, r.ci, r.p_value, r.p_adjusted, outcome))
+        if UNDERPOWERED in (r.outcome, d.outcome):
+            outcome = UNDERPOWERED
+        else:
+            outcome = r.outcome if r.outcome == d.outcome else "tie"
+        merged.append(Cell(r.effect, r.ci, r.p_value, r.p_adjusted, outcome, r.n_pairs))
     return merged
