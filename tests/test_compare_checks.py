@@ -60,6 +60,10 @@ def test_a_target_that_sums_its_columns_is_named_first_and_ties(tmp_path, bikes)
         assert not other["separated"]
     text = " ".join(results["verdict"])
     assert "a tie" in text and "excludes zero" not in text and "% lower" not in text
+    from shrinkage.report import summary_rows
+
+    assert comparison["tie_at_rounding"]
+    assert not any(row["winner"] for row in summary_rows(results))  # none highlighted
 
 
 def test_drop_removes_the_leak_and_checks_its_names(tmp_path, bikes):

@@ -565,7 +565,9 @@ def _compare(results, key, options, interval, method, null_loss=None):
                                                         if chosen[other][key] else 0.0),
                           "ci95": [low, high], "separated": bool(low > 0) and not tie,
                           "tie_at_rounding": tie}
+    tie = bool(against) and against[ranking[1]]["tie_at_rounding"]
     return {"winner": winner, "ranking": ranking, "key": key, "against": against,
+            "tie_at_rounding": tie,
             "interval": method, **({"n_bootstrap": method["n_bootstrap"]}
                                    if "n_bootstrap" in method else {})}
 

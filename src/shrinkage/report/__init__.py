@@ -45,8 +45,10 @@ def summary_rows(results):
             cells.append(("fit_seconds", f"penalties.{penalty}.fit_seconds",
                           entry["fit_seconds"]))
             rows.append({"penalty": penalty, "label": entry["label"], "choice": choice,
+                         # a tie at rounding level has no winner to highlight
                          "winner": penalty == results["comparison"]["winner"]
-                         and choice in ("fit", results["settings"]["selection"]),
+                         and choice in ("fit", results["settings"]["selection"])
+                         and not results["comparison"].get("tie_at_rounding", False),
                          "cells": cells})
     return rows
 
