@@ -16,8 +16,8 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from reference import reference_solution
-from shrinkage import (ElasticNet, HuberRegressor, Lasso, LogisticRegression,
-                       PoissonRegressor, Ridge, RidgeCV, LassoCV)
+from shrinkage import (ElasticNet, HuberRegressor, Lasso, LassoCV, LogisticRegression,
+                       PoissonRegressor, Ridge, RidgeCV, regularization_path)
 
 OFFSETS = [0.0, 1e3, 1e6, 1e9]
 #: what the reference's own rounding and the extended-precision recomputation leave
@@ -320,3 +320,24 @@ def test_gap_bounds_suboptimality_with_extreme_weights(name, make, l1_ratio, sha
     assert (value - min(reference, null)) / null <= model.dual_gap_ + SLACK
     assert model.dual_gap_ <= 1e-8 and not [w for w in caught
                                              if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_dask_fits_far_from_zero_match_the_centred_fit(client):
+    """The workers' sums are taken about the first chunk's means: raw sums at an offset
+    of 1e8 kept no digit of the centred Gram matrix."""
+    da = pytest.importorskip("dask.array")
+    rng, X, signal = _data(n=2000)
+    y = signal + 0.5 * rng.standard_normal(len(signal))
+    for make in (lambda: Lasso(alpha=0.05, tol=1e-10), lambda: Ridge(alpha=0.01),
+                 lambda: ElasticNet(alpha=0.05, tol=1e-10)):
+        expected = make().fit(X, y)
+        for offset, shift_y in ((1e6, 0.0), (1e9, 1e9)):
+            model = make().fit(da.from_array(X + offset, chunks=(500, X.shape[1])),
+                               da.from_array(y + shift_y, chunks=500))
+            np.testing.assert_allclose(model.coef_, expected.coef_, atol=1e-7)
+            np.testing.assert_allclose(model.intercept_ + offset * model.coef_.sum()
+                                       - shift_y, expected.intercept_, atol=1e-5)
+    path = regularization_path(da.from_array(X + 1e9, chunks=(500, X.shape[1])),
+                               da.from_array(y, chunks=500), alphas=[0.1, 0.01])
+    np.testing.assert_allclose(path.coefs, regularization_path(X, y, alphas=[0.1, 0.01])
+                               .coefs, atol=1e-7)

@@ -19,7 +19,7 @@ from ..solvers.cd import solve
 from ..solvers.gram import closed_form_gaps, gram_terms
 from ..solvers.ridge import gram_ridge_path
 from .squared import check_width, held_out_mse, sums_problem
-from .statistics import as_dask_matrix, check_finite, gram_sums
+from .statistics import as_dask_matrix, centred_gram_sums, check_finite, gram_sums
 
 #: the seed of the row hash that assigns folds (a fixed one: the same folds every fit)
 FOLD_SEED = 0
@@ -49,15 +49,26 @@ def _no_unpenalized(problem, factor):
                          "penalized; give them a small factor (1e-6, say)")
 
 
+def _sums(X, y, sample_weight, fit_intercept, **folds):
+    """The rows' sums, and the centre taken from them first (None without an
+    intercept: nothing would absorb it)."""
+    if fit_intercept:
+        sums, centre = centred_gram_sums(X, y, sample_weight, **folds)
+        return check_finite(sums), centre
+    return check_finite(gram_sums(X, y, sample_weight, **folds)), None
+
+
 def fit_squared(estimator, X, y, sample_weight):
     """Fit a Lasso, ElasticNet or Ridge on dask data; returns the estimator."""
     X = _prepare(estimator, X, y, sample_weight)
-    return fit_squared_sums(estimator, check_finite(gram_sums(X, y, sample_weight)))
+    return fit_squared_sums(estimator, *_sums(X, y, sample_weight,
+                                              estimator.fit_intercept is True))
 
 
-def fit_squared_sums(estimator, sums):
-    """Fit a Lasso, ElasticNet or Ridge from the ``Sums`` of its rows (one row)."""
-    problem = sums_problem(sums, estimator.fit_intercept)
+def fit_squared_sums(estimator, sums, centre=None):
+    """Fit a Lasso, ElasticNet or Ridge from the ``Sums`` of its rows (one row), less
+    ``centre`` (``sums_problem``)."""
+    problem = sums_problem(sums, estimator.fit_intercept, centre)
     p = problem.design.shape[1]
     estimator.n_features_in_ = p
     penalty, alpha, factor = estimator._validate_penalty(p)
@@ -75,8 +86,8 @@ def fit_squared_sums(estimator, sums):
         coef, gap, n_iter = sol.coef, sol.gap, sol.n_iter
         ymean = gram_terms(problem)[3]
     estimator.coef_ = coef
-    estimator.intercept_ = float(ymean - problem.xmean @ coef) if estimator.fit_intercept \
-        else 0.0
+    estimator.intercept_ = float(problem.user_intercept(ymean - problem.xmean @ coef, coef)) \
+        if estimator.fit_intercept else 0.0
     estimator.dual_gap_, estimator.n_iter_ = gap, n_iter
     return estimator
 
@@ -96,14 +107,15 @@ def cross_validate_squared(estimator, X, y, sample_weight, groups=None):
     """LassoCV / ElasticNetCV / RidgeCV(cv=k) on dask data; returns the estimator."""
     n_folds = check_folds(estimator.cv, groups)
     X = _prepare(estimator, X, y, sample_weight)
-    sums = check_finite(gram_sums(X, y, sample_weight, n_folds=n_folds, seed=FOLD_SEED))
-    return cross_validate_sums(estimator, sums)
+    return cross_validate_sums(estimator, *_sums(
+        X, y, sample_weight, estimator.fit_intercept is True, n_folds=n_folds,
+        seed=FOLD_SEED))
 
 
-def cross_validate_sums(estimator, sums):
-    """LassoCV / ElasticNetCV / RidgeCV from per-fold ``Sums`` (a row per fold): each
-    fold's path from the total minus its part, scored on its part; the final path on the
-    total. Returns the estimator."""
+def cross_validate_sums(estimator, sums, centre=None):
+    """LassoCV / ElasticNetCV / RidgeCV from per-fold ``Sums`` (a row per fold) of the
+    rows less ``centre``: each fold's path from the total minus its part, scored on its
+    part; the final path on the total. Returns the estimator."""
     n_folds = sums.n.shape[0]
     p = sums.xtx.shape[1]
     estimator.n_features_in_ = p
@@ -114,7 +126,7 @@ def cross_validate_sums(estimator, sums):
     max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
     if np.any(sums.n == 0):
         raise ValueError(f"cv={n_folds} folds but X has only {int(sums.n.sum())} rows")
-    full = sums_problem(sums.total(), estimator.fit_intercept)
+    full = sums_problem(sums.total(), estimator.fit_intercept, centre)
     if any(r > 0 for r in l1_ratios):
         _no_unpenalized(full, factor)
     grids = np.array([np.sort(resolve_alphas(estimator.alphas, estimator.eps, full, r,
@@ -129,8 +141,8 @@ def cross_validate_sums(estimator, sums):
                     for r, grid in zip(l1_ratios, grids)]
 
     def fold_scores(k):
-        paths = paths_of(sums_problem(sums.without(k), estimator.fit_intercept))
-        return [held_out_mse(sums.fold(k), p.coefs, p.intercepts) for p in paths]
+        paths = paths_of(sums_problem(sums.without(k), estimator.fit_intercept, centre))
+        return [held_out_mse(sums.fold(k), p.coefs, p.intercepts, centre) for p in paths]
 
     tasks = [delayed(fold_scores)(k) for k in range(n_folds)]
     tasks.append(delayed(lambda: [compute_path(full, grid, r, factor, lower, upper,
@@ -140,7 +152,7 @@ def cross_validate_sums(estimator, sums):
     total = sums.total()
     result = _cv.CVPaths(
         alphas=grids, test_scores=np.array(fold_results).transpose(1, 0, 2),
-        train_scores=np.array([held_out_mse(total, p.coefs, p.intercepts)
+        train_scores=np.array([held_out_mse(total, p.coefs, p.intercepts, centre)
                                for p in full_paths]),
         paths=full_paths)
     scoring = _cv.get_scorer("mse")
@@ -170,7 +182,8 @@ def path_squared(X, y, *, l1_ratio, alphas, eps, sample_weight, fit_intercept,
     on the client (arguments as ``regularization_path`` takes them)."""
     X, l1_ratio, tol, max_iter, factor, lower, upper = _path_arguments(
         X, l1_ratio, tol, max_iter, penalty_factor, positive, lower_bounds, upper_bounds)
-    problem = sums_problem(check_finite(gram_sums(X, y, sample_weight)), fit_intercept)
+    sums, centre = _sums(X, y, sample_weight, fit_intercept is True)
+    problem = sums_problem(sums, fit_intercept, centre)
     if l1_ratio > 0:
         _no_unpenalized(problem, factor)
     grid = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper)

@@ -36,8 +36,10 @@ def check_width(n_features):
             "features first, or fit a numpy / scipy.sparse X on one machine")
 
 
-def sums_problem(sums, fit_intercept):
-    """The squared-loss ``Problem`` of one row of ``sums`` (a fold's, or the total)."""
+def sums_problem(sums, fit_intercept, centre=None):
+    """The squared-loss ``Problem`` of one row of ``sums`` (a fold's, or the total);
+    ``centre`` ``(x_centre, y_centre)``: what was subtracted from the rows before they
+    were summed (``statistics.centred_gram_sums``), taken back in its intercepts."""
     xtx, sx, sxy = sums.xtx[0], sums.sx[0], sums.sxy[0]
     syy, sy, total = float(sums.syy[0]), float(sums.sy[0]), float(sums.sw[0])
     if not total > 0:
@@ -57,19 +59,25 @@ def sums_problem(sums, fit_intercept):
     problem = Problem(design=ShapeOnly((n, p)),
                       datafit=Squared(y=empty, sw=empty, has_sw=False),
                       fit_intercept=fit_intercept, xmean=xmean, lips=lips,
-                      col_norm=np.sqrt(lips), null_objective=yy / 2 if yy > 0 else 1.0)
+                      col_norm=np.sqrt(lips), null_objective=yy / 2 if yy > 0 else 1.0,
+                      shift=centre[0] if centre is not None and fit_intercept else None)
+    if centre is not None and fit_intercept:
+        ymean += centre[1]  # the intercepts' only use of it: for the user's y
     problem.cache["covariance"] = (gram, c, yy, ymean)
     problem.cache["statistics_only"] = True
     return problem
 
 
-def held_out_mse(sums, coefs, intercepts):
+def held_out_mse(sums, coefs, intercepts, centre=None):
     """Weighted mean squared error of each ``(coef, intercept)`` on the rows summed in
-    ``sums`` (one row): expanded in the sums, no row needed."""
+    ``sums`` (one row): expanded in the sums, no row needed. With the rows' ``centre``
+    (see ``sums_problem``), the intercepts are the user's and are moved to the rows'."""
     xtx, sx, sxy = sums.xtx[0], sums.sx[0], sums.sxy[0]
     syy, sy, total = float(sums.syy[0]), float(sums.sy[0]), float(sums.sw[0])
     coefs = np.atleast_2d(coefs)
     b = np.asarray(intercepts, dtype=np.float64).ravel()
+    if centre is not None:
+        b = b + coefs @ centre[0] - centre[1]
     quad = np.einsum("kp,pq,kq->k", coefs, xtx, coefs)
     sse = (syy - 2.0 * coefs @ sxy - 2.0 * b * sy + quad + 2.0 * b * (coefs @ sx)
            + b**2 * total)
