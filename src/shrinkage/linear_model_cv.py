@@ -468,7 +468,8 @@ class RidgeCV(_CrossValidated, Ridge):
         _, k = self._store_choice([0.0], alpha_rule)
         self.coef_, self.intercept_ = coefs[k], float(intercepts[k])
         penalty = ElasticNetPenalty.from_params(self.alpha_, 0.0, *bounds)
-        self.dual_gap_ = duality_gap(problem, penalty, self.coef_, self.intercept_)
+        self.dual_gap_ = duality_gap(problem, penalty, self.coef_, self.intercept_,
+                                     tol=self.tol)
         self.n_iter_ = 1  # one eigendecomposition
 
     def _l1_ratios(self):
