@@ -341,3 +341,26 @@ def test_dask_fits_far_from_zero_match_the_centred_fit(client):
                                da.from_array(y, chunks=500), alphas=[0.1, 0.01])
     np.testing.assert_allclose(path.coefs, regularization_path(X, y, alphas=[0.1, 0.01])
                                .coefs, atol=1e-7)
+
+
+def test_dask_glm_fits_far_from_zero_match_the_in_memory_fit(client):
+    """Distributed Newton on rows less the first chunk's means: at an offset of 1e9 its
+    Newton systems were singular to rounding (a logistic fit stopped at a gap of 0.87)."""
+    da = pytest.importorskip("dask.array")
+    rng, X, signal = _data(seed=5, n=2000, p=4)
+    labels = (signal + rng.logistic(size=len(signal)) > 0).astype(int)
+    counts = rng.poisson(np.exp(0.3 * signal)).astype(float)
+    for make, y in ((lambda: LogisticRegression(alpha=0.01, tol=1e-8), labels),
+                    (lambda: PoissonRegressor(alpha=0.01, tol=1e-8), counts),
+                    (lambda: LogisticRegression(alpha=0.0, tol=1e-10), labels)):
+        expected = make().fit(X, y)
+        for offset in (1e6, 1e9):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", ConvergenceWarning)
+                model = make().fit(da.from_array(X + offset, chunks=(500, X.shape[1])),
+                                   da.from_array(y, chunks=500))
+            np.testing.assert_allclose(np.ravel(model.coef_), np.ravel(expected.coef_),
+                                       atol=2e-4)
+            np.testing.assert_allclose(
+                np.ravel(model.intercept_) + offset * np.sum(model.coef_),
+                np.ravel(expected.intercept_), atol=1e-2)

@@ -85,7 +85,7 @@ def cross_validate_on(estimator, data, terms, fold_terms, delta=None):
                                for s, t in zip(row[:-1], fold_terms)] for row in states]),
         train_scores=np.array([[terms.score(_as_held_out(s)) for s in w.trained]
                                for w in whole]),
-        paths=[as_path(terms, g, w, r) for g, w, r in zip(grids, whole, l1_ratios)])
+        paths=[as_path(terms, g, w, r, data) for g, w, r in zip(grids, whole, l1_ratios)])
     estimator.n_passes_ = data.passes
     coef, intercept = estimator._store_cv(result, l1_ratios, alpha_rule, scoring)
     store_fit(estimator, terms, coef, intercept)

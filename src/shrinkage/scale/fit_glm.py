@@ -145,7 +145,8 @@ def fit_on(estimator, data, terms):
                       f"{path.gaps[-1]:.3e} > tol={tol:.1e}; increase max_iter",
                       ConvergenceWarning, stacklevel=3)
     estimator.dual_gap_, estimator.n_iter_ = float(path.gaps[-1]), int(data.passes)
-    store_fit(estimator, terms, terms.coef_matrix(path.coefs[-1]), path.intercepts[-1])
+    coef = terms.coef_matrix(path.coefs[-1])
+    store_fit(estimator, terms, coef, data.user_intercepts(path.intercepts[-1], coef))
     return estimator
 
 
@@ -194,7 +195,8 @@ def _fit_unpenalized(estimator, data, terms, tol, max_iter):
                       f"decrement {state.certificate:.3e} > tol={tol:.1e} (separable "
                       "classes, or increase max_iter)", ConvergenceWarning, stacklevel=3)
     estimator.dual_gap_, estimator.n_iter_ = float(state.certificate), int(data.passes)
-    store_fit(estimator, terms, terms.coef_matrix(state.path.w), state.path.b)
+    coef = terms.coef_matrix(state.path.w)
+    store_fit(estimator, terms, coef, data.user_intercepts(state.path.b, coef))
     return estimator
 
 
@@ -259,17 +261,20 @@ def path_glm(X, y, *, loss, delta, l1_ratio, alphas, eps, sample_weight, fit_int
     grid = glm_grid(terms, alphas, eps, l1_ratio, factor, lower, upper, X.shape)
     path = glm_path(data, terms, grid, l1_ratio, factor, lower, upper, tol=tol,
                     max_passes=max_iter)
-    return as_path(terms, path.alphas, path, l1_ratio)
+    return as_path(terms, path.alphas, path, l1_ratio, data)
 
 
-def as_path(terms, grid, state, l1_ratio):
-    """A finished ``PathState`` as a ``Path`` in the estimators' layout."""
+def as_path(terms, grid, state, l1_ratio, data=None):
+    """A finished ``PathState`` as a ``Path`` in the estimators' layout (its intercepts
+    the user's columns', given the ``data`` the rows came from)."""
     from ..path import Path
 
     coefs = terms.coef_matrix(state.coefs)
     # a feature is in the model when any of its class coefficients is
     in_model = np.any(coefs != 0, axis=1) if coefs.ndim == 3 else coefs != 0
-    return Path(alphas=grid, coefs=coefs, intercepts=state.intercepts, gaps=state.gaps,
+    intercepts = state.intercepts if data is None else \
+        data.user_intercepts(state.intercepts, coefs)
+    return Path(alphas=grid, coefs=coefs, intercepts=intercepts, gaps=state.gaps,
                 n_iter=state.passes, n_nonzero=np.count_nonzero(in_model, axis=1),
                 l1_ratio=l1_ratio, loss=terms.name)
 
