@@ -512,12 +512,13 @@ def test_parts_with_an_undecided_one(parts, whole):
     assert st.combine_parts(parts) == whole
 
 
-def test_replicated_needs_both_draws():
-    def cell(outcome):
-        return st.Cell(0.5, (0.1, 0.9), 0.01, 0.01, outcome, 30)
-    first = [cell("A"), cell("A"), cell("tie"), cell(st.UNDERPOWERED)]
-    second = [cell("A"), cell("tie"), cell("A"), cell("A")]
-    assert st.replicated(first, second) == [True, False, False, None]
+def test_replicated_needs_the_pooled_cell_and_both_draws_pointing_its_way():
+    def cell(outcome, effect=0.5):
+        return st.Cell(effect, (0.1, 0.9), 0.01, 0.01, outcome, 30)
+    pooled = [cell("A"), cell("A"), cell("tie"), cell(st.UNDERPOWERED)]
+    first = [cell("A"), cell("tie", 0.2), cell("A"), cell("A")]
+    second = [cell("tie", 0.1), cell("B", -0.3), cell("A"), cell("A")]
+    assert st.replicated(pooled, first, second) == [True, False, False, None]
 
 
 def test_a_quick_run_never_says_true_or_false_on_tests_that_could_not_decide(quick_lab):

@@ -135,13 +135,16 @@ def decide_cells(cells, min_effect=MIN_EFFECT, alpha=ALPHA):
     return decided
 
 
-def replicated(first, second, side="A"):
-    """Per cell, whether ``side`` won on two independent draws: True where it won both,
-    None where either test was underpowered, False otherwise."""
+def replicated(pooled, first, second, side="A"):
+    """Per cell, whether ``side`` won on two independent draws: True where it won the
+    cell of both draws pooled and each draw's own effect points its way, None where the
+    pooled test was underpowered, False otherwise."""
+    sign = 1.0 if side == "A" else -1.0
     out = []
-    for a, b in zip(first, second, strict=True):
-        wins = (won(a, side), won(b, side))
-        out.append(None if None in wins else all(wins))
+    for c, a, b in zip(pooled, first, second, strict=True):
+        wins = won(c, side)
+        out.append(None if wins is None else
+                   bool(wins and sign * a.effect > 0 and sign * b.effect > 0))
     return out
 
 

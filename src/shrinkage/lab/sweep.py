@@ -51,6 +51,12 @@ def run_sweeps(ctx, regimes, factor, levels, models, reps, seed):
         for i, r in enumerate(regimes))
 
 
+def pooled_sweeps(first, second):
+    """Two runs of the same sweeps on independent draws, as one with both draws' reps."""
+    return [{m: {k: np.hstack([s[m][k], t[m][k]]) for k in s[m]} for m in s}
+            for s, t in zip(first, second, strict=True)]
+
+
 def less_affected(sweeps, a, b, metric, seed):
     """Is ``a`` less affected than ``b`` by the factor? Dose cells of every sweep on both
     scales (relative to each model's own baseline, and loss added), Holm-corrected over
