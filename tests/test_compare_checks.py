@@ -218,3 +218,33 @@ def test_changes_of_numbers_near_zero_are_not_percentages():
     # log losses of 0.006 and 0.0017 against 0.69 for the intercept alone
     assert _change(0.006, 0.0017, 0.69) == "0.0043 higher"
     assert _change(0.3, 0.4, 0.69) == "25% lower"
+
+
+def test_wide_tables_are_not_called_exact_combinations(tmp_path):
+    """With as many features as training rows least squares interpolates any target:
+    the check also asks its cross-validated error to be at rounding level."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((80, 70))
+    frame = pl.DataFrame({**{f"x{i}": X[:, i] for i in range(70)},
+                          "y": X[:, 0] + rng.standard_normal(80)})
+    results, _, _ = _report(tmp_path, frame, "y")
+    assert not [w for w in results["data"]["warnings"] if w["kind"] == "combination"]
+
+
+def test_separable_classes_are_said_with_their_columns_and_without_a_perfect_fit_alarm(
+        tmp_path):
+    rng = np.random.default_rng(9)
+    n = 200
+    g = rng.choice(["a", "b", "c"], n)
+    x = rng.standard_normal(n)
+    label = np.where(g == "a", "no", np.where(x > 0, "yes", "no"))
+    results, _, _ = _report(tmp_path, pl.DataFrame({"g": g, "x": x, "label": label}),
+                            "label")
+    note = [n for n in results["data"]["notes"] if "separated by" in n]
+    assert note and "combination of g=a, x" in note[0]  # the encoded names, not x0, x3
+    kinds = {w["kind"] for w in results["data"]["warnings"]}
+    assert "perfect_test_fit" not in kinds  # the unpenalized fit's log-loss runs to 0
+
+
+def test_an_unchanged_loss_is_no_change():
+    assert _change(0.5, 0.5, 0.69) == "no change"

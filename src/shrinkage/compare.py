@@ -21,7 +21,7 @@ from .compare_checks import (at_rounding, combination_warning, leak_warning,
 from .compare_losses import EN_RATIOS
 from .compare_memory import decision_values  # noqa: F401  (the figures' helper)
 from .narrative import describe
-from .solvers.newton import SeparationWarning
+from .solvers.newton import SeparationWarning, separation_sentence
 from .tables import UserError, check_drop
 
 PENALTIES = ("none", "l1", "l2", "elasticnet")
@@ -386,7 +386,8 @@ def run_comparison(table, options, progress=None, engine=None):
         converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
         separation = getattr(model, "separation_", None)
         if separation is not None:
-            notes.append(f"{LABELS[penalty]}: on the training rows {separation['sentence']}"
+            said = separation_sentence(separation, data.names)  # the encoded features
+            notes.append(f"{LABELS[penalty]}: on the training rows {said}"
                          " (a linear program's finding): separable classes leave the "
                          "unpenalized log-loss without a minimum, and its coefficients are "
                          "where Newton's method stopped (large, and not unique)")
@@ -538,9 +539,14 @@ def _suspicions(data, models, entries, loss, options, null_loss):
     good to be true)."""
     found = [leak_warning(data.target, data.leaks())]
     if loss.name == "squared":
-        found.append(combination_warning(data.target, data.residual_share(models["none"]),
-                                         models["l1"], data.columns_of, data.names))
-    found.append(perfect_fit_warning(entries, loss.test_key, null_loss, options.selection))
+        cv = entries["none"]["choices"]["fit"]["cv_score"]
+        found.append(combination_warning(
+            data.target, data.residual_share(models["none"]),
+            cv / null_loss if null_loss else None, models["l1"], data.columns_of,
+            data.names))
+    separated = [p for p, m in models.items() if getattr(m, "separation_", None)]
+    found.append(perfect_fit_warning(entries, loss.test_key, null_loss, options.selection,
+                                     separated))
     return [w for w in found if w]
 
 

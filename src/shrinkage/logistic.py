@@ -66,7 +66,8 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
     separation_ : dict or None
         With ``alpha=0``, where the classes are separable (the log-loss then has no
         minimum): its ``kind`` ("complete" or "quasi-complete"), the ``classes``, the
-        ``features`` that weigh most in a separating direction, ``strict_rows`` of
+        ``features`` that weigh most in a separating direction (and their column
+        ``indices``), ``strict_rows`` of
         ``n_rows`` samples strictly on their side, and a ``sentence`` saying so. None
         otherwise (and always with a penalty).
     <<fitted_attributes>>

@@ -31,6 +31,8 @@ def _percent(fraction):
 def _change(new, old, null_loss):
     """``new`` against ``old`` in words: "4.2% lower", or, where both are near zero
     (below ``NEAR_ZERO`` of the null model's loss), the difference itself."""
+    if new == old:
+        return "no change"
     word = "lower" if new < old else "higher"
     if null_loss and max(new, old) < NEAR_ZERO * null_loss:
         return f"{format_number(abs(new - old))} {word}"

@@ -57,7 +57,8 @@ def run_outliers(ctx):
     huber = [less_affected(sweeps, f"huber_{m}", m, "risk", ctx.seed + 2 + i)
              for i, m in enumerate(("l1", "l2"))]
     # three-valued: None where either test could not decide (an underpowered cell)
-    reason = [None if st.won(a) is None or st.won(s) is None else (st.won(a) and not st.won(s))
+    reason = [False if st.won(a) is False or st.won(s) is True else
+              (None if None in (st.won(a), st.won(s)) else True)
               for a, s in zip(l1_first, loss_swap)]
     change = mean_change(sweeps, MODELS, "risk")
     worst = {m: max(c[m][-1] for c in change) for m in MODELS}

@@ -15,7 +15,7 @@ from joblib import Parallel, delayed
 from .. import _validation as v
 from .. import model_selection as _cv
 from ..path import compute_path, resolve_alphas
-from ..solvers.cd import solve
+from ..solvers.cd import solve, warn_gap
 from ..solvers.gram import closed_form_gaps, gram_terms
 from ..solvers.ridge import gram_ridge_path
 from .squared import check_width, held_out_mse, sums_problem
@@ -79,7 +79,8 @@ def fit_squared_sums(estimator, sums, centre=None):
         # ridge (or least squares): the closed form from the Gram terms
         gram, c, _, ymean = gram_terms(problem)
         coef = gram_ridge_path(gram, c, [alpha], factor)[0]
-        gap, n_iter = float(closed_form_gaps(problem, [penalty], [coef])[0]), 1
+        gap, n_iter = float(closed_form_gaps(problem, [penalty], [coef], tol=tol)[0]), 1
+        warn_gap(gap, tol, "Ridge", stacklevel=4)
     else:
         _no_unpenalized(problem, factor)
         sol = solve(problem, penalty, tol=tol, max_iter=max_iter)

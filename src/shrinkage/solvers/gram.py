@@ -138,10 +138,15 @@ class GramState(Iterate):
         """Minus the gradient, the absolute gap and the dual-side gradient for screening."""
         u = self.products(unpenalized).copy()
         u[self.problem.lips == 0] = 0.0
+        # unpenalized features: the gap of the problem with them held at their values
+        # (their conjugate is finite only at u = 0 exactly, which rounding never gives)
+        held = float(u[unpenalized] @ self.w[unpenalized])
+        u[unpenalized] = 0.0
         kappa, conjugate, pen = penalty.gap_terms(u, self.w)
         wc, wg = float(self.w @ self.c), float(self.w @ self.grad)
         primal = 0.5 * (self.yy - wc - wg) + pen
-        dual = kappa * (self.yy - wc) - 0.5 * kappa**2 * (self.yy - wc - wg) - conjugate
+        dual = kappa * (self.yy - wc) - 0.5 * kappa**2 * (self.yy - wc - wg) - conjugate \
+            - kappa * held
         return self.grad, max(primal - dual, 0.0), kappa * u
 
     def datafit_value(self):
@@ -202,8 +207,14 @@ def _gram_gap(problem, penalty, w, tol):
     """The certificate of ``w`` from the Gram terms: the gap, or where it exceeds
     ``tol`` the smaller near-zero-alpha bound."""
     state = GramState(problem, np.array(w, dtype=np.float64), None)
-    grad, excess, _ = state.gradient_and_gap(penalty, penalty.unpenalized)
+    unpenalized = penalty.unpenalized & (problem.lips > 0)
+    grad, excess, _ = state.gradient_and_gap(penalty, unpenalized)
     gap = max(float(excess), 0.0) / problem.null_objective
+    if np.any(unpenalized):  # ... and the decrease still open to them (they must be
+        # optimal for that gap to certify the whole problem): sum g_j^2 / (2 G_jj)
+        rows = np.flatnonzero(unpenalized)
+        gap = max(gap, float(np.sum(grad[rows] ** 2 / (2.0 * problem.lips[rows])))
+                  / problem.null_objective)
     if tol is not None and gap > tol:
         gap = min(gap, near_zero_gap(problem, penalty, state.w, state.datafit_value(),
                                      grad, tol))

@@ -258,26 +258,36 @@ def find_separation(problem, result):
 def separation_summary(separation, classes, feature_names=None):
     """A ``Separation`` in plain values: ``kind`` ("complete" or "quasi-complete"), the
     ``classes`` separated (a second of None: the first against all the others), the
-    ``features`` with the largest weights in the direction (at most 5, and ``more``:
-    whether others have weight too), ``strict_rows`` of ``n_rows`` samples strictly on
-    their side, and the ``sentence`` that says it."""
+    ``features`` with the largest weights in the direction (at most 5; their column
+    ``indices``, and ``more``: whether others have weight too), ``strict_rows`` of
+    ``n_rows`` samples strictly on their side, and the ``sentence`` that says it."""
     direction = separation.direction
     pair = [np.asarray(c).tolist() for c in classes[:2]]  # plain labels: 0, not np.int64
     order = np.argsort(-np.abs(direction), kind="stable")
     chosen = [int(j) for j in order[:5] if abs(direction[j]) > 1e-9]
+    summary = {"kind": separation.kind, "classes": pair, "indices": chosen,
+               "more": bool(np.sum(np.abs(direction) > 1e-9) > len(chosen)),
+               "strict_rows": int(separation.strict_rows), "n_rows": int(separation.n_rows)}
+    summary["features"] = [str(feature_names[j]) if feature_names is not None else f"x{j}"
+                           for j in chosen]
+    summary["sentence"] = separation_sentence(summary, feature_names)
+    return summary
+
+
+def separation_sentence(summary, feature_names=None):
+    """The sentence of a ``separation_summary``, naming its features by
+    ``feature_names`` (x0, x1, ... without)."""
+    pair = summary["classes"]
     names = [str(feature_names[j]) if feature_names is not None else f"x{j}"
-             for j in chosen]
-    more = bool(np.sum(np.abs(direction) > 1e-9) > len(chosen))
+             for j in summary["indices"]]
     who = (f"class {pair[0]!r} and the other classes are" if pair[1] is None
            else f"the classes {pair[0]!r} and {pair[1]!r} are")
-    how = "completely separated" if separation.complete else (
-        f"quasi-completely separated ({separation.strict_rows} of {separation.n_rows} "
+    how = "completely separated" if summary["kind"] == "complete" else (
+        f"quasi-completely separated ({summary['strict_rows']} of {summary['n_rows']} "
         "samples strictly on their side, the rest on the boundary)")
-    named = ", ".join(names) + (" and others" if more else "") if names \
+    named = ", ".join(names) + (" and others" if summary["more"] else "") if names \
         else "the intercept alone"
-    return {"kind": separation.kind, "classes": pair, "features": names, "more": more,
-            "strict_rows": int(separation.strict_rows), "n_rows": int(separation.n_rows),
-            "sentence": f"{who} {how} by a linear combination of {named}"}
+    return f"{who} {how} by a linear combination of {named}"
 
 
 def warn_separation(summary, stacklevel=3):

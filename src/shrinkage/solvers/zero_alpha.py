@@ -71,8 +71,14 @@ def _floor(problem):
     df = problem.datafit
     n, p = problem.design.shape
     infimum = df.floor_value()
+    if df.name == "squared" and "covariance" in problem.cache:
+        # the Gram terms are there (covariance mode, or a problem known by its
+        # statistics only): min F = (yy - c' w_ls) / 2 with G w_ls = c, O(p^3)
+        gram, c, yy, _ = problem.cache["covariance"]
+        w = np.linalg.lstsq(gram, c, rcond=None)[0]
+        return max(infimum, 0.5 * (yy - float(c @ w)))
     width = p * getattr(df, "n_classes", 1)  # the Newton system's size
-    if n * width * min(n, width) > FLOOR_MAX_WORK:
+    if n * width * min(n, width) > FLOOR_MAX_WORK or not hasattr(problem.design, "matrix"):
         return infimum
     if df.name == "squared":
         return max(infimum, _least_squares_minimum(problem))
@@ -87,7 +93,27 @@ def _floor(problem):
     if not result.converged:
         return infimum  # no finite minimiser (separable classes): the infimum is it
     z = np.asarray(problem.design.matrix @ result.coef) + result.intercept
+    if not _stationary(problem, z):
+        # a Hessian that vanishes somewhere (Huber's linear pieces) lets Newton's
+        # decrement reach zero away from the minimum: that point is no floor
+        return infimum
     return max(infimum, df.value(z) - result.certificate * problem.null_objective)
+
+
+def _stationary(problem, z):
+    """Whether the datafit's gradient at the linear predictor ``z`` is at rounding
+    level in every coordinate (the intercept's included): no coordinate step, at the
+    coordinate's curvature bound, could lower it by more than 1e-12 of the null
+    objective."""
+    grad_z = np.asarray(problem.datafit.gradient_z(z))
+    rows = grad_z.reshape(grad_z.shape[0], -1)
+    g = np.asarray(problem.design.matrix.T @ rows)
+    lips = problem.lips[:, None]
+    informative = problem.lips > 0
+    decrease = float(np.sum(np.square(g[informative]) / (2.0 * lips[informative])))
+    if problem.fit_intercept:  # its curvature: the mean sample weight (1) at most
+        decrease += 0.5 * float(np.sum(np.square(rows.sum(axis=0))))
+    return decrease <= 1e-12 * problem.null_objective
 
 
 def _least_squares_minimum(problem):
