@@ -528,7 +528,7 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         if np.isnan(rel_gap):
             raise ValueError(_OUT_OF_RANGE)
         if rel_gap > tol:  # near alpha = 0 the gap is rounding over alpha: the floor
-            rel_gap = min(rel_gap, near_zero_gap(problem, penalty, it.w, it.datafit_value(),
+            rel_gap = min(rel_gap, near_zero_gap(problem, penalty, it.w, it.datafit_value,
                                                  u_grad, tol))
         if rel_gap <= tol or epochs >= max_iter:
             break
@@ -659,7 +659,7 @@ def duality_gap(problem, penalty, coef, intercept, tol=None):
     u_grad, gap, _ = it.gradient_and_gap(penalty, unpenalized)
     rel_gap = gap / problem.null_objective
     if tol is not None and rel_gap > tol:
-        rel_gap = min(rel_gap, near_zero_gap(problem, penalty, it.w, it.datafit_value(),
+        rel_gap = min(rel_gap, near_zero_gap(problem, penalty, it.w, it.datafit_value,
                                              u_grad, tol))
     return rel_gap
 

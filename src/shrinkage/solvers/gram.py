@@ -216,7 +216,7 @@ def _gram_gap(problem, penalty, w, tol):
         gap = max(gap, float(np.sum(grad[rows] ** 2 / (2.0 * problem.lips[rows])))
                   / problem.null_objective)
     if tol is not None and gap > tol:
-        gap = min(gap, near_zero_gap(problem, penalty, state.w, state.datafit_value(),
+        gap = min(gap, near_zero_gap(problem, penalty, state.w, state.datafit_value,
                                      grad, tol))
     return gap
 

@@ -143,7 +143,7 @@ def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
                   unpenalized_slack(problem, U, penalty.unpenalized))
         if gap > tol:  # near alpha = 0: the unpenalized minimum as a floor
             gap = min(gap, near_zero_gap(problem, penalty, state.W,
-                                         problem.datafit.value(state.Z), U, tol))
+                                         lambda: problem.datafit.value(state.Z), U, tol))
         if gap <= tol or epochs >= max_iter:
             break
         # where the objective is at rounding level (extreme weights make it tiny), no

@@ -40,7 +40,8 @@ def near_zero_gap(problem, penalty, coef, datafit_value, minus_grad, tol):
     problem : Problem
     penalty : ElasticNetPenalty
     coef : ndarray of shape (p,) (or (p, K), multinomial), the design's coefficients
-    datafit_value : float, ``F`` at ``coef`` (and its intercept)
+    datafit_value : callable, ``F`` at ``coef`` (and its intercept): called only when
+        the cheap tests pass (it costs a pass over the rows)
     minus_grad : ndarray of coef's shape, minus the datafit's gradient there
     tol : float, the relative gap asked for
     """
@@ -56,8 +57,9 @@ def near_zero_gap(problem, penalty, coef, datafit_value, minus_grad, tol):
             tol * null * curvature:
         return np.inf
     floor = datafit_floor(problem)
-    slack = _ROUNDING * problem.n_samples * (abs(datafit_value) + abs(floor) + null)
-    return (max(datafit_value - floor, 0.0) + penalty_value + slack) / null
+    value = datafit_value()
+    slack = _ROUNDING * problem.n_samples * (abs(value) + abs(floor) + null)
+    return (max(value - floor, 0.0) + penalty_value + slack) / null
 
 
 def datafit_floor(problem):
