@@ -102,7 +102,7 @@ def test_a_monotone_copy_of_the_target_is_named(tmp_path):
     single = [w for w in results["data"]["warnings"] if w["kind"] == "single_column"]
     assert single and single[0]["columns"] == ["logwage"]
     # the constant column is left out, and said so
-    assert any("constant column" in n and "'region'" in n for n in results["data"]["notes"])
+    assert any("constant or empty column" in n and "'region'" in n for n in results["data"]["notes"])
     assert "region" not in results["penalties"]["l2"]["choices"]["min"]["coefficients"]
 
 
@@ -248,3 +248,41 @@ def test_separable_classes_are_said_with_their_columns_and_without_a_perfect_fit
 
 def test_an_unchanged_loss_is_no_change():
     assert _change(0.5, 0.5, 0.69) == "no change"
+
+
+def test_identifier_like_levels_are_not_said_to_determine_the_target():
+    """A text column whose levels hold one row each (dates, ids) makes the target
+    'constant within each level' trivially: no warning (a hostile tester's case)."""
+    rng = np.random.default_rng(10)
+    n = 40
+    X = np.column_stack([rng.standard_normal(n), np.eye(n)])  # x, then one level per row
+    names = ["x"] + [f"date={k}" for k in range(n)]
+    columns_of = {"x": "x", **{f"date={k}": "date" for k in range(n)}}
+    y = 10 + X[:, 0] + 0.5 * rng.standard_normal(n)
+    assert single_column_leaks(X, y, columns_of, names, "regression") == []
+    labels = np.where(y > 10, "hi", "lo")
+    assert single_column_leaks(X, labels, columns_of, names, "classification") == []
+
+
+def test_a_decimal_comma_is_not_a_thousands_separator(tmp_path):
+    from shrinkage.tables import numbers_with_separators
+
+    frame = pl.DataFrame({"m": ["0,304", "0,512", "1,234"], "k": ["1,234.5", "-12,000",
+                                                                  "87"]})
+    converted_frame, converted = numbers_with_separators(frame)
+    assert converted == ["k"] and converted_frame["k"].to_list() == [1234.5, -12000.0, 87.0]
+
+
+def test_a_constant_target_or_no_usable_column_is_one_clear_line(tmp_path):
+    rng = np.random.default_rng(11)
+    path = tmp_path / "t.csv"
+    pl.DataFrame({"a": rng.standard_normal(50), "e": [None] * 50, "y": [1.0] * 50}) \
+        .write_csv(path)
+    constant = run("compare", path, "--target", "y", *FAST)
+    assert constant.exit_code == 1 and "takes one value on every row" in constant.stderr
+    pl.DataFrame({"a": rng.standard_normal(50), "e": [None] * 50,
+                  "y": rng.standard_normal(50)}).write_csv(path)
+    nothing = run("compare", path, "--target", "y", "--drop", "a", *FAST)
+    assert nothing.exit_code == 1 and len(nothing.stderr.strip().splitlines()) == 1
+    assert "--drop left out 'a'" in nothing.stderr and "constant or empty: 'e'" in \
+        nothing.stderr

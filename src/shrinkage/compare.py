@@ -261,13 +261,14 @@ def prepare(table, options):
     if constant:
         # one value on every row: nothing to learn from, and standardizing divides by 0
         features = features.drop(constant)
-        notes.append(f"left out {len(constant)} constant column"
-                     f"{'s' if len(constant) > 1 else ''} (one value on every row): "
-                     f"{', '.join(map(repr, constant))}")
+        notes.append(f"left out {len(constant)} constant or empty column"
+                     f"{'s' if len(constant) > 1 else ''} (one value, or none, on every "
+                     f"row): {', '.join(map(repr, constant))}")
     if features.width == 0:
+        why = [f"--drop left out {', '.join(map(repr, dropped))}"] if dropped else []
+        why += [f"constant or empty: {', '.join(map(repr, constant))}"] if constant else []
         raise UserError(f"the table has no usable column besides the target "
-                        f"{table.target!r}" + (" (every other column is constant)"
-                                               if constant else ""))
+                        f"{table.target!r}" + (f" ({'; '.join(why)})" if why else ""))
     nulls = [c for c in features.columns if features.get_column(c).null_count()
              or (features.schema[c].is_float() and features.get_column(c).is_nan().any())]
     if nulls and options.impute != "median":
@@ -280,6 +281,9 @@ def prepare(table, options):
         features = features.with_columns(pl.col(pl.Float32, pl.Float64).fill_nan(None))
     summary = TargetSummary.of(frame.get_column(table.target))
     task = detect_task(summary, options.task, options.loss)
+    if summary.n_unique <= 1:  # (a class target says it has one class, above)
+        raise UserError(f"the target {table.target!r} takes one value on every row: there "
+                        "is nothing to predict; choose another --target")
     loss, count_note = choose_loss(summary, task, options.loss)
     note = integer_code_note(summary, task) \
         if options.loss == "auto" else None

@@ -96,8 +96,18 @@ def _numeric_determines(x, y, task):
     return None
 
 
+#: the share of rows in levels seen at least twice that a categorical needs before its
+#: levels can be said to determine the target (an identifier's levels hold one row each,
+#: and "constant within each level" then says nothing)
+REPEATED_LEVELS = 0.9
+
+
 def _levels_determine(block, y, task):
     level = np.argmax(block, axis=1) + (block.max(axis=1) > 0)  # 0: no level (unknown)
+    repeated = np.bincount(level)[level] >= 2
+    if repeated.mean() < REPEATED_LEVELS:
+        return None
+    level, y = level[repeated], np.asarray(y)[repeated]
     if task == "regression":
         y = np.asarray(y, dtype=float)
         total = float(np.sum((y - y.mean()) ** 2))

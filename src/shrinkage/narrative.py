@@ -80,8 +80,8 @@ def describe(results):
             f"{_first_upper(_join_labels(penalties, tied))} all fit the {n_test} held-out "
             f"rows to rounding (test {metric} from {format_number(w[key])} to "
             f"{format_number(max(chosen(p)[key] for p in tied))}, against "
-            f"{format_number(null_loss)} for the intercept alone): a tie, which no penalty "
-            "wins.")
+            f"{format_number(null_loss)} for the intercept alone): a tie, won by none of "
+            "them.")
         sentences.append(_sparsity_sentence(penalties, chosen,
                                             results["data"]["n_features"]))
         return sentences

@@ -54,7 +54,8 @@ def read_table(path, target):
 
 
 #: a number written with comma thousands separators ("1,234.56", "-12,000")
-_SEPARATED = r"^\s*[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s*$"
+#: (a leading group of 0, as in "0,304", is a decimal comma, not a separator)
+_SEPARATED = r"^\s*[-+]?([1-9]\d{0,2}(,\d{3})+|\d+)(\.\d+)?\s*$"
 
 
 def numbers_with_separators(frame):
