@@ -31,7 +31,8 @@ from ..solvers.newton import _ARMIJO
 from ..solvers.newton import _newton_direction as _newton_step
 from ..solvers.orthant_newton import newton_chunks
 from ..solvers.prox_newton import GramModel
-from .statistics import add_sums, check_finite, fold_of, row_chunks, tree_reduce
+from .statistics import (add_sums, check_finite, chunk_means, fold_of, row_chunks,
+                         tree_reduce)
 
 #: step sizes tried along each Newton direction, in the pass that takes the step (the
 #: first is the full step: the loss kernels read its loss off the new point's)
@@ -235,7 +236,7 @@ class DaskGLM:
         # rounding (a logistic fit at an offset of 1e9 stopped at a gap of 0.87)
         self.shift = None
         if fit_intercept:
-            (self.shift,) = dask.compute(delayed(_chunk_means, pure=True)(chunks[0][0]))
+            (self.shift,) = dask.compute(delayed(chunk_means, pure=True)(chunks[0][0]))
         self.parts = [delayed(_positional_part, pure=True)(xb, yb, wb, offset, n_folds,
                                                             seed, self.shift)
                       for xb, yb, wb, offset in chunks]
@@ -272,13 +273,6 @@ class DaskGLM:
         if self.shift is None:
             return intercepts
         return np.asarray(intercepts) - np.asarray(coefs) @ self.shift
-
-
-def _chunk_means(X):
-    """A chunk's column means (zeros where empty or not finite: check_finite says so)."""
-    X = np.asarray(X, dtype=np.float64)
-    means = X.mean(axis=0) if X.shape[0] else np.zeros(X.shape[1])
-    return np.where(np.isfinite(means), means, 0.0)
 
 
 def _positional_part(X, y, w_sample, offset, n_folds, seed, shift=None):

@@ -237,16 +237,17 @@ def centred_gram_sums(X, y, sample_weight=None, n_folds=0, seed=0):
     return total, centre
 
 
-def _chunk_centre(X, y):
-    """A chunk's column means and the mean of its y (zeros for an empty chunk)."""
+def chunk_means(X):
+    """A chunk's column means: zeros where it is empty or a mean is not finite (NaN or
+    infinity: ``check_finite`` says so once the sums are in)."""
     X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64).ravel()
-    if X.shape[0] == 0:
-        return np.zeros(X.shape[1]), 0.0
-    centre = X.mean(axis=0), float(y.mean())
-    if not (np.all(np.isfinite(centre[0])) and np.isfinite(centre[1])):
-        return np.zeros(X.shape[1]), 0.0  # NaN or infinity: check_finite says so later
-    return centre
+    means = X.mean(axis=0) if X.shape[0] else np.zeros(X.shape[1])
+    return np.where(np.isfinite(means), means, 0.0)
+
+
+def _chunk_centre(X, y):
+    """A chunk's column means and the mean of its y (``chunk_means``)."""
+    return chunk_means(X), float(chunk_means(np.reshape(y, (-1, 1)))[0])
 
 
 def reduce_parts(parts, function, combine, *args, indexed=False, **kwargs):

@@ -26,7 +26,7 @@ from .gram import GramState, use_gram
 from .orthant_newton import GramCache, newton_chunks
 from .newton import find_separation, newton_unpenalized, warn_not_converged
 from .prox_newton import glm_ws_solve
-from .zero_alpha import near_zero_gap
+from .zero_alpha import certificate
 
 
 @dataclass(frozen=True)
@@ -527,9 +527,8 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
             rel_gap = max(rel_gap, unpenalized_slack(problem, u_grad, unpenalized))
         if np.isnan(rel_gap):
             raise ValueError(_OUT_OF_RANGE)
-        if rel_gap > tol:  # near alpha = 0 the gap is rounding over alpha: the floor
-            rel_gap = min(rel_gap, near_zero_gap(problem, penalty, it.w, it.datafit_value,
-                                                 u_grad, tol))
+        # near alpha = 0 the gap is rounding over alpha: the floor's bound instead
+        rel_gap = certificate(rel_gap, problem, penalty, it.w, it.datafit_value, u_grad, tol)
         if rel_gap <= tol or epochs >= max_iter:
             break
         radius = np.sqrt(radius_factor * gap) if screening and np.isfinite(gap) else -1.0
@@ -657,11 +656,8 @@ def duality_gap(problem, penalty, coef, intercept, tol=None):
     it = _iterate_at(problem, coef, intercept)
     unpenalized = penalty.unpenalized & (problem.lips > 0)
     u_grad, gap, _ = it.gradient_and_gap(penalty, unpenalized)
-    rel_gap = gap / problem.null_objective
-    if tol is not None and rel_gap > tol:
-        rel_gap = min(rel_gap, near_zero_gap(problem, penalty, it.w, it.datafit_value,
-                                             u_grad, tol))
-    return rel_gap
+    return certificate(gap / problem.null_objective, problem, penalty, it.w,
+                       it.datafit_value, u_grad, tol)
 
 
 def warn_gap(gap, tol, what="The closed form", stacklevel=3):

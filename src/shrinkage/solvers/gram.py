@@ -22,7 +22,7 @@ from . import _kernels
 from ._design import shift_columns
 from ._iterate import Iterate
 from .orthant_newton import newton_chunks
-from .zero_alpha import near_zero_gap
+from .zero_alpha import certificate
 
 #: covariance mode when n >= RATIO * p and p <= MAX_FEATURES (the Gram matrix is p x p)
 RATIO = 2
@@ -215,10 +215,7 @@ def _gram_gap(problem, penalty, w, tol):
         rows = np.flatnonzero(unpenalized)
         gap = max(gap, float(np.sum(grad[rows] ** 2 / (2.0 * problem.lips[rows])))
                   / problem.null_objective)
-    if tol is not None and gap > tol:
-        gap = min(gap, near_zero_gap(problem, penalty, state.w, state.datafit_value,
-                                     grad, tol))
-    return gap
+    return certificate(gap, problem, penalty, state.w, state.datafit_value, grad, tol)
 
 
 #: whether the compiled path's inner solves check their KKT target after every epoch

@@ -31,7 +31,7 @@ from ._multinomial_kernels import multinomial_model_cd
 from .cd import unpenalized_slack
 from .newton import (find_class_separation, newton_unpenalized_multinomial,
                      warn_not_converged)
-from .zero_alpha import near_zero_gap
+from .zero_alpha import certificate
 
 _MAX_NEWTON_STEPS = 50
 _MAX_HALVINGS = 30
@@ -141,9 +141,9 @@ def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
         previous_gap = gap
         gap = max(duality_gap(problem, penalty, state),
                   unpenalized_slack(problem, U, penalty.unpenalized))
-        if gap > tol:  # near alpha = 0: the unpenalized minimum as a floor
-            gap = min(gap, near_zero_gap(problem, penalty, state.W,
-                                         lambda: problem.datafit.value(state.Z), U, tol))
+        # near alpha = 0: the unpenalized minimum as a floor
+        gap = certificate(gap, problem, penalty, state.W,
+                          lambda: problem.datafit.value(state.Z), U, tol)
         if gap <= tol or epochs >= max_iter:
             break
         # where the objective is at rounding level (extreme weights make it tiny), no

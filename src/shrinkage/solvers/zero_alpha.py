@@ -31,6 +31,15 @@ FLOOR_MAX_WORK = 1 << 31
 _ROUNDING = 4.0 * np.finfo(float).eps
 
 
+def certificate(gap, problem, penalty, coef, datafit_value, minus_grad, tol):
+    """The relative ``gap`` where it meets ``tol`` (or no ``tol`` is given), else the
+    smaller of it and ``near_zero_gap``'s bound (arguments as there): what every solver
+    reports."""
+    if tol is None or gap <= tol:
+        return gap
+    return min(gap, near_zero_gap(problem, penalty, coef, datafit_value, minus_grad, tol))
+
+
 def near_zero_gap(problem, penalty, coef, datafit_value, minus_grad, tol):
     """The bound of the module docstring, relative to ``problem.null_objective``, or
     ``inf`` where it cannot reach ``tol`` (an alpha that is not near zero).
