@@ -1,34 +1,45 @@
-"""shrinkage: fast, certified L1 / L2 / elastic-net regularized linear models."""
+"""shrinkage: fast, certified L1 / L2 / elastic-net regularized linear models.
 
-from .linear_model import ElasticNet, Lasso, Ridge
-from .logistic import LogisticRegression
-from .glm import HuberRegressor, PoissonRegressor
-from .glm_cv import HuberRegressorCV, PoissonRegressorCV
-from .linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
-from .model_selection import GridEdgeWarning
-from .path import Path, regularization_path
-from .plotting import CoefficientPathDisplay, CVCurveDisplay, SparsityDisplay
-from .solvers.newton import SeparationWarning
+The estimators are imported on first use (PEP 562): the command line starts without
+loading numba and the solvers until it needs them, and Ctrl-C while it starts is answered
+by the command line rather than by a traceback from inside an import.
+"""
 
-__all__ = [
-    "CVCurveDisplay",
-    "CoefficientPathDisplay",
-    "ElasticNet",
-    "ElasticNetCV",
-    "GridEdgeWarning",
-    "HuberRegressor",
-    "HuberRegressorCV",
-    "Lasso",
-    "LassoCV",
-    "LogisticRegression",
-    "LogisticRegressionCV",
-    "Path",
-    "PoissonRegressor",
-    "PoissonRegressorCV",
-    "Ridge",
-    "RidgeCV",
-    "SeparationWarning",
-    "SparsityDisplay",
-    "regularization_path",
-]
+import importlib
+
+#: public name -> the module that defines it
+_HOMES = {
+    "CVCurveDisplay": "plotting",
+    "CoefficientPathDisplay": "plotting",
+    "ElasticNet": "linear_model",
+    "ElasticNetCV": "linear_model_cv",
+    "GridEdgeWarning": "model_selection",
+    "HuberRegressor": "glm",
+    "HuberRegressorCV": "glm_cv",
+    "Lasso": "linear_model",
+    "LassoCV": "linear_model_cv",
+    "LogisticRegression": "logistic",
+    "LogisticRegressionCV": "linear_model_cv",
+    "Path": "path",
+    "PoissonRegressor": "glm",
+    "PoissonRegressorCV": "glm_cv",
+    "Ridge": "linear_model",
+    "RidgeCV": "linear_model_cv",
+    "SeparationWarning": "solvers.newton",
+    "SparsityDisplay": "plotting",
+    "regularization_path": "path",
+}
+__all__ = sorted(_HOMES)
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'shrinkage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOMES))

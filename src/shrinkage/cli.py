@@ -46,6 +46,21 @@ class Selection(str, Enum):
     one_se = "1se"
 
 
+def _show_version(value):
+    if value:
+        from . import __version__
+
+        typer.echo(f"shrinkage {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True,
+        help="Print the version and exit.")] = False):
+    """L1, L2 and elastic-net regularization: compare them on your table."""
+
+
 @contextmanager
 def _user_errors(debug):
     """Turn input problems into one line and exit code 1 (unless --debug)."""
@@ -125,11 +140,18 @@ def compare(
     drop: Annotated[list[str] | None, typer.Option(
         help="Leave this column out (repeatable): one computed from the target, or known "
              "only after it.")] = None,
-    out: Annotated[Path, typer.Option(help="Output folder (never emptied).")]
+    out: Annotated[Path, typer.Option(
+        help="Output folder: new, empty, or an earlier report's (replaced as a whole at "
+             "the end, so that its files always come from one run).")]
     = Path("shrinkage-report"),
+    joblib_copy: Annotated[bool, typer.Option(
+        "--joblib", help="Also write model.joblib, for joblib.load in your own code. It "
+                         "is a pickle: loading one runs code from the file, so load only "
+                         "files you trust.")] = False,
     engine: Annotated[Engine, typer.Option(
         help="memory: read the table into this process. dask: leave it on a Dask "
-             "cluster's workers (squared loss; needs shrinkage[dask]).")] = Engine.memory,
+             "cluster's workers (a Parquet file, folder or glob; every task and loss; "
+             "needs shrinkage\\[dask]).")] = Engine.memory,
     scheduler: Annotated[str | None, typer.Option(
         help="With --engine dask: the address of a running scheduler (left running); "
              "without it a local cluster is started and closed.")] = None,
@@ -138,42 +160,106 @@ def compare(
                     "cluster (default: the cores, at most 4).")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress",
                                               help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print only errors and warnings (no notes, table or "
+                              "verdict).")] = False,
+    json_output: Annotated[bool, typer.Option(
+        "--json", help="Print results.json to stdout instead of the table.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ):
     """Fit no penalty, L1, L2 and elastic net along their paths, choose each by
     cross-validation, judge them on a held-out split, and write a report."""
-    from .compare import COMPILE_NOTE_SECONDS, Options, run_comparison
-    from .report import write_outputs
+    from .output_set import OutputSet
+    from .report import EARLIER_FILES, output_names
     from .tables import UserError
 
     if engine is Engine.memory and (scheduler is not None or workers is not None):
         raise typer.BadParameter("--scheduler and --workers go with --engine dask",
                                  param_hint="--engine")
-    with _user_errors(debug):
+    output = OutputSet(out, output_names(joblib_copy), EARLIER_FILES)
+    with _interruptible(output), _user_errors(debug):
+        from .compare import Options
+
         if data is not None and demo is not None:
             raise UserError("give either a DATA file or --demo, not both")
         options = Options(task=task.value, loss=loss.value, test_size=test_size, cv=cv,
                           seed=seed, n_jobs=n_jobs, impute=impute.value,
                           selection=selection.value, n_alphas=n_alphas,
                           max_levels=max_levels, drop=tuple(drop or ()))
-        if engine is Engine.dask:
-            comparison, paths = _compare_on_dask(data, target, options, scheduler, workers,
-                                                 out, not no_progress)
-        else:
-            table = _memory_table(data, target, demo, seed)
-            with _progress(not no_progress, total=8) as step:
-                comparison = run_comparison(table, options, progress=step)
-                paths = write_outputs(comparison, out, progress=step)
-    warm_up = comparison.results["timing"]["warm_up_seconds"]
+        with output.claim():  # before any fitting: an impossible --out fails at once
+            progress = not (no_progress or quiet)
+            if engine is Engine.dask:
+                comparison, paths = _compare_on_dask(data, target, options, scheduler,
+                                                     workers, output, progress)
+            else:
+                comparison, paths = _compare_in_memory(data, target, demo, options,
+                                                       output, progress)
+    _say_what_was_done(comparison.results, paths, quiet, json_output)
+
+
+def _compare_in_memory(data, target, demo, options, output, progress):
+    """The comparison of a table read into this process, written into ``output``."""
+    from .compare import run_comparison
+    from .report import write_outputs
+
+    table = _memory_table(data, target, demo, options.seed)
+    with _progress(progress, total=8) as step:
+        comparison = run_comparison(table, options, progress=step)
+        paths = write_outputs(comparison, output, progress=step)
+    return comparison, paths
+
+
+def _say_what_was_done(results, paths, quiet, json_output):
+    """Warnings (always), then unless ``quiet``: notes, the summary (or results.json
+    with ``json_output``) and the files written."""
+    from .compare import COMPILE_NOTE_SECONDS
+
+    for warning in results["data"].get("warnings", []):
+        typer.secho(f"warning: {warning['message']}", err=True, fg="red", bold=True)
+    if json_output:
+        import json
+
+        typer.echo(json.dumps(results, indent=1))
+    if quiet:
+        return
+    warm_up = results["timing"]["warm_up_seconds"]
     if warm_up > COMPILE_NOTE_SECONDS:
         typer.echo(f"note: the solvers' kernels were compiled on this first run "
                    f"({warm_up:.0f} s, once per install); fit times exclude it", err=True)
-    for warning in comparison.results["data"].get("warnings", []):
-        typer.secho(f"warning: {warning['message']}", err=True, fg="red", bold=True)
-    for note in comparison.results["data"]["notes"]:
+    for note in results["data"]["notes"]:
         typer.echo(f"note: {note}", err=True)
-    _print_summary(comparison.results)
-    typer.echo(f"wrote {', '.join(str(p) for p in paths)}")
+    if not json_output:
+        _print_summary(results)
+    typer.echo(f"wrote {', '.join(str(p) for p in paths)}",
+               err=json_output)  # stdout holds only the JSON with --json
+
+
+@contextmanager
+def _interruptible(output):
+    """Ctrl-C (SIGINT) or SIGTERM during a run that writes ``output`` (an ``OutputSet``)
+    ends it with one line saying what became of the folder, and exit 128 + the signal
+    (130 for Ctrl-C), the shell's convention."""
+    try:
+        yield
+    except (KeyboardInterrupt, Interrupted) as exc:
+        output.release()
+        what = output.after_interruption()
+        typer.echo(f"interrupted; {what}", err=True)
+        raise typer.Exit(128 + getattr(exc, "signum", 2)) from None
+
+
+class Interrupted(BaseException):
+    """A signal that ends the program (SIGINT, SIGTERM), raised where the program is so
+    that every cleanup on the way runs. Not a KeyboardInterrupt, which click would turn
+    into "Aborted!" and exit code 1."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signum)
 
 
 #: column headers and penalty names of the terminal table, short enough for 80 columns
@@ -284,7 +370,7 @@ def _memory_table(data, target, demo, seed):
     return table
 
 
-def _compare_on_dask(data, target, options, scheduler, workers, out, progress):
+def _compare_on_dask(data, target, options, scheduler, workers, output, progress):
     """The comparison of a Parquet table left on a Dask cluster's workers."""
     from .compare import run_comparison
     from .report import write_outputs
@@ -302,7 +388,7 @@ def _compare_on_dask(data, target, options, scheduler, workers, out, progress):
         step("summarizing the table on the workers")
         engine = OnDask(data, target, options)
         comparison = run_comparison(None, options, progress=step, engine=engine)
-        paths = write_outputs(comparison, out, progress=step)
+        paths = write_outputs(comparison, output, progress=step)
     return comparison, paths
 
 
@@ -335,8 +421,9 @@ def lab(
         "--claim", help="Only this claim (C01 ... C29); repeat for several.")] = None,
     quick: Annotated[bool, typer.Option(help="Fewer repetitions, same code paths.")]
     = False,
-    out: Annotated[Path, typer.Option(help="Output folder (never emptied).")]
-    = Path("shrinkage-lab"),
+    out: Annotated[Path, typer.Option(
+        help="Output folder: new, empty, or an earlier lab run's (replaced as a whole at "
+             "the end).")] = Path("shrinkage-lab"),
     json_output: Annotated[bool, typer.Option("--json",
                                               help="Print lab.json to stdout.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of every experiment.")] = 0,
@@ -352,11 +439,14 @@ def lab(
     """Test the essay's claims about L1 and L2: one experiment per claim, a verdict each
     (true, false, depends, not-testable, or undecided where its tests could not decide),
     written to lab.json and lab.html."""
-    from .lab import run_lab
-    from .lab.report import read_previous, to_json, verdict_changes, write_lab
+    from .lab.report import LAB_FILES, read_previous, to_json, verdict_changes, write_lab
+    from .output_set import OutputSet
     from .tables import UserError
 
-    with _user_errors(debug):
+    output = OutputSet(out, LAB_FILES)
+    with _interruptible(output), _user_errors(debug), output.claim():
+        from .lab import run_lab
+
         try:
             before = None if previous is None else read_previous(previous)
         except ValueError as exc:
@@ -370,7 +460,7 @@ def lab(
         if before is not None:
             results["changes"] = verdict_changes(results, before)
             results["previous_run"] = str(previous)
-        paths = write_lab(results, out)
+        paths = write_lab(results, output)
     if json_output:
         typer.echo(to_json(results))
         return
@@ -386,5 +476,16 @@ def lab(
 
 
 def main():
-    """Entry point of the ``shrinkage`` script."""
-    app()
+    """Entry point of the ``shrinkage`` script: SIGINT and SIGTERM end a command with one
+    line and exit 128 + the signal (a command that writes files says what became of
+    them)."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # a background job keeps it
+            signal.signal(signum, _raise_interrupted)
+    try:
+        app()
+    except Interrupted as exc:
+        typer.echo("interrupted", err=True)
+        sys.exit(128 + exc.signum)

@@ -4,7 +4,7 @@ and, per claim, the essay's words, the numbers and the verdict."""
 import json
 from pathlib import Path
 
-from .._atomic import atomic_write_text
+from ..output_set import OutputSet
 
 VERDICT_COLORS = {"true": "#4c9a55", "false": "#c8553d", "depends": "#d9a13b",
                   "not-testable": "#888888", "undecided": "#6f7fa8"}
@@ -40,15 +40,19 @@ def render_html(results):
         results=results, by_experiment=by_experiment, colors=VERDICT_COLORS)
 
 
-def write_lab(results, out_dir):
-    """Write lab.json and lab.html into ``out_dir`` (created if needed, never emptied)."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"--out {out} is a file; give a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "lab.json", to_json(results))
-    atomic_write_text(out / "lab.html", render_html(results))
-    return [out / "lab.json", out / "lab.html"]
+#: the files of a lab run
+LAB_FILES = ("lab.json", "lab.html")
+
+
+def write_lab(results, output):
+    """Write lab.json and lab.html as one set into ``output`` (a claimed
+    ``OutputSet``, or a folder's path, claimed here); returns their paths."""
+    if not isinstance(output, OutputSet):
+        with OutputSet(output, LAB_FILES) as claimed:
+            return write_lab(results, claimed)
+    (output.staging / "lab.json").write_text(to_json(results), encoding="utf-8")
+    (output.staging / "lab.html").write_text(render_html(results), encoding="utf-8")
+    return output.commit()
 
 
 def read_previous(path):

@@ -1,17 +1,19 @@
 """The comparison's outputs: report.html, results.json, paths.csv and the winning model.
 
-Every file is written atomically; the output folder is created if needed and never
-emptied (files of other names in it are left alone).
+The files are written as one set (``output_set.OutputSet``): into a fresh folder beside
+``--out``, then swapped into place, so that the folder holds every file of one run or
+every file of the run before, never a mix.
 """
 
 import json
 from pathlib import Path
 
-from .._atomic import atomic_write, atomic_write_text
 from ..narrative import format_number
-from .figures import all_figures
+from ..output_set import OutputSet
 
 FILES = ("report.html", "results.json", "paths.csv", "model.joblib")
+#: names earlier versions wrote into the folder (replaced with it)
+EARLIER_FILES = ("model.joblib",)
 
 
 def render_html(comparison, figures):
@@ -70,21 +72,50 @@ def paths_frame(results):
     return pl.DataFrame(records)
 
 
-def write_outputs(comparison, out_dir, progress=None):
-    """Write the four files into ``out_dir`` (created if missing); returns their paths."""
-    import joblib
+def output_names(joblib_copy=False):
+    """The files of one run (``joblib_copy``: also ``model.joblib``)."""
+    return tuple(dict.fromkeys(FILES + (("model.joblib",) if joblib_copy else ())))
 
+
+def write_outputs(comparison, output, progress=None):
+    """Write the run's files into ``output`` (a claimed ``OutputSet``: its staging
+    folder; or a folder's path, claimed here), then swap them into place as one set;
+    returns their paths.
+
+    Each file carries the run's id (results.json ``run.id``, the report's footer, the
+    model's metadata), so a file moved away from its folder still says which run made
+    it."""
+    from datetime import datetime, timezone
+
+    from .. import __version__
+    from .figures import all_figures
+
+    if not isinstance(output, OutputSet):
+        with OutputSet(output, FILES, EARLIER_FILES) as claimed:
+            return write_outputs(comparison, claimed, progress)
     step = progress or (lambda name: None)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"--out {out} is a file; give a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    comparison.results["run"] = {
+        "id": output.run_id, "shrinkage": __version__,
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     step("drawing the figures")
     figures = all_figures(comparison)
     step("writing the report")
-    atomic_write_text(out / "results.json", json.dumps(comparison.results, indent=1))
-    atomic_write_text(out / "report.html", render_html(comparison, figures))
-    atomic_write(out / "paths.csv", lambda tmp: paths_frame(comparison.results)
-                 .write_csv(tmp))
-    atomic_write(out / "model.joblib", lambda tmp: joblib.dump(comparison.pipeline, tmp))
-    return [out / name for name in FILES]
+    write_files(comparison, figures, output.staging, output.names)
+    return output.commit()
+
+
+def write_files(comparison, figures, folder, names):
+    """The files ``names`` of ``comparison`` (figures drawn) written into ``folder``."""
+    import joblib
+
+    folder = Path(folder)
+    writers = {
+        "results.json": lambda path: path.write_text(
+            json.dumps(comparison.results, indent=1), encoding="utf-8"),
+        "report.html": lambda path: path.write_text(render_html(comparison, figures),
+                                                    encoding="utf-8"),
+        "paths.csv": lambda path: paths_frame(comparison.results).write_csv(path),
+        "model.joblib": lambda path: joblib.dump(comparison.pipeline, path),
+    }
+    for name in names:
+        writers[name](folder / name)
