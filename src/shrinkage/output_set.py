@@ -62,6 +62,8 @@ class OutputSet:
     exchange : bool
         Swap with one atomic exchange where the system offers it (tests turn it off to
         check the fallback).
+    run_id : str, optional
+        The run's identifier (default: a new random one).
 
     Attributes
     ----------
@@ -70,7 +72,8 @@ class OutputSet:
         The folder to write the run's files into (exists once claimed).
     """
 
-    def __init__(self, folder, names, known=(), option="--out", exchange=True):
+    def __init__(self, folder, names, known=(), option="--out", exchange=True,
+                 run_id=None):
         self.given = Path(folder)
         self.folder = Path(os.path.abspath(self.given.expanduser()))
         if self.folder.is_symlink() and self.folder.is_dir():
@@ -79,7 +82,7 @@ class OutputSet:
         self.known = frozenset(self.names) | frozenset(known) | DESKTOP_FILES
         self.option = option
         self.exchange = exchange
-        self.run_id = new_run_id()
+        self.run_id = run_id or new_run_id()
         self.staging = self._beside(STAGING, self.run_id)
         self.committed = False
         self._created = False
@@ -96,6 +99,9 @@ class OutputSet:
         where = f"{self.option} {self.given}"
         if self.folder.exists() and not self.folder.is_dir():
             raise UserError(f"{where} is a file; give a folder (it is created if missing)")
+        blocking = next((p for p in self.folder.parents if p.exists()), None)
+        if blocking is not None and not blocking.is_dir():
+            raise UserError(f"{where} is inside {blocking}, which is a file; give a folder")
         if self.folder.name in ("", ".", ".."):
             raise UserError(f"{where} is not a folder that can be replaced; give a new "
                             "folder's name")

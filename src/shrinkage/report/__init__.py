@@ -77,28 +77,24 @@ def output_names(joblib_copy=False):
     return tuple(dict.fromkeys(FILES + (("model.joblib",) if joblib_copy else ())))
 
 
-def write_outputs(comparison, output, progress=None):
+def write_outputs(comparison, output, progress=None, figures=None):
     """Write the run's files into ``output`` (a claimed ``OutputSet``: its staging
     folder; or a folder's path, claimed here), then swap them into place as one set;
-    returns their paths.
+    returns their paths. ``figures`` (from ``all_figures``) saves drawing them again.
 
     Each file carries the run's id (results.json ``run.id``, the report's footer, the
     model's metadata), so a file moved away from its folder still says which run made
     it."""
-    from datetime import datetime, timezone
-
     from .. import __version__
     from .figures import all_figures
 
     if not isinstance(output, OutputSet):
         with OutputSet(output, FILES, EARLIER_FILES) as claimed:
-            return write_outputs(comparison, claimed, progress)
+            return write_outputs(comparison, claimed, progress, figures)
     step = progress or (lambda name: None)
-    comparison.results["run"] = {
-        "id": output.run_id, "shrinkage": __version__,
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    comparison.results["run"] = {"id": output.run_id, "shrinkage": __version__}
     step("drawing the figures")
-    figures = all_figures(comparison)
+    figures = all_figures(comparison) if figures is None else figures
     step("writing the report")
     write_files(comparison, figures, output.staging, output.names)
     return output.commit()

@@ -1,0 +1,80 @@
+"""Kill a writing run at each of its file-system steps (run as a script by
+test_output_set.py).
+
+    python kill_writer.py COMPARISON.pickle OLD BASE EXCHANGE
+
+Draws the comparison's figures once, then for each kill point k forks a child that
+writes the comparison's files into BASE/k<k>/out (a copy of the folder OLD, an earlier
+run's files) and SIGKILLs itself just before its k-th file-system operation, as seen by
+Python's audit hooks. Forking after the figures but before any polars call keeps the
+children free of inherited thread pools. Prints a JSON line: the kill points used and
+the number of operations of a whole run.
+"""
+
+import json
+import os
+import pickle
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+#: audit events that touch the file system (reads included: each is a moment to die)
+EVENTS = {"open", "os.mkdir", "os.rename", "os.replace", "os.remove", "os.rmdir",
+          "os.unlink", "os.chmod", "shutil.rmtree", "os.scandir", "os.listdir",
+          "ctypes.call_function"}
+#: the most kill points before the swap begins (every one from the swap on is used)
+BEFORE_SWAP = 30
+RUN_ID = "new0run0id00"
+
+
+def write(comparison, figures, folder, exchange, kill_at, record):
+    """In a forked child: write the set, dying before operation ``kill_at``."""
+    from shrinkage.output_set import OutputSet
+    from shrinkage.report import EARLIER_FILES, FILES, write_outputs
+
+    seen = []
+
+    def hook(event, args):
+        if event in EVENTS:
+            seen.append(f"{event} {args[0] if args else ''}")
+            if len(seen) == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    output = OutputSet(folder, FILES, EARLIER_FILES, exchange=exchange, run_id=RUN_ID)
+    sys.addaudithook(hook)
+    with output:
+        write_outputs(comparison, output, figures=figures)
+    Path(record).write_text(json.dumps(seen))
+
+
+def run_child(*args):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            write(*args)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def main():
+    comparison = pickle.loads(Path(sys.argv[1]).read_bytes())
+    old, base, exchange = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4] == "1"
+    from shrinkage.report.figures import all_figures
+
+    figures = all_figures(comparison)
+    record = base / "operations.json"
+    run_child(comparison, figures, base / "whole" / "out", exchange, 0, record)
+    seen = json.loads(record.read_text())
+    swap = next(i for i, op in enumerate(seen) if op.startswith("os.chmod"))
+    step = max(1, swap // BEFORE_SWAP)
+    points = sorted(set(range(1, swap + 1, step)) | set(range(swap + 1, len(seen) + 1)))
+    for k in points:
+        shutil.copytree(old, base / f"k{k}" / "out")
+        run_child(comparison, figures, base / f"k{k}" / "out", exchange, k, record)
+    print(json.dumps({"points": points, "operations": len(seen), "swap": swap}))
+
+
+if __name__ == "__main__":
+    main()

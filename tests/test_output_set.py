@@ -1,0 +1,278 @@
+"""The output folder of a run holds every file of one run, never a mix: killed at any
+file-system step, interrupted, raced by a second run, or given an impossible --out."""
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from shrinkage.compare import Options, run_comparison
+from shrinkage.output_set import OutputSet
+from shrinkage.report import EARLIER_FILES, FILES, write_outputs
+from shrinkage.tables import UserError, demo_table
+
+HERE = Path(__file__).parent
+SCRIPT = Path(sys.executable).with_name("shrinkage")
+FAST = Options(cv=2, n_alphas=5)
+ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
+
+
+def contents(folder):
+    """Every file of a folder (name -> bytes); model archives by their members, whose
+    zip headers carry the time of writing."""
+    import zipfile
+
+    out = {}
+    for path in sorted(Path(folder).iterdir()):
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                out[path.name] = {n: archive.read(n) for n in archive.namelist()}
+        else:
+            out[path.name] = path.read_bytes()
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """A classification run's folder (the old set) and a regression comparison (the new
+    one), with the new set as a whole run writes it."""
+    base = tmp_path_factory.mktemp("runs")
+    old = run_comparison(demo_table("breast-cancer"), FAST)
+    with OutputSet(base / "old", FILES, EARLIER_FILES, run_id="old0run0id00") as output:
+        write_outputs(old, output)
+    new = run_comparison(demo_table("diabetes"), FAST)
+    pickled = base / "new.pickle"
+    pickled.write_bytes(pickle.dumps(new))
+    return base, pickled
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_killed_at_every_step_leaves_one_whole_set(two_runs, tmp_path, exchange):
+    base, pickled = two_runs
+    done = subprocess.run([sys.executable, HERE / "kill_writer.py", pickled, base / "old",
+                           tmp_path, "1" if exchange else "0"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    old, new = contents(base / "old"), contents(tmp_path / "whole" / "out")
+    assert old.keys() == new.keys() == set(FILES)
+    assert json.loads(new["results.json"])["run"]["id"] == "new0run0id00"
+    assert b"new0run0id00" in new["report.html"] and b"old0run0id00" in old["report.html"]
+    assert len(report["points"]) >= 30 and report["operations"] > report["swap"]
+    outcomes = {"old": 0, "new": 0, "restored": 0}
+    for k in report["points"]:
+        folder = tmp_path / f"k{k}"
+        out = folder / "out"
+        if not exchange and not out.exists():
+            # killed between the two renames: the old set waits beside, the next run
+            # puts it back before anything else
+            aside = list(folder.glob(".out.old-*"))
+            assert len(aside) == 1 and contents(aside[0]) == old, k
+            outcomes["restored"] += 1
+        else:
+            state = contents(out)
+            assert state in (old, new), f"killed before step {k}: a mixed set"
+            outcomes["old" if state == old else "new"] += 1
+        # the next run on the folder cleans up what the killed one left
+        with OutputSet(out, FILES, EARLIER_FILES):
+            pass
+        assert sorted(p.name for p in folder.iterdir()) == ["out"], k
+        assert contents(out) in (old, new), k
+    # the kills fell on both sides of the swap
+    assert outcomes["old"] >= 20 and outcomes["new"] >= 1
+    assert exchange or outcomes["restored"] >= 1
+
+
+def _set(folder, names=FILES, run="r"):
+    folder.mkdir(parents=True)
+    for name in names:
+        (folder / name).write_text(f"{run}:{name}")
+
+
+def test_commit_replaces_the_whole_folder_and_leaves_nothing_beside(tmp_path):
+    _set(tmp_path / "out", run="old")
+    output = OutputSet(tmp_path / "out", FILES, EARLIER_FILES).claim()
+    assert output.staging.parent == tmp_path and output.staging.is_dir()
+    for name in FILES:
+        (output.staging / name).write_text(f"new:{name}")
+    paths = output.commit()
+    assert paths == [tmp_path / "out" / n for n in FILES]
+    assert {p.name: p.read_text() for p in (tmp_path / "out").iterdir()} == {
+        n: f"new:{n}" for n in FILES}
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_run_that_stops_early_leaves_the_old_set_and_no_staging(tmp_path):
+    _set(tmp_path / "out", run="old")
+    with pytest.raises(RuntimeError, match="did not write"):
+        with OutputSet(tmp_path / "out", FILES) as output:
+            (output.staging / FILES[0]).write_text("half")
+            output.commit()
+    assert {p.name: p.read_text() for p in (tmp_path / "out").iterdir()} == {
+        n: f"old:{n}" for n in FILES}
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_folder_made_for_a_run_that_did_not_finish_is_removed(tmp_path):
+    with OutputSet(tmp_path / "a" / "out", FILES) as output:
+        assert output.folder.is_dir()
+    assert not (tmp_path / "a" / "out").exists()
+    assert output.after_interruption() == "nothing was written"
+
+
+def test_foreign_files_are_refused_and_kept(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    (tmp_path / "out" / ".DS_Store").write_text("finder")
+    with pytest.raises(UserError, match=r"--out .*out holds files a shrinkage run did not "
+                                        r"write \(notes.txt\); give a new or empty folder"):
+        OutputSet(tmp_path / "out", FILES).claim()
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_desktop_files_and_an_earlier_versions_model_are_replaced(tmp_path):
+    _set(tmp_path / "out", names=(*FILES, *EARLIER_FILES, ".DS_Store"), run="old")
+    with OutputSet(tmp_path / "out", FILES, EARLIER_FILES) as output:
+        for name in FILES:
+            (output.staging / name).write_text("new")
+        output.commit()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)
+
+
+def test_a_second_run_on_the_same_folder_is_refused_while_the_first_writes(tmp_path):
+    with OutputSet(tmp_path / "out", FILES):
+        with pytest.raises(UserError, match="another shrinkage run is writing to --out "):
+            OutputSet(tmp_path / "out", FILES).claim()
+    with OutputSet(tmp_path / "out", FILES):  # free again once the first is done
+        pass
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda p: p.write_text("x"), r"is a file; give a folder"),
+    (lambda p: None, None),
+])
+def test_out_that_is_a_file_is_refused(tmp_path, make, expected):
+    target = tmp_path / "out"
+    make(target)
+    if expected is None:
+        OutputSet(target, FILES).claim().release()
+    else:
+        with pytest.raises(UserError, match=expected):
+            OutputSet(target, FILES).claim()
+        assert target.read_text() == "x"
+
+
+def test_out_under_a_file_or_in_an_unwritable_place_is_refused(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match=r"--out .*file/out is inside .*file, which is a "
+                                        "file; give a folder"):
+        OutputSet(tmp_path / "file" / "out", FILES).claim()
+    with pytest.raises(UserError, match="cannot create --out /proc/shrinkage"):
+        OutputSet("/proc/shrinkage", FILES).claim()
+
+
+@pytest.mark.skipif(ROOT, reason="root writes through permissions")
+def test_read_only_folders_are_refused(tmp_path):
+    _set(tmp_path / "out")
+    (tmp_path / "out").chmod(0o555)
+    with pytest.raises(UserError, match="read-only"):
+        OutputSet(tmp_path / "out", FILES).claim()
+    (tmp_path / "out").chmod(0o755)
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(UserError, match="cannot write beside"):
+            OutputSet(tmp_path / "out", FILES).claim()
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_a_symbolic_link_to_a_folder_replaces_the_folder_it_names(tmp_path):
+    _set(tmp_path / "real", run="old")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    with OutputSet(tmp_path / "link", FILES) as output:
+        for name in FILES:
+            (output.staging / name).write_text("new")
+        output.commit()
+    assert (tmp_path / "link").is_symlink()
+    assert all((tmp_path / "real" / n).read_text() == "new" for n in FILES)
+
+
+def test_the_fallback_swap_and_its_recovery(tmp_path):
+    _set(tmp_path / "out", run="old")
+    with OutputSet(tmp_path / "out", FILES, exchange=False) as output:
+        for name in FILES:
+            (output.staging / name).write_text("new")
+        output.commit()
+    assert all((tmp_path / "out" / n).read_text() == "new" for n in FILES)
+    # a run killed between the two renames: no folder, the old one aside
+    os.rename(tmp_path / "out", tmp_path / ".out.old-0123")
+    with OutputSet(tmp_path / "out", FILES):
+        assert all((tmp_path / "out" / n).read_text() == "new" for n in FILES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def _compare_process(out, *extra):
+    return subprocess.Popen([SCRIPT, "compare", "--demo", "breast-cancer", "--cv", "2",
+                             "--n-alphas", "5", "--no-progress", "--out", out, *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(predicate, seconds=120):
+    end = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupted_compare_says_so_and_leaves_the_previous_report(two_runs, tmp_path,
+                                                                     signum, code):
+    import shutil
+
+    base, _ = two_runs
+    out = tmp_path / "out"
+    shutil.copytree(base / "old", out)
+    before = contents(out)
+    run = _compare_process(out)
+    # interrupt once the run holds the folder (its staging folder exists): mid-fit
+    _wait_for(lambda: any(tmp_path.glob(".out.staging-*")))
+    run.send_signal(signum)
+    stdout, stderr = run.communicate(timeout=60)
+    assert run.returncode == code, stderr
+    assert stderr.strip().splitlines()[-1] == \
+        f"interrupted; the previous files in {out} are untouched"
+    assert contents(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_two_runs_on_one_folder_the_second_refuses(tmp_path):
+    out = tmp_path / "out"
+    first = _compare_process(out)
+    _wait_for(lambda: any(tmp_path.glob(".out.staging-*")))
+    second = subprocess.run([SCRIPT, "compare", "--demo", "diabetes", "--out", out,
+                             "--no-progress"], capture_output=True, text=True, timeout=120)
+    assert second.returncode == 1
+    assert second.stderr.strip() == (f"error: another shrinkage run is writing to --out "
+                                     f"{out}; wait for it to finish or give another --out")
+    first.communicate(timeout=300)
+    assert first.returncode == 0
+    assert json.loads((out / "results.json").read_text())["data"]["name"] == \
+        "demo:breast-cancer"
+
+
+def test_an_impossible_out_fails_before_any_fitting(tmp_path):
+    (tmp_path / "file").write_text("x")
+    start = time.perf_counter()
+    done = subprocess.run([SCRIPT, "compare", "--demo", "breast-cancer", "--out",
+                           tmp_path / "file" / "out", "--no-progress"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert "which is a file; give a folder" in done.stderr
+    assert time.perf_counter() - start < 20  # a full run compiles and fits for longer
