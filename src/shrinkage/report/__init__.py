@@ -11,7 +11,7 @@ from .._atomic import atomic_write, atomic_write_text
 from ..narrative import format_number
 from .figures import all_figures
 
-FILES = ("report.html", "results.json", "paths.csv", "model.joblib")
+FILES = ("report.html", "results.json", "paths.csv", "model.skops")
 
 
 def render_html(comparison, figures):
@@ -72,7 +72,7 @@ def paths_frame(results):
 
 def write_outputs(comparison, out_dir, progress=None):
     """Write the four files into ``out_dir`` (created if missing); returns their paths."""
-    import joblib
+    from ..model_file import model_metadata, save_model
 
     step = progress or (lambda name: None)
     out = Path(out_dir)
@@ -86,5 +86,6 @@ def write_outputs(comparison, out_dir, progress=None):
     atomic_write_text(out / "report.html", render_html(comparison, figures))
     atomic_write(out / "paths.csv", lambda tmp: paths_frame(comparison.results)
                  .write_csv(tmp))
-    atomic_write(out / "model.joblib", lambda tmp: joblib.dump(comparison.pipeline, tmp))
+    atomic_write(out / "model.skops", lambda tmp: save_model(
+        tmp, comparison.pipeline, model_metadata(comparison.results)))
     return [out / name for name in FILES]
