@@ -256,7 +256,7 @@ def _unseen_levels(features, levels):
         values = [v for v in series.drop_nulls().unique(maintain_order=True).to_list()
                   if v not in known]
         if values:
-            unseen_rows |= series.is_in(pl.Series(values, dtype=series.dtype))
+            unseen_rows |= series.is_in(pl.Series(values, dtype=series.dtype).implode())
             more = f" and {len(values) - SHOWN} more" if len(values) > SHOWN else ""
             described.append(f"{column!r} ({', '.join(map(repr, values[:SHOWN]))}{more})")
     if not described:
@@ -310,9 +310,30 @@ def _check_finite(values, features, prepare, name, where):
 
 
 def check_output(out, inputs, force):
-    """Refuse an ``--out`` path before any work: a folder, a missing or unwritable
-    folder, one of the ``inputs`` (``{"DATA": path, "MODEL": path}``) even with
-    ``force``, or an existing file without ``force``. Returns the path to write."""
+    """The ``--out`` path to write, checked before any work is done.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The path given (``~`` is expanded).
+    inputs : dict
+        ``{"DATA": path, "MODEL": path}``: files never written over, even with
+        ``force`` (compared as resolved paths and as inodes: symlinks, hard links,
+        ``./x``).
+    force : bool
+        Whether an existing file (not an input) may be replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        The path to write.
+
+    Raises
+    ------
+    UserError
+        For a folder, a missing or unwritable folder, an input file, or an existing file
+        without ``force``.
+    """
     out = Path(os.path.expanduser(out))
     if out.is_dir():
         raise UserError(f"--out {out} is a folder; give a file name, such as "
@@ -346,7 +367,15 @@ def _same_file(a, b):
 
 
 def write_predictions(frame, out):
-    """Write ``frame`` atomically to ``out``: Parquet for .parquet/.pq, else CSV."""
+    """Write ``frame`` atomically to ``out``: Parquet for .parquet/.pq, else CSV.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        The predictions.
+    out : pathlib.Path
+        A path checked by :func:`check_output`; left as it was if the write fails.
+    """
     from ._atomic import atomic_write
 
     parquet = out.suffix.lower() in (".parquet", ".pq")
