@@ -278,23 +278,31 @@ def _apply(pipeline, features, numeric, name):
                             f"{values[int(bad[0])]}: the model needs finite numbers; fix "
                             "the value or leave it empty")
     prepare, model = pipeline.named_steps["prepare"], pipeline.named_steps["model"]
-    with np.errstate(over="ignore", invalid="ignore"):
-        X = np.asarray(prepare.transform(features), dtype=np.float64)
-    _check_finite(X, features, prepare, name, "once standardized")
-    with np.errstate(over="ignore", invalid="ignore"):
-        prediction = model.predict(X)
-        if hasattr(model, "predict_proba"):
-            proba = np.asarray(model.predict_proba(X))
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = np.asarray(prepare.transform(features), dtype=np.float64)
+            _check_finite(X, features, name, "once standardized")
+            prediction = model.predict(X)
+            proba = np.asarray(model.predict_proba(X)) \
+                if hasattr(model, "predict_proba") else None
+    except (ValueError, TypeError) as exc:
+        if isinstance(exc, UserError):
+            raise
+        # scikit-learn's own words name its estimators and advise on them: not ours to
+        # repeat (--debug shows them)
+        raise UserError(f"cannot apply the model to {name}: its feature columns do not "
+                        f"read as the training ones did ({type(exc).__name__}); rerun "
+                        "with --debug for the details") from exc
     out = {"prediction": prediction}
-    if hasattr(model, "predict_proba"):
+    if proba is not None:
         out.update({f"probability_{c}": proba[:, k] for k, c in enumerate(model.classes_)})
     scores = np.column_stack([v for v in out.values() if v.dtype.kind == "f"] or
                              [np.zeros(len(X))])
-    _check_finite(scores, features, prepare, name, "in the model's prediction")
+    _check_finite(scores, features, name, "in the model's prediction")
     return out
 
 
-def _check_finite(values, features, prepare, name, where):
+def _check_finite(values, features, name, where):
     """Values that overflowed name the first row and its largest feature."""
     bad = ~np.isfinite(values).all(axis=1)
     if not bad.any():
