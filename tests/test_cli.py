@@ -5,7 +5,6 @@ import json
 import re
 from html.parser import HTMLParser
 
-import joblib
 import numpy as np
 import polars as pl
 import pytest
@@ -13,6 +12,7 @@ from sklearn.datasets import load_diabetes
 from typer.testing import CliRunner
 
 from shrinkage.cli import app
+from shrinkage.model_file import load_model
 from shrinkage.narrative import format_number
 
 FAST = ["--cv", "3", "--n-alphas", "15", "--no-progress"]
@@ -83,7 +83,7 @@ def diabetes_report(tmp_path_factory):
 
 def test_default_run_writes_every_file(diabetes_report):
     out, result = diabetes_report
-    for name in ("report.html", "results.json", "paths.csv", "model.joblib"):
+    for name in ("report.html", "results.json", "paths.csv", "model.skops"):
         assert (out / name).stat().st_size > 0
     results = json.loads((out / "results.json").read_text())
     assert set(results["penalties"]) == {"none", "l1", "l2", "elasticnet"}
@@ -162,7 +162,7 @@ def test_winner_is_the_lowest_test_loss_and_its_model_is_saved(diabetes_report):
     scores = {p: e["choices"]["fit" if p == "none" else "min"][key]
               for p, e in results["penalties"].items()}
     assert results["comparison"]["winner"] == min(scores, key=scores.get)
-    pipeline = joblib.load(out / "model.joblib")
+    pipeline = load_model(out / "model.skops").pipeline
     winner = results["penalties"][results["comparison"]["winner"]]
     chosen = winner["choices"].get("min", winner["choices"].get("fit"))
     coef = np.ravel(pipeline.named_steps["model"].coef_)
@@ -212,12 +212,14 @@ def test_csv_with_categories_and_missing_targets(tmp_path):
     # the input is untouched
     assert hashlib.sha256(data.read_bytes()).hexdigest() == digest
     # predict applies the saved model to a table (the target column is ignored)
-    predictions = run("predict", out / "model.joblib", data)
+    predictions = run("predict", out / "model.skops", data)
     assert predictions.exit_code == 0, predictions.output
+    assert predictions.stderr == ("note: ignored 1 column the model does not use: 'target' "
+                                  "(the model's target column)\n")
     lines = predictions.stdout.strip().splitlines()
     assert lines[0] == "prediction" and len(lines) == 443
     table = pl.read_csv(data)
-    expected = joblib.load(out / "model.joblib").predict(table.drop("target"))
+    expected = load_model(out / "model.skops").pipeline.predict(table.drop("target"))
     np.testing.assert_allclose([float(v) for v in lines[1:]], expected, rtol=1e-9)
 
 
@@ -270,7 +272,7 @@ def test_bad_inputs_exit_1_with_one_line(tmp_path):
     empty.write_text("a,b,y\n1,2,\n3,4,\n")
     _one_line_error(run("compare", empty, "--target", "y", "--out", out),
                     r"the table has no row with a value in the target column 'y'")
-    _one_line_error(run("predict", tmp_path / "no.joblib", data), r"model file not found")
+    _one_line_error(run("predict", tmp_path / "no.skops", data), r"model file not found")
     assert not out.exists()  # nothing was written for a failed run
 
 
@@ -285,12 +287,12 @@ def test_predict_names_missing_columns(diabetes_report, tmp_path):
     out, _ = diabetes_report
     table = tmp_path / "partial.csv"
     pl.DataFrame({"age": [0.1, 0.2], "sex": [0.0, 1.0]}).write_csv(table)
-    _one_line_error(run("predict", out / "model.joblib", table),
+    _one_line_error(run("predict", out / "model.skops", table),
                     r"lacks 8 feature columns the model needs: 'bmi', 'bp', 's1'")
     # the model's first column missing is a missing feature too, not a missing target
     names = load_diabetes(as_frame=True).data.columns
     pl.DataFrame({c: [0.1, 0.2] for c in names if c not in ("age", "s3")}).write_csv(table)
-    _one_line_error(run("predict", out / "model.joblib", table),
+    _one_line_error(run("predict", out / "model.skops", table),
                     r"lacks 2 feature columns the model needs: 'age', 's3'; add them")
 
 

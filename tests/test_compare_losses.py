@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -14,6 +13,8 @@ import pytest
 from sklearn.linear_model import PoissonRegressor as SklearnPoisson
 from sklearn.metrics import mean_absolute_error, mean_poisson_deviance
 from sklearn.model_selection import train_test_split
+
+from shrinkage.model_file import load_model
 
 from test_cli import FAST, run
 
@@ -63,7 +64,7 @@ def test_poisson_compare_end_to_end(poisson_report):
     assert "poisson_deviance" in html and "figure-cv-curves" in html
     assert "poisson loss: every penalty, and no penalty, fits it" in html
     _, X_test, _, y_test = _test_split(table, "bikers")
-    model = joblib.load(out / "model.joblib")
+    model = load_model(out / "model.skops").pipeline
     mean = model.predict(X_test)
     assert mean.min() > 0  # counts' means, never negative
     winner = results["comparison"]["winner"]
@@ -76,7 +77,7 @@ def test_poisson_compare_end_to_end(poisson_report):
 def test_no_penalty_is_the_unpenalized_poisson_fit(poisson_report):
     table, out, results, _ = poisson_report
     X_train, _, y_train, _ = _test_split(table, "bikers")
-    model = joblib.load(out / "model.joblib")
+    model = load_model(out / "model.skops").pipeline
     X = model[0].transform(X_train)
     reference = SklearnPoisson(alpha=0.0, tol=1e-12, max_iter=10_000).fit(X, y_train)
     ours = results["penalties"]["none"]["choices"]["fit"]
@@ -122,7 +123,7 @@ def test_huber_compare_reports_huber_loss_and_mae(tmp_path):
     _, X_test, y_train, y_test = _test_split(tmp_path / "wild.csv", "y")
     # one delta for every model, on the noise's scale (sd 1), not on y's
     assert 0.8 < metric["huber_delta"] < 2.5
-    model = joblib.load(tmp_path / "r" / "model.joblib")
+    model = load_model(tmp_path / "r" / "model.skops").pipeline
     assert model[-1].delta_ == metric["huber_delta"]
     residual = np.abs(y_test - model.predict(X_test))
     delta = metric["huber_delta"]
@@ -153,12 +154,12 @@ def test_poisson_on_a_negative_or_text_target_exits_1(tmp_path):
 def test_predict_writes_expected_counts(poisson_report, tmp_path):
     table, out, _, _ = poisson_report
     written = tmp_path / "predictions.csv"
-    done = subprocess.run([str(SCRIPT), "predict", str(out / "model.joblib"), str(table),
+    done = subprocess.run([str(SCRIPT), "predict", str(out / "model.skops"), str(table),
                            "--out", str(written)], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
     predictions = pl.read_csv(written).get_column("prediction").to_numpy()
     frame = pd.read_csv(table).drop(columns="bikers")
-    expected = joblib.load(out / "model.joblib").predict(frame)
+    expected = load_model(out / "model.skops").pipeline.predict(frame)
     np.testing.assert_allclose(predictions, expected, rtol=1e-12)
     assert predictions.min() > 0

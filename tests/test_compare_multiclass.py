@@ -63,9 +63,9 @@ def test_test_metrics_agree_with_scikit_learn(wine_report):
     target = frame.pop("cultivar").to_numpy()
     _, X_test, _, y_test = train_test_split(frame, target, test_size=0.25, random_state=0,
                                             stratify=target)
-    import joblib
+    from shrinkage.model_file import load_model
 
-    model = joblib.load(out / "model.joblib")
+    model = load_model(out / "model.skops").pipeline
     winner = results["comparison"]["winner"]
     choice = results["penalties"][winner]["choices"]["fit" if winner == "none" else "min"]
     proba = model.predict_proba(X_test)
@@ -82,7 +82,7 @@ def test_test_metrics_agree_with_scikit_learn(wine_report):
 def test_predict_writes_a_probability_per_class(wine_report, tmp_path):
     table, out, _ = wine_report
     written = tmp_path / "predictions.csv"
-    done = subprocess.run([str(SCRIPT), "predict", str(out / "model.joblib"), str(table),
+    done = subprocess.run([str(SCRIPT), "predict", str(out / "model.skops"), str(table),
                            "--out", str(written)], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr

@@ -30,7 +30,7 @@ def test_first_command_runs(tmp_path):
     out = subprocess.run([str(script), *args], capture_output=True, text=True, check=True,
                          cwd=tmp_path, timeout=600).stdout
     assert "generalized best" in out
-    for name in ("report.html", "results.json", "paths.csv", "model.joblib"):
+    for name in ("report.html", "results.json", "paths.csv", "model.skops"):
         assert (tmp_path / "shrinkage-report" / name).stat().st_size > 0
 
 

@@ -394,24 +394,37 @@ def _compare_on_dask(data, target, options, scheduler, workers, output, progress
 
 @app.command()
 def predict(
-    model: Annotated[Path, typer.Argument(help="model.joblib written by compare.")],
-    data: Annotated[Path, typer.Argument(help="CSV or Parquet file with the same columns.")],
+    model: Annotated[Path, typer.Argument(
+        help="The model.skops that `shrinkage compare` wrote.")],
+    data: Annotated[Path, typer.Argument(
+        help="CSV or Parquet table holding the model's feature columns (any order; "
+             "other columns are ignored).")],
     out: Annotated[Path | None, typer.Option(
-        help="Write the predictions here (CSV); default: standard output.")] = None,
+        help="Write the predictions to this file (CSV; Parquet if it ends in .parquet); "
+             "default: standard output. Never the DATA or MODEL file.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing --out file.")] = False,
+    id_columns: Annotated[list[str] | None, typer.Option(
+        "--id", help="Copy this column of DATA to the output, first and unchanged "
+                     "(repeatable).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ):
-    """Apply a saved model to a new table: one prediction per row (and the probability
-    of the second class for a classifier)."""
-    from .predict import predict_table
+    """Apply a saved model to a new table: one prediction per row, and for a classifier
+    the probability of each class (columns probability_<class>). What the model cannot
+    read as it read its training rows (unseen levels, ignored columns) is said on
+    standard error."""
+    from .predict import check_output, predict_table, write_predictions
 
     with _user_errors(debug):
-        frame = predict_table(model, data)
+        if out is not None:  # before the model is applied: a bad --out wastes no work
+            out = check_output(out, {"DATA": data, "MODEL": model}, force)
+        result = predict_table(model, data, ids=id_columns or ())
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
         if out is None:
-            sys.stdout.write(frame.write_csv())
+            sys.stdout.write(result.frame.write_csv())
         else:
-            from ._atomic import atomic_write
-
-            atomic_write(out, frame.write_csv)
+            write_predictions(result.frame, out)
             typer.echo(f"wrote {out}")
 
 

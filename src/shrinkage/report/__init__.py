@@ -11,7 +11,7 @@ from pathlib import Path
 from ..narrative import format_number
 from ..output_set import OutputSet
 
-FILES = ("report.html", "results.json", "paths.csv", "model.joblib")
+FILES = ("report.html", "results.json", "paths.csv", "model.skops")
 #: names earlier versions wrote into the folder (replaced with it)
 EARLIER_FILES = ("model.joblib",)
 
@@ -104,6 +104,8 @@ def write_files(comparison, figures, folder, names):
     """The files ``names`` of ``comparison`` (figures drawn) written into ``folder``."""
     import joblib
 
+    from ..model_file import model_metadata, save_model
+
     folder = Path(folder)
     writers = {
         "results.json": lambda path: path.write_text(
@@ -111,6 +113,8 @@ def write_files(comparison, figures, folder, names):
         "report.html": lambda path: path.write_text(render_html(comparison, figures),
                                                     encoding="utf-8"),
         "paths.csv": lambda path: paths_frame(comparison.results).write_csv(path),
+        "model.skops": lambda path: save_model(path, comparison.pipeline,
+                                               model_metadata(comparison.results)),
         "model.joblib": lambda path: joblib.dump(comparison.pipeline, path),
     }
     for name in names:
