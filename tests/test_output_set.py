@@ -24,15 +24,19 @@ ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
 
 
 def contents(folder):
-    """Every file of a folder (name -> bytes); model archives by their members, whose
-    zip headers carry the time of writing."""
-    import zipfile
+    """Every file of a folder (name -> bytes); a model by its metadata and coefficients
+    (a skops archive names its members by object ids, which differ between processes)."""
+    import numpy as np
+
+    from shrinkage.model_file import load_model
 
     out = {}
     for path in sorted(Path(folder).iterdir()):
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                out[path.name] = {n: archive.read(n) for n in archive.namelist()}
+        if path.suffix == ".skops":
+            saved = load_model(path)
+            model = saved.pipeline[-1]
+            out[path.name] = (saved.metadata["run_id"], np.asarray(model.coef_).tobytes(),
+                              np.asarray(model.intercept_).tobytes())
         else:
             out[path.name] = path.read_bytes()
     return out
