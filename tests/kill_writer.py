@@ -61,6 +61,9 @@ def run_child(*args):
 def main():
     comparison = pickle.loads(Path(sys.argv[1]).read_bytes())
     old, base, exchange = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4] == "1"
+    import skops.io  # noqa: F401  (imported once here, not in every child)
+
+    import shrinkage.model_file  # noqa: F401
     from shrinkage.report.figures import all_figures
 
     figures = all_figures(comparison)
