@@ -256,6 +256,14 @@ def prepare(table, options):
     if frame.height == 0:
         raise UserError(f"the table has no row with a value in the target column "
                         f"{table.target!r}; fill it in or choose another --target")
+    n_rows, folds = frame.height, options.cv
+    n_train = n_rows - int(np.ceil(options.test_size * n_rows))
+    if n_train < 2 * folds:  # (before the columns: one row makes every column constant)
+        raise UserError(f"the table has {n_rows} row{'s' if n_rows != 1 else ''}; with "
+                        f"--test-size {options.test_size} "
+                        f"and --cv {folds} it needs at least "
+                        f"{int(np.ceil(2 * folds / (1 - options.test_size)))}: use fewer "
+                        "folds (--cv 3) or more rows")
     features = frame.drop(table.target)
     _, categorical = split_columns(features)
     too_many = [c for c in categorical
@@ -299,14 +307,6 @@ def prepare(table, options):
     note = integer_code_note(summary, task) \
         if options.loss == "auto" else None
     notes.extend(n for n in (note, count_note) if n)
-    n_rows, folds = frame.height, options.cv
-    n_train = n_rows - int(np.ceil(options.test_size * n_rows))
-    if n_train < 2 * folds:
-        raise UserError(f"the table has {n_rows} row{'s' if n_rows != 1 else ''}; with "
-                        f"--test-size {options.test_size} "
-                        f"and --cv {folds} it needs at least "
-                        f"{int(np.ceil(2 * folds / (1 - options.test_size)))}: use fewer "
-                        "folds (--cv 3) or more rows")
     return features, frame.get_column(table.target).to_numpy(), task, loss, notes
 
 

@@ -111,11 +111,14 @@ def _decode(data, name):
 
 
 def _records(text, separator, limit=None):
-    """``(file line, fields)`` of each non-blank record (quotes respected)."""
+    """``(first line, last line, fields)`` of each non-blank record (quotes respected:
+    a quoted value may span lines)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"')
+    end = 0
     for fields in itertools.islice(reader, limit):
+        start, end = end + 1, reader.line_num
         if fields:
-            yield reader.line_num, fields
+            yield start, end, fields
 
 
 def _sniff(text, suffix):
@@ -129,7 +132,7 @@ def _sniff(text, suffix):
     header_fields = {}
     for separator in SEPARATORS:
         try:
-            counts = [len(f) for _, f in _records(sample, separator, SNIFF_RECORDS + 1)]
+            counts = [len(f) for *_, f in _records(sample, separator, SNIFF_RECORDS + 1)]
         except csv.Error:
             continue
         if counts and counts[0] > 1 and len(set(counts)) == 1:
@@ -151,17 +154,15 @@ def _read_csv(data, path):
         notes.append(f"read {name} with {_SEPARATOR_NAMES[separator]} as the separator")
     records = _records(text, separator)
     try:
-        _, header = next(records)
+        *_, header = next(records)
         header, renamed = _header_names(header, name)
         rows = []
-        for line, fields in records:
-            if len(fields) != len(header):
-                raise UserError(
-                    f"line {line} of {name} has {len(fields)} field"
-                    f"{'s' if len(fields) != 1 else ''} but its header has {len(header)} "
-                    f"(separator {_SEPARATOR_NAMES[separator]}): fix that line (quote a "
-                    "value that holds the separator)")
-            rows.append(fields)
+        for start, end, fields in records:
+            if len(fields) != len(header) and not (len(fields) == 1 and not fields[0].strip()):
+                raise UserError(_ragged(name, start, end, len(fields), len(header),
+                                        separator))
+            if len(fields) == len(header):  # (a line of spaces is blank)
+                rows.append(fields)
     except csv.Error as exc:
         raise UserError(f"cannot read {name} as CSV: {exc}") from None
     if not rows:
@@ -170,6 +171,17 @@ def _read_csv(data, path):
     columns = zip(*rows)
     frame = pl.DataFrame([pl.Series(n, c, dtype=pl.String) for n, c in zip(header, columns)])
     return Reading(frame, notes, decimal_comma=separator == ";")
+
+
+def _ragged(name, start, end, n_fields, n_header, separator):
+    """The message of a record whose count of fields is not the header's."""
+    fields = f"{n_fields} field{'s' if n_fields != 1 else ''}"
+    if end > start:  # a quoted value ran over several lines: most often an open quote
+        return (f"the record from line {start} to line {end} of {name} has {fields} but "
+                f"its header has {n_header}: is a quote left open on line {start}?")
+    return (f"line {end} of {name} has {fields} but its header has {n_header} "
+            f"(separator {_SEPARATOR_NAMES[separator]}): fix that line (quote a value "
+            "that holds the separator)")
 
 
 _SEPARATOR_NAMES = {",": "',' (comma)", ";": "';' (semicolon)", "\t": "tab", "|": "'|'"}
