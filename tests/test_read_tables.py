@@ -294,8 +294,13 @@ def test_neither_utf8_nor_cp1252_is_refused_with_its_line(tmp_path):
                                         ("a,b\n\n\n", "no data rows")])
 def test_empty_files(tmp_path, text, said):
     with pytest.raises(UserError) as info:
-        read_frame(_csv(tmp_path, text))
+        read_table(_csv(tmp_path, text), "b")
     _one_line(info, said)
+
+
+def test_a_header_alone_is_an_empty_frame_for_predict(tmp_path):
+    frame = read_frame(_csv(tmp_path, "a,b\n"))
+    assert frame.columns == ["a", "b"] and frame.height == 0
 
 
 # 11. names holding "=" ---------------------------------------------------------------

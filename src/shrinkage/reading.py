@@ -165,10 +165,9 @@ def _read_csv(data, path):
                 rows.append(fields)
     except csv.Error as exc:
         raise UserError(f"cannot read {name} as CSV: {exc}") from None
-    if not rows:
-        raise UserError(f"{name} has a header line but no data rows")
     notes += renamed
-    columns = zip(*rows)
+    # no rows is a header's columns, empty: compare refuses it, predict writes a header
+    columns = list(zip(*rows)) or [[] for _ in header]
     frame = pl.DataFrame([pl.Series(n, c, dtype=pl.String) for n, c in zip(header, columns)])
     return Reading(frame, notes, decimal_comma=separator == ";")
 

@@ -48,6 +48,9 @@ def read_table(path, target):
 
     path = Path(path)
     reading = read_path(path)
+    if reading.frame.height == 0:
+        raise UserError(f"{path.name} has no data rows (a header at most): give a table "
+                        "with rows")
     check_target(reading.frame.columns, target, path.name)
     kind = reading.kinds.get(target)
     if kind in ("date", "datetime"):
