@@ -127,7 +127,8 @@ def compare(
     cv: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
     seed: Annotated[int, typer.Option(help="Seed of the split, folds and bootstrap.")] = 0,
     n_jobs: Annotated[int, typer.Option(help="Threads over the folds.")] = 1,
-    n_alphas: Annotated[int, typer.Option(min=2, help="Alphas per path.")] = 50,
+    n_alphas: Annotated[int, typer.Option(min=2, max=1000,
+                                          help="Alphas per path (2 to 1000).")] = 50,
     selection: Annotated[Selection, typer.Option(
         help="Which choice of alpha competes: min CV error or the 1se rule.")]
     = Selection.min,

@@ -16,6 +16,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from .column_checks import encoded_collisions, huge_values, infinite_values
 from .compare_checks import (at_rounding, combination_warning, leak_warning,
                              perfect_fit_warning)
 from .compare_losses import EN_RATIOS
@@ -206,15 +207,21 @@ def build_preprocessor(numeric, categorical, impute, categories="auto"):
 
 
 def original_columns(preprocessor):
-    """Encoded feature name -> the table column it came from."""
+    """Encoded feature name -> the table column it came from (a one-hot encoder's
+    features counted off its categories, column by column: a name such as ``a=b=c``
+    cannot tell its column apart by itself)."""
     mapping = {}
     for _, transformer, columns in preprocessor.transformers_:
         if transformer == "drop" or not len(columns):
             continue
-        names = transformer.get_feature_names_out(columns)
-        for name in names:
-            mapping[str(name)] = next((c for c in columns if name == c
-                                       or str(name).startswith(f"{c}=")), str(name))
+        names = [str(n) for n in transformer.get_feature_names_out(columns)]
+        encoder = transformer[-1] if hasattr(transformer, "steps") else transformer
+        if hasattr(encoder, "categories_"):
+            sizes = [len(c) for c in encoder.categories_]
+            owners = [c for c, size in zip(columns, sizes) for _ in range(size)]
+            mapping.update(zip(names, owners))
+        else:  # one feature per column, under its own name
+            mapping.update((name, name) for name in names)
     return mapping
 
 
@@ -233,6 +240,9 @@ def prepare(table, options):
         frame = frame.drop(dropped)
         notes.append(f"left out {len(dropped)} column{'s' if len(dropped) > 1 else ''} as "
                      f"asked (--drop): {', '.join(map(repr, dropped))}")
+    frame, infinite = infinite_values(frame, table.target, options.impute)
+    notes += infinite
+    huge_values(frame, table.target)
     target = frame.get_column(table.target)
     if target.dtype.is_float():
         missing = target.is_null() | target.is_nan()
@@ -246,6 +256,14 @@ def prepare(table, options):
     if frame.height == 0:
         raise UserError(f"the table has no row with a value in the target column "
                         f"{table.target!r}; fill it in or choose another --target")
+    n_rows, folds = frame.height, options.cv
+    n_train = n_rows - int(np.ceil(options.test_size * n_rows))
+    if n_train < 2 * folds:  # (before the columns: one row makes every column constant)
+        raise UserError(f"the table has {n_rows} row{'s' if n_rows != 1 else ''}; with "
+                        f"--test-size {options.test_size} "
+                        f"and --cv {folds} it needs at least "
+                        f"{int(np.ceil(2 * folds / (1 - options.test_size)))}: use fewer "
+                        "folds (--cv 3) or more rows")
     features = frame.drop(table.target)
     _, categorical = split_columns(features)
     too_many = [c for c in categorical
@@ -269,6 +287,7 @@ def prepare(table, options):
         why += [f"constant or empty: {', '.join(map(repr, constant))}"] if constant else []
         raise UserError(f"the table has no usable column besides the target "
                         f"{table.target!r}" + (f" ({'; '.join(why)})" if why else ""))
+    encoded_collisions(features, *split_columns(features), _dummy_name)
     nulls = [c for c in features.columns if features.get_column(c).null_count()
              or (features.schema[c].is_float() and features.get_column(c).is_nan().any())]
     if nulls and options.impute != "median":
@@ -288,14 +307,6 @@ def prepare(table, options):
     note = integer_code_note(summary, task) \
         if options.loss == "auto" else None
     notes.extend(n for n in (note, count_note) if n)
-    n_rows, folds = frame.height, options.cv
-    n_train = n_rows - int(np.ceil(options.test_size * n_rows))
-    if n_train < 2 * folds:
-        raise UserError(f"the table has {n_rows} row{'s' if n_rows != 1 else ''}; with "
-                        f"--test-size {options.test_size} "
-                        f"and --cv {folds} it needs at least "
-                        f"{int(np.ceil(2 * folds / (1 - options.test_size)))}: use fewer "
-                        "folds (--cv 3) or more rows")
     return features, frame.get_column(table.target).to_numpy(), task, loss, notes
 
 
@@ -441,7 +452,7 @@ def run_comparison(table, options, progress=None, engine=None):
                                      data.interval_method(), null_loss)
     if data.truth:
         results["recovery"] = _recovery(data.truth, data.preprocessor, models, names)
-    results["verdict"] = describe(results)
+    results["verdict"] = describe(results, data.columns_of)
     winner = results["comparison"]["winner"]
     pipeline = Pipeline([("prepare", data.preprocessor), ("model", models[winner])])
     return Comparison(results=results, models=models, pipeline=pipeline,

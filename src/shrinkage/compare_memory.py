@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from . import model_selection as ms
+from .column_checks import empty_in_training
 from .compare_losses import compare_loss
 from .linear_model_cv import RidgeCV
 from .tables import UserError
@@ -81,7 +82,8 @@ class InMemory:
                 stratify=stratify)
         except ValueError as exc:
             raise UserError(f"cannot split the table: {exc}") from None
-        self.preprocessor = build_preprocessor(*split_columns(features), options.impute)
+        f_train, f_test = empty_in_training(f_train, f_test, self.notes)
+        self.preprocessor = build_preprocessor(*split_columns(f_train), options.impute)
         self.X_train = np.asfortranarray(self.preprocessor.fit_transform(f_train),
                                          dtype=np.float64)
         self.X_test = np.asarray(self.preprocessor.transform(f_test), dtype=np.float64)

@@ -41,11 +41,13 @@ def _change(new, old, null_loss):
     return f"{_percent(abs(new - old) / old)} {word}"
 
 
-def _top_columns(choice, limit=5):
-    """The original columns of the largest coefficients, in order, without repeats."""
+def _top_columns(choice, limit=5, columns_of=None):
+    """The original columns of the largest coefficients, in order, without repeats
+    (``columns_of`` maps an encoded feature's name to its column: a name holds "=" in a
+    one-hot level and may hold it in the column's own name too)."""
     seen = []
     for name in choice["coefficients"]:
-        column = name.split("=")[0]
+        column = (columns_of or {}).get(name, name)
         if choice["coefficients"][name] != 0 and column not in seen:
             seen.append(column)
         if len(seen) == limit:
@@ -53,9 +55,11 @@ def _top_columns(choice, limit=5):
     return seen
 
 
-def describe(results):
+def describe(results, columns_of=None):
     """A list of sentences: the winner, whether the test split can tell, sparsity, the
-    one-standard-error alternative and, for synthetic data, recovery of the truth."""
+    one-standard-error alternative and, for synthetic data, recovery of the truth.
+    ``columns_of`` maps encoded feature names to table columns (else a name is its own
+    column)."""
     comparison = results["comparison"]
     key = comparison["key"]
     metric = METRIC_NAMES[key]
@@ -83,7 +87,7 @@ def describe(results):
             f"{format_number(null_loss)} for the intercept alone): a tie, won by none of "
             "them.")
         sentences.append(_sparsity_sentence(penalties, chosen,
-                                            results["data"]["n_features"]))
+                                            results["data"]["n_features"], columns_of))
         return sentences
     sentences.append(
         f"{penalties[winner]['label'].capitalize()} generalized best on the {n_test} "
@@ -124,14 +128,15 @@ def describe(results):
             f"{data['majority_class']!r} ({_percent(data['majority_share'])} of the test "
             f"rows), scores accuracy {format_number(data['majority_share'])}; "
             f"{penalties[winner]['label']} scores {format_number(w['test_accuracy'])}.")
-    sentences.append(_sparsity_sentence(penalties, chosen, results["data"]["n_features"]))
+    sentences.append(_sparsity_sentence(penalties, chosen, results["data"]["n_features"],
+                                        columns_of))
     sentences += _one_se_sentences(penalties, key, metric, selection, null_loss)
     if "recovery" in results:
         sentences.append(_recovery_sentence(results["recovery"], penalties))
     return sentences
 
 
-def _sparsity_sentence(penalties, chosen, n_features):
+def _sparsity_sentence(penalties, chosen, n_features, columns_of=None):
     parts = []
     for p in ("l1", "elasticnet", "l2"):
         c = chosen(p)
@@ -139,7 +144,7 @@ def _sparsity_sentence(penalties, chosen, n_features):
         if p == "elasticnet":
             what += f" (l1_ratio {c['l1_ratio']:g})"
         kept = c["n_nonzero"]
-        tops = _top_columns(c, 3)
+        tops = _top_columns(c, 3, columns_of)
         count = f"all {kept}" if kept == n_features else f"{kept} of {n_features}"
         parts.append(f"{what} kept {count} features"
                      + (f", led by {', '.join(tops)}" if tops else ""))

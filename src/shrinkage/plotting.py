@@ -269,7 +269,8 @@ class CoefficientPathDisplay:
         x_end = self.alphas.min()
         labels = [ax.annotate(self.feature_names[j], (x_end, last[j]), xytext=(4, 0),
                               textcoords="offset points", fontsize=8, va="center",
-                              ha="left", color=self.lines_[j].get_color())
+                              ha="left", color=self.lines_[j].get_color(),
+                              parse_math=False)  # a name is literal text, not TeX
                   for j in largest]
         renderer = ax.figure.canvas.get_renderer()
         boxes = [t.get_window_extent(renderer) for t in labels]

@@ -42,15 +42,22 @@ class Table:
 
 
 def read_table(path, target):
-    """Read a CSV (comma, or tab for .tsv) or Parquet file; ``target`` must be a column."""
+    """Read a CSV or Parquet file (``reading.read_path``); ``target`` must be a column,
+    and not one of dates."""
+    from .reading import read_path
+
     path = Path(path)
-    frame = read_frame(path)
-    check_target(frame.columns, target, path.name)
-    frame, converted = numbers_with_separators(frame)
-    notes = (f"read {len(converted)} text column{'s' if len(converted) > 1 else ''} "
-             f"written with thousands separators as numbers: "
-             f"{', '.join(map(repr, converted))}",) if converted else ()
-    return Table(frame=frame, target=target, name=path.name, notes=notes)
+    reading = read_path(path)
+    if reading.frame.height == 0:
+        raise UserError(f"{path.name} has no data rows (a header at most): give a table "
+                        "with rows")
+    check_target(reading.frame.columns, target, path.name)
+    kind = reading.kinds.get(target)
+    if kind in ("date", "datetime"):
+        raise UserError(f"the target {target!r} holds {kind}s: compare predicts a number or "
+                        "a class, not a date; choose another --target")
+    return Table(frame=reading.frame, target=target, name=path.name,
+                 notes=tuple(reading.notes))
 
 
 #: a number written with comma thousands separators ("1,234.56", "-12,000")
@@ -112,30 +119,11 @@ def check_drop(columns, drop, target, name):
 
 
 def read_frame(path):
-    """A CSV (comma, or tab for .tsv) or Parquet file as a polars frame."""
-    import polars as pl
+    """A CSV or Parquet file as a typed polars frame (``reading.read_path``: the same
+    conversions at ``compare`` and ``predict`` time)."""
+    from .reading import read_path
 
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"file not found: {path}; give the path of a CSV or Parquet file")
-    if path.is_dir():
-        raise UserError(f"{path} is a folder; give the path of a CSV or Parquet file")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            frame = pl.read_parquet(path)
-        elif suffix in (".csv", ".tsv", ".txt"):
-            frame = pl.read_csv(path, separator="\t" if suffix == ".tsv" else ",",
-                                infer_schema_length=10_000, null_values=["", "NA", "NaN"])
-        else:
-            raise UserError(f"cannot tell the format of {path.name}: name it .csv, .tsv "
-                            "or .parquet")
-    except UserError:
-        raise
-    except Exception as exc:  # polars raises many kinds; all mean "unreadable"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"cannot read {path.name} as {suffix[1:]}: {first}") from None
-    return frame
+    return read_path(path).frame
 
 
 def _column_list(columns, limit=12):

@@ -227,4 +227,8 @@ def all_figures(comparison):
         figures["roc"] = ("ROC curves on the test split", roc_curves)
     if "recovery" in comparison.results:
         figures["truth"] = ("True against recovered coefficients", truth_recovery)
-    return {key: (title, draw(comparison)) for key, (title, draw) in figures.items()}
+    import matplotlib
+
+    # column names and class labels are literal text: "$x_1$" or "a$b" is not TeX
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return {key: (title, draw(comparison)) for key, (title, draw) in figures.items()}
