@@ -391,7 +391,7 @@ def test_summary_table_fits_80_columns(diabetes_report, tmp_path):
     """Short headers and two significant digits: nothing is cut off at 80 columns."""
     from rich.console import Console
 
-    from shrinkage.cli import _print_summary
+    from shrinkage.console_summary import print_summary as _print_summary
 
     out, _ = diabetes_report
     classification = tmp_path / "cancer"

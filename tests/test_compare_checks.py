@@ -11,7 +11,9 @@ from sklearn.linear_model import LogisticRegression as SkLogistic
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from typer.testing import CliRunner
 
-from shrinkage.cli import _column_digits, _terminal_number, app
+from shrinkage.cli import app
+from shrinkage.console_summary import column_digits as _column_digits
+from shrinkage.console_summary import terminal_number as _terminal_number
 from shrinkage.compare_checks import single_column_leaks
 from shrinkage.narrative import _change
 
@@ -265,12 +267,13 @@ def test_identifier_like_levels_are_not_said_to_determine_the_target():
 
 
 def test_a_decimal_comma_is_not_a_thousands_separator(tmp_path):
-    from shrinkage.tables import numbers_with_separators
+    from shrinkage.tables import read_frame
 
-    frame = pl.DataFrame({"m": ["0,304", "0,512", "1,234"], "k": ["1,234.5", "-12,000",
-                                                                  "87"]})
-    converted_frame, converted = numbers_with_separators(frame)
-    assert converted == ["k"] and converted_frame["k"].to_list() == [1234.5, -12000.0, 87.0]
+    path = tmp_path / "t.csv"
+    path.write_text('m,k\n"0,304","1,234.5"\n"0,512","-12,000"\n"1,234",87\n')
+    frame = read_frame(path)
+    assert frame["k"].to_list() == [1234.5, -12000.0, 87.0]
+    assert frame.schema["m"] == pl.String  # "0,304" is no thousands separator
 
 
 def test_a_constant_target_or_no_usable_column_is_one_clear_line(tmp_path):

@@ -7,7 +7,7 @@ in one line that says how to go on.
 
 import numpy as np
 
-from .tables import UserError
+from .errors import UserError
 
 #: a value larger than this in size overflows standardization (its square is inf)
 LARGEST = 1e150

@@ -14,7 +14,11 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .tables import _SEPARATED, UserError
+from .errors import UserError
+
+#: a number written with comma thousands separators ("1,234.56", "-12,000")
+#: (a leading group of 0, as in "0,304", is a decimal comma, not a separator)
+SEPARATED_NUMBER = r"^\s*[-+]?([1-9]\d{0,2}(,\d{3})+|\d+)(\.\d+)?\s*$"
 
 #: values read as missing (after stripping whitespace), in CSV and in Parquet text columns
 MISSING_MARKERS = ("", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None",
@@ -282,8 +286,6 @@ def _text_column(column, decimal_comma):
     Returns ``(column, markers found, kind)``: kind None (numbers or booleans as they are
     written, or text), ``separators``, ``decimal_comma``, ``date`` or ``datetime``.
     ``decimal_comma`` None keeps the column text (a categorical type says so)."""
-    import polars as pl
-
     stripped = column.str.strip_chars()
     is_marker = stripped.is_in(MISSING_MARKERS)
     found = stripped.filter(is_marker & (stripped != "")).unique().sort().to_list()
@@ -324,7 +326,7 @@ def _number(column, values, decimal_comma):
         number = column.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
         if number.null_count() == column.null_count():
             return number, "decimal_comma"
-    elif values.str.contains(_SEPARATED).all():
+    elif values.str.contains(SEPARATED_NUMBER).all():
         number = column.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
         return number, "separators"
     return None, None

@@ -1,6 +1,7 @@
 """Tables for ``shrinkage compare``: a user's CSV or Parquet file, or an embedded demo.
 
-Files are read by polars; demos come from scikit-learn's bundled tables or are drawn
+Files are read by ``reading.read_path`` (the types of every column decided from all its
+values); demos come from scikit-learn's bundled tables or are drawn
 from a known linear truth, so that a report can score which penalty found it.
 """
 
@@ -9,9 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-class UserError(ValueError):
-    """A problem with the user's input, said in one line with how to fix it."""
+from .errors import UserError  # noqa: F401  (raised here, and imported from here)
 
 
 DEMOS = ("diabetes", "breast-cancer", "sparse-signal", "dense-signal", "correlated-groups")
@@ -58,30 +57,6 @@ def read_table(path, target):
                         "a class, not a date; choose another --target")
     return Table(frame=reading.frame, target=target, name=path.name,
                  notes=tuple(reading.notes))
-
-
-#: a number written with comma thousands separators ("1,234.56", "-12,000")
-#: (a leading group of 0, as in "0,304", is a decimal comma, not a separator)
-_SEPARATED = r"^\s*[-+]?([1-9]\d{0,2}(,\d{3})+|\d+)(\.\d+)?\s*$"
-
-
-def numbers_with_separators(frame):
-    """Text columns whose every value is a number, some written with comma thousands
-    separators ("1,234.56"), read as numbers. Returns ``(frame, converted columns)``."""
-    import polars as pl
-
-    converted = []
-    for name, dtype in frame.schema.items():
-        if dtype != pl.String:
-            continue
-        values = frame.get_column(name).drop_nulls()
-        if len(values) and values.str.contains(_SEPARATED).all() and \
-                values.str.contains(",", literal=True).any():
-            converted.append(name)
-    if converted:
-        frame = frame.with_columns(pl.col(c).str.replace_all(",", "").str.strip_chars()
-                                   .cast(pl.Float64) for c in converted)
-    return frame, converted
 
 
 def check_target(columns, target, name):
