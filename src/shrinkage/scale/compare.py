@@ -18,9 +18,7 @@ and a last pass returns the test losses of the four chosen models, reduced to th
 means and covariance: the normal-theory interval of each paired difference.
 """
 
-import contextlib
 import glob
-import os
 from pathlib import Path
 
 import numpy as np
@@ -40,32 +38,6 @@ from .table import (is_numeric, label_rows, merge, scaler_moments, sketch_quanti
 SKETCH_SIZE = 2048
 #: the normal quantile of a two-sided 95% interval
 Z95 = 1.959963984540054
-
-
-@contextlib.contextmanager
-def dask_client(scheduler=None, workers=None):
-    """A ``distributed.Client``: connected to ``scheduler`` (left running after), or to a
-    ``LocalCluster`` of ``workers`` processes sized to this machine (closed after)."""
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise UserError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
-                            "start it (dask scheduler) or drop --scheduler") from None
-        with client:
-            yield client
-        return
-    cores = os.cpu_count() or 1
-    n_workers = workers or min(cores, 4)
-    # on the loopback; no dashboard, and the scheduler's HTTP routes (served whatever
-    # the dashboard) on a free port rather than 8787, which another cluster may hold
-    with LocalCluster(n_workers=n_workers, threads_per_worker=max(1, cores // n_workers),
-                      processes=True, host="127.0.0.1", dashboard_address=None,
-                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
-            Client(cluster) as client:
-        yield client
 
 
 def read_parquet(source):
