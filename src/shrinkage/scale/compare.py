@@ -18,7 +18,6 @@ and a last pass returns the test losses of the four chosen models, reduced to th
 means and covariance: the normal-theory interval of each paired difference.
 """
 
-import glob
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from ..compare import (MAX_CLASSES, TargetSummary, build_preprocessor, choose_lo
 from ..compare_losses import compare_loss
 from ..compare_memory import decision_values, warm_up_clones
 from ..tables import UserError, check_drop, check_target
+from .columns import column_plan, convert_partition, read_parquet
 from .fit import cross_validate_sums, fit_squared_sums
 from .squared import held_out_mse
 from .statistics import Sums, add_sums, check_finite, group_sums, reduce_parts
@@ -38,26 +38,6 @@ from .table import (is_numeric, label_rows, merge, scaler_moments, sketch_quanti
 SKETCH_SIZE = 2048
 #: the normal quantile of a two-sided 95% interval
 Z95 = 1.959963984540054
-
-
-def read_parquet(source):
-    """A dask DataFrame of a Parquet file, a folder of them, or a glob."""
-    import dask.dataframe as dd
-
-    text = str(source)
-    path = Path(text)
-    if glob.has_magic(text):
-        if not glob.glob(text):
-            raise UserError(f"no file matches {text}; give a Parquet file, folder or glob")
-    elif not path.exists():
-        raise UserError(f"not found: {text}; give a Parquet file, folder or glob")
-    elif path.is_dir() and not any(path.rglob("*.parquet")):
-        raise UserError(f"{text} holds no .parquet file; --engine dask reads Parquet")
-    try:
-        return dd.read_parquet(text)
-    except Exception as exc:  # pyarrow raises many kinds; all mean "unreadable"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"cannot read {text} as Parquet: {first}") from None
 
 
 class HeldOutSums:
@@ -98,10 +78,16 @@ class OnDask:
 
         self.options = options
         self.name, self.target, self.truth = Path(str(source)).name, target, {}
-        frame = read_parquet(source)
+        frame, schema = read_parquet(source)
         check_target(list(frame.columns), target, self.name)
         dropped = check_drop(list(frame.columns), options.drop, target, self.name)
         features = [c for c in frame.columns if c != target and c not in dropped]
+        plan, unencodable, column_notes = column_plan(schema, target, features)
+        features = [c for c in features if c not in unencodable]
+        frame = frame[[target] + features]
+        if plan:
+            frame = frame.map_partitions(convert_partition, plan,
+                                         meta=convert_partition(frame._meta, plan))
         numeric = [c for c in features if is_numeric(frame.dtypes[c])]
         categorical = [c for c in features if c not in numeric]
         self._partitions = frame.to_delayed()
@@ -119,6 +105,7 @@ class OnDask:
             self.notes.append(f"left out {len(dropped)} column"
                               f"{'s' if len(dropped) > 1 else ''} as asked (--drop): "
                               f"{', '.join(map(repr, dropped))}")
+        self.notes.extend(column_notes)
         numeric, categorical = self._check_columns(summary, numeric, categorical)
         self.task, loss_name = self._task(summary, frame.dtypes[target])
         # the Huber loss's row needs its threshold, found below from the encoded rows
@@ -162,6 +149,9 @@ class OnDask:
         if summary.n_train + summary.n_test == 0:
             raise UserError(f"the table has no row with a value in the target column "
                             f"{self.target!r}; fill it in or choose another --target")
+        if summary.target_infinite:
+            raise UserError(f"the target {self.target!r} is inf or -inf on "
+                            f"{summary.target_infinite} row(s); remove those rows")
         too_many = [c for c in categorical if summary.seen[c] is None]
         if too_many:
             categorical = [c for c in categorical if c not in too_many]
@@ -169,10 +159,16 @@ class OnDask:
                 f"ignored {len(too_many)} text column(s) with more than "
                 f"{options.max_levels} distinct values ({', '.join(map(repr, too_many))}); "
                 "raise --max-levels to encode them")
-        if not numeric + categorical:
-            raise UserError(f"the table has no usable column besides the target "
-                            f"{self.target!r}")
-        nulls = [c for c in numeric + categorical if summary.missing[c]]
+        numeric, categorical = self._leave_out_constant(summary, numeric, categorical)
+        infinite = [c for c in numeric if summary.infinite[c]]
+        if infinite and options.impute != "median":
+            c = infinite[0]
+            raise UserError(f"column {c!r} holds inf or -inf on {summary.infinite[c]} "
+                            f"row(s){' (and more columns)' if len(infinite) > 1 else ''}: "
+                            "give --impute median, which treats them as missing, or "
+                            "remove them")
+        nulls = [c for c in numeric + categorical
+                 if summary.missing[c] or summary.infinite.get(c)]
         if nulls and options.impute != "median":
             raise UserError(f"missing values in feature column{'s' if len(nulls) > 1 else ''}"
                             f" {', '.join(map(repr, nulls[:10]))}: give --impute median or "
@@ -187,6 +183,25 @@ class OnDask:
                             f"{options.cv} and a test split; use fewer folds or more rows")
         return numeric, categorical
 
+    def _leave_out_constant(self, summary, numeric, categorical):
+        """The columns with one value, or none, on every row left out with a note (as
+        in memory); none left: a ``UserError``."""
+        constant = [c for c in numeric if not summary.low[c] < summary.high[c]] + \
+            [c for c in categorical if summary.seen[c] is not None
+             and len(summary.seen[c]) <= 1]
+        if constant:
+            self.notes.append(f"left out {len(constant)} constant or empty column"
+                              f"{'s' if len(constant) > 1 else ''} (one value, or none, "
+                              f"on every row): {', '.join(map(repr, constant))}")
+        numeric = [c for c in numeric if c not in constant]
+        categorical = [c for c in categorical if c not in constant]
+        if not numeric + categorical:
+            why = f" (constant or empty: {', '.join(map(repr, constant))})" \
+                if constant else ""
+            raise UserError(f"the table has no usable column besides the target "
+                            f"{self.target!r}{why}")
+        return numeric, categorical
+
     def _task(self, summary, dtype):
         values = summary.target_values
         target = TargetSummary(name=self.target, dtype=str(dtype),
@@ -196,6 +211,9 @@ class OnDask:
                                whole=summary.target_whole)
         options = self.options
         task = detect_task(target, options.task, options.loss)
+        if target.n_unique <= 1:
+            raise UserError(f"the target {self.target!r} takes one value on every row: "
+                            "there is nothing to predict; choose another --target")
         loss, count_note = choose_loss(target, task, options.loss)
         note = integer_code_note(target, task) if options.loss == "auto" else None
         self.notes.extend(n for n in (note, count_note) if n)
@@ -350,7 +368,10 @@ def _features_of(rows, features):
     """The feature columns as the preprocessor reads them: missing text as None."""
     out = rows[features].copy()
     for c in features:
-        if not is_numeric(out[c].dtype):
+        if is_numeric(out[c].dtype):
+            # inf is missing under --impute median (refused without it)
+            out[c] = out[c].replace([np.inf, -np.inf], np.nan)
+        else:
             out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
 
