@@ -119,3 +119,107 @@ def test_an_http_address_with_a_slash_reaches_the_scheduler(client, tmp_path):
                                      out=tmp_path / "out")
     assert code == 0, stderr
     assert results["data"]["n_rows"] == 80
+
+
+# -- 2. a cluster lost during the run ---------------------------------------------------
+
+@contextlib.contextmanager
+def _subprocess_cluster():
+    """A ``dask scheduler`` and one ``dask worker`` (no nanny) as subprocesses: their
+    address and the two processes; both killed after."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                                  "--host", "127.0.0.1", "--port", str(port),
+                                  "--dashboard-address", "127.0.0.1:0"], **quiet)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker",
+                               address, "--nthreads", "1", "--no-nanny"], **quiet)
+    try:
+        yield address, scheduler, worker
+    finally:
+        for process in (worker, scheduler):
+            process.kill()
+            process.wait()
+
+
+def _kill_on_second_pass(monkeypatch, process):
+    """Kill ``process`` as the comparison starts its second pass over the table."""
+    passes = []
+    original = scale_compare.reduce_parts
+
+    def killing(*args, **kwargs):
+        passes.append(1)
+        if len(passes) == 2:
+            process.kill()
+            process.wait()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(scale_compare, "reduce_parts", killing)
+    return passes
+
+
+@pytest.mark.parametrize("victim", ["scheduler", "worker"])
+def test_a_cluster_lost_during_the_run_is_one_line_and_writes_nothing(
+        tmp_path, monkeypatch, victim):
+    monkeypatch.setattr(cluster, "NO_WORKER_SECONDS", 3)
+    folder = _folder(tmp_path / "t", [_table(seed=1), _table(seed=2)])
+    out = tmp_path / "out"
+    with _subprocess_cluster() as (address, scheduler, worker):
+        passes = _kill_on_second_pass(monkeypatch, scheduler if victim == "scheduler"
+                                      else worker)
+        code, stderr, _ = _compare(folder, "-t", "y", scheduler=address, out=out)
+    assert len(passes) == 2  # killed during the run, not before it
+    words = ("lost the Dask scheduler at " + address if victim == "scheduler"
+             else f"the Dask scheduler at {address} had no worker for 3 s")
+    _one_line(code, stderr, words, "nothing was written")
+    assert not out.exists()
+
+
+# -- 3. dask arrays of unknown chunk sizes ---------------------------------------------
+
+def _masked(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((240, 4))
+    y = X @ [1.0, -2.0, 0.0, 0.5] + rng.standard_normal(240)
+    dX, dy = da.from_array(X, chunks=(50, 4)), da.from_array(y, chunks=50)
+    return X, y, dX, dy, dX[:, 0] > -0.3, X[:, 0] > -0.3
+
+
+def test_a_lasso_on_masked_dask_arrays_is_the_in_memory_lasso(client):
+    X, y, dX, dy, mask, keep = _masked()
+    assert np.isnan(dX[mask].shape[0])  # the chunks' sizes are unknown
+    fitted = Lasso(alpha=0.05, tol=1e-10).fit(dX[mask], dy[mask])
+    expected = Lasso(alpha=0.05, tol=1e-10).fit(X[keep], y[keep])
+    np.testing.assert_allclose(fitted.coef_, expected.coef_, atol=1e-7)
+    np.testing.assert_allclose(fitted.intercept_, expected.intercept_, atol=1e-7)
+
+
+def test_a_logistic_fit_on_masked_dask_arrays_is_the_in_memory_fit(client):
+    X, y, dX, dy, mask, keep = _masked(1)
+    fitted = LogisticRegression(alpha=0.01, tol=1e-10).fit(dX[mask], dy[mask] > 0)
+    expected = LogisticRegression(alpha=0.01, tol=1e-10).fit(X[keep], y[keep] > 0)
+    np.testing.assert_allclose(fitted.coef_, expected.coef_, atol=1e-6)
+
+
+def test_masked_x_and_y_of_different_lengths_are_one_line(client):
+    X, y, dX, dy, mask, keep = _masked(2)
+    with pytest.raises(ValueError, match=rf"X has {keep.sum()} rows but y has "
+                                         rf"{(y > 0).sum()} once"):
+        Lasso(alpha=0.05).fit(dX[mask], dy[dy > 0])
+
+
+# -- 4. text tables ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["table.csv", "*.csv", "folder"])
+def test_a_text_table_is_refused_with_a_conversion(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    _table().to_csv("table.csv", index=False)
+    if name == "folder":
+        (tmp_path / "folder").mkdir()
+        _table().to_csv("folder/table.csv", index=False)
+    code, stderr, _ = _compare(name, "-t", "y")
+    _one_line(code, stderr, "--engine dask reads Parquet", "write_parquet(")
+    assert not (tmp_path / "table.parquet").exists()  # the user's files are left alone
