@@ -223,3 +223,103 @@ def test_a_text_table_is_refused_with_a_conversion(tmp_path, monkeypatch, name):
     code, stderr, _ = _compare(name, "-t", "y")
     _one_line(code, stderr, "--engine dask reads Parquet", "write_parquet(")
     assert not (tmp_path / "table.parquet").exists()  # the user's files are left alone
+
+
+# -- 5. column types --------------------------------------------------------------------
+
+def _typed_table(n=40):
+    """Every Parquet type a user may hand over, beside a linear numeric truth."""
+    frame = pl.from_pandas(_table(n))
+    stamps = [dt.datetime(2020, 1, 1, 6) + dt.timedelta(days=37 * i, hours=5 * i)
+              for i in range(n)]
+    return frame.with_columns(
+        pl.Series("tags", [[i, i + 1] for i in range(n)]),
+        pl.Series("point", [{"x": i, "y": "a"} for i in range(n)]),
+        pl.Series("blob", [bytes([i]) for i in range(n)]),
+        pl.Series("day", [s.date() for s in stamps]),
+        pl.Series("stamp", stamps).dt.replace_time_zone("UTC")
+        .dt.convert_time_zone("Europe/Paris"),
+        pl.Series("clock", [s.time() for s in stamps]),
+        pl.Series("price", [decimal.Decimal(i) / 4 for i in range(n)],
+                  dtype=pl.Decimal(10, 2)),
+        pl.Series("flag", [i % 3 == 0 for i in range(n)]),
+        pl.Series("size", ["s", "m", "l", "m"] * (n // 4), dtype=pl.Categorical),
+        pl.Series("nothing", [None] * n, dtype=pl.Null),
+        pl.Series("blank", [None] * n, dtype=pl.Float64),
+        pl.Series("same", [3.0] * n))
+
+
+def test_every_parquet_type_becomes_a_feature_or_a_note(client, tmp_path):
+    frame = _typed_table()
+    path = tmp_path / "typed.parquet"
+    frame.write_parquet(path)
+    engine = scale_compare.OnDask(path, "y", scale_compare_options())
+    notes = " ".join(engine.notes)
+    assert "left out 3 columns whose values are not single numbers or categories: 'tags' " \
+        "(large_list<element: int64>), 'point' (struct<x: int64, y: large_string>), " \
+        "'blob' (large_binary)" in notes
+    assert "read 'day', 'stamp' as dates" in notes and "'clock' as times" in notes
+    assert "left out 3 constant or empty columns (one value, or none, on every row): " \
+        "'blank', 'same', 'nothing'" in notes
+    means = dict(zip(engine.preprocessor.transformers_[0][2],
+                     engine.preprocessor.named_transformers_["numeric"][-1].mean_))
+    train = _training_rows(frame.to_pandas(), engine)
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    stamps = pd.to_datetime(train["stamp"], utc=True)
+    years = 1970 + (stamps - epoch) / pd.Timedelta(days=1) / 365.2425
+    days = 1970 + (pd.to_datetime(train["day"]) - epoch.tz_localize(None)) \
+        / pd.Timedelta(days=1) / 365.2425
+    hours = [t.hour + t.minute / 60 for t in train["clock"]]
+    np.testing.assert_allclose(means["stamp"], years.mean(), rtol=1e-12)
+    np.testing.assert_allclose(means["day"], days.mean(), rtol=1e-12)
+    np.testing.assert_allclose(means["clock"], np.mean(hours), rtol=1e-12)
+    np.testing.assert_allclose(means["price"], train["price"].astype(float).mean())
+    assert {"flag", "size"} <= set(engine.preprocessor.transformers_[1][2])
+
+
+def scale_compare_options(**changes):
+    from shrinkage.compare import Options
+
+    return Options(**{"cv": 2, "n_alphas": 5, **changes})
+
+
+def _training_rows(frame, engine):
+    from shrinkage.scale.table import label_rows
+
+    rows, groups, _ = label_rows(frame, 0, "y", engine.options.test_size, engine.folds,
+                                 engine.options.seed)
+    return rows[groups < engine.folds]
+
+
+@pytest.mark.parametrize("target, words", [
+    ("day", ["the target 'day' is a date column"]),
+    ("tags", ["the target 'tags' is a large_list<element: int64> column"]),
+])
+def test_a_target_of_no_number_or_class_is_one_line(client, tmp_path, target, words):
+    path = tmp_path / "typed.parquet"
+    _typed_table().write_parquet(path)
+    code, stderr, _ = _compare(path, "-t", target, scheduler=client.scheduler.address)
+    _one_line(code, stderr, *words)
+
+
+def test_inf_is_refused_and_imputed_under_impute_median(client, tmp_path):
+    frame = _table(40)
+    frame.loc[[3, 7], "b"] = [np.inf, -np.inf]
+    path = tmp_path / "inf.parquet"
+    frame.to_parquet(path)
+    address = client.scheduler.address
+    code, stderr, _ = _compare(path, "-t", "y", scheduler=address)
+    _one_line(code, stderr, "column 'b' holds inf or -inf on 2 row(s)", "--impute median")
+    code, stderr, results = _compare(path, "-t", "y", "--impute", "median",
+                                     scheduler=address, out=tmp_path / "out")
+    assert code == 0, stderr
+    assert "imputed missing values in 1 column(s)" in stderr
+
+
+def test_inf_in_the_target_is_one_line(client, tmp_path):
+    frame = _table(40)
+    frame.loc[5, "y"] = np.inf
+    frame.to_parquet(tmp_path / "t.parquet")
+    code, stderr, _ = _compare(tmp_path / "t.parquet", "-t", "y",
+                               scheduler=client.scheduler.address)
+    _one_line(code, stderr, "the target 'y' is inf or -inf on 1 row(s)")
