@@ -47,6 +47,8 @@ def scheduler_address(text):
     if scheme not in SCHEMES:
         raise UserError(f"--scheduler {text}: unknown scheme {scheme!r}; give the address "
                         "'dask scheduler' prints, e.g. tcp://HOST:8786")
+    if scheme == "inproc":  # this process's own scheduler: no host or port to read
+        return f"{scheme}://{rest}"
     if not rest or rest.startswith(":"):
         raise UserError(f"--scheduler {text}: no host; give the address 'dask scheduler' "
                         "prints, e.g. tcp://HOST:8786")

@@ -17,6 +17,8 @@ from ..tables import UserError
 
 #: days in the mean Gregorian year
 DAYS_PER_YEAR = 365.2425
+#: file names of Parquet files in a folder read with other files beside them
+PARQUET_SUFFIXES = (".parquet", ".pq")
 #: file names the in-memory engine reads as text tables
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 #: ticks per day of each Arrow time unit
@@ -25,18 +27,21 @@ TICKS_PER_DAY = {"s": 86_400, "ms": 86_400e3, "us": 86_400e6, "ns": 86_400e9}
 
 def read_parquet(source):
     """A dask DataFrame of a Parquet file, a folder of them, or a glob, and the Arrow
-    schema of its first file."""
+    schema of each of its files (``{file: schema}``, read from their footers)."""
     import dask.dataframe as dd
     import pyarrow.parquet as pq
 
     text = str(source)
     files = parquet_files(text)
     try:
-        schema = pq.read_schema(files[0])
-        return dd.read_parquet(text), schema
+        schemas = [pq.read_schema(f) for f in files]  # the footers only
+        frame = dd.read_parquet(files if Path(text).is_dir() and any(
+            f.suffix.lower() not in PARQUET_SUFFIXES for f in Path(text).rglob("*")
+            if f.is_file() and not f.name.startswith((".", "_"))) else text)
     except Exception as exc:  # pyarrow raises many kinds; all mean "unreadable"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"cannot read {text} as Parquet: {first}") from None
+    return frame, dict(zip(files, schemas))
 
 
 def parquet_files(text):
@@ -51,7 +56,7 @@ def parquet_files(text):
         raise UserError(f"not found: {text}; give a Parquet file, folder or glob")
     elif path.is_dir():
         files = sorted(str(p) for p in path.rglob("*") if p.is_file()
-                       and p.suffix.lower() not in TEXT_SUFFIXES
+                       and p.suffix.lower() in PARQUET_SUFFIXES
                        and not p.name.startswith((".", "_")))
         text_tables = sorted(p.name for p in path.rglob("*")
                              if p.suffix.lower() in TEXT_SUFFIXES)
@@ -73,6 +78,20 @@ def _refuse_text(name):
     raise UserError(f"--engine dask reads Parquet, and {name} is a text table: convert it "
                     f"first (python -c \"import polars as pl; pl.read_csv('{name}')"
                     f".write_parquet('{parquet}')\") or drop --engine dask")
+
+
+def check_schemas(schemas, columns):
+    """Every file of ``schemas`` (``{file: schema}``) must have the ``columns`` read
+    that the first has (a hive-partitioned folder's keys are in its paths)."""
+    first = next(iter(schemas.values()))
+    columns = [c for c in columns if c in first.names]
+    for name, schema in schemas.items():
+        lacking = [c for c in columns if c not in schema.names]
+        if lacking:
+            first = next(iter(schemas))
+            raise UserError(f"{name} has no column {', '.join(map(repr, lacking))}, which "
+                            f"{first} has: give files of one schema (or --drop a "
+                            "feature column that some files lack)")
 
 
 def column_plan(schema, target, features):

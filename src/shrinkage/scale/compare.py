@@ -27,7 +27,7 @@ from ..compare import (MAX_CLASSES, TargetSummary, build_preprocessor, choose_lo
 from ..compare_losses import compare_loss
 from ..compare_memory import decision_values, warm_up_clones
 from ..tables import UserError, check_drop, check_target
-from .columns import column_plan, convert_partition, read_parquet
+from .columns import check_schemas, column_plan, convert_partition, read_parquet
 from .fit import cross_validate_sums, fit_squared_sums
 from .squared import held_out_mse
 from .statistics import Sums, add_sums, check_finite, group_sums, reduce_parts
@@ -78,11 +78,13 @@ class OnDask:
 
         self.options = options
         self.name, self.target, self.truth = Path(str(source)).name, target, {}
-        frame, schema = read_parquet(source)
+        frame, schemas = read_parquet(source)
         check_target(list(frame.columns), target, self.name)
         dropped = check_drop(list(frame.columns), options.drop, target, self.name)
         features = [c for c in frame.columns if c != target and c not in dropped]
-        plan, unencodable, column_notes = column_plan(schema, target, features)
+        check_schemas(schemas, [target] + features)
+        plan, unencodable, column_notes = column_plan(next(iter(schemas.values())),
+                                                      target, features)
         features = [c for c in features if c not in unencodable]
         frame = frame[[target] + features]
         if plan:
@@ -376,11 +378,19 @@ def _features_of(rows, features):
     return out
 
 
+def encoded_rows(preprocessor, rows, features):
+    """The rows encoded by ``preprocessor`` (none: an empty matrix of its width, which
+    scikit-learn's transform refuses to make)."""
+    if len(rows) == 0:
+        return np.empty((0, len(preprocessor.get_feature_names_out())))
+    return np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
+
+
 def _encoded_sums(frame, partition, target, features, preprocessor, *, test_size,
                   n_folds, seed):
     """One partition's squared-loss sums per fold, and the test split's (a worker's)."""
     rows, groups, _ = label_rows(frame, partition, target, test_size, n_folds, seed)
-    X = np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
+    X = encoded_rows(preprocessor, rows, features)
     y = rows[target].to_numpy(dtype=np.float64)
     return group_sums(X, y, None, groups, n_folds + 1)
 
@@ -390,7 +400,7 @@ def _test_loss_moments(frame, partition, target, features, preprocessor, fitted,
     """The test rows' loss moments of each fitted model (a worker's)."""
     rows, groups, _ = label_rows(frame, partition, target, test_size, n_folds, seed)
     rows = rows[groups == n_folds]
-    X = np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
+    X = encoded_rows(preprocessor, rows, features)
     return loss_moments(X, rows[target].to_numpy(dtype=np.float64), fitted, loss)
 
 
