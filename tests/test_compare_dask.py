@@ -199,7 +199,7 @@ def test_a_running_scheduler_is_used_and_left_running(client, tmp_path):
 
 @pytest.mark.parametrize(("make", "args", "message"), [
     ("table", ["--target", "nope"], r"target column 'nope' is not in table"),
-    ("empty", ["--target", "y"], r"holds no \.parquet file"),
+    ("empty", ["--target", "y"], r"holds no Parquet file"),
     ("table", ["--target", "y", "--loss", "poisson"], r"--loss poisson needs a target >= 0"),
 ])
 def test_errors_are_one_line(tmp_path, make, args, message):
