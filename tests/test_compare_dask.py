@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,6 +18,7 @@ from sklearn.model_selection import PredefinedSplit
 pytest.importorskip("distributed")
 pytest.importorskip("dask.dataframe")
 
+from shrinkage.model_file import load_model  # noqa: E402
 from shrinkage.compare import (Options, _estimators, build_preprocessor,  # noqa: E402
                                run_comparison)
 from shrinkage.scale.compare import Z95, OnDask  # noqa: E402
@@ -180,7 +180,7 @@ def test_the_console_script_compares_a_parquet_folder(tmp_path):
     assert results["data"]["n_rows"] == results["data"]["n_train"] + results["data"]["n_test"]
     assert "dropped" in done.stderr and "wrote" in done.stdout
     # the saved model predicts on a pandas frame of raw columns, as the in-memory one
-    pipeline = joblib.load(out / "model.joblib")
+    pipeline = load_model(out / "model.skops").pipeline
     rows = pd.read_parquet(folder / "part-00.parquet").drop(columns="y").head(50)
     model = pipeline.named_steps["model"]
     expected = pipeline.named_steps["prepare"].transform(rows) @ np.ravel(model.coef_) \
@@ -199,7 +199,7 @@ def test_a_running_scheduler_is_used_and_left_running(client, tmp_path):
 
 @pytest.mark.parametrize(("make", "args", "message"), [
     ("table", ["--target", "nope"], r"target column 'nope' is not in table"),
-    ("empty", ["--target", "y"], r"holds no \.parquet file"),
+    ("empty", ["--target", "y"], r"holds no Parquet file"),
     ("table", ["--target", "y", "--loss", "poisson"], r"--loss poisson needs a target >= 0"),
 ])
 def test_errors_are_one_line(tmp_path, make, args, message):

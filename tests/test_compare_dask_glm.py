@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,6 +21,7 @@ from sklearn.model_selection import PredefinedSplit
 pytest.importorskip("distributed")
 pytest.importorskip("dask.dataframe")
 
+from shrinkage.model_file import load_model  # noqa: E402
 from shrinkage.compare import Options, _estimators  # noqa: E402
 from shrinkage.scale.compare import Z95, OnDask  # noqa: E402
 from shrinkage.scale.compare_glm import histogram_auc  # noqa: E402
@@ -267,7 +267,7 @@ def test_the_console_script_compares_classes_on_a_parquet_folder(tmp_path):
     assert {"test_log_loss", "test_accuracy", "test_roc_auc"} <= set(choice)
     assert len(choice["coefficients_by_class"]) == 3
     # the saved model predicts class probabilities on raw pandas columns
-    pipeline = joblib.load(out / "model.joblib")
+    pipeline = load_model(out / "model.skops").pipeline
     rows = pd.read_parquet(folder / "part-00.parquet").drop(columns="y").head(40)
     proba = pipeline.predict_proba(rows)
     assert proba.shape == (40, 3)

@@ -286,14 +286,18 @@ def _compare_on_dask(data, target, options, scheduler, workers, output, progress
         raise UserError("--engine dask reads a Parquet file, folder or glob: give DATA "
                         "(the demos are in memory: drop --engine dask)")
     try:
-        from .scale.compare import OnDask, dask_client
+        from .scale.cluster import dask_client
+        from .scale.compare import OnDask
     except ImportError:
         raise UserError("--engine dask needs Dask: pip install \"shrinkage[dask]\"") \
             from None
-    with dask_client(scheduler, workers), _progress(progress, total=9) as step:
-        step("summarizing the table on the workers")
-        engine = OnDask(data, target, options)
-        comparison = run_comparison(None, options, progress=step, engine=engine)
+    with _progress(progress, total=9) as step:
+        # the outputs are written once the cluster is done with: a cluster lost during
+        # the run leaves nothing behind
+        with dask_client(scheduler, workers):
+            step("summarizing the table on the workers")
+            engine = OnDask(data, target, options)
+            comparison = run_comparison(None, options, progress=step, engine=engine)
         paths = write_outputs(comparison, output, progress=step)
     return comparison, paths
 

@@ -18,9 +18,6 @@ and a last pass returns the test losses of the four chosen models, reduced to th
 means and covariance: the normal-theory interval of each paired difference.
 """
 
-import contextlib
-import glob
-import os
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +27,7 @@ from ..compare import (MAX_CLASSES, TargetSummary, build_preprocessor, choose_lo
 from ..compare_losses import compare_loss
 from ..compare_memory import decision_values, warm_up_clones
 from ..tables import UserError, check_drop, check_target
+from .columns import check_schemas, column_plan, convert_partition, read_parquet
 from .fit import cross_validate_sums, fit_squared_sums
 from .squared import held_out_mse
 from .statistics import Sums, add_sums, check_finite, group_sums, reduce_parts
@@ -40,52 +38,6 @@ from .table import (is_numeric, label_rows, merge, scaler_moments, sketch_quanti
 SKETCH_SIZE = 2048
 #: the normal quantile of a two-sided 95% interval
 Z95 = 1.959963984540054
-
-
-@contextlib.contextmanager
-def dask_client(scheduler=None, workers=None):
-    """A ``distributed.Client``: connected to ``scheduler`` (left running after), or to a
-    ``LocalCluster`` of ``workers`` processes sized to this machine (closed after)."""
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise UserError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
-                            "start it (dask scheduler) or drop --scheduler") from None
-        with client:
-            yield client
-        return
-    cores = os.cpu_count() or 1
-    n_workers = workers or min(cores, 4)
-    # on the loopback; no dashboard, and the scheduler's HTTP routes (served whatever
-    # the dashboard) on a free port rather than 8787, which another cluster may hold
-    with LocalCluster(n_workers=n_workers, threads_per_worker=max(1, cores // n_workers),
-                      processes=True, host="127.0.0.1", dashboard_address=None,
-                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
-            Client(cluster) as client:
-        yield client
-
-
-def read_parquet(source):
-    """A dask DataFrame of a Parquet file, a folder of them, or a glob."""
-    import dask.dataframe as dd
-
-    text = str(source)
-    path = Path(text)
-    if glob.has_magic(text):
-        if not glob.glob(text):
-            raise UserError(f"no file matches {text}; give a Parquet file, folder or glob")
-    elif not path.exists():
-        raise UserError(f"not found: {text}; give a Parquet file, folder or glob")
-    elif path.is_dir() and not any(path.rglob("*.parquet")):
-        raise UserError(f"{text} holds no .parquet file; --engine dask reads Parquet")
-    try:
-        return dd.read_parquet(text)
-    except Exception as exc:  # pyarrow raises many kinds; all mean "unreadable"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"cannot read {text} as Parquet: {first}") from None
 
 
 class HeldOutSums:
@@ -126,10 +78,18 @@ class OnDask:
 
         self.options = options
         self.name, self.target, self.truth = Path(str(source)).name, target, {}
-        frame = read_parquet(source)
+        frame, schemas = read_parquet(source)
         check_target(list(frame.columns), target, self.name)
         dropped = check_drop(list(frame.columns), options.drop, target, self.name)
         features = [c for c in frame.columns if c != target and c not in dropped]
+        check_schemas(schemas, [target] + features)
+        plan, unencodable, column_notes = column_plan(next(iter(schemas.values())),
+                                                      target, features)
+        features = [c for c in features if c not in unencodable]
+        frame = frame[[target] + features]
+        if plan:
+            frame = frame.map_partitions(convert_partition, plan,
+                                         meta=convert_partition(frame._meta, plan))
         numeric = [c for c in features if is_numeric(frame.dtypes[c])]
         categorical = [c for c in features if c not in numeric]
         self._partitions = frame.to_delayed()
@@ -147,6 +107,7 @@ class OnDask:
             self.notes.append(f"left out {len(dropped)} column"
                               f"{'s' if len(dropped) > 1 else ''} as asked (--drop): "
                               f"{', '.join(map(repr, dropped))}")
+        self.notes.extend(column_notes)
         numeric, categorical = self._check_columns(summary, numeric, categorical)
         self.task, loss_name = self._task(summary, frame.dtypes[target])
         # the Huber loss's row needs its threshold, found below from the encoded rows
@@ -190,6 +151,9 @@ class OnDask:
         if summary.n_train + summary.n_test == 0:
             raise UserError(f"the table has no row with a value in the target column "
                             f"{self.target!r}; fill it in or choose another --target")
+        if summary.target_infinite:
+            raise UserError(f"the target {self.target!r} is inf or -inf on "
+                            f"{summary.target_infinite} row(s); remove those rows")
         too_many = [c for c in categorical if summary.seen[c] is None]
         if too_many:
             categorical = [c for c in categorical if c not in too_many]
@@ -197,10 +161,16 @@ class OnDask:
                 f"ignored {len(too_many)} text column(s) with more than "
                 f"{options.max_levels} distinct values ({', '.join(map(repr, too_many))}); "
                 "raise --max-levels to encode them")
-        if not numeric + categorical:
-            raise UserError(f"the table has no usable column besides the target "
-                            f"{self.target!r}")
-        nulls = [c for c in numeric + categorical if summary.missing[c]]
+        numeric, categorical = self._leave_out_constant(summary, numeric, categorical)
+        infinite = [c for c in numeric if summary.infinite[c]]
+        if infinite and options.impute != "median":
+            c = infinite[0]
+            raise UserError(f"column {c!r} holds inf or -inf on {summary.infinite[c]} "
+                            f"row(s){' (and more columns)' if len(infinite) > 1 else ''}: "
+                            "give --impute median, which treats them as missing, or "
+                            "remove them")
+        nulls = [c for c in numeric + categorical
+                 if summary.missing[c] or summary.infinite.get(c)]
         if nulls and options.impute != "median":
             raise UserError(f"missing values in feature column{'s' if len(nulls) > 1 else ''}"
                             f" {', '.join(map(repr, nulls[:10]))}: give --impute median or "
@@ -215,6 +185,25 @@ class OnDask:
                             f"{options.cv} and a test split; use fewer folds or more rows")
         return numeric, categorical
 
+    def _leave_out_constant(self, summary, numeric, categorical):
+        """The columns with one value, or none, on every row left out with a note (as
+        in memory); none left: a ``UserError``."""
+        constant = [c for c in numeric if not summary.low[c] < summary.high[c]] + \
+            [c for c in categorical if summary.seen[c] is not None
+             and len(summary.seen[c]) <= 1]
+        if constant:
+            self.notes.append(f"left out {len(constant)} constant or empty column"
+                              f"{'s' if len(constant) > 1 else ''} (one value, or none, "
+                              f"on every row): {', '.join(map(repr, constant))}")
+        numeric = [c for c in numeric if c not in constant]
+        categorical = [c for c in categorical if c not in constant]
+        if not numeric + categorical:
+            why = f" (constant or empty: {', '.join(map(repr, constant))})" \
+                if constant else ""
+            raise UserError(f"the table has no usable column besides the target "
+                            f"{self.target!r}{why}")
+        return numeric, categorical
+
     def _task(self, summary, dtype):
         values = summary.target_values
         target = TargetSummary(name=self.target, dtype=str(dtype),
@@ -224,6 +213,9 @@ class OnDask:
                                whole=summary.target_whole)
         options = self.options
         task = detect_task(target, options.task, options.loss)
+        if target.n_unique <= 1:
+            raise UserError(f"the target {self.target!r} takes one value on every row: "
+                            "there is nothing to predict; choose another --target")
         loss, count_note = choose_loss(target, task, options.loss)
         note = integer_code_note(target, task) if options.loss == "auto" else None
         self.notes.extend(n for n in (note, count_note) if n)
@@ -378,16 +370,27 @@ def _features_of(rows, features):
     """The feature columns as the preprocessor reads them: missing text as None."""
     out = rows[features].copy()
     for c in features:
-        if not is_numeric(out[c].dtype):
+        if is_numeric(out[c].dtype):
+            # inf is missing under --impute median (refused without it)
+            out[c] = out[c].replace([np.inf, -np.inf], np.nan)
+        else:
             out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
+
+
+def encoded_rows(preprocessor, rows, features):
+    """The rows encoded by ``preprocessor`` (none: an empty matrix of its width, which
+    scikit-learn's transform refuses to make)."""
+    if len(rows) == 0:
+        return np.empty((0, len(preprocessor.get_feature_names_out())))
+    return np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
 
 
 def _encoded_sums(frame, partition, target, features, preprocessor, *, test_size,
                   n_folds, seed):
     """One partition's squared-loss sums per fold, and the test split's (a worker's)."""
     rows, groups, _ = label_rows(frame, partition, target, test_size, n_folds, seed)
-    X = np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
+    X = encoded_rows(preprocessor, rows, features)
     y = rows[target].to_numpy(dtype=np.float64)
     return group_sums(X, y, None, groups, n_folds + 1)
 
@@ -397,7 +400,7 @@ def _test_loss_moments(frame, partition, target, features, preprocessor, fitted,
     """The test rows' loss moments of each fitted model (a worker's)."""
     rows, groups, _ = label_rows(frame, partition, target, test_size, n_folds, seed)
     rows = rows[groups == n_folds]
-    X = np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
+    X = encoded_rows(preprocessor, rows, features)
     return loss_moments(X, rows[target].to_numpy(dtype=np.float64), fitted, loss)
 
 

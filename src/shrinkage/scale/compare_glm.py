@@ -54,10 +54,10 @@ def encoded_part(frame, partition, target, features, preprocessor, classes, *, t
                  n_folds, seed):
     """One partition's encoded rows ``(X, y, weights, groups)``: weight 0 on the test
     rows (group ``n_folds``), so that they are in no model's training set (a worker's)."""
-    from .compare import _features_of
+    from .compare import encoded_rows
 
     rows, groups, _ = label_rows(frame, partition, target, test_size, n_folds, seed)
-    X = np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
+    X = encoded_rows(preprocessor, rows, features)
     y = encode_target(rows[target], classes)
     return X, y, (groups < n_folds).astype(np.float64), groups
 

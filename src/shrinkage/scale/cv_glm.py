@@ -27,7 +27,7 @@ def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
     """Cross-validate ``estimator`` (a CV estimator of the logistic, Poisson or Huber
     loss) on dask data; sets its fitted attributes and returns it."""
     n_folds = check_folds(estimator.cv)
-    X = _prepare(estimator, X, y, sample_weight)
+    X, y, sample_weight = _prepare(estimator, X, y, sample_weight)
     fit_intercept = estimator.fit_intercept
     target, terms = PROBLEMS[estimator._loss](y, sample_weight, fit_intercept, delta)
     data = DaskGLM(X, target, sample_weight, fit_intercept, n_folds, FOLD_SEED)

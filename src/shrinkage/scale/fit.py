@@ -19,16 +19,18 @@ from ..solvers.cd import solve, warn_gap
 from ..solvers.gram import closed_form_gaps, gram_terms
 from ..solvers.ridge import gram_ridge_path
 from .squared import check_width, held_out_mse, sums_problem
-from .statistics import as_dask_matrix, centred_gram_sums, check_finite, gram_sums
+from .statistics import (as_dask_matrix, centred_gram_sums, check_finite, gram_sums,
+                         known_rows)
 
 #: the seed of the row hash that assigns folds (a fixed one: the same folds every fit)
 FOLD_SEED = 0
 
 
 def _prepare(estimator, X, y, sample_weight):
-    """The dask matrix with its fitted-attribute bookkeeping, and the checked inputs."""
+    """The dask matrix with its fitted-attribute bookkeeping, and the checked inputs:
+    ``(X, y, sample_weight)``, every chunk's row count known (``known_rows``)."""
     names = getattr(X, "columns", None)
-    X = as_dask_matrix(X)
+    X, y, sample_weight = known_rows(as_dask_matrix(X, known=False), y, sample_weight)
     n, p = X.shape
     if getattr(y, "ndim", 1) > 1 and y.shape[1] != 1:
         raise ValueError(f"y must be 1-d for dask input (one target), got shape {y.shape}")
@@ -39,7 +41,7 @@ def _prepare(estimator, X, y, sample_weight):
     estimator.n_features_in_ = p
     if names is not None and all(isinstance(c, str) for c in names):
         estimator.feature_names_in_ = np.asarray(list(names), dtype=object)
-    return X
+    return X, y, sample_weight
 
 
 def _no_unpenalized(problem, factor):
@@ -60,7 +62,7 @@ def _sums(X, y, sample_weight, fit_intercept, **folds):
 
 def fit_squared(estimator, X, y, sample_weight):
     """Fit a Lasso, ElasticNet or Ridge on dask data; returns the estimator."""
-    X = _prepare(estimator, X, y, sample_weight)
+    X, y, sample_weight = _prepare(estimator, X, y, sample_weight)
     return fit_squared_sums(estimator, *_sums(X, y, sample_weight,
                                               estimator.fit_intercept is True))
 
@@ -107,7 +109,7 @@ def check_folds(cv, groups=None):
 def cross_validate_squared(estimator, X, y, sample_weight, groups=None):
     """LassoCV / ElasticNetCV / RidgeCV(cv=k) on dask data; returns the estimator."""
     n_folds = check_folds(estimator.cv, groups)
-    X = _prepare(estimator, X, y, sample_weight)
+    X, y, sample_weight = _prepare(estimator, X, y, sample_weight)
     return cross_validate_sums(estimator, *_sums(
         X, y, sample_weight, estimator.fit_intercept is True, n_folds=n_folds,
         seed=FOLD_SEED))
@@ -181,6 +183,7 @@ def path_squared(X, y, *, l1_ratio, alphas, eps, sample_weight, fit_intercept,
                  penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter):
     """``regularization_path`` of the squared loss on dask data: one pass, then the path
     on the client (arguments as ``regularization_path`` takes them)."""
+    X, y, sample_weight = known_rows(as_dask_matrix(X, known=False), y, sample_weight)
     X, l1_ratio, tol, max_iter, factor, lower, upper = _path_arguments(
         X, l1_ratio, tol, max_iter, penalty_factor, positive, lower_bounds, upper_bounds)
     sums, centre = _sums(X, y, sample_weight, fit_intercept is True)

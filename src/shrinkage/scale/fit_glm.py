@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .. import _validation as v
 from .fit import _path_arguments, _prepare
 from .squared import check_width
+from .statistics import as_dask_matrix, known_rows
 from ..solvers.newton import SeparationWarning
 from .terms import HuberTerms, LogisticTerms, PoissonTerms
 from .terms_multinomial import MultinomialTerms
@@ -108,7 +109,7 @@ def fit_glm(estimator, X, y, sample_weight, delta=None):
     ``n_iter_`` (the passes) and returns the estimator."""
     from .newton import DaskGLM
 
-    X = _prepare(estimator, X, y, sample_weight)
+    X, y, sample_weight = _prepare(estimator, X, y, sample_weight)
     target, terms = PROBLEMS[estimator._loss](y, sample_weight, estimator.fit_intercept,
                                               delta)
     return fit_on(estimator, DaskGLM(X, target, sample_weight, estimator.fit_intercept),
@@ -243,6 +244,7 @@ def path_glm(X, y, *, loss, delta, l1_ratio, alphas, eps, sample_weight, fit_int
     along it. ``max_iter`` bounds the passes per alpha."""
     from .newton import DaskGLM, glm_path
 
+    X, y, sample_weight = known_rows(as_dask_matrix(X, known=False), y, sample_weight)
     X, l1_ratio, tol, max_iter, factor, lower, upper = _path_arguments(
         X, l1_ratio, tol, max_iter, penalty_factor, positive, lower_bounds, upper_bounds)
     if np.any(factor == 0):

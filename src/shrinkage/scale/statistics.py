@@ -173,8 +173,10 @@ def row_chunks(X, y, sample_weight):
     return list(zip(xs, ys, ws, offsets))
 
 
-def as_dask_matrix(X):
-    """A dask array of X (a dask DataFrame's columns as floats, lengths computed)."""
+def as_dask_matrix(X, known=True):
+    """A dask array of X (a dask DataFrame's columns as floats, lengths computed); its
+    chunks' unknown row counts computed too unless ``known`` is False (``known_rows``
+    then computes them with y's)."""
     import dask.array as da
     import dask.dataframe as dd
 
@@ -184,9 +186,37 @@ def as_dask_matrix(X):
         X = da.from_array(np.asarray(X, dtype=np.float64))
     if X.ndim != 2:
         raise ValueError(f"X must be 2-d, got a dask array of shape {X.shape}")
-    if any(np.isnan(c) for c in X.chunks[0]):
+    if known and any(np.isnan(c) for c in X.chunks[0]):
         X = X.compute_chunk_sizes()
     return X.astype(np.float64)
+
+
+def known_rows(X, y, sample_weight=None):
+    """``X``, ``y`` and ``sample_weight`` with the row count of every chunk known.
+
+    A boolean dask mask (``X[mask]``) leaves the chunks' sizes unknown. Such arrays are
+    persisted together (the mask's graph runs once, on the workers, and the selected
+    rows stay there for the fit's passes) and their sizes read from the persisted
+    blocks; then X, y and the weights must have as many rows.
+    """
+    import dask
+    import dask.array as da
+
+    inputs = [X, y, sample_weight]
+    unknown = [i for i, a in enumerate(inputs) if isinstance(a, da.Array) and a.ndim
+               and any(np.isnan(c) for c in a.chunks[0])]
+    if not unknown:
+        return X, y, sample_weight
+    for i, array in zip(unknown, dask.persist(*(inputs[i] for i in unknown))):
+        inputs[i] = array.compute_chunk_sizes()
+    X, y, sample_weight = inputs
+    n_rows = len(X)
+    for name, values in (("y", y), ("sample_weight", sample_weight)):
+        if values is not None and len(values) != n_rows:
+            raise ValueError(f"X has {n_rows} rows but {name} has {len(values)} once the "
+                             "sizes of their dask chunks are computed: select the rows of "
+                             "both with the same mask")
+    return X, y, sample_weight
 
 
 def _aligned(v, rows):

@@ -68,6 +68,14 @@ class TableSummary:
     target_whole : bool
     sketches : dict of column -> (points, weights)
         Quantile sketches of the numeric training columns (``--impute median`` only).
+    infinite : dict of column -> int
+        Infinite values (inf or -inf) of each numeric column (every row with a target);
+        they are left out of the moments and sketches, as missing values are.
+    low, high : dict of column -> float
+        The least and greatest finite value of each numeric column over every row with
+        a target (inf and -inf when it has none): a constant column has ``low == high``.
+    target_infinite : int
+        Rows whose target is inf or -inf.
     """
 
     limit: int
@@ -87,6 +95,10 @@ class TableSummary:
     target_max: float = -np.inf
     target_whole: bool = True
     sketches: dict = field(default_factory=dict)
+    infinite: dict = field(default_factory=dict)
+    low: dict = field(default_factory=dict)
+    high: dict = field(default_factory=dict)
+    target_infinite: int = 0
 
 
 def _capped(values, limit):
@@ -103,8 +115,13 @@ def summarize(frame, partition, target, numeric, categorical, target_numeric, *,
     for c in numeric + categorical:
         out.missing[c] = int(missing(rows[c]).sum())
     for c in numeric:
-        values = rows[c].to_numpy(dtype=np.float64, na_value=np.nan)[train]
-        values = values[~np.isnan(values)]
+        every = rows[c].to_numpy(dtype=np.float64, na_value=np.nan)
+        out.infinite[c] = int(np.isinf(every).sum())
+        finite = every[np.isfinite(every)]
+        out.low[c], out.high[c] = (finite.min(), finite.max()) if finite.size \
+            else (np.inf, -np.inf)
+        values = every[train]
+        values = values[np.isfinite(values)]
         out.count[c] = values.size
         out.mean[c] = float(values.mean()) if values.size else 0.0
         out.m2[c] = float(((values - out.mean[c]) ** 2).sum()) if values.size else 0.0
@@ -119,6 +136,7 @@ def summarize(frame, partition, target, numeric, categorical, target_numeric, *,
     out.target_values = _capped(set(y.tolist()), target_limit)
     if target_numeric and len(y):
         y = y.to_numpy(dtype=np.float64)
+        out.target_infinite = int(np.isinf(y).sum())
         out.target_min, out.target_max = float(y.min()), float(y.max())
         out.target_whole = bool(np.all(y % 1 == 0))
     return out
@@ -132,6 +150,8 @@ def merge(a, b):
     for c in a.missing:
         out.missing[c] = a.missing[c] + b.missing[c]
     for c in a.count:
+        out.infinite[c] = a.infinite[c] + b.infinite[c]
+        out.low[c], out.high[c] = min(a.low[c], b.low[c]), max(a.high[c], b.high[c])
         # Chan, Golub and LeVeque's pairwise update: no cancellation of large means
         na, nb = a.count[c], b.count[c]
         n = na + nb
@@ -151,6 +171,7 @@ def merge(a, b):
     out.target_min = min(a.target_min, b.target_min)
     out.target_max = max(a.target_max, b.target_max)
     out.target_whole = a.target_whole and b.target_whole
+    out.target_infinite = a.target_infinite + b.target_infinite
     for c in a.sketches:
         out.sketches[c] = merge_sketches(a.sketches[c], b.sketches[c], a.sketch_size)
     return out
