@@ -419,3 +419,14 @@ def test_battery(client, tmp_path, case):
         assert results["data"]["n_rows"] > 0
     else:
         _one_line(code, stderr, *words)
+
+
+def test_more_local_workers_than_the_machine_can_run_is_one_line(tmp_path):
+    import os
+
+    _folder(tmp_path / "t", [_table()])
+    too_many = 4 * (os.cpu_count() or 1) + 1
+    code, stderr, _ = _compare(tmp_path / "t", "-t", "y", "--workers", too_many,
+                               out=tmp_path / "out")
+    _one_line(code, stderr, f"--workers {too_many}", "--scheduler")
+    assert not (tmp_path / "out").exists()

@@ -73,14 +73,18 @@ def dask_client(scheduler=None, workers=None):
     import distributed  # noqa: F401  (its import sets the levels _quiet overrides)
 
     with _quiet("distributed"):
+        # as_current: every computation of the run goes to this client, even where the
+        # calling program has made another one current
         if scheduler is None:
-            with _local_client(workers) as client, _lost("the local Dask cluster", None):
+            with _local_client(workers) as client, client.as_current(), \
+                    _lost("the local Dask cluster", None):
                 yield client
             return
         address = scheduler_address(scheduler)
         client = _connect(address, scheduler)
         try:
-            with _lost(f"the Dask scheduler at {address}", client) as watch, \
+            with client.as_current(), \
+                    _lost(f"the Dask scheduler at {address}", client) as watch, \
                     _watch_workers(client, watch):
                 yield client
         finally:
@@ -108,11 +112,20 @@ def _connect(address, typed):
     return client
 
 
+#: a local cluster has at most this many worker processes per core
+MAX_WORKERS_PER_CORE = 4
+
+
 @contextlib.contextmanager
 def _local_client(workers):
     from distributed import Client, LocalCluster
 
     cores = os.cpu_count() or 1
+    if workers is not None and workers > MAX_WORKERS_PER_CORE * cores:
+        raise UserError(f"--workers {workers}: this machine has {cores} core"
+                        f"{'s' if cores > 1 else ''}, and a local cluster of more than "
+                        f"{MAX_WORKERS_PER_CORE * cores} worker processes only competes "
+                        "for them; give fewer, or --scheduler for a larger cluster")
     n_workers = workers or min(cores, 4)
     # on the loopback; no dashboard, and the scheduler's HTTP routes (served whatever
     # the dashboard) on a free port rather than 8787, which another cluster may hold
