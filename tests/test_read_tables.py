@@ -258,6 +258,35 @@ def test_names_are_drawn_and_written_literally(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_names_with_dollars_keep_the_log_axes_in_tex(monkeypatch):
+    """Names with "$" are shown literally, while the log axes' tick labels (which
+    matplotlib writes as TeX, "$\\mathdefault{10^{-2}}$") still render as powers of
+    ten: narrow, not the width of their TeX source."""
+    import shrinkage.report.figures as figures
+    from shrinkage.compare import Options, run_comparison
+    from shrinkage.tables import Table
+
+    assert figures.literal(["$x$", "a$b", "plain"]) == ["\\$x\\$", "a\\$b", "plain"]
+    x, y = _xy()
+    rng = np.random.default_rng(2)
+    names = ["$x$", "a$b", "$\\frac{a}{$"]
+    frame = pl.DataFrame({n: x + rng.standard_normal(N) for n in names}).with_columns(
+        pl.Series("y", y))
+    comparison = run_comparison(Table(frame=frame, target="y", name="t"),
+                                Options(cv=3, n_alphas=5))
+    drawn = []
+    monkeypatch.setattr(figures, "svg_text", lambda fig: drawn.append(fig) or "<svg/>")
+    figures.all_figures(comparison)
+    renderer = drawn[0].canvas.get_renderer()
+    ticks = [t for ax in drawn[0].axes if ax.get_xscale() == "log"
+             for t in ax.get_xticklabels() if "mathdefault" in t.get_text()]
+    assert len(ticks) >= 3
+    assert max(t.get_window_extent(renderer).width for t in ticks) < 40  # "10^-2", not
+    # its 23 characters of source
+    shown = {t.get_text() for fig in drawn for ax in fig.axes for t in ax.get_yticklabels()}
+    assert {"\\$x\\$", "a\\$b"} <= shown  # the top-coefficients bars, escaped
+
+
 # 10. separators, ragged rows, encodings, empty files ----------------------------------
 
 def test_a_ragged_line_is_named(tmp_path):

@@ -20,6 +20,14 @@ def svg_text(fig):
     return text[text.index("<svg"):]  # drop the XML prolog: the SVG goes inline
 
 
+def literal(labels):
+    """Column names and class labels as matplotlib shows them literally: a pair of "$"
+    would start TeX ("$x_1$", or "$\\frac{a}{$" that fails to parse), so each "$" is
+    escaped. (Turning TeX off for the whole figure would also show the log axes' tick
+    labels, which matplotlib writes in TeX, as source.)"""
+    return [str(label).replace("$", r"\$") for label in labels]
+
+
 def _row_of_axes(n, width=5.0, height=3.8):
     import matplotlib.pyplot as plt
 
@@ -102,7 +110,7 @@ def top_coefficients(comparison, limit=15):
         ax.barh(y + (k - 1.5) * height, [coefs[p][n] for n in shown], height=height,
                 label=penalties[p]["label"])
     ax.set_yticks(y)
-    ax.set_yticklabels(shown, fontsize=8)
+    ax.set_yticklabels(literal(shown), fontsize=8)
     ax.axvline(0.0, color="gray", linewidth=0.8)
     classes = comparison.results["data"]["classes"]
     ax.set_xlabel("coefficient norm over the classes (standardized features)"
@@ -145,13 +153,14 @@ def confusion_matrices(comparison):
         model = comparison.models[p]
         if "confusion" in extras:  # counted where the rows are (a Dask cluster)
             ConfusionMatrixDisplay(extras["confusion"][p].astype(int),
-                                   display_labels=classes).plot(
+                                   display_labels=literal(classes)).plot(
                 ax=ax, colorbar=False, xticks_rotation=45)
         else:
             z = decision_values(extras["X_test"], model.coef_, model.intercept_)
             ConfusionMatrixDisplay.from_predictions(
                 extras["y_test"], np.argmax(z, axis=1), labels=np.arange(len(classes)),
-                display_labels=classes, ax=ax, colorbar=False, xticks_rotation=45)
+                display_labels=literal(classes), ax=ax, colorbar=False,
+                xticks_rotation=45)
         ax.set_title(comparison.results["penalties"][p]["label"], fontsize=10)
     fig.tight_layout()
     return svg_text(fig)
@@ -175,10 +184,10 @@ def class_coefficients(comparison, limit=15):
         image = ax.imshow(matrices[p][:, shown].T, cmap="RdBu_r", vmin=-scale, vmax=scale,
                           aspect="auto")
         ax.set_xticks(np.arange(len(classes)))
-        ax.set_xticklabels(classes, rotation=45, fontsize=8)
+        ax.set_xticklabels(literal(classes), rotation=45, fontsize=8)
         ax.set_yticks(np.arange(len(shown)))
         # the features' names once, on the left: the panels share their rows
-        ax.set_yticklabels([names[j] for j in shown] if k == 0 else [], fontsize=8)
+        ax.set_yticklabels(literal(names[j] for j in shown) if k == 0 else [], fontsize=8)
         ax.set_title(penalties[p]["label"], fontsize=10)
     fig.colorbar(image, ax=list(axes), label="coefficient (standardized features)")
     return svg_text(fig)
@@ -227,8 +236,4 @@ def all_figures(comparison):
         figures["roc"] = ("ROC curves on the test split", roc_curves)
     if "recovery" in comparison.results:
         figures["truth"] = ("True against recovered coefficients", truth_recovery)
-    import matplotlib
-
-    # column names and class labels are literal text: "$x_1$" or "a$b" is not TeX
-    with matplotlib.rc_context({"text.parse_math": False}):
-        return {key: (title, draw(comparison)) for key, (title, draw) in figures.items()}
+    return {key: (title, draw(comparison)) for key, (title, draw) in figures.items()}
