@@ -31,7 +31,7 @@ RUN_ID = "new0run0id00"
 def write(comparison, figures, folder, exchange, kill_at, record):
     """In a forked child: write the set, dying before operation ``kill_at``."""
     from shrinkage.output_set import OutputSet
-    from shrinkage.report import EARLIER_FILES, FILES, write_outputs
+    from shrinkage.report import FILES, write_outputs
 
     seen = []
 
@@ -41,7 +41,7 @@ def write(comparison, figures, folder, exchange, kill_at, record):
             if len(seen) == kill_at:
                 os.kill(os.getpid(), signal.SIGKILL)
 
-    output = OutputSet(folder, FILES, EARLIER_FILES, exchange=exchange, run_id=RUN_ID)
+    output = OutputSet(folder, FILES, exchange=exchange, run_id=RUN_ID)
     sys.addaudithook(hook)
     with output:
         write_outputs(comparison, output, figures=figures)

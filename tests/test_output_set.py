@@ -14,7 +14,8 @@ import pytest
 
 from shrinkage.compare import Options, run_comparison
 from shrinkage.output_set import OutputSet
-from shrinkage.report import EARLIER_FILES, FILES, write_outputs
+from shrinkage.folder_ops import MANIFEST, read_manifest, unchanged, write_manifest
+from shrinkage.report import FILES, write_outputs
 from shrinkage.tables import UserError, demo_table
 
 HERE = Path(__file__).parent
@@ -25,14 +26,19 @@ ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
 
 def contents(folder):
     """Every file of a folder (name -> bytes); a model by its metadata and coefficients
-    (a skops archive names its members by object ids, which differ between processes)."""
+    (a skops archive names its members by object ids, which differ between processes),
+    the manifest by its run and names, once its digests are checked against the files."""
     import numpy as np
 
     from shrinkage.model_file import load_model
 
     out = {}
     for path in sorted(Path(folder).iterdir()):
-        if path.suffix == ".skops":
+        if path.name == MANIFEST:  # its digests must be the files': then run and names
+            run, files = read_manifest(folder)
+            assert all(unchanged(folder, name, digest) for name, digest in files.items())
+            out[path.name] = (run, sorted(files))
+        elif path.suffix == ".skops":
             saved = load_model(path)
             model = saved.pipeline[-1]
             out[path.name] = (saved.metadata["run_id"], np.asarray(model.coef_).tobytes(),
@@ -48,7 +54,7 @@ def two_runs(tmp_path_factory):
     one), with the new set as a whole run writes it."""
     base = tmp_path_factory.mktemp("runs")
     old = run_comparison(demo_table("breast-cancer"), FAST)
-    with OutputSet(base / "old", FILES, EARLIER_FILES, run_id="old0run0id00") as output:
+    with OutputSet(base / "old", FILES, run_id="old0run0id00") as output:
         write_outputs(old, output)
     new = run_comparison(demo_table("diabetes"), FAST)
     pickled = base / "new.pickle"
@@ -65,7 +71,7 @@ def test_killed_at_every_step_leaves_one_whole_set(two_runs, tmp_path, exchange)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     old, new = contents(base / "old"), contents(tmp_path / "whole" / "out")
-    assert old.keys() == new.keys() == set(FILES)
+    assert old.keys() == new.keys() == {*FILES, MANIFEST}
     assert json.loads(new["results.json"])["run"]["id"] == "new0run0id00"
     assert b"new0run0id00" in new["report.html"] and b"old0run0id00" in old["report.html"]
     assert len(report["points"]) >= 30 and report["operations"] > report["swap"]
@@ -84,7 +90,7 @@ def test_killed_at_every_step_leaves_one_whole_set(two_runs, tmp_path, exchange)
             assert state in (old, new), f"killed before step {k}: a mixed set"
             outcomes["old" if state == old else "new"] += 1
         # the next run on the folder cleans up what the killed one left
-        with OutputSet(out, FILES, EARLIER_FILES):
+        with OutputSet(out, FILES):
             pass
         assert sorted(p.name for p in folder.iterdir()) == ["out"], k
         assert contents(out) in (old, new), k
@@ -94,21 +100,23 @@ def test_killed_at_every_step_leaves_one_whole_set(two_runs, tmp_path, exchange)
 
 
 def _set(folder, names=FILES, run="r"):
+    """An earlier run's folder: its files and its manifest."""
     folder.mkdir(parents=True)
     for name in names:
         (folder / name).write_text(f"{run}:{name}")
+    write_manifest(folder, run, names)
 
 
 def test_commit_replaces_the_whole_folder_and_leaves_nothing_beside(tmp_path):
     _set(tmp_path / "out", run="old")
-    output = OutputSet(tmp_path / "out", FILES, EARLIER_FILES).claim()
+    output = OutputSet(tmp_path / "out", FILES).claim()
     assert output.staging.parent == tmp_path and output.staging.is_dir()
     for name in FILES:
         (output.staging / name).write_text(f"new:{name}")
     paths = output.commit()
     assert paths == [tmp_path / "out" / n for n in FILES]
-    assert {p.name: p.read_text() for p in (tmp_path / "out").iterdir()} == {
-        n: f"new:{n}" for n in FILES}
+    assert {p.name: p.read_text() for p in (tmp_path / "out").iterdir()
+            if p.name in FILES} == {n: f"new:{n}" for n in FILES}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
@@ -118,8 +126,8 @@ def test_a_run_that_stops_early_leaves_the_old_set_and_no_staging(tmp_path):
         with OutputSet(tmp_path / "out", FILES) as output:
             (output.staging / FILES[0]).write_text("half")
             output.commit()
-    assert {p.name: p.read_text() for p in (tmp_path / "out").iterdir()} == {
-        n: f"old:{n}" for n in FILES}
+    assert {p.name: p.read_text() for p in (tmp_path / "out").iterdir()
+            if p.name in FILES} == {n: f"old:{n}" for n in FILES}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
@@ -134,20 +142,75 @@ def test_foreign_files_are_refused_and_kept(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "notes.txt").write_text("mine")
     (tmp_path / "out" / ".DS_Store").write_text("finder")
-    with pytest.raises(UserError, match=r"--out .*out holds files a shrinkage run did not "
-                                        r"write \(notes.txt\); give a new or empty folder"):
+    with pytest.raises(UserError, match=r"--out .*out holds files that are not an earlier "
+                                        r"run's as it wrote them \(notes.txt\); give a new "
+                                        r"or empty folder"):
         OutputSet(tmp_path / "out", FILES).claim()
     assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_desktop_files_and_an_earlier_versions_model_are_replaced(tmp_path):
-    _set(tmp_path / "out", names=(*FILES, *EARLIER_FILES, ".DS_Store"), run="old")
-    with OutputSet(tmp_path / "out", FILES, EARLIER_FILES) as output:
+def test_desktop_files_are_replaced_with_the_folder(tmp_path):
+    _set(tmp_path / "out", run="old")
+    (tmp_path / "out" / ".DS_Store").write_text("finder")
+    with OutputSet(tmp_path / "out", FILES) as output:
         for name in FILES:
             (output.staging / name).write_text("new")
         output.commit()
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        (*FILES, ".shrinkage-run.json"))
+
+
+@pytest.mark.parametrize("spoil, said", [
+    (lambda out: (out / "paths.csv").write_text("a user's own table"),
+     r"\(paths.csv \(changed since its run\)\)"),
+    (lambda out: (out / ".shrinkage-run.json").unlink(),
+     r"\(model.skops, paths.csv, report.html, results.json\)"),
+    (lambda out: (out / "notes.txt").write_text("mine"), r"\(notes.txt\)"),
+    (lambda out: (out / "sub").mkdir(), r"\(sub\)"),
+])
+def test_only_an_earlier_runs_files_as_it_wrote_them_may_be_replaced(tmp_path, spoil,
+                                                                      said):
+    _set(tmp_path / "out", run="old")
+    spoil(tmp_path / "out")
+    before = sorted((p.name, p.is_file() and p.read_bytes())
+                    for p in (tmp_path / "out").iterdir())
+    with pytest.raises(UserError, match="holds files that are not an earlier run's as it "
+                                        "wrote them " + said):
+        OutputSet(tmp_path / "out", FILES).claim()
+    assert sorted((p.name, p.is_file() and p.read_bytes())
+                  for p in (tmp_path / "out").iterdir()) == before
+
+
+def test_a_folder_holding_the_input_or_the_user_is_refused(tmp_path, monkeypatch):
+    _set(tmp_path / "out", run="old")
+    data = tmp_path / "out" / "paths.csv"  # an earlier run's file, given as DATA
+    with pytest.raises(UserError, match=r"--out .*out holds the input .*paths.csv"):
+        OutputSet(tmp_path / "out", FILES, inputs=[data]).claim()
+    with pytest.raises(UserError, match=r"holds the input"):
+        OutputSet(tmp_path, FILES, inputs=[data]).claim()
+    monkeypatch.chdir(tmp_path / "out")
+    for given in (".", "..", str(tmp_path / "out")):
+        with pytest.raises(UserError, match="is the folder you are in, or holds it"):
+            OutputSet(given, FILES).claim()
+    assert data.read_text() == "old:paths.csv"
+
+
+def test_a_file_that_appears_during_the_run_is_kept_and_the_run_set_aside(tmp_path):
+    _set(tmp_path / "out", run="old")
+    with pytest.raises(UserError, match=r"--out .*out changed during the run \(pred.csv "
+                                        r"appeared in it\), so nothing in it was replaced; "
+                                        r"this run's files are in .*out-r2"):
+        with OutputSet(tmp_path / "out", FILES, run_id="r2") as output:
+            for name in FILES:
+                (output.staging / name).write_text("new")
+            (tmp_path / "out" / "pred.csv").write_text("predictions")
+            output.commit()
+    assert (tmp_path / "out" / "pred.csv").read_text() == "predictions"
+    assert (tmp_path / "out" / "paths.csv").read_text() == "old:paths.csv"
+    assert sorted(p.name for p in (tmp_path / "out-r2").iterdir()) == sorted(
+        (*FILES, ".shrinkage-run.json"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "out-r2"]
 
 
 def test_a_second_run_on_the_same_folder_is_refused_while_the_first_writes(tmp_path):

@@ -121,6 +121,12 @@ BAD_MODELS = {
                      r"written by a newer shrinkage \(model format 99; this one reads 1\)"),
     "metadata-missing": (_resaved(lambda c: c["metadata"].pop("target")),
                          r"lacks the metadata compare stores"),
+    "format-as-text": (_resaved(lambda c: c.update({FORMAT_KEY: "1"})),
+                       r"names no model format shrinkage knows \('1'\)"),
+    "no-intercept": (_resaved(lambda c: delattr(c["pipeline"][-1], "intercept_")),
+                     r"the model cannot be applied: it lacks 'intercept_' of a fitted"),
+    "device": (lambda p, m: p.symlink_to("/dev/zero"), r"is not a regular file"),
+    "fifo": (lambda p, m: os.mkfifo(p), r"is not a regular file"),
 }
 
 

@@ -5,10 +5,13 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path, write):
+def atomic_write(path, write, overwrite=True):
     """Call ``write(temporary_path)``, then rename the result onto ``path``.
 
     A reader never sees a half-written file, and a failed write leaves ``path`` as it was.
+    With ``overwrite`` False the result is linked in only where nothing is at ``path``
+    (one step: a file made there meanwhile, by another process, is never replaced) and
+    ``FileExistsError`` is raised otherwise.
     """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
@@ -20,7 +23,10 @@ def atomic_write(path, write):
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            _link_new(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
@@ -33,3 +39,17 @@ def atomic_write_text(path, text):
         with open(temporary, "w", encoding="utf-8") as fh:
             fh.write(text)
     atomic_write(path, write)
+
+
+def _link_new(temporary, path):
+    """Give ``temporary`` the name ``path`` where nothing has it yet."""
+    try:
+        os.link(temporary, path)  # fails, atomically, where path exists
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename (a race left)
+        if os.path.lexists(path):
+            raise FileExistsError(path) from None
+        os.replace(temporary, path)
+        return
+    os.unlink(temporary)

@@ -170,13 +170,13 @@ def compare(
     """Fit no penalty, L1, L2 and elastic net along their paths, choose each by
     cross-validation, judge them on a held-out split, and write a report."""
     from .output_set import OutputSet
-    from .report import EARLIER_FILES, output_names
+    from .report import output_names
     from .tables import UserError
 
     if engine is Engine.memory and (scheduler is not None or workers is not None):
         raise typer.BadParameter("--scheduler and --workers go with --engine dask",
                                  param_hint="--engine")
-    output = OutputSet(out, output_names(joblib_copy), EARLIER_FILES)
+    output = OutputSet(out, output_names(joblib_copy), inputs=_inputs(data, engine))
     with _interruptible(output), _user_errors(debug):
         from .compare import Options
 
@@ -195,6 +195,17 @@ def compare(
                 comparison, paths = _compare_in_memory(data, target, demo, options,
                                                        output, progress)
     _say_what_was_done(comparison.results, paths, quiet, json_output)
+
+
+def _inputs(data, engine):
+    """The files a comparison reads, which its output folder may not hold: DATA (with
+    --engine dask a folder, or a glob's part before its first wildcard)."""
+    if data is None:
+        return ()
+    text = str(data)
+    if engine is Engine.dask:
+        text = text[:min((text.find(c) for c in "*?[" if c in text), default=len(text))]
+    return (Path(text),) if text else ()
 
 
 def _compare_in_memory(data, target, demo, options, output, progress):
@@ -243,6 +254,9 @@ def _interruptible(output):
     try:
         yield
     except (KeyboardInterrupt, Interrupted) as exc:
+        from .output_set import hold_signals
+
+        hold_signals()  # a second Ctrl-C does not cut this answer to the first
         output.release()
         what = output.after_interruption()
         typer.echo(f"interrupted; {what}", err=True)
@@ -334,7 +348,7 @@ def predict(
         if out is None:
             sys.stdout.write(result.frame.write_csv())
         else:
-            write_predictions(result.frame, out)
+            write_predictions(result.frame, out, force)
             typer.echo(f"wrote {out}")
 
 

@@ -1,5 +1,6 @@
 """Values a comparison cannot fit, found before it starts: infinities, numbers too large
-to standardize, encoded names that collide, columns empty on every training row.
+to standardize, encoded names that collide, columns empty on every training row, classes
+too rare to split.
 
 Each check names the column and a row (1-based, as the rows of the table were read)
 in one line that says how to go on.
@@ -62,7 +63,8 @@ def huge_values(frame, target):
     """A ``UserError`` for the first column (the target included) holding a finite value
     larger than ``LARGEST`` in size: standardizing it overflows."""
     for column in _float_columns(frame):
-        values = frame.get_column(column).to_numpy()
+        # in float64: LARGEST does not fit a float32
+        values = frame.get_column(column).to_numpy().astype(np.float64)
         with np.errstate(invalid="ignore"):
             mask = np.abs(values) > LARGEST
         mask &= np.isfinite(values)
@@ -109,3 +111,34 @@ def empty_in_training(train, test, notes):
     notes.append(f"left out {len(empty)} column{'s' if len(empty) > 1 else ''} missing on "
                  f"every training row: {', '.join(map(repr, empty))}")
     return train.drop(empty), test.drop(empty)
+
+
+def rare_classes(target, options):
+    """A ``UserError`` where the classes of ``target`` (a polars Series) cannot all reach
+    the test split and every cross-validation fold: each class needs about
+    ``cv / (1 - test_size)`` rows (its training share is then one per fold), and the test
+    split at least one row per class."""
+    import math
+
+    counts = target.drop_nulls().value_counts(sort=True)
+    classes, sizes = counts[:, 0].to_list(), counts[:, 1].to_list()
+    n, k = sum(sizes), len(classes)
+    n_test = math.ceil(options.test_size * n)
+    if n_test < k or n - n_test < k:
+        raise UserError(f"the target {target.name!r} has {k} classes but the test split "
+                        f"would hold {n_test} of the {n} rows: each class needs a place in "
+                        "both parts; give more rows, or a --test-size nearer 0.5")
+    needed = max(2, math.ceil(options.cv / (1 - options.test_size)))
+    rare = [(c, m) for c, m in zip(classes, sizes) if m < needed]
+    if rare:
+        shown = ", ".join(f"{c!r} ({m} row{'s' if m > 1 else ''})" for c, m in rare[-3:])
+        more = f" and {len(rare) - 3} more" if len(rare) > 3 else ""
+        fewer = (f"fewer folds (--cv {max(2, options.cv - 1)}), " if options.cv > 2
+                 else "")
+        raise UserError(f"class{'es' if len(rare) > 1 else ''} {shown}{more} of the target "
+                        f"{target.name!r} {'have' if len(rare) > 1 else 'has'} fewer than "
+                        f"the {needed} rows that --cv {options.cv} and --test-size "
+                        f"{options.test_size} need for a class to reach the test split and "
+                        f"every fold; give {fewer}more rows of "
+                        f"{'them' if len(rare) > 1 else 'it'}, or leave "
+                        f"{'them' if len(rare) > 1 else 'it'} out")

@@ -16,7 +16,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from .column_checks import encoded_collisions, huge_values, infinite_values
+from .column_checks import encoded_collisions, huge_values, infinite_values, rare_classes
 from .compare_checks import (at_rounding, combination_warning, leak_warning,
                              perfect_fit_warning)
 from .compare_losses import EN_RATIOS
@@ -262,8 +262,9 @@ def prepare(table, options):
         raise UserError(f"the table has {n_rows} row{'s' if n_rows != 1 else ''}; with "
                         f"--test-size {options.test_size} "
                         f"and --cv {folds} it needs at least "
-                        f"{int(np.ceil(2 * folds / (1 - options.test_size)))}: use fewer "
-                        "folds (--cv 3) or more rows")
+                        f"{int(np.ceil(2 * folds / (1 - options.test_size)))}: use "
+                        + ("fewer folds (--cv 2 is the fewest) or " if folds > 2 else "")
+                        + "more rows")
     features = frame.drop(table.target)
     _, categorical = split_columns(features)
     too_many = [c for c in categorical
@@ -300,6 +301,8 @@ def prepare(table, options):
         features = features.with_columns(pl.col(pl.Float32, pl.Float64).fill_nan(None))
     summary = TargetSummary.of(frame.get_column(table.target))
     task = detect_task(summary, options.task, options.loss)
+    if task == "classification":
+        rare_classes(frame.get_column(table.target), options)
     if summary.n_unique <= 1:  # (a class target says it has one class, above)
         raise UserError(f"the target {table.target!r} takes one value on every row: there "
                         "is nothing to predict; choose another --target")

@@ -47,6 +47,9 @@ _PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 _COMPRESSED_MAGIC = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x1f\x8b",
                      b"BZh", b"\xfd7zXZ", b"\x04\x22\x4d\x18", b"ZF")
 _GIVE = "give the model.skops that `shrinkage compare` wrote"
+#: the most a model archive may unpack to (the coefficient paths of 10,000 features, 6
+#: l1_ratios and 1,000 alphas take 0.5 GiB)
+MAX_UNPACKED_BYTES = 2 * 2**30
 
 
 @dataclass(frozen=True)
@@ -131,10 +134,14 @@ def load_model(path):
     if not isinstance(content, dict) or FORMAT_KEY not in content:
         raise UserError(f"{path.name} is a skops file of {_kind(content)}, not a model "
                         f"written by shrinkage; {_GIVE}")
-    if not isinstance(content[FORMAT_KEY], int) or content[FORMAT_KEY] > FORMAT_VERSION:
+    version = content[FORMAT_KEY]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise UserError(f"{path.name} names no model format shrinkage knows ({version!r}); "
+                        f"{_GIVE}")
+    if version > FORMAT_VERSION:
         raise UserError(f"{path.name} was written by a newer shrinkage (model format "
-                        f"{content[FORMAT_KEY]!r}; this one reads {FORMAT_VERSION}): "
-                        "upgrade shrinkage to read it")
+                        f"{version}; this one reads {FORMAT_VERSION}): upgrade shrinkage to "
+                        "read it")
     _check_pipeline(content.get("pipeline"), path.name)
     metadata = content.get("metadata")
     if not isinstance(metadata, dict) or any(k not in metadata for k in METADATA_KEYS):
@@ -150,6 +157,8 @@ def _check_archive(path):
         raise UserError(f"model file not found: {path}; {_GIVE}")
     if path.is_dir():
         raise UserError(f"{path} is a folder; {_GIVE} (the file inside the folder)")
+    if not path.is_file():  # a device, a pipe: reading would never end, or never begin
+        raise UserError(f"{path} is not a regular file; {_GIVE}")
     with open(path, "rb") as fh:
         head = fh.read(8)
     if not head:
@@ -165,11 +174,16 @@ def _check_archive(path):
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
+            unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
         raise UserError(f"{path.name} is a damaged or truncated archive; {_GIVE} "
                         "(copy it again)") from None
     if "schema.json" not in names:
         raise UserError(f"{path.name} is a zip archive of other files, not a skops model; "
+                        f"{_GIVE}")
+    if unpacked > MAX_UNPACKED_BYTES:  # a zip bomb would fill the memory before a check
+        raise UserError(f"{path.name} unpacks to {unpacked / 2**30:.1f} GiB, more than a "
+                        f"model holds (at most {MAX_UNPACKED_BYTES / 2**30:.0f} GiB); "
                         f"{_GIVE}")
 
 
@@ -181,7 +195,8 @@ def _load_trusted(path):
     try:
         return sio.load(path, trusted=list(TRUSTED_TYPES))
     except UntrustedTypesFoundException:
-        untrusted = sio.get_untrusted_types(file=path)
+        untrusted = [t for t in sio.get_untrusted_types(file=path)
+                     if t not in TRUSTED_TYPES]
         shown = ", ".join(untrusted[:3]) + (f" and {len(untrusted) - 3} more"
                                             if len(untrusted) > 3 else "")
         raise UserError(f"{path.name} holds types a shrinkage model never holds ({shown}); "

@@ -19,19 +19,27 @@ kernel when the process dies, however it dies) from the moment it is claimed, be
 fitting, until the swap. Claiming also checks that the folder can be written, so that an
 impossible ``--out`` fails at once instead of after the fitting.
 
-Because the whole folder is replaced, it may hold only the files of an earlier run: a
-folder with anything else in it is refused (nothing of the user's is ever deleted).
+Because the whole folder is replaced, it may hold only the files of an earlier run as
+that run wrote them: each run leaves a manifest (``.shrinkage-run.json``: its id and the
+SHA-256 of each file), and a folder with anything not in it, or a file changed since, is
+refused (nothing of the user's is ever deleted). So is a folder that holds the input
+table, or the folder the user is in. A file that appears in the folder while the run
+works is not deleted either: the run then leaves its files beside the folder, and says
+where. The swap itself runs with SIGINT and SIGTERM held back, so that a Ctrl-C arrives
+before it or after it, never halfway.
 """
 
-import ctypes
-import errno
+import glob
 import os
 import shutil
-import sys
+import signal
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
-from .tables import UserError
+from .errors import UserError
+from .folder_ops import (MANIFEST, exchange, folder_mode, lock, read_manifest, reason,
+                         unchanged, write_manifest)
 
 #: files a desktop adds to any folder it shows; they may be replaced with the folder
 DESKTOP_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
@@ -55,8 +63,6 @@ class OutputSet:
         followed: the folder it names is the one replaced.
     names : iterable of str
         The files a run writes.
-    known : iterable of str
-        Other names an earlier run of any version may have left (they are replaced too).
     option : str
         How the command line calls the folder, for messages.
     exchange : bool
@@ -64,6 +70,8 @@ class OutputSet:
         check the fallback).
     run_id : str, optional
         The run's identifier (default: a new random one).
+    inputs : iterable of path-like
+        Files the run reads (the DATA table): the folder may not hold them.
 
     Attributes
     ----------
@@ -72,53 +80,50 @@ class OutputSet:
         The folder to write the run's files into (exists once claimed).
     """
 
-    def __init__(self, folder, names, known=(), option="--out", exchange=True,
-                 run_id=None):
+    def __init__(self, folder, names, option="--out", exchange=True, run_id=None,
+                 inputs=()):
         self.given = Path(folder)
         self.folder = Path(os.path.abspath(self.given.expanduser()))
         if self.folder.is_symlink() and self.folder.is_dir():
             self.folder = self.folder.resolve()
         self.names = tuple(names)
-        self.known = frozenset(self.names) | frozenset(known) | DESKTOP_FILES
         self.option = option
         self.exchange = exchange
+        self.inputs = tuple(Path(p) for p in inputs)
         self.run_id = run_id or new_run_id()
         self.staging = self._beside(STAGING, self.run_id)
         self.committed = False
         self._created = False
         self._lock = None
+        self._entries = frozenset()
 
     def _beside(self, kind, run_id):
         return self.folder.parent / f".{self.folder.name}.{kind}-{run_id}"
+
+    @property
+    def _where(self):
+        return f"{self.option} {self.given}"
 
     # claiming ------------------------------------------------------------------------
 
     def claim(self):
         """Check and lock the folder and make the staging folder; a ``UserError`` that
         says what to do if it cannot be written. Returns self."""
-        where = f"{self.option} {self.given}"
-        if self.folder.exists() and not self.folder.is_dir():
-            raise UserError(f"{where} is a file; give a folder (it is created if missing)")
-        blocking = next((p for p in self.folder.parents if p.exists()), None)
-        if blocking is not None and not blocking.is_dir():
-            raise UserError(f"{where} is inside {blocking}, which is a file; give a folder")
-        if self.folder.name in ("", ".", ".."):
-            raise UserError(f"{where} is not a folder that can be replaced; give a new "
-                            "folder's name")
+        self._check_place()
         try:
             self.folder.parent.mkdir(parents=True, exist_ok=True)
             self._restore_interrupted_swap()
             self._created = not self.folder.exists()
             self.folder.mkdir(exist_ok=True)
         except OSError as exc:
-            raise UserError(f"cannot create {where}: {_reason(exc)}; choose a folder you "
-                            "can write to") from None
-        self._lock = _lock(self.folder)
+            raise UserError(f"cannot create {self._where}: {reason(exc)}; choose a folder "
+                            "you can write to") from None
+        self._lock = lock(self.folder)
         if self._lock is None:
-            raise UserError(f"another shrinkage run is writing to {where}; wait for it to "
-                            f"finish or give another {self.option}")
+            raise UserError(f"another shrinkage run is writing to {self._where}; wait for "
+                            f"it to finish or give another {self.option}")
         try:
-            self._check_contents(where)
+            self._entries = self._check_contents()
             self._remove_leftovers()
             self.staging.mkdir()
         except UserError:
@@ -126,36 +131,64 @@ class OutputSet:
             raise
         except OSError as exc:
             self.release()
-            raise UserError(f"cannot write beside {where} (in {self.folder.parent}): "
-                            f"{_reason(exc)}; choose a folder you can write to") from None
+            raise UserError(f"cannot write beside {self._where} (in {self.folder.parent}):"
+                            f" {reason(exc)}; choose a folder you can write to") from None
         return self
 
-    def _check_contents(self, where):
-        entries = sorted(p.name for p in self.folder.iterdir())
-        foreign = [name for name in entries if name not in self.known]
+    def _check_place(self):
+        """The folder is not a file, not under one, not where the user is, and holds no
+        input of the run."""
+        where = self._where
+        if self.folder.exists() and not self.folder.is_dir():
+            raise UserError(f"{where} is a file; give a folder (it is created if missing)")
+        blocking = next((p for p in self.folder.parents if p.exists()), None)
+        if blocking is not None and not blocking.is_dir():
+            raise UserError(f"{where} is inside {blocking}, which is a file; give a folder")
+        real = self.folder.resolve()
+        here = Path.cwd().resolve()
+        if real == here or real in here.parents or real.parent == real:
+            raise UserError(f"{where} is the folder you are in, or holds it; a run replaces "
+                            "its folder as a whole: give a new folder's name")
+        for given in self.inputs:
+            path = Path(os.path.abspath(given.expanduser())).resolve()
+            if path == real or real in path.parents:
+                raise UserError(f"{where} holds the input {given}; a run replaces its "
+                                "folder as a whole: give another folder")
+
+    def _check_contents(self):
+        """The folder's entries, each one a file of the earlier run that its manifest
+        lists, unchanged (desktop files aside); else a ``UserError``."""
+        entries = {p.name for p in self.folder.iterdir()} - DESKTOP_FILES
+        _, files = read_manifest(self.folder)
+        foreign = sorted(name for name in entries - {MANIFEST}
+                         if name not in files or not unchanged(self.folder, name,
+                                                               files[name]))
         if foreign:
-            shown = ", ".join(foreign[:5]) + (f", ... ({len(foreign)} in all)"
-                                              if len(foreign) > 5 else "")
-            raise UserError(f"{where} holds files a shrinkage run did not write ({shown}); "
-                            "give a new or empty folder: each run replaces the whole folder "
-                            "so that its files always come from one run")
+            shown = ", ".join(f"{n} (changed since its run)" if n in files else n
+                              for n in foreign[:5])
+            more = f", ... ({len(foreign)} in all)" if len(foreign) > 5 else ""
+            raise UserError(f"{self._where} holds files that are not an earlier run's as it "
+                            f"wrote them ({shown}{more}); give a new or empty folder: each "
+                            "run replaces the whole folder so that its files always come "
+                            "from one run")
         if not os.access(self.folder, os.W_OK):
-            raise UserError(f"{where} is read-only; make it writable or give another "
+            raise UserError(f"{self._where} is read-only; make it writable or give another "
                             "folder")
+        return frozenset(entries)
 
     def _restore_interrupted_swap(self):
         """A run killed between the fallback's two renames left the old folder aside and
         none at the path: put it back."""
         if self.folder.exists():
             return
-        aside = sorted(self.folder.parent.glob(f".{_glob_escape(self.folder.name)}.{OLD}-*"))
+        aside = sorted(self.folder.parent.glob(f".{glob.escape(self.folder.name)}.{OLD}-*"))
         if aside:
             os.rename(aside[-1], self.folder)
 
     def _remove_leftovers(self):
         """Staging and old folders of runs on this folder that were killed (we hold the
         lock, so none of them is still running)."""
-        name = _glob_escape(self.folder.name)
+        name = glob.escape(self.folder.name)
         for kind in (STAGING, OLD):
             for path in self.folder.parent.glob(f".{name}.{kind}-*"):
                 if path.is_dir() and not path.is_symlink():
@@ -173,35 +206,52 @@ class OutputSet:
         missing = [n for n in self.names if not (self.staging / n).is_file()]
         if missing:
             raise RuntimeError(f"the run did not write {', '.join(missing)}")
-        os.chmod(self.staging, _folder_mode(self.folder))
-        if not (self.exchange and _exchange(self.staging, self.folder)):
-            old = self._beside(OLD, self.run_id)
-            os.rename(self.folder, old)
-            os.rename(self.staging, self.folder)
-            os.rename(old, self.staging)
-        self.committed = True
-        shutil.rmtree(self.staging, ignore_errors=True)  # now the old set
+        write_manifest(self.staging, self.run_id, self.names)
+        os.chmod(self.staging, folder_mode(self.folder))
+        with _signals_held():
+            self._keep_newcomers()
+            if not (self.exchange and exchange(self.staging, self.folder)):
+                old = self._beside(OLD, self.run_id)
+                os.rename(self.folder, old)
+                os.rename(self.staging, self.folder)
+                os.rename(old, self.staging)
+            self.committed = True
+            shutil.rmtree(self.staging, ignore_errors=True)  # now the old set
         self.release()
         return self.paths()
 
+    def _keep_newcomers(self):
+        """A file put into the folder during the run (a ``predict --out`` there, say)
+        would go with the old set: leave the folder alone and the run's files beside it,
+        and say so."""
+        added = sorted({p.name for p in self.folder.iterdir()} - DESKTOP_FILES
+                       - self._entries)
+        if added:
+            kept = self.folder.parent / f"{self.folder.name}-{self.run_id}"
+            os.rename(self.staging, kept)
+            raise UserError(f"{self._where} changed during the run ({', '.join(added[:5])} "
+                            f"appeared in it), so nothing in it was replaced; this run's "
+                            f"files are in {kept}")
+
     def release(self):
-        """Remove the staging folder (if the run did not commit), and the folder itself
-        if this run made it and it is still empty; unlock."""
-        if not self.committed:
-            shutil.rmtree(self.staging, ignore_errors=True)
-            if self._created:
-                try:
-                    self.folder.rmdir()  # only if empty: a file put there stays
-                except OSError:
-                    pass
-                self._created = False
+        """Remove the staging folder (after a commit it holds the old set), and the
+        folder itself if this run made it and it is still empty; unlock."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        if self._created and not self.committed:
+            try:
+                self.folder.rmdir()  # only if empty: a file put there stays
+            except OSError:
+                pass
+            self._created = False
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
 
     def after_interruption(self):
-        """What a run stopped now leaves, in words (after ``release``)."""
-        if self.committed:
+        """What a run stopped now leaves, in words (after ``release``): read off the
+        folder, whose manifest names the run that wrote it."""
+        run, _ = read_manifest(self.folder)
+        if self.committed or run == self.run_id:
             return f"the new files in {self.given} are complete"
         try:
             previous = any(p.name not in DESKTOP_FILES for p in self.folder.iterdir())
@@ -218,62 +268,26 @@ class OutputSet:
         return False
 
 
-def _reason(exc):
-    return exc.strerror.lower() if exc.strerror else type(exc).__name__
-
-
-def _glob_escape(name):
-    import glob
-
-    return glob.escape(name)
-
-
-def _folder_mode(folder):
+@contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM wait until the block is done (where the system can hold them):
+    the swap and its bookkeeping are never cut halfway."""
+    held = {signal.SIGINT, signal.SIGTERM}
     try:
-        return folder.stat().st_mode & 0o7777
-    except OSError:
-        return 0o755
-
-
-def _lock(folder):
-    """An exclusive lock on ``folder`` (an open descriptor), or None if another process
-    holds it. Without ``fcntl`` (Windows) there is no lock: a descriptor is still
-    returned."""
-    fd = os.open(folder, os.O_RDONLY)
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # no pthread_sigmask, not main thread
+        yield
+        return
     try:
-        import fcntl
-    except ImportError:
-        return fd
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def hold_signals():
+    """Hold SIGINT and SIGTERM from now on (a program answering one need not be cut by
+    the next)."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        os.close(fd)
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            return None
-        raise
-    return fd
-
-
-#: renameat2's "at the current folder" and "exchange the two" values (linux/fcntl.h,
-#: linux/fs.h)
-_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
-
-
-def _exchange(a, b):
-    """Exchange the folders ``a`` and ``b`` in one step; False where the system cannot
-    (not Linux, an old C library, a file system without the operation)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b),
-                 _RENAME_EXCHANGE) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    except (AttributeError, ValueError, OSError):
+        pass

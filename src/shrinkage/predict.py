@@ -208,9 +208,16 @@ def _levels(features, levels):
         if all(isinstance(v, (bool, np.bool_)) for v in seen):
             text = series.cast(pl.String).str.strip_chars().str.to_lowercase()
             flags = text.replace_strict(_FLAGS, default=None, return_dtype=pl.Boolean)
-            # a value that is no flag stays as it is, to be reported as unseen
-            if series.dtype != pl.Boolean and flags.null_count() == series.null_count():
-                casts.append(flags.alias(column))
+            if series.dtype == pl.Boolean:
+                continue
+            odd = flags.is_null() & series.is_not_null()
+            if odd.any():  # read as text, every row would be an unseen level
+                row = int(odd.arg_true()[0])
+                raise UserError(f"column {column!r} holds {series[row]!r} in row {row + 1} "
+                                f"({int(odd.sum())} row{'s' if odd.sum() > 1 else ''} in "
+                                "all), where the model was fitted on true/false values: "
+                                "write true or false, or leave it empty")
+            casts.append(flags.alias(column))
         elif series.dtype != pl.String:
             casts.append(series.cast(pl.String))
     return features.with_columns(casts) if casts else features
@@ -285,6 +292,10 @@ def _apply(pipeline, features, numeric, name):
             prediction = model.predict(X)
             proba = np.asarray(model.predict_proba(X)) \
                 if hasattr(model, "predict_proba") else None
+    except AttributeError as exc:  # a model file that passed the checks but is no fit
+        raise UserError(f"the model cannot be applied: it lacks {exc.name or 'a part'!r} of "
+                        "a fitted model; give the model.skops that `shrinkage compare` "
+                        "wrote") from exc
     except (ValueError, TypeError) as exc:
         if isinstance(exc, UserError):
             raise
@@ -374,8 +385,9 @@ def _same_file(a, b):
         return False
 
 
-def write_predictions(frame, out):
-    """Write ``frame`` atomically to ``out``: Parquet for .parquet/.pq, else CSV.
+def write_predictions(frame, out, force=False):
+    """Write ``frame`` atomically to ``out``: Parquet for .parquet/.pq, else CSV; over a
+    file there only with ``force`` (one made there since ``check_output`` included).
 
     Parameters
     ----------
@@ -388,6 +400,11 @@ def write_predictions(frame, out):
 
     parquet = out.suffix.lower() in (".parquet", ".pq")
     try:
-        atomic_write(out, frame.write_parquet if parquet else frame.write_csv)
+        atomic_write(out, frame.write_parquet if parquet else frame.write_csv,
+                     overwrite=force)
+    except FileExistsError:
+        raise UserError(f"--out {out} appeared while the predictions were made (another "
+                        "program wrote it); nothing was replaced: give --force to replace "
+                        "it, or another --out") from None
     except OSError as exc:  # a full disk, a folder removed meanwhile: out is as it was
         raise UserError(f"cannot write --out {out}: {exc.strerror or exc}") from None

@@ -40,12 +40,14 @@ TIME_WORDS = {"date": "the decimal year (1970 + days since 1970-01-01 / 365.2425
 
 @dataclass
 class Reading:
-    """A file's frame, what was done to read it (``notes``) and the columns that held
-    dates or times (``kinds``: column -> ``date``, ``datetime``, ``time``, ``duration``)."""
+    """A file's frame, what was done to read it (``notes``), the columns that held
+    dates or times (``kinds``: column -> ``date``, ``datetime``, ``time``, ``duration``)
+    and those left out for their type (``left_out``: column -> the type)."""
 
     frame: object
     notes: list = field(default_factory=list)
     kinds: dict = field(default_factory=dict)
+    left_out: dict = field(default_factory=dict)
     #: whether "1,5" is a number (a file separated by semicolons)
     decimal_comma: bool = False
 
@@ -60,6 +62,9 @@ def read_path(path):
         raise UserError(f"file not found: {path}; give the path of a CSV or Parquet file")
     if path.is_dir():
         raise UserError(f"{path} is a folder; give the path of a CSV or Parquet file")
+    if not path.is_file():  # a device or a pipe: reading would never end, or never begin
+        raise UserError(f"{path} is not a regular file; give the path of a CSV or Parquet "
+                        "file")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -242,6 +247,7 @@ def _typed(reading):
             column = column.cast(pl.Float64)
         elif dtype.is_nested() or dtype in (pl.Binary, pl.Object):
             left_out.append(f"{column.name!r} ({dtype})")
+            reading.left_out[column.name] = str(dtype)
             continue
         columns.append(column)
     reading.frame = pl.DataFrame(columns) if columns else pl.DataFrame()

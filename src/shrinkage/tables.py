@@ -50,6 +50,9 @@ def read_table(path, target):
     if reading.frame.height == 0:
         raise UserError(f"{path.name} has no data rows (a header at most): give a table "
                         "with rows")
+    if target in reading.left_out:
+        raise UserError(f"the target {target!r} holds {reading.left_out[target]} values: "
+                        "compare predicts a number or a class; choose another --target")
     check_target(reading.frame.columns, target, path.name)
     kind = reading.kinds.get(target)
     if kind in ("date", "datetime"):

@@ -66,6 +66,13 @@ def read_previous(path):
         raise ValueError(f"--previous {path}: not JSON; give a lab.json") from None
     if not isinstance(previous, dict) or not isinstance(previous.get("claims"), list):
         raise ValueError(f"--previous {path}: no 'claims' list; give a lab.json")
+    if not all(isinstance(c, dict) and isinstance(c.get("id"), str)
+               for c in previous["claims"]):
+        raise ValueError(f"--previous {path}: its claims are not a lab's (each an object "
+                         "with an 'id'); give a lab.json")
+    if not isinstance(previous.get("experiments", {}), dict):
+        raise ValueError(f"--previous {path}: its 'experiments' is not an object; give a "
+                         "lab.json")
     return previous
 
 

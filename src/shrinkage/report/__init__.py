@@ -12,8 +12,6 @@ from ..narrative import format_number
 from ..output_set import OutputSet
 
 FILES = ("report.html", "results.json", "paths.csv", "model.skops")
-#: names earlier versions wrote into the folder (replaced with it)
-EARLIER_FILES = ("model.joblib",)
 
 
 def render_html(comparison, figures):
@@ -82,14 +80,14 @@ def write_outputs(comparison, output, progress=None, figures=None):
     folder; or a folder's path, claimed here), then swap them into place as one set;
     returns their paths. ``figures`` (from ``all_figures``) saves drawing them again.
 
-    Each file carries the run's id (results.json ``run.id``, the report's footer, the
-    model's metadata), so a file moved away from its folder still says which run made
-    it."""
+    results.json (``run.id``), the report's footer and the model's metadata carry the
+    run's id, so that each still says which run made it once moved away from its
+    folder; the folder's manifest lists every file with its digest."""
     from .. import __version__
     from .figures import all_figures
 
     if not isinstance(output, OutputSet):
-        with OutputSet(output, FILES, EARLIER_FILES) as claimed:
+        with OutputSet(output, FILES) as claimed:
             return write_outputs(comparison, claimed, progress, figures)
     step = progress or (lambda name: None)
     comparison.results["run"] = {"id": output.run_id, "shrinkage": __version__}
