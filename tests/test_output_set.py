@@ -279,7 +279,7 @@ def test_the_fallback_swap_and_its_recovery(tmp_path):
         output.commit()
     assert all((tmp_path / "out" / n).read_text() == "new" for n in FILES)
     # a run killed between the two renames: no folder, the old one aside
-    os.rename(tmp_path / "out", tmp_path / ".out.old-0123")
+    os.rename(tmp_path / "out", tmp_path / ".out.old-0123456789ab")
     with OutputSet(tmp_path / "out", FILES):
         assert all((tmp_path / "out" / n).read_text() == "new" for n in FILES)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
@@ -321,17 +321,14 @@ def test_interrupted_compare_says_so_and_leaves_the_previous_report(two_runs, tm
 
 def test_two_runs_on_one_folder_the_second_refuses(tmp_path):
     out = tmp_path / "out"
-    first = _compare_process(out)
-    _wait_for(lambda: any(tmp_path.glob(".out.staging-*")))
-    second = subprocess.run([SCRIPT, "compare", "--demo", "diabetes", "--out", out,
-                             "--no-progress"], capture_output=True, text=True, timeout=120)
+    with OutputSet(out, FILES):  # a first run holds the folder (this process)
+        second = subprocess.run([SCRIPT, "compare", "--demo", "diabetes", "--out", out,
+                                 "--no-progress"], capture_output=True, text=True,
+                                timeout=120)
     assert second.returncode == 1
     assert second.stderr.strip() == (f"error: another shrinkage run is writing to --out "
                                      f"{out}; wait for it to finish or give another --out")
-    first.communicate(timeout=300)
-    assert first.returncode == 0
-    assert json.loads((out / "results.json").read_text())["data"]["name"] == \
-        "demo:breast-cancer"
+    assert not out.exists()  # the first, which made it, wrote nothing and removed it
 
 
 def test_an_impossible_out_fails_before_any_fitting(tmp_path):
@@ -343,3 +340,71 @@ def test_an_impossible_out_fails_before_any_fitting(tmp_path):
     assert done.returncode == 1 and done.stderr.count("\n") == 1
     assert "which is a file; give a folder" in done.stderr
     assert time.perf_counter() - start < 20  # a full run compiles and fits for longer
+
+
+def test_a_mount_point_is_refused_with_a_folder_inside_it_suggested():
+    with pytest.raises(UserError, match=r"--out /proc is a mount point .* give a folder "
+                                        r"inside it, e.g. --out /proc/report"):
+        OutputSet("/proc", FILES).claim()
+
+
+def test_a_users_folder_named_like_a_leftover_is_left_alone(tmp_path):
+    _set(tmp_path / "out", run="old")
+    for name in (".out.old-2023", ".out.staging-backup"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "mine.txt").write_text("keep")
+    leftover = tmp_path / ".out.staging-0123456789ab"  # a killed run's
+    leftover.mkdir()
+    with OutputSet(tmp_path / "out", FILES):
+        pass
+    assert not leftover.exists()
+    assert (tmp_path / ".out.old-2023" / "mine.txt").read_text() == "keep"
+    assert (tmp_path / ".out.staging-backup" / "mine.txt").read_text() == "keep"
+
+
+def test_a_lock_taken_on_a_folder_just_replaced_does_not_count(tmp_path, monkeypatch):
+    import fcntl
+
+    from shrinkage import folder_ops
+
+    (tmp_path / "out").mkdir()
+    flock = fcntl.flock
+
+    def swapped_meanwhile(fd, operation):  # the holder swapped the folder, then let go
+        os.rename(tmp_path / "out", tmp_path / "gone")
+        (tmp_path / "out").mkdir()
+        return flock(fd, operation)
+    monkeypatch.setattr(fcntl, "flock", swapped_meanwhile)
+    assert folder_ops.lock(tmp_path / "out") is None
+
+
+def test_a_swap_the_system_refuses_keeps_the_run_beside_the_folder(tmp_path, monkeypatch):
+    import errno
+
+    from shrinkage import output_set
+
+    _set(tmp_path / "out", run="old")
+
+    def cross_device(a, b):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+    monkeypatch.setattr(output_set, "exchange", cross_device)
+    with pytest.raises(UserError, match=r"cannot replace --out .*out \(invalid cross-device "
+                                        r"link\), so nothing in it changed; this run's files "
+                                        r"are in .*out-r3"):
+        with OutputSet(tmp_path / "out", FILES, run_id="r3") as output:
+            for name in FILES:
+                (output.staging / name).write_text("new")
+            output.commit()
+    assert (tmp_path / "out" / "paths.csv").read_text() == "old:paths.csv"
+    assert (tmp_path / "out-r3" / "paths.csv").read_text() == "new"
+
+
+def test_a_failed_write_is_one_line_and_changes_nothing(tmp_path):
+    import errno
+
+    _set(tmp_path / "out", run="old")
+    with pytest.raises(UserError, match=r"cannot write the run's files beside --out .*out: "
+                                        r"no space left on device; nothing in it changed"):
+        with OutputSet(tmp_path / "out", FILES) as output, output.writing():
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -61,13 +61,13 @@ def folder_mode(folder):
 
 def lock(folder):
     """An exclusive lock on ``folder`` (an open descriptor), or None if another process
-    holds it. Without ``fcntl`` (Windows) there is no lock: a descriptor is still
-    returned."""
-    fd = os.open(folder, os.O_RDONLY)
+    holds it (or held it and has just replaced the folder). Without ``fcntl`` (Windows)
+    there is no lock: a descriptor of the null device is returned."""
     try:
         import fcntl
-    except ImportError:
-        return fd
+    except ImportError:  # Windows: a folder cannot even be opened; no lock
+        return os.open(os.devnull, os.O_RDONLY)
+    fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
@@ -75,6 +75,11 @@ def lock(folder):
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             return None
         raise
+    if os.fstat(fd).st_ino != os.stat(folder).st_ino:
+        # the folder was swapped by the run that held the lock: this lock is on the old
+        # one, now gone from the path
+        os.close(fd)
+        return None
     return fd
 
 

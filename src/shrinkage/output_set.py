@@ -31,6 +31,7 @@ before it or after it, never halfway.
 
 import glob
 import os
+import re
 import shutil
 import signal
 import uuid
@@ -118,7 +119,11 @@ class OutputSet:
         except OSError as exc:
             raise UserError(f"cannot create {self._where}: {reason(exc)}; choose a folder "
                             "you can write to") from None
-        self._lock = lock(self.folder)
+        try:
+            self._lock = lock(self.folder)
+        except OSError as exc:
+            raise UserError(f"cannot open {self._where}: {reason(exc)}; choose a folder you "
+                            "can write to") from None
         if self._lock is None:
             raise UserError(f"another shrinkage run is writing to {self._where}; wait for "
                             f"it to finish or give another {self.option}")
@@ -145,6 +150,10 @@ class OutputSet:
         if blocking is not None and not blocking.is_dir():
             raise UserError(f"{where} is inside {blocking}, which is a file; give a folder")
         real = self.folder.resolve()
+        if real.exists() and real.stat().st_dev != real.parent.stat().st_dev:
+            raise UserError(f"{where} is a mount point (a volume of its own), which a run "
+                            "cannot replace in one step; give a folder inside it, e.g. "
+                            f"{self.option} {self.given / 'report'}")
         here = Path.cwd().resolve()
         if real == here or real in here.parents or real.parent == real:
             raise UserError(f"{where} is the folder you are in, or holds it; a run replaces "
@@ -181,20 +190,36 @@ class OutputSet:
         none at the path: put it back."""
         if self.folder.exists():
             return
-        aside = sorted(self.folder.parent.glob(f".{glob.escape(self.folder.name)}.{OLD}-*"))
-        if aside:
+        aside = [p for p in self._aside(OLD) if read_manifest(p)[0] is not None]
+        if aside:  # (one at most: the lock lets one run at a time swap)
             os.rename(aside[-1], self.folder)
+
+    def _aside(self, kind):
+        """The folders beside this one that runs named ``.NAME.KIND-RUNID`` (a run id is
+        12 hexadecimal digits: a user's ``.NAME.old-2023`` is not one of them)."""
+        pattern = re.compile(rf"\.{re.escape(self.folder.name)}\.{kind}-[0-9a-f]{{12}}")
+        return sorted(p for p in self.folder.parent.glob(
+                          f".{glob.escape(self.folder.name)}.{kind}-*")
+                      if pattern.fullmatch(p.name) and p.is_dir() and not p.is_symlink())
 
     def _remove_leftovers(self):
         """Staging and old folders of runs on this folder that were killed (we hold the
         lock, so none of them is still running)."""
-        name = glob.escape(self.folder.name)
         for kind in (STAGING, OLD):
-            for path in self.folder.parent.glob(f".{name}.{kind}-*"):
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
+            for path in self._aside(kind):
+                shutil.rmtree(path, ignore_errors=True)
 
     # finishing -----------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self):
+        """Around the writing of the run's files into ``staging``: a failed write (a
+        full disk, say) is one line, and the folder is as it was."""
+        try:
+            yield self.staging
+        except OSError as exc:
+            raise UserError(f"cannot write the run's files beside {self._where}: "
+                            f"{reason(exc)}; nothing in it changed") from None
 
     def paths(self):
         """Where the run's files are once committed (under the folder as it was given)."""
@@ -210,15 +235,29 @@ class OutputSet:
         os.chmod(self.staging, folder_mode(self.folder))
         with _signals_held():
             self._keep_newcomers()
-            if not (self.exchange and exchange(self.staging, self.folder)):
-                old = self._beside(OLD, self.run_id)
-                os.rename(self.folder, old)
-                os.rename(self.staging, self.folder)
-                os.rename(old, self.staging)
+            try:
+                self._swap()
+            except OSError as exc:
+                self._set_aside(f"cannot replace {self._where} ({reason(exc)}), so "
+                                "nothing in it changed")
             self.committed = True
             shutil.rmtree(self.staging, ignore_errors=True)  # now the old set
         self.release()
         return self.paths()
+
+    def _swap(self):
+        if self.exchange and exchange(self.staging, self.folder):
+            return
+        old = self._beside(OLD, self.run_id)
+        os.rename(self.folder, old)
+        os.rename(self.staging, self.folder)
+        os.rename(old, self.staging)
+
+    def _set_aside(self, why):
+        """Keep the run's files in a visible folder beside ``--out`` and say so."""
+        kept = self.folder.parent / f"{self.folder.name}-{self.run_id}"
+        os.rename(self.staging, kept)
+        raise UserError(f"{why}; this run's files are in {kept}")
 
     def _keep_newcomers(self):
         """A file put into the folder during the run (a ``predict --out`` there, say)
@@ -227,11 +266,8 @@ class OutputSet:
         added = sorted({p.name for p in self.folder.iterdir()} - DESKTOP_FILES
                        - self._entries)
         if added:
-            kept = self.folder.parent / f"{self.folder.name}-{self.run_id}"
-            os.rename(self.staging, kept)
-            raise UserError(f"{self._where} changed during the run ({', '.join(added[:5])} "
-                            f"appeared in it), so nothing in it was replaced; this run's "
-                            f"files are in {kept}")
+            self._set_aside(f"{self._where} changed during the run ({', '.join(added[:5])} "
+                            "appeared in it), so nothing in it was replaced")
 
     def release(self):
         """Remove the staging folder (after a commit it holds the old set), and the
@@ -270,24 +306,33 @@ class OutputSet:
 
 @contextmanager
 def _signals_held():
-    """SIGINT and SIGTERM wait until the block is done (where the system can hold them):
-    the swap and its bookkeeping are never cut halfway."""
-    held = {signal.SIGINT, signal.SIGTERM}
+    """SIGINT and SIGTERM wait until the block is done: the swap and its bookkeeping are
+    never cut halfway. Python runs signal handlers in the main thread whichever thread
+    the kernel told, so a handler that only notes the signal holds it back whatever
+    threads run (blocking the signal in one thread would not); the noted signal is
+    handled as usual once the block is over."""
+    held = (signal.SIGINT, signal.SIGTERM)
+    noted = []
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):  # no pthread_sigmask, not main thread
+        previous = {s: signal.signal(s, lambda signum, frame: noted.append(signum))
+                    for s in held}
+    except ValueError:  # not the main thread: no handler runs here anyway
         yield
         return
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if noted:
+            signal.raise_signal(noted[0])
 
 
 def hold_signals():
-    """Hold SIGINT and SIGTERM from now on (a program answering one need not be cut by
+    """Ignore SIGINT and SIGTERM from now on (a program answering one need not be cut by
     the next)."""
-    try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    except (AttributeError, ValueError, OSError):
-        pass
+    for s in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(s, signal.SIG_IGN)
+        except ValueError:  # not the main thread
+            pass

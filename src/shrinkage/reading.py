@@ -270,7 +270,10 @@ def _notes(markers, kinds, left_out):
         notes.append("read these values as missing: " + "; ".join(
             f"{', '.join(map(repr, found))} in {column!r}" for column, found in markers.items()))
     for kind, words in (("separators", "written with thousands separators"),
-                        ("decimal_comma", "written with decimal commas")):
+                        ("decimal_comma", "written with decimal commas"),
+                        ("dot_thousands", "written with dots between thousands (the "
+                                          "file's fields are separated by semicolons: "
+                                          "'1.234' read as 1234)")):
         if kinds.get(kind):
             notes.append(f"read text column{'s' if len(kinds[kind]) > 1 else ''} {words} as "
                          f"numbers: {', '.join(map(repr, kinds[kind]))}")
@@ -319,11 +322,26 @@ def _text_column(column, decimal_comma):
     return column, found, None
 
 
+#: a number with dots as thousands separators and perhaps a decimal comma, as written
+#: where a semicolon separates the fields ("1.234", "12.000,5", "-1.234.567")
+_DOT_THOUSANDS = r"^\s*[-+]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?\s*$"
+_PLAIN_OR_COMMA = r"^\s*[-+]?\d+(,\d+)?\s*$"
+
+
 def _number(column, values, decimal_comma):
     """The column as numbers (integers where all are) and how it was written, or
     ``(None, None)``."""
     import polars as pl
 
+    if decimal_comma:
+        # a file of decimal commas writes thousands with dots: "1.234" is 1234 there, not
+        # 1.234, wherever the column or a neighbour shows the convention (a "12.000,5",
+        # a "1.234.567", or decimal commas in the file)
+        dotted = values.str.contains(_DOT_THOUSANDS)
+        if dotted.any() and (dotted | values.str.contains(_PLAIN_OR_COMMA)).all():
+            number = (column.str.replace_all(".", "", literal=True)
+                      .str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
+            return number, "dot_thousands"
     for dtype in (pl.Int64, pl.Float64):
         number = column.cast(dtype, strict=False)
         if number.null_count() == column.null_count():

@@ -50,8 +50,9 @@ def write_lab(results, output):
     if not isinstance(output, OutputSet):
         with OutputSet(output, LAB_FILES) as claimed:
             return write_lab(results, claimed)
-    (output.staging / "lab.json").write_text(to_json(results), encoding="utf-8")
-    (output.staging / "lab.html").write_text(render_html(results), encoding="utf-8")
+    with output.writing() as folder:
+        (folder / "lab.json").write_text(to_json(results), encoding="utf-8")
+        (folder / "lab.html").write_text(render_html(results), encoding="utf-8")
     return output.commit()
 
 

@@ -94,7 +94,8 @@ def write_outputs(comparison, output, progress=None, figures=None):
     step("drawing the figures")
     figures = all_figures(comparison) if figures is None else figures
     step("writing the report")
-    write_files(comparison, figures, output.staging, output.names)
+    with output.writing() as folder:
+        write_files(comparison, figures, folder, output.names)
     return output.commit()
 
 
