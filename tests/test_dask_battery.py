@@ -430,3 +430,20 @@ def test_more_local_workers_than_the_machine_can_run_is_one_line(tmp_path):
                                out=tmp_path / "out")
     _one_line(code, stderr, f"--workers {too_many}", "--scheduler")
     assert not (tmp_path / "out").exists()
+
+
+def test_missing_markers_in_text_columns_read_as_in_memory(client, tmp_path):
+    """"NA", "-" and the like in a Parquet text column are missing on the cluster as in
+    memory (where predict reads new rows): not categories of their own."""
+    frame = _table(n=60, seed=4)
+    frame.loc[::5, "city"] = "NA"
+    frame.loc[1::7, "city"] = " - "
+    path = tmp_path / "t.parquet"
+    frame.to_parquet(path)
+    engine = scale_compare.OnDask(path, "y", scale_compare_options(impute="median"))
+    encoder = engine.preprocessor.named_transformers_["categorical"][-1]
+    assert sorted(encoder.categories_[0]) == ["e", "n", "s"]
+    from shrinkage.tables import read_frame
+
+    in_memory = read_frame(path).get_column("city")
+    assert in_memory.null_count() == int((frame["city"].str.strip().isin(["NA", "-"])).sum())

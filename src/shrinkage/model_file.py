@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .tables import UserError
+from .errors import UserError, first_line
 
 #: what the archive's top-level dict says it is, and the layout version it follows
 FORMAT_KEY, FORMAT_VERSION = "shrinkage_model", 1
@@ -202,7 +202,7 @@ def _load_trusted(path):
         raise UserError(f"{path.name} holds types a shrinkage model never holds ({shown}); "
                         f"refused without loading it: {_GIVE}") from None
     except Exception as exc:  # skops raises many kinds on a damaged schema
-        first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
+        first = first_line(exc, 120) if str(exc).strip() else ""
         raise UserError(f"{path.name} is a damaged skops archive or one written by a "
                         f"newer skops ({type(exc).__name__}{': ' if first else ''}{first}); "
                         f"{_GIVE}") from None

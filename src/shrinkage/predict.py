@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from .model_file import load_model
-from .tables import UserError, read_frame
+from .reading import read_path
+from .tables import UserError
 
 #: text read as True/False where the model was fitted on a True/False column
 _FLAGS = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}
@@ -93,7 +94,9 @@ def predict_table(model_path, data_path, ids=()):
         notes.append(f"the model was written by shrinkage {metadata['shrinkage_version']}; "
                      f"this is {__version__}")
     name = Path(data_path).name
-    frame = read_frame(data_path)
+    reading = read_path(data_path)  # what compare's reading did, said the same way
+    frame = reading.frame
+    notes += reading.notes
     ids = list(dict.fromkeys(ids))
     layout = _layout(pipeline.named_steps["prepare"])
     needed = [str(c) for c in pipeline.named_steps["prepare"].feature_names_in_]
@@ -101,7 +104,11 @@ def predict_table(model_path, data_path, ids=()):
     notes += _ignored_columns(frame.columns, needed, ids, metadata["target"])
     features = _numbers(frame.select(needed), layout.numeric, name)
     features = _levels(features, layout.levels)
-    notes += _missing_values(features, layout.imputed, name)
+    try:
+        notes += _missing_values(features, layout.imputed, name)
+    except UserError as exc:  # the values read as missing may be why
+        said = [n for n in reading.notes if n.startswith("read these values as missing")]
+        raise UserError(f"{exc} ({said[0]})" if said else str(exc)) from None
     notes += _unseen_levels(features, layout.levels)
     if layout.imputed:
         features = features.with_columns(pl.col(pl.Float64).fill_nan(None))

@@ -14,7 +14,7 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UserError
+from .errors import UserError, first_line
 
 #: a number written with comma thousands separators ("1,234.56", "-12,000")
 #: (a leading group of 0, as in "0,304", is a decimal comma, not a separator)
@@ -73,7 +73,7 @@ def read_path(path):
         try:
             frame = pl.read_parquet(io.BytesIO(data))
         except Exception as exc:  # polars raises many kinds; all mean "unreadable"
-            raise UserError(f"cannot read {path.name} as Parquet: {_first_line(exc)}") \
+            raise UserError(f"cannot read {path.name} as Parquet: {first_line(exc)}") \
                 from None
         reading = Reading(frame)
     elif path.suffix.lower() in (".parquet", ".pq"):
@@ -85,11 +85,6 @@ def read_path(path):
     else:
         reading = _read_csv(data, path)
     return _typed(reading)
-
-
-def _first_line(exc):
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _decode(data, name):
@@ -161,6 +156,9 @@ def _read_csv(data, path):
     separator = _sniff(text, path.suffix.lower())
     if separator != ",":
         notes.append(f"read {name} with {_SEPARATOR_NAMES[separator]} as the separator")
+    frame, renamed = _read_fast(text, separator, name)
+    if frame is not None:
+        return Reading(frame, notes + renamed, decimal_comma=separator == ";")
     records = _records(text, separator)
     try:
         *_, header = next(records)
@@ -179,6 +177,30 @@ def _read_csv(data, path):
     columns = list(zip(*rows)) or [[] for _ in header]
     frame = pl.DataFrame([pl.Series(n, c, dtype=pl.String) for n, c in zip(header, columns)])
     return Reading(frame, notes, decimal_comma=separator == ";")
+
+
+def _read_fast(text, separator, name):
+    """The table split by polars (every column text, as the record-by-record reader
+    leaves it), or ``(None, [])`` where the file needs that reader: quotes, a line whose
+    count of fields is not the header's (the reader names it; polars would fill it in),
+    a blank line, line ends of a lone CR. Without quotes a line's fields are its
+    separators plus one, which a pass over the lines checks fast."""
+    import polars as pl
+
+    if '"' in text or ("\r" in text and "\r\n" not in text):
+        return None, []
+    lines = text.splitlines()
+    expected = lines[0].count(separator)
+    if any(line.count(separator) != expected or not line.strip() for line in lines):
+        return None, []
+    header, renamed = _header_names(lines[0].split(separator), name)
+    try:
+        frame = pl.read_csv(text.encode("utf-8"), separator=separator, has_header=True,
+                            new_columns=header, infer_schema=False, quote_char=None,
+                            empty_string_is_null=False, raise_if_empty=False)
+    except Exception:  # polars raises many kinds: the careful reader says what
+        return None, []
+    return (frame, renamed) if frame.shape == (len(lines) - 1, len(header)) else (None, [])
 
 
 def _ragged(name, start, end, n_fields, n_header, separator):
@@ -277,15 +299,23 @@ def _notes(markers, kinds, left_out):
         if kinds.get(kind):
             notes.append(f"read text column{'s' if len(kinds[kind]) > 1 else ''} {words} as "
                          f"numbers: {', '.join(map(repr, kinds[kind]))}")
+    notes += time_notes(kinds)
+    if left_out:
+        notes.append(f"left out {len(left_out)} column{'s' if len(left_out) > 1 else ''} "
+                     f"whose type holds no number or text to fit: {', '.join(left_out)}")
+    return notes
+
+
+def time_notes(kinds):
+    """The notes on the columns read as dates or times (``kinds``: kind -> the column
+    names), the same in memory and on a Dask cluster."""
+    notes = []
     for kind, words in TIME_WORDS.items():
         if kinds.get(kind):
             trend = (": a linear trend in time; season and weekday are not extracted"
                      if kind in ("date", "datetime") else "")
             notes.append(f"read {', '.join(map(repr, kinds[kind]))} as {kind}s: each became "
                          f"one number, {words}{trend}")
-    if left_out:
-        notes.append(f"left out {len(left_out)} column{'s' if len(left_out) > 1 else ''} "
-                     f"whose type holds no number or text to fit: {', '.join(left_out)}")
     return notes
 
 

@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 
-from ..tables import UserError
+from ..errors import UserError, first_line
 
 #: the port ``dask scheduler`` listens on unless told otherwise
 DEFAULT_PORT = 8786
@@ -98,9 +98,8 @@ def _connect(address, typed):
     try:
         client = Client(address, timeout=f"{CONNECT_SECONDS}s")
     except (OSError, TimeoutError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"could not reach the Dask scheduler at {address} (--scheduler "
-                        f"{typed}: {reason}); start it (dask scheduler), check the address "
+                        f"{typed}: {first_line(exc)}); start it (dask scheduler), check the address "
                         "it prints, or drop --scheduler to run on this machine") from None
     try:
         client.wait_for_workers(1, timeout=NO_WORKER_SECONDS)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..tables import UserError
+from ..errors import UserError, first_line
+from ..reading import DAYS_PER_YEAR, MISSING_MARKERS, time_notes
 
 #: days in the mean Gregorian year
-DAYS_PER_YEAR = 365.2425
 #: file names of Parquet files in a folder read with other files beside them
 PARQUET_SUFFIXES = (".parquet", ".pq")
 #: file names the in-memory engine reads as text tables
@@ -39,8 +39,7 @@ def read_parquet(source):
             f.suffix.lower() not in PARQUET_SUFFIXES for f in Path(text).rglob("*")
             if f.is_file() and not f.name.startswith((".", "_"))) else text)
     except Exception as exc:  # pyarrow raises many kinds; all mean "unreadable"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"cannot read {text} as Parquet: {first}") from None
+        raise UserError(f"cannot read {text} as Parquet: {first_line(exc)}") from None
     return frame, dict(zip(files, schemas))
 
 
@@ -75,9 +74,12 @@ def parquet_files(text):
 
 def _refuse_text(name):
     parquet = str(Path(name).with_suffix(".parquet"))
+    # shrinkage's own reader: the separators, decimal commas and missing markers the
+    # in-memory comparison reads
     raise UserError(f"--engine dask reads Parquet, and {name} is a text table: convert it "
-                    f"first (python -c \"import polars as pl; pl.read_csv('{name}')"
-                    f".write_parquet('{parquet}')\") or drop --engine dask")
+                    f"first (python -c \"from shrinkage.reading import read_path; "
+                    f"read_path({name!r}).frame.write_parquet({parquet!r})\") or drop "
+                    "--engine dask")
 
 
 def check_schemas(schemas, columns):
@@ -96,7 +98,8 @@ def check_schemas(schemas, columns):
 
 def column_plan(schema, target, features):
     """How each feature column is read: ``{column: kind}`` for those converted (kind one
-    of ``date``, ``time``, ``duration``, ``decimal``), the columns left out with their
+    of ``date``, ``time``, ``duration``, ``decimal``, or ``text``: its missing markers
+    made missing), the columns left out with their
     Arrow types, and the notes saying so. A target that is no number or class: a
     ``UserError``."""
     plan, left_out = {}, {}
@@ -115,14 +118,10 @@ def column_plan(schema, target, features):
         notes.append(f"left out {len(left_out)} column{'s' if len(left_out) > 1 else ''} "
                      "whose values are not single numbers or categories: "
                      + ", ".join(f"{c!r} ({t})" for c, t in left_out.items()))
-    for kind, became in (("date", "the decimal year (1970 + days since 1970-01-01 / "
-                                  "365.2425): a linear trend in time; season and weekday "
-                                  "are not extracted"),
-                         ("time", "hours since midnight"), ("duration", "days")):
-        named = [c for c, k in plan.items() if k == kind]
-        if named:
-            notes.append(f"read {', '.join(map(repr, named))} as {kind}s: each became one "
-                         f"number, {became}")
+    kinds = {}
+    for column, kind in plan.items():
+        kinds.setdefault(kind, []).append(column)
+    notes += time_notes(kinds)
     return plan, list(left_out), notes
 
 
@@ -138,6 +137,10 @@ def _kind(arrow_type):
         return "duration"
     if t.is_decimal(arrow_type):
         return "decimal"
+    if t.is_string(arrow_type) or t.is_large_string(arrow_type) or (
+            t.is_dictionary(arrow_type) and (t.is_string(arrow_type.value_type)
+                                             or t.is_large_string(arrow_type.value_type))):
+        return "text"
     if t.is_nested(arrow_type) or t.is_binary(arrow_type) or \
             t.is_large_binary(arrow_type) or t.is_fixed_size_binary(arrow_type):
         return "unencodable"
@@ -150,8 +153,16 @@ def convert_partition(frame, plan):
         return frame
     frame = frame.copy()
     for name, kind in plan.items():
-        frame[name] = as_number(frame[name], kind)
+        frame[name] = (markers_missing(frame[name]) if kind == "text"
+                       else as_number(frame[name], kind))
     return frame
+
+
+def markers_missing(values):
+    """A text column with the missing markers ("NA", "n/a", "?", ...) made missing, as
+    the in-memory reading makes them (``reading.MISSING_MARKERS``)."""
+    stripped = values.astype("string").str.strip()
+    return values.where(~stripped.isin(MISSING_MARKERS).fillna(False).to_numpy(bool))
 
 
 def as_number(values, kind):
