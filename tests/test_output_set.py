@@ -99,6 +99,12 @@ def test_killed_at_every_step_leaves_one_whole_set(two_runs, tmp_path, exchange)
     assert exchange or outcomes["restored"] >= 1
 
 
+def _fill(output, text="new"):
+    """A run's files, written into its staging folder."""
+    for name in FILES:
+        (output.staging / name).write_text(text)
+
+
 def _set(folder, names=FILES, run="r"):
     """An earlier run's folder: its files and its manifest."""
     folder.mkdir(parents=True)
@@ -154,8 +160,7 @@ def test_desktop_files_are_replaced_with_the_folder(tmp_path):
     _set(tmp_path / "out", run="old")
     (tmp_path / "out" / ".DS_Store").write_text("finder")
     with OutputSet(tmp_path / "out", FILES) as output:
-        for name in FILES:
-            (output.staging / name).write_text("new")
+        _fill(output)
         output.commit()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         (*FILES, ".shrinkage-run.json"))
@@ -202,8 +207,7 @@ def test_a_file_that_appears_during_the_run_is_kept_and_the_run_set_aside(tmp_pa
                                         r"appeared in it\), so nothing in it was replaced; "
                                         r"this run's files are in .*out-r2"):
         with OutputSet(tmp_path / "out", FILES, run_id="r2") as output:
-            for name in FILES:
-                (output.staging / name).write_text("new")
+            _fill(output)
             (tmp_path / "out" / "pred.csv").write_text("predictions")
             output.commit()
     assert (tmp_path / "out" / "pred.csv").read_text() == "predictions"
@@ -264,8 +268,7 @@ def test_a_symbolic_link_to_a_folder_replaces_the_folder_it_names(tmp_path):
     _set(tmp_path / "real", run="old")
     (tmp_path / "link").symlink_to(tmp_path / "real")
     with OutputSet(tmp_path / "link", FILES) as output:
-        for name in FILES:
-            (output.staging / name).write_text("new")
+        _fill(output)
         output.commit()
     assert (tmp_path / "link").is_symlink()
     assert all((tmp_path / "real" / n).read_text() == "new" for n in FILES)
@@ -274,8 +277,7 @@ def test_a_symbolic_link_to_a_folder_replaces_the_folder_it_names(tmp_path):
 def test_the_fallback_swap_and_its_recovery(tmp_path):
     _set(tmp_path / "out", run="old")
     with OutputSet(tmp_path / "out", FILES, exchange=False) as output:
-        for name in FILES:
-            (output.staging / name).write_text("new")
+        _fill(output)
         output.commit()
     assert all((tmp_path / "out" / n).read_text() == "new" for n in FILES)
     # a run killed between the two renames: no folder, the old one aside
@@ -392,8 +394,7 @@ def test_a_swap_the_system_refuses_keeps_the_run_beside_the_folder(tmp_path, mon
                                         r"link\), so nothing in it changed; this run's files "
                                         r"are in .*out-r3"):
         with OutputSet(tmp_path / "out", FILES, run_id="r3") as output:
-            for name in FILES:
-                (output.staging / name).write_text("new")
+            _fill(output)
             output.commit()
     assert (tmp_path / "out" / "paths.csv").read_text() == "old:paths.csv"
     assert (tmp_path / "out-r3" / "paths.csv").read_text() == "new"
