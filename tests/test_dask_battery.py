@@ -400,7 +400,6 @@ CASES = {
     "a hive-partitioned folder": (_hive, [], None),
     "a Spark output folder (_SUCCESS, .crc)": (_spark_output, [], None),
     "--n-jobs 2": (lambda p: _folder(p, [_table()]), ["--n-jobs", "2"], None),
-    "--loss huber": (lambda p: _folder(p, [_table()]), ["--loss", "huber"], None),
     "a text column over --max-levels": (
         lambda p: _folder(p, [_table().assign(id=[f"r{i}" for i in range(40)])]),
         ["--max-levels", "5"], None),

@@ -214,3 +214,11 @@ def test_a_ctrl_c_during_the_swap_waits_until_it_is_done(tmp_path, monkeypatch):
     assert output.committed
     assert (tmp_path / "out" / "a.txt").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_replacing_a_private_file_keeps_it_private(tmp_path):
+    target = tmp_path / "p.csv"
+    target.write_text("old")
+    target.chmod(0o600)
+    atomic_write(target, lambda t: open(t, "w").write("new"), overwrite=True)
+    assert target.read_text() == "new" and target.stat().st_mode & 0o777 == 0o600

@@ -19,10 +19,15 @@ def atomic_write(path, write, overwrite=True):
     os.close(handle)
     try:
         write(temporary)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        # mkstemp makes the file private (0600); give it the mode of the file it
+        # replaces (a private file stays private), else the mode a plain open() would
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
         if overwrite:
             os.replace(temporary, path)
         else:
