@@ -359,3 +359,17 @@ def test_n_alphas_is_bounded(tmp_path):
                                       "100000", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert re.search(r"less than or equal to\s+1000", result.output)
+
+
+def test_a_column_that_one_value_keeps_text_is_said(tmp_path):
+    rows = "".join(f"{i},2024-01-{1 + i % 28:02d},{i}\n" for i in range(30))
+    rows = rows.replace("5,2024-01-06", "abc,2024-02-30", 1)
+    table = read_table(_csv(tmp_path, "x,d,y\n" + rows), "y")
+    assert table.frame.schema["x"] == pl.String and table.frame.schema["d"] == pl.String
+    assert "'x' stays text: 1 of its 30 values is not a number (the first, 'abc', in row " \
+        "6); fix it or leave it empty to read the column as numbers" in table.notes
+    assert any(n.startswith("'d' stays text: 1 of its 30 values is not a date (the first, "
+                            "'2024-02-30', in row 6)") for n in table.notes)
+    codes = read_table(_csv(tmp_path, "id,y\n" + "".join(f"00{i},{i}\n" for i in range(30)),
+                            name="codes.csv"), "y")
+    assert not any("stays text" in n for n in codes.notes)  # codes, all alike

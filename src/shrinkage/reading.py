@@ -257,6 +257,8 @@ def _typed(reading):
                 markers[column.name] = found
             if kind:
                 kinds.setdefault(kind, []).append(column.name)
+            elif column.dtype == pl.String:
+                reading.notes += _almost(column)
         elif dtype in (pl.Categorical, pl.Enum):
             column, found, _ = _text_column(column.cast(pl.String), None)
             if found:
@@ -276,6 +278,32 @@ def _typed(reading):
     reading.notes += _notes(markers, kinds, left_out)
     reading.kinds = {c: k for k, names in kinds.items() for c in names if k in TIME_WORDS}
     return reading
+
+
+def _almost(column, share=0.9):
+    """A note where a text column holds numbers or ISO dates but for a few values (a
+    stray "abc", a 2024-02-30): the user most likely meant numbers or dates, and one
+    value made the column text."""
+    import polars as pl
+
+    values = column.drop_nulls()
+    if len(values) < 10:
+        return []
+    for (one, what), good in (
+            (("a number", "numbers"), column.cast(pl.Float64, strict=False).is_not_null()),
+            (("a date", "dates"), column.str.contains(_DATETIME)
+                        & column.str.to_date("%Y-%m-%d", strict=False).is_not_null()
+                        | column.str.contains(r"^\d{4}-\d{2}-\d{2}[T ]"))):
+        bad = column.is_not_null() & ~good.fill_null(False)
+        n_bad = int(bad.sum())
+        if 0 < n_bad <= (1 - share) * len(values):
+            row = int(bad.arg_true()[0])
+            return [f"{column.name!r} stays text: {n_bad} of its {len(values)} values "
+                    f"{'is not ' + one if n_bad == 1 else 'are not ' + what} (the first, "
+                    f"{column[row]!r}, in row {row + 1}); fix {'it' if n_bad == 1 else 'them'}"
+                    f" or leave {'it' if n_bad == 1 else 'them'} empty to read the column as "
+                    f"{what}"]
+    return []
 
 
 def _temporal_kind(dtype):
