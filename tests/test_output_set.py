@@ -409,3 +409,25 @@ def test_a_failed_write_is_one_line_and_changes_nothing(tmp_path):
         with OutputSet(tmp_path / "out", FILES) as output, output.writing():
             raise OSError(errno.ENOSPC, "No space left on device")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_file_arriving_during_the_swap_itself_keeps_the_previous_folder(tmp_path,
+                                                                            monkeypatch):
+    from shrinkage import output_set
+
+    _set(tmp_path / "out", run="old")
+    exchange = output_set.exchange
+
+    def arrival_then_exchange(a, b):  # after the check for newcomers, before the swap
+        (tmp_path / "out" / "late.csv").write_text("mine")
+        return exchange(a, b)
+    monkeypatch.setattr(output_set, "exchange", arrival_then_exchange)
+    with OutputSet(tmp_path / "out", FILES, run_id="r4") as output:
+        _fill(output)
+        output.commit()
+    assert (tmp_path / "out" / "paths.csv").read_text() == "new"
+    kept = tmp_path / "out-previous-r4"
+    assert (kept / "late.csv").read_text() == "mine"
+    assert output.warnings == [f"late.csv appeared in --out {tmp_path / 'out'} as the run "
+                               f"replaced it: the previous folder, with it, is kept as "
+                               f"{kept}"]

@@ -194,6 +194,8 @@ def compare(
             else:
                 comparison, paths = _compare_in_memory(data, target, demo, options,
                                                        output, progress)
+    for warning in output.warnings:
+        typer.secho(f"warning: {warning}", err=True, fg="red", bold=True)
     _say_what_was_done(comparison.results, paths, quiet, json_output)
 
 
@@ -398,6 +400,8 @@ def lab(
             results["changes"] = verdict_changes(results, before)
             results["previous_run"] = str(previous)
         paths = write_lab(results, output)
+    for warning in output.warnings:
+        typer.secho(f"warning: {warning}", err=True, fg="red", bold=True)
     if json_output:
         typer.echo(to_json(results))
         return

@@ -79,6 +79,8 @@ class OutputSet:
     run_id : str
     staging : pathlib.Path
         The folder to write the run's files into (exists once claimed).
+    warnings : list of str
+        What the user must hear of the swap (a file that arrived during it).
     """
 
     def __init__(self, folder, names, option="--out", exchange=True, run_id=None,
@@ -94,6 +96,7 @@ class OutputSet:
         self.run_id = run_id or new_run_id()
         self.staging = self._beside(STAGING, self.run_id)
         self.committed = False
+        self.warnings = []
         self._created = False
         self._lock = None
         self._entries = frozenset()
@@ -241,9 +244,24 @@ class OutputSet:
                 self._set_aside(f"cannot replace {self._where} ({reason(exc)}), so "
                                 "nothing in it changed")
             self.committed = True
-            shutil.rmtree(self.staging, ignore_errors=True)  # now the old set
+            self._remove_old_set()
         self.release()
         return self.paths()
+
+    def _remove_old_set(self):
+        """Remove the old set (now at the staging path), unless a file arrived in the
+        folder in the instant between the check for newcomers and the swap: then keep
+        the old folder, visible, and say so in ``warnings``."""
+        arrived = sorted({p.name for p in self.staging.iterdir()} - DESKTOP_FILES
+                         - self._entries)
+        if not arrived:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return
+        kept = self.folder.parent / f"{self.folder.name}-previous-{self.run_id}"
+        os.rename(self.staging, kept)
+        self.warnings.append(f"{', '.join(arrived[:5])} appeared in {self._where} as the "
+                             f"run replaced it: the previous folder, with "
+                             f"{'them' if len(arrived) > 1 else 'it'}, is kept as {kept}")
 
     def _swap(self):
         if self.exchange and exchange(self.staging, self.folder):
