@@ -106,8 +106,8 @@ def _connect(address, typed):
     except TimeoutError:
         client.close(timeout=CONNECT_SECONDS)
         raise UserError(f"the Dask scheduler at {address} has no worker after "
-                        f"{NO_WORKER_SECONDS} s; start some (dask worker {address})") \
-            from None
+                        f"{NO_WORKER_SECONDS} s; start some (dask worker {address}), or "
+                        "give an adaptive cluster a minimum of one") from None
     return client
 
 
