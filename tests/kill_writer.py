@@ -25,7 +25,7 @@ EVENTS = {"open", "os.mkdir", "os.rename", "os.replace", "os.remove", "os.rmdir"
           "ctypes.call_function"}
 #: the most kill points before the swap begins (every one from the swap on is used)
 BEFORE_SWAP = 30
-RUN_ID = "new0run0id00"
+RUN_ID = "0e0e0e0e0e0e"  # 12 hexadecimal digits, as a run id is
 
 
 def write(comparison, figures, folder, exchange, kill_at, record):

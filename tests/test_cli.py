@@ -214,7 +214,8 @@ def test_csv_with_categories_and_missing_targets(tmp_path):
     # predict applies the saved model to a table (the target column is ignored)
     predictions = run("predict", out / "model.skops", data)
     assert predictions.exit_code == 0, predictions.output
-    assert predictions.stderr == ("note: ignored 1 column the model does not use: 'target' "
+    assert predictions.stderr == ("note: read these values as missing: 'NaN' in 'target'\n"
+                                  "note: ignored 1 column the model does not use: 'target' "
                                   "(the model's target column)\n")
     lines = predictions.stdout.strip().splitlines()
     assert lines[0] == "prediction" and len(lines) == 443

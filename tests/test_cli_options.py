@@ -11,6 +11,8 @@ from shrinkage.model_file import load_model
 
 from test_cli import FAST, run
 
+pytestmark = pytest.mark.usefixtures("no_figures")
+
 
 @pytest.fixture(scope="module")
 def quiet_json_run(tmp_path_factory):
@@ -54,8 +56,8 @@ def test_json_alone_sends_the_written_line_to_stderr(tmp_path):
 def test_joblib_copy_is_the_same_model_as_the_skops_one(quiet_json_run):
     out, _ = quiet_json_run
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["model.joblib", "model.skops", "paths.csv", "report.html",
-                     "results.json"]
+    assert names == [".shrinkage-run.json", "model.joblib", "model.skops", "paths.csv",
+                     "report.html", "results.json"]
     # read the pickle's opcodes without loading it: it names our pipeline's classes
     opcodes = [arg for _, arg, _ in pickletools.genops((out / "model.joblib").read_bytes())
                if isinstance(arg, str)]

@@ -20,6 +20,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+pytestmark = pytest.mark.usefixtures("no_figures")
+
 distributed = pytest.importorskip("distributed")
 da = pytest.importorskip("dask.array")
 pl = pytest.importorskip("polars")

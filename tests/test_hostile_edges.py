@@ -19,6 +19,8 @@ from shrinkage.cli import app
 from shrinkage.errors import UserError
 from shrinkage.output_set import OutputSet
 
+pytestmark = pytest.mark.usefixtures("no_figures")
+
 FAST = ["--cv", "2", "--n-alphas", "5", "--no-progress"]
 
 
@@ -198,6 +200,8 @@ def test_a_ctrl_c_during_the_swap_waits_until_it_is_done(tmp_path, monkeypatch):
         os.kill(os.getpid(), signal.SIGINT)  # held back until the swap is over
         return exchange(a, b)
     monkeypatch.setattr(output_set, "exchange", interrupted_exchange)
+    # Ctrl-C as an interactive Python answers it (a run in the background ignores it)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     # another thread running, as in a real compare (polars, BLAS, a Dask client): the
     # kernel may hand it the signal
     import threading
@@ -211,6 +215,7 @@ def test_a_ctrl_c_during_the_swap_waits_until_it_is_done(tmp_path, monkeypatch):
     finally:
         stop.set()
         busy.join()
+        signal.signal(signal.SIGINT, previous)
     assert output.committed
     assert (tmp_path / "out" / "a.txt").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -54,7 +54,7 @@ def two_runs(tmp_path_factory):
     one), with the new set as a whole run writes it."""
     base = tmp_path_factory.mktemp("runs")
     old = run_comparison(demo_table("breast-cancer"), FAST)
-    with OutputSet(base / "old", FILES, run_id="old0run0id00") as output:
+    with OutputSet(base / "old", FILES, run_id="0dd0dd0dd0dd") as output:
         write_outputs(old, output)
     new = run_comparison(demo_table("diabetes"), FAST)
     pickled = base / "new.pickle"
@@ -72,8 +72,8 @@ def test_killed_at_every_step_leaves_one_whole_set(two_runs, tmp_path, exchange)
     report = json.loads(done.stdout.strip().splitlines()[-1])
     old, new = contents(base / "old"), contents(tmp_path / "whole" / "out")
     assert old.keys() == new.keys() == {*FILES, MANIFEST}
-    assert json.loads(new["results.json"])["run"]["id"] == "new0run0id00"
-    assert b"new0run0id00" in new["report.html"] and b"old0run0id00" in old["report.html"]
+    assert json.loads(new["results.json"])["run"]["id"] == "0e0e0e0e0e0e"
+    assert b"0e0e0e0e0e0e" in new["report.html"] and b"0dd0dd0dd0dd" in old["report.html"]
     assert len(report["points"]) >= 30 and report["operations"] > report["swap"]
     outcomes = {"old": 0, "new": 0, "restored": 0}
     for k in report["points"]:
@@ -288,9 +288,11 @@ def test_the_fallback_swap_and_its_recovery(tmp_path):
 
 
 def _compare_process(out, *extra):
+    # SIGINT as in a terminal: a test run in the background would pass on its "ignore"
     return subprocess.Popen([SCRIPT, "compare", "--demo", "breast-cancer", "--cv", "2",
                              "--n-alphas", "5", "--no-progress", "--out", out, *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for(predicate, seconds=120):

@@ -256,12 +256,11 @@ def _interruptible(output):
     try:
         yield
     except (KeyboardInterrupt, Interrupted) as exc:
-        from .output_set import hold_signals
+        from .output_set import signals_held
 
-        hold_signals()  # a second Ctrl-C does not cut this answer to the first
-        output.release()
-        what = output.after_interruption()
-        typer.echo(f"interrupted; {what}", err=True)
+        with signals_held(replay=False):  # a second Ctrl-C does not cut this answer
+            output.release()
+            typer.echo(f"interrupted; {output.after_interruption()}", err=True)
         raise typer.Exit(128 + getattr(exc, "signum", 2)) from None
 
 

@@ -236,7 +236,7 @@ class OutputSet:
             raise RuntimeError(f"the run did not write {', '.join(missing)}")
         write_manifest(self.staging, self.run_id, self.names)
         os.chmod(self.staging, folder_mode(self.folder))
-        with _signals_held():
+        with signals_held():
             self._keep_newcomers()
             try:
                 self._swap()
@@ -323,12 +323,13 @@ class OutputSet:
 
 
 @contextmanager
-def _signals_held():
+def signals_held(replay=True):
     """SIGINT and SIGTERM wait until the block is done: the swap and its bookkeeping are
     never cut halfway. Python runs signal handlers in the main thread whichever thread
     the kernel told, so a handler that only notes the signal holds it back whatever
-    threads run (blocking the signal in one thread would not); the noted signal is
-    handled as usual once the block is over."""
+    threads run (blocking the signal in one thread would not). With ``replay`` a noted
+    signal is handled as usual once the block is over; without, it is dropped (a second
+    Ctrl-C while the first is being answered)."""
     held = (signal.SIGINT, signal.SIGTERM)
     noted = []
     try:
@@ -342,15 +343,5 @@ def _signals_held():
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        if noted:
+        if noted and replay:
             signal.raise_signal(noted[0])
-
-
-def hold_signals():
-    """Ignore SIGINT and SIGTERM from now on (a program answering one need not be cut by
-    the next)."""
-    for s in (signal.SIGINT, signal.SIGTERM):
-        try:
-            signal.signal(s, signal.SIG_IGN)
-        except ValueError:  # not the main thread
-            pass
