@@ -194,9 +194,14 @@ def compare(
             else:
                 comparison, paths = _compare_in_memory(data, target, demo, options,
                                                        output, progress)
-    for warning in output.warnings:
-        typer.secho(f"warning: {warning}", err=True, fg="red", bold=True)
+    _warn(output.warnings)
     _say_what_was_done(comparison.results, paths, quiet, json_output)
+
+
+def _warn(messages):
+    """Each message as a red ``warning:`` line on stderr (shown even with --quiet)."""
+    for message in messages:
+        typer.secho(f"warning: {message}", err=True, fg="red", bold=True)
 
 
 def _inputs(data, engine):
@@ -228,8 +233,7 @@ def _say_what_was_done(results, paths, quiet, json_output):
     from .compare import COMPILE_NOTE_SECONDS
     from .console_summary import print_summary
 
-    for warning in results["data"].get("warnings", []):
-        typer.secho(f"warning: {warning['message']}", err=True, fg="red", bold=True)
+    _warn(w["message"] for w in results["data"].get("warnings", []))
     if json_output:
         import json
 
@@ -399,8 +403,7 @@ def lab(
             results["changes"] = verdict_changes(results, before)
             results["previous_run"] = str(previous)
         paths = write_lab(results, output)
-    for warning in output.warnings:
-        typer.secho(f"warning: {warning}", err=True, fg="red", bold=True)
+    _warn(output.warnings)
     if json_output:
         typer.echo(to_json(results))
         return
