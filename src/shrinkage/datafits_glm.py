@@ -35,12 +35,12 @@ _POISSON_MIN_CURVATURE = 1e-10
 #: curvature given to the samples on the linear part of the Huber loss (relative to
 #: their weight): small enough that the model barely resists moving them, large enough
 #: that the working response stays finite
-_HUBER_MIN_CURVATURE = 1e-3
+HUBER_MIN_CURVATURE = 1e-3
 #: default delta: this many robust standard deviations of y (scikit-learn's epsilon,
 #: 95% efficiency at the normal)
 HUBER_DEFAULT_EPSILON = 1.35
 #: the median absolute deviation of a normal sample, in standard deviations
-_MAD_TO_SD = 1.4826
+MAD_TO_SD = 1.4826
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class Huber:
 
     def irls(self, z, grad, curvature, response):
         """The generalised Newton model at ``z`` (``gk.huber_irls``)."""
-        return gk.huber_irls(z, self.y, self.sw, self.delta, _HUBER_MIN_CURVATURE, grad,
+        return gk.huber_irls(z, self.y, self.sw, self.delta, HUBER_MIN_CURVATURE, grad,
                              curvature, response)
 
     def floor_value(self):
@@ -210,7 +210,7 @@ def default_huber_delta(y, sample_weight=None, fallback=1.0):
     y = np.asarray(y, dtype=np.float64)
     sw = np.ones_like(y) if sample_weight is None else np.asarray(sample_weight, float)
     centre = _weighted_median(y, sw)
-    scale = _MAD_TO_SD * _weighted_median(np.abs(y - centre), sw)
+    scale = MAD_TO_SD * _weighted_median(np.abs(y - centre), sw)
     if not scale > 0:
         mean = float(sw @ y) / sw.sum()
         scale = float(np.sqrt(sw @ (y - mean) ** 2 / sw.sum()))

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import d2_tweedie_score
 
-from . import _validation as v
+from . import validation as v
 from ._docs import fill_doc
 from .datafits_glm import default_huber_delta
 from .linear_model import _PenalizedLinearModel, _store_params

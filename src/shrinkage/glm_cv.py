@@ -1,6 +1,6 @@
 """Poisson and Huber regression with alpha (and l1_ratio) chosen by cross-validation."""
 
-from . import _validation as v
+from . import validation as v
 from . import model_selection as _cv
 from ._docs import fill_doc
 from .glm import HuberRegressor, PoissonRegressor

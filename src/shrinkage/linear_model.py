@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _validation as v
+from . import validation as v
 from ._docs import fill_doc
 from .penalties import ElasticNetPenalty
 from .scale.detect import any_dask, is_dask

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
 from . import model_selection as _cv
-from . import _validation as v
+from . import validation as v
 from ._docs import fill_doc
 from .linear_model import ElasticNet, Ridge, _store_params
 from .logistic import LogisticRegression

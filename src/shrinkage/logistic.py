@@ -5,7 +5,7 @@ from scipy.special import expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_sample_weight
 
-from . import _validation as v
+from . import validation as v
 from ._docs import fill_doc
 from .linear_model import _PenalizedLinearModel, _store_params
 from .penalties import ClassPenalty

@@ -17,7 +17,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
 
-from . import _validation as v
+from . import validation as v
 from .path import compute_path, resolve_alphas
 from .solvers.cd import make_problem
 from .solvers.gram import gram_suits, share_covariance

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_X_y
 
-from . import _validation as v
+from . import validation as v
 from ._docs import fill_doc
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
 from .scale.detect import any_dask

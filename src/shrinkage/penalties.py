@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _penalty_kernels as pk
+from . import penalty_kernels as pk
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import copy
 
 import numpy as np
 
-from .. import _validation as v
+from .. import validation as v
 from .. import model_selection as _cv
 from .fit import FOLD_SEED, _prepare, check_folds
 from .fit_glm import (PROBLEMS, aligned_target, as_path, check_multinomial, glm_grid,

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 
-from .. import _validation as v
+from .. import validation as v
 from .. import model_selection as _cv
 from ..path import compute_path, resolve_alphas
 from ..solvers.cd import solve, warn_gap

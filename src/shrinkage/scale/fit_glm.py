@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .. import _validation as v
+from .. import validation as v
 from .fit import _path_arguments, _prepare
 from .squared import check_width
 from .statistics import as_dask_matrix, known_rows

@@ -27,8 +27,8 @@ import numpy as np
 
 from ..penalties import ElasticNetPenalty
 from ..solvers import _kernels
-from ..solvers.newton import _ARMIJO
-from ..solvers.newton import _newton_direction as _newton_step
+from ..solvers.newton import ARMIJO
+from ..solvers.newton import newton_direction as _newton_step
 from ..solvers.orthant_newton import newton_chunks
 from ..solvers.prox_newton import GramModel
 from .statistics import (add_sums, check_finite, chunk_means, fold_of, row_chunks,
@@ -485,7 +485,7 @@ class UnpenalizedState:
         self.pending = None
         n = sums.total
         for t, loss in zip(STEPS, sums.losses):
-            if float(loss) / n <= current - _ARMIJO * t * decrement:
+            if float(loss) / n <= current - ARMIJO * t * decrement:
                 state.w, state.b = state.w + t * dw, state.b + t * db
                 state.sums = sums if t == 1.0 else None
                 return

@@ -12,7 +12,7 @@ runs again.
 
 import numpy as np
 
-from ..datafits_glm import _MAD_TO_SD, HUBER_DEFAULT_EPSILON
+from ..datafits_glm import MAD_TO_SD, HUBER_DEFAULT_EPSILON
 from .statistics import reduce_parts
 from .table import merge_sketches, sketch, sketch_quantile
 
@@ -49,7 +49,7 @@ def huber_delta(parts, values_of, *args, fallback=1.0):
     the values from their median (the standard deviation when more than half are one
     value, ``fallback`` when all are): the in-memory rule, unweighted."""
     centre = distributed_median(parts, values_of, *args)
-    scale = _MAD_TO_SD * distributed_median(parts, _deviations, values_of, args, centre)
+    scale = MAD_TO_SD * distributed_median(parts, _deviations, values_of, args, centre)
     if not scale > 0:
         n, total, squares = reduce_parts(parts, _part_moments, _add, values_of, args)
         variance = squares / n - (total / n) ** 2 if n > 0 else 0.0

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from .._logistic_kernels import log1pexp
-from ..datafits_glm import _HUBER_MIN_CURVATURE
+from ..datafits_glm import HUBER_MIN_CURVATURE
 
 _MIN_CURVATURE = 1e-10
 
@@ -226,7 +226,7 @@ def _huber_terms(z0, dz, y, sw, delta, steps, moving):
         loss += sw[i] * _huber_loss(r, delta)
         psi = min(max(r, -delta), delta)
         # the linear part keeps a little curvature, as in memory (datafits_glm)
-        curv[i] = sw[i] * (1.0 if abs(r) <= delta else _HUBER_MIN_CURVATURE)
+        curv[i] = sw[i] * (1.0 if abs(r) <= delta else HUBER_MIN_CURVATURE)
         columns[i, 0] = sw[i] * psi
         columns[i, 1] = sw[i]
         total_psi += sw[i] * psi

@@ -17,7 +17,7 @@ carries the implicit centring, so a sparse X is never densified.
 import numpy as np
 from numba import njit
 
-from .._penalty_kernels import (conjugate_coordinate, dual_scaling_coordinate, gap_terms,
+from ..penalty_kernels import (conjugate_coordinate, dual_scaling_coordinate, gap_terms,
                                 prox_coordinate, subdiff_distance_coordinate)
 
 # Reassociation lets LLVM vectorise the dot products; no "nnan"/"ninf": bounds use inf.

@@ -29,7 +29,7 @@ The design arguments are those of ``_kernels``: dense Fortran ``Xd`` or CSC
 import numpy as np
 from numba import njit
 
-from .._penalty_kernels import prox_coordinate
+from ..penalty_kernels import prox_coordinate
 from ._kernels import _OPTS
 
 

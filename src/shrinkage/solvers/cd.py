@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .. import _penalty_kernels as pk
+from .. import penalty_kernels as pk
 from ..datafits import DualBlend, Logistic, Multinomial, Squared
 from ..datafits_glm import Huber, Poisson, default_huber_delta
 from ..penalties import ElasticNetPenalty

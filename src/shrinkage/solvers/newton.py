@@ -32,7 +32,7 @@ _SINGULAR = 1e-10
 #: separable it then runs on until the fit saturates, which the test for separation
 #: looks for
 _ROUNDING_LEVEL = 1e-13
-_ARMIJO = 1e-4
+ARMIJO = 1e-4
 #: a linear predictor this large (probability within 1e-9 of 0 or 1) is the sign that
 #: the fit may be running off along a separating direction
 SATURATED = 20.0
@@ -111,7 +111,7 @@ def _hessian(A, h):
     return A.T @ (A * h[:, None])
 
 
-def _newton_direction(hess, grad):
+def newton_direction(hess, grad):
     """``-H^{-1} g`` by Cholesky; the least-norm step when H is singular or nearly so
     (collinear columns, saturated weights), where the minimiser is not unique."""
     with warnings.catch_warnings():
@@ -137,7 +137,7 @@ def _newton_loop(A, theta, value, derivatives, null_objective, tol, max_iter):
     certificate, steps = np.inf, 0
     for steps in range(1, max_iter + 1):
         grad, hess = derivatives(Z)
-        direction = _newton_direction(hess, grad)
+        direction = newton_direction(hess, grad)
         decrement = float(-grad @ direction)
         certificate = 0.5 * max(decrement, 0.0) / null_objective
         if certificate <= min(tol, _ROUNDING_LEVEL):
@@ -147,7 +147,7 @@ def _newton_loop(A, theta, value, derivatives, null_objective, tol, max_iter):
         step = 1.0
         for _ in range(_MAX_HALVINGS):
             trial = value(Z + step * dZ)
-            if trial <= current - _ARMIJO * step * decrement:
+            if trial <= current - ARMIJO * step * decrement:
                 break
             step *= 0.5
         else:
