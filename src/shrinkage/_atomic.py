@@ -38,14 +38,6 @@ def atomic_write(path, write, overwrite=True):
         raise
 
 
-def atomic_write_text(path, text):
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    def write(temporary):
-        with open(temporary, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    atomic_write(path, write)
-
-
 def _link_new(temporary, path):
     """Give ``temporary`` the name ``path`` where nothing has it yet."""
     try:

@@ -72,7 +72,7 @@ def paths_frame(results):
 
 def output_names(joblib_copy=False):
     """The files of one run (``joblib_copy``: also ``model.joblib``)."""
-    return tuple(dict.fromkeys(FILES + (("model.joblib",) if joblib_copy else ())))
+    return FILES + (("model.joblib",) if joblib_copy else ())
 
 
 def write_outputs(comparison, output, progress=None, figures=None):
