@@ -52,6 +52,13 @@ class Squared:
     has_sw: bool
 
     name = "squared"
+    #: a quadratic in z: residual iterates with implicit centring, ridge's closed forms,
+    #: covariance (Gram) mode and the least-squares floor serve it
+    quadratic = True
+    #: the linear predictor's columns (a row of coefficients each)
+    width = 1
+    #: an unpenalized fit can diverge on separable data (the separation test applies)
+    can_separate = False
     #: the dual is 1-strongly concave in the norm sqrt(sum_i s_i d_i^2 / n): a gap g
     #: bounds the distance to the dual optimum by sqrt(2 g)
     dual_radius_factor = 2.0
@@ -91,6 +98,9 @@ class Logistic:
     has_sw: bool
 
     name = "logistic"
+    quadratic = False
+    width = 1
+    can_separate = True
     #: the dual (an entropy) is 4-strongly concave: a gap g bounds the distance by sqrt(g/2)
     dual_radius_factor = 0.5
 
@@ -184,6 +194,12 @@ class Multinomial:
     n_classes: int
 
     name = "multinomial"
+    quadratic = False
+    can_separate = False
+
+    @property
+    def width(self):
+        return self.n_classes
 
     def onehot(self):
         """The (n, K) indicator of the classes."""

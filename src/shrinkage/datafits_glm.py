@@ -61,6 +61,9 @@ class Poisson:
     offset: np.ndarray
 
     name = "poisson"
+    quadratic = False
+    width = 1
+    can_separate = False
     #: no gap-safe screening: the dual is not strongly concave everywhere
     dual_radius_factor = None
 
@@ -148,6 +151,9 @@ class Huber:
     delta: float
 
     name = "huber"
+    quadratic = False
+    width = 1
+    can_separate = False
     #: the dual is 1-strongly concave, as the squared loss's: a gap g bounds the
     #: distance to the dual optimum by sqrt(2 g)
     dual_radius_factor = 2.0

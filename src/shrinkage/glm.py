@@ -10,6 +10,7 @@ from . import validation as v
 from ._docs import fill_doc
 from .datafits_glm import default_huber_delta
 from .linear_model import _PenalizedLinearModel, _store_params
+from .losses import HUBER, POISSON
 from .scale.detect import any_dask
 
 
@@ -92,7 +93,7 @@ class PoissonRegressor(_GLMRegressor):
     (0, True)
     """
 
-    _loss = "poisson"
+    _loss = POISSON
 
     def __init__(self, alpha=0.01, *, l1_ratio=0.5, fit_intercept=True,
                  penalty_factor=None, positive=False, lower_bounds=None,
@@ -238,7 +239,7 @@ class HuberRegressor(_GLMRegressor):
     True
     """
 
-    _loss = "huber"
+    _loss = HUBER
 
     def __init__(self, alpha=0.01, *, l1_ratio=0.5, delta="residuals", fit_intercept=True,
                  penalty_factor=None, positive=False, lower_bounds=None,

@@ -6,6 +6,7 @@ from ._docs import fill_doc
 from .glm import HuberRegressor, PoissonRegressor
 from .linear_model import _store_params
 from .linear_model_cv import _CrossValidated
+from .losses import HUBER, POISSON
 from .scale.detect import any_dask
 
 
@@ -58,7 +59,7 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
         _store_params(self, locals())
 
     def _scoring(self, classes=None, delta=None):
-        return _cv.regression_scorer(self.scoring, "poisson")
+        return _cv.regression_scorer(self.scoring, POISSON)
 
     @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None, offset=None):
@@ -147,7 +148,7 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
         _store_params(self, locals())
 
     def _scoring(self, classes=None, delta=None):
-        return _cv.regression_scorer(self.scoring, "huber", delta)
+        return _cv.regression_scorer(self.scoring, HUBER, delta)
 
     @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):

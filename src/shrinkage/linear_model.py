@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import validation as v
 from ._docs import fill_doc
+from .losses import SQUARED
 from .penalties import ElasticNetPenalty
 from .scale.detect import any_dask, is_dask
 from .solvers.cd import duality_gap, make_problem, solve, warn_gap
@@ -31,7 +32,7 @@ def _store_params(estimator, init_locals):
 class _PenalizedLinearModel(BaseEstimator):
     """Shared fit logic; subclasses fix the loss and how alpha / l1_ratio are read."""
 
-    _loss = "squared"
+    _loss = SQUARED
     #: regressors fit each column of a 2-d y on its own, as scikit-learn's do
     _multi_output = False
 
@@ -45,7 +46,7 @@ class _PenalizedLinearModel(BaseEstimator):
             raise TypeError(
                 f"{type(self).__name__} does not fit dask data on the workers; fit in "
                 "memory with X.compute()")
-        numeric = self._loss not in ("logistic", "multinomial")
+        numeric = self._loss.numeric_target
         v.check_lengths(X, y)
         v.check_y(y, numeric=numeric, multi_output=self._multi_output)
         X, y = v.name_x_errors(validate_data, self, X, y, accept_sparse=("csc", "csr"),
@@ -120,13 +121,13 @@ class _PenalizedLinearModel(BaseEstimator):
                 raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
                                  f"is expecting {self.n_features_in_} features as input")
             coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)
-            if coef.ndim == 2 and (self._loss == "squared" or coef.shape[0] > 1):
+            if coef.ndim == 2 and (self._loss.numeric_target or coef.shape[0] > 1):
                 return X @ coef.T + intercept
             return X @ np.ravel(coef) + float(np.ravel(intercept)[0])
         X = validate_data(self, X, accept_sparse=("csr", "csc"),
                           dtype=(np.float64, np.float32), reset=False)
         coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)
-        if coef.ndim == 2 and (self._loss == "squared" or coef.shape[0] > 1):
+        if coef.ndim == 2 and (self._loss.numeric_target or coef.shape[0] > 1):
             # a row per target, or per class of a multinomial model
             z = safe_sparse_dot(X, coef.T.astype(X.dtype)) + intercept
         else:
@@ -355,7 +356,7 @@ class Ridge(_LinearRegressor):
 
         def closed_form(target):
             # the problem's design: the user's X with far-from-zero columns shifted
-            problem = make_problem(X, target, "squared", sw, self.fit_intercept)
+            problem = make_problem(X, target, SQUARED, sw, self.fit_intercept)
             coefs, intercepts, _ = ridge_path(problem.design.matrix, target, [alpha], sw,
                                               self.fit_intercept, factor, tol=tol,
                                               max_iter=max_iter)

@@ -15,6 +15,7 @@ from . import validation as v
 from ._docs import fill_doc
 from .linear_model import ElasticNet, Ridge, _store_params
 from .logistic import LogisticRegression
+from .losses import MULTINOMIAL, SQUARED
 from .path import resolve_alphas
 from .penalties import ElasticNetPenalty
 from .scale.detect import any_dask
@@ -332,7 +333,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         if len(self.classes_) > 2:
             self._multinomial_options(X.shape[1])  # no bounds, a known grouping
             coef, intercept = self._cross_validate(X, y, sw, groups, labels=codes,
-                                                   loss="multinomial")
+                                                   loss=MULTINOMIAL)
             self.coef_, self.intercept_ = coef, np.asarray(intercept)
             return self
         labels = np.where(codes == 1, 1.0, -1.0)
@@ -445,7 +446,7 @@ class RidgeCV(_CrossValidated, Ridge):
 
     def _leave_one_out(self, X, y, sw, alpha_rule):
         self._warn_if_constant(y)
-        problem = make_problem(X, y, "squared", sw, self.fit_intercept)
+        problem = make_problem(X, y, SQUARED, sw, self.fit_intercept)
         n, p = X.shape
         bounds = np.ones(p), np.full(p, -np.inf), np.full(p, np.inf)
         grid = resolve_alphas(self.alphas, self.eps, problem, 0.0, *bounds)

@@ -8,6 +8,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from . import validation as v
 from ._docs import fill_doc
 from .linear_model import _PenalizedLinearModel, _store_params
+from .losses import LOGISTIC, MULTINOMIAL as MULTINOMIAL_LOSS
 from .penalties import ClassPenalty
 from .scale.detect import any_dask
 from .solvers.cd import make_problem
@@ -94,7 +95,7 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
     ((3, 13), True)
     """
 
-    _loss = "logistic"
+    _loss = LOGISTIC
 
     def __init__(self, alpha=0.01, *, l1_ratio=1.0, fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
@@ -180,7 +181,7 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         penalty = self._class_penalty(X.shape[1])
         tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)
         max_iter = v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
-        problem = make_problem(X, codes, "multinomial", sw, self.fit_intercept)
+        problem = make_problem(X, codes, MULTINOMIAL_LOSS, sw, self.fit_intercept)
         W_init = b_init = None
         if self.warm_start and np.shape(getattr(self, "coef_", None)) == \
                 (len(self.classes_), X.shape[1]):

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
-from scipy.special import log_softmax, softmax, xlogy
+from scipy.special import softmax
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
 
 from . import validation as v
+from .losses import REGISTRY, class_log_losses, get_loss, poisson_deviances
+from .losses import huber_losses  # noqa: F401  (the per-sample losses, read from here)
 from .path import compute_path, resolve_alphas
 from .solvers.cd import make_problem
 from .solvers.gram import gram_suits, share_covariance
@@ -44,45 +46,20 @@ def _mae(y, z, sw):
     return sw @ np.abs(y[:, None] - z) / sw.sum()
 
 
-def poisson_deviances(y, z):
-    """Poisson deviance ``2 (y log(y / mu) - y + mu)`` of each log-mean ``z`` (broadcast)."""
-    return 2.0 * (xlogy(y, y) - y * z - y + np.exp(z))
-
-
-def huber_losses(residual, delta):
-    """The Huber function of each residual: ``r^2 / 2`` within ``delta``, linear beyond."""
-    a = np.abs(residual)
-    return np.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta))
-
-
 @_scorer("poisson_deviance", False)
 def _poisson_deviance(y, z, sw):
     return sw @ poisson_deviances(y[:, None], z) / sw.sum()
 
 
-def _huber_scorer(delta):
-    """Mean Huber loss with threshold ``delta`` (the loss the model was fitted with)."""
-    def huber(y, z, sw):
-        return sw @ huber_losses(y[:, None] - z, delta) / sw.sum()
-    return huber
-
-
 #: the scorers offered for each regression loss: the first is the default. Scorers on
-#: the mean scale (mse, mae) see ``exp(z)`` for the Poisson loss's log link.
-REGRESSION_SCORERS = {"squared": ("mse", "mae"),
-                      "poisson": ("poisson_deviance", "mae", "mse"),
-                      "huber": ("huber", "mae", "mse")}
+#: the mean scale (mse, mae) see the loss's mean (``exp(z)`` for Poisson's log link).
+REGRESSION_SCORERS = {loss.name: loss.scorings for loss in REGISTRY.values()
+                      if loss.scorings}
+MEAN_SCALE_SCORERS = ("mse", "mae")
 
 
 # Classification scorers take labels in {-1, +1} with decision values (n_test, n_alphas),
 # or, for more than two classes, class codes with scores (n_test, n_alphas, n_classes).
-
-
-def class_log_losses(codes, z):
-    """``-log softmax(z)`` at each sample's class: ``z`` holds class scores on its last
-    axis, ``codes`` one class per leading index of ``z`` (broadcast over the rest)."""
-    codes = np.asarray(codes, dtype=int).reshape(codes.shape[:1] + (1,) * (z.ndim - 1))
-    return -np.take_along_axis(log_softmax(z, axis=-1), codes, axis=-1)[..., 0]
 
 
 @_scorer("log_loss", False)
@@ -161,18 +138,25 @@ class _DecisionShell(ClassifierMixin, BaseEstimator):
 
 
 def regression_scorer(scoring, loss, delta=None):
-    """The ``Scorer`` named ``scoring`` for a regression ``loss`` (one of
-    ``REGRESSION_SCORERS[loss]``); ``delta`` is the Huber threshold."""
-    offered = REGRESSION_SCORERS[loss]
+    """The ``Scorer`` named ``scoring`` for a regression ``loss`` (a loss or its name;
+    ``scoring`` one of its ``scorings``); ``delta`` is the Huber threshold. A scorer
+    named as the loss is its mean loss per sample; the mean-scale scorers see the
+    loss's inverse link of the decision values."""
+    loss = get_loss(loss)
+    offered = loss.scorings
     if scoring not in offered:
         raise ValueError(f"scoring must be one of {', '.join(map(repr, offered))} for the "
-                         f"{loss} loss, got {scoring!r}")
-    function = _huber_scorer(delta) if scoring == "huber" else SCORERS[scoring][0]
-    if loss == "poisson" and scoring in ("mse", "mae"):
+                         f"{loss.name} loss, got {scoring!r}")
+    if scoring in SCORERS:
+        function = SCORERS[scoring][0]
+    else:
+        def function(y, z, sw):  # the loss's own: its mean per sample
+            return sw @ loss.per_sample(y[:, None], z, delta) / sw.sum()
+    if scoring in MEAN_SCALE_SCORERS and not loss.identity_link:
         plain = function
 
-        def function(y, z, sw):  # the mean, not the log-mean, is compared with y
-            return plain(y, np.exp(z), sw)
+        def function(y, z, sw):  # the mean, not the linear predictor, is compared with y
+            return plain(y, loss.mean(z), sw)
     return Scorer(scoring, function, False)
 
 

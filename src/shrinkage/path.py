@@ -10,7 +10,8 @@ from . import validation as v
 from ._docs import fill_doc
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
 from .scale.detect import any_dask
-from .solvers.cd import LOSSES, duality_gap, make_problem, minus_gradient, solve, warn_gap
+from .losses import get_loss
+from .solvers.cd import duality_gap, make_problem, minus_gradient, solve, warn_gap
 from .solvers.gram import closed_form_gaps, gram_path, gram_suits
 from .solvers.multinomial import multinomial_alpha_max, multinomial_path
 from .solvers.ridge import gram_ridge_path, penalized_spectrum, ridge_path
@@ -81,7 +82,7 @@ def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False):
     The intercept and the unpenalized features are fitted first: with the penalized
     features boxed at 0, the solver fits the rest.
     """
-    if problem.datafit.name == "multinomial":
+    if problem.datafit.width > 1:
         return multinomial_alpha_max(problem, l1_ratio, factor, grouped)
     unpenalized = (factor == 0) & (problem.lips > 0)
     coef = np.zeros(problem.n_features)
@@ -133,7 +134,7 @@ def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None, grouped
     amax = problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped)
     spectrum = None
     # the spectrum (O(min(n, p)^3)) serves ridge's top and the ends without eps only
-    if problem.datafit.name == "squared" and l1_ratio < 1.0 and (
+    if problem.datafit.quadratic and l1_ratio < 1.0 and (
             l1_ratio < L1_RATIO_FLOOR or eps is None):
         spectrum = penalized_spectrum(problem, factor)
         if spectrum is not None and spectrum.size == 0:
@@ -237,14 +238,12 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     >>> bool((path.gaps <= 1e-4).all())
     True
     """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got "
-                         f"{loss!r}")
+    loss = get_loss(loss)
     if any_dask(X, y, sample_weight, offset):
         if offset is not None:
             raise TypeError("regularization_path takes dask data without an offset; fit "
                             "in memory with X.compute()")
-        if loss == "multinomial" and multinomial != "ungrouped":
+        if loss.class_rows and multinomial != "ungrouped":
             raise ValueError(f"multinomial={multinomial!r} is not offered for dask input: "
                              "give multinomial='ungrouped'")
         arguments = {"l1_ratio": l1_ratio, "alphas": alphas, "eps": eps,
@@ -252,47 +251,34 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
                      "penalty_factor": penalty_factor, "positive": positive,
                      "lower_bounds": lower_bounds, "upper_bounds": upper_bounds,
                      "tol": tol, "max_iter": max_iter}
-        if loss != "huber" and delta is not None:
-            raise ValueError(f"delta is for loss='huber'; got loss={loss!r}")
-        if loss == "squared":
+        if delta is not None:
+            loss.check_options(None, delta=delta)  # (a delta of another loss: refused)
+        if loss.quadratic:
             from .scale.fit import path_squared
 
             return path_squared(X, y, **arguments)
         from .scale.fit_glm import path_glm
 
-        return path_glm(X, y, loss=loss, delta=delta, **arguments)
+        return path_glm(X, y, loss=loss.name, delta=delta, **arguments)
     if multinomial not in ("ungrouped", "grouped"):
         raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
                          f"{multinomial!r}")
     v.check_lengths(X, y)
-    numeric = loss not in ("logistic", "multinomial")
-    v.check_y(y, numeric=numeric)
+    v.check_y(y, numeric=loss.numeric_target)
     X, y = v.name_x_errors(check_X_y, X, y, accept_sparse=("csc", "csr"),
-                           dtype=np.float64, order="F", y_numeric=numeric)
+                           dtype=np.float64, order="F", y_numeric=loss.numeric_target)
     n, p = X.shape
     v.check_min_samples(n, "regularization_path")
     l1_ratio = v.check_l1_ratio(l1_ratio)
     tol = v.check_scalar_param(tol, "tol", low=0.0, low_open=True)
     max_iter = v.check_scalar_param(max_iter, "max_iter", low=1, integer=True)
     sw = v.check_sample_weight(sample_weight, X)
-    if loss == "logistic":
-        y, _ = v.binary_labels(y, sw)
-    elif loss == "multinomial":
-        y, _ = v.class_codes(y, sw)
-    elif loss == "poisson":
-        y = v.check_counts(y, sw, fit_intercept)
-    options = {}
-    if loss == "poisson":
-        options["offset"] = v.check_offset(offset, n)
-    elif offset is not None:
-        raise ValueError(f"offset is for loss='poisson'; got loss={loss!r}")
-    if loss == "huber":
-        options["delta"] = v.check_delta(delta)
-    elif delta is not None:
-        raise ValueError(f"delta is for loss='huber'; got loss={loss!r}")
+    y = loss.prepare_target(y, sw, fit_intercept)
+    options = loss.check_options(n, offset, delta)
     factor = v.check_penalty_factor(penalty_factor, p)
     lower, upper = v.check_bounds(positive, lower_bounds, upper_bounds, p)
-    if loss == "multinomial" and (np.any(np.isfinite(lower)) or np.any(np.isfinite(upper))):
+    if not loss.supports_bounds and (np.any(np.isfinite(lower)) or
+                                     np.any(np.isfinite(upper))):
         raise ValueError("bounds (positive, lower_bounds, upper_bounds) are offered for "
                          "the squared and binary logistic losses only")
     grouped = multinomial == "grouped"
@@ -334,15 +320,15 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
                  sample_weight=None, grouped=False):
     """Solve along ``alphas`` with warm starts (inputs already validated)."""
     n_alphas, p = len(alphas), problem.n_features
-    if problem.datafit.name == "multinomial":
+    if problem.datafit.width > 1:
         coefs, intercepts, gaps, n_iter = multinomial_path(
             problem, alphas, l1_ratio, factor, grouped, tol=tol, max_iter=max_iter)
         return Path(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
                     intercepts=intercepts, gaps=gaps, n_iter=n_iter,
                     n_nonzero=np.count_nonzero(np.any(coefs != 0, axis=1), axis=1),
-                    l1_ratio=l1_ratio, loss="multinomial")
+                    l1_ratio=l1_ratio, loss=problem.datafit.name)
     has_rows = X is not None or problem.cache.get("statistics_only", False)
-    is_ridge = (l1_ratio == 0.0 and problem.datafit.name == "squared" and has_rows
+    is_ridge = (l1_ratio == 0.0 and problem.datafit.quadratic and has_rows
                 and np.all(np.isinf(lower)) and np.all(np.isinf(upper)))
     if is_ridge:
         penalties = [ElasticNetPenalty.from_params(a, 0.0, factor, lower, upper)

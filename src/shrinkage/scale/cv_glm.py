@@ -29,7 +29,7 @@ def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
     n_folds = check_folds(estimator.cv)
     X, y, sample_weight = _prepare(estimator, X, y, sample_weight)
     fit_intercept = estimator.fit_intercept
-    target, terms = PROBLEMS[estimator._loss](y, sample_weight, fit_intercept, delta)
+    target, terms = PROBLEMS[estimator._loss.name](y, sample_weight, fit_intercept, delta)
     data = DaskGLM(X, target, sample_weight, fit_intercept, n_folds, FOLD_SEED)
     fold_terms = _fold_terms(terms, target, sample_weight, n_folds, fit_intercept)
     return cross_validate_on(estimator, data, terms, fold_terms, delta)

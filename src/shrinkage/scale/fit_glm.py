@@ -110,7 +110,7 @@ def fit_glm(estimator, X, y, sample_weight, delta=None):
     from .newton import DaskGLM
 
     X, y, sample_weight = _prepare(estimator, X, y, sample_weight)
-    target, terms = PROBLEMS[estimator._loss](y, sample_weight, estimator.fit_intercept,
+    target, terms = PROBLEMS[estimator._loss.name](y, sample_weight, estimator.fit_intercept,
                                               delta)
     return fit_on(estimator, DaskGLM(X, target, sample_weight, estimator.fit_intercept),
                   terms)

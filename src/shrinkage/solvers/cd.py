@@ -16,8 +16,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import penalty_kernels as pk
-from ..datafits import DualBlend, Logistic, Multinomial, Squared
-from ..datafits_glm import Huber, Poisson, default_huber_delta
+from ..datafits import DualBlend
+from ..losses import get_loss
 from ..penalties import ElasticNetPenalty
 from . import _kernels
 from ._design import centring_shift, make_design, shift_columns
@@ -151,15 +151,13 @@ WARM_SETTLED = True
 GLM_SETTLED_RULE = True
 GLM_SETTLED_FRACTION = 0.01
 
-LOSSES = ("squared", "logistic", "multinomial", "poisson", "huber")
-
-
 def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *,
                  offset=None, delta=None, shift=None):
     """Prepare a problem; X, y, sample_weight and offset must already be validated.
 
-    ``y`` is the float target for the squared, Poisson and Huber losses, labels in
-    {-1, +1} for logistic and class codes for multinomial. ``offset`` (Poisson, log
+    ``loss`` is a loss object or its name; ``y`` is the target as its
+    ``prepare_target`` gives it (the float target for the squared, Poisson and Huber
+    losses, labels in {-1, +1} for logistic and class codes for multinomial). ``offset`` (Poisson, log
     exposure) is added to the linear predictor; ``delta`` is the Huber threshold.
     ``shift`` (with an intercept only) is subtracted from the columns; None lets the
     data decide (``_design.centring_shift``): a cross-validation fold takes the whole
@@ -173,7 +171,7 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
         sw = np.asarray(sample_weight, dtype=np.float64)
         sw = sw * (n / sw.sum())
         has_sw = True
-    datafit = _make_datafit(y, loss, sw, has_sw, offset, delta)
+    datafit = get_loss(loss).datafit(y, sw, has_sw, offset=offset, delta=delta)
     # each column's curvature: its second moment under the datafit's sample curvatures,
     # about the curvature-weighted mean where the intercept absorbs it
     curvature, centred = datafit.curvature_weights(fit_intercept)
@@ -195,7 +193,7 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
     lips = np.where(variance > 1e-12 * mean_squares, variance, 0.0)
     col_norm = np.sqrt(lips / mass) if mass > 0 else np.zeros_like(lips)
     # implicit centring of the columns is the squared-loss kernels' way to the intercept
-    xmean = centre if datafit.name == "squared" else np.zeros(design.shape[1])
+    xmean = centre if datafit.quadratic else np.zeros(design.shape[1])
     problem = Problem(
         design=design,
         datafit=datafit,
@@ -228,27 +226,6 @@ def _check_representable(mean_squares, null, curvature, datafit):
         raise ValueError(
             "y holds values too large for float64 arithmetic (the loss at the null "
             "model overflows); rescale y first (divide by a power of ten)")
-
-
-def _make_datafit(y, loss, sw, has_sw, offset, delta):
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got "
-                         f"{loss!r}")
-    if loss == "multinomial":  # y holds the class codes 0 .. K - 1
-        codes = np.asarray(y, dtype=np.int64)
-        return Multinomial(y=codes, sw=sw, has_sw=has_sw, n_classes=int(codes.max()) + 1)
-    y = np.ascontiguousarray(y, dtype=np.float64)
-    if loss == "squared":
-        return Squared(y=y, sw=sw, has_sw=has_sw)
-    if loss == "logistic":
-        return Logistic(y=y, sw=sw, has_sw=has_sw)
-    if loss == "poisson":
-        offset = np.zeros(0) if offset is None else \
-            np.ascontiguousarray(offset, dtype=np.float64)
-        return Poisson(y=y, sw=sw, has_sw=has_sw, offset=offset)
-    if delta is None:
-        delta = default_huber_delta(y, sw)
-    return Huber(y=y, sw=sw, has_sw=has_sw, delta=float(delta))
 
 
 class _SquaredState(_Iterate):
@@ -488,7 +465,7 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
     Solution
     """
     n_features = problem.n_features
-    is_glm = problem.datafit.name != "squared"
+    is_glm = not problem.datafit.quadratic
     if is_glm and np.all(penalty.unpenalized):
         return _solve_unpenalized(problem, penalty, coef_init, intercept_init, state,
                                   tol=tol, max_iter=max_iter, warn=warn)
@@ -618,7 +595,7 @@ def _solve_unpenalized(problem, penalty, coef_init, intercept_init, state, *, to
     b = problem.datafit.null_intercept(problem.fit_intercept) if intercept_init is None \
         else float(intercept_init)
     result = newton_unpenalized(problem, w, b, tol=tol, max_iter=max_iter)
-    separation = find_separation(problem, result) if problem.datafit.name == "logistic" \
+    separation = find_separation(problem, result) if problem.datafit.can_separate \
         else None
     if warn and not result.converged and separation is None:
         warn_not_converged(result, tol)
@@ -685,5 +662,5 @@ def _iterate_at(problem, coef, intercept):
     intercept = problem.internal_intercept(intercept, w)
     if problem.cache.get("statistics_only"):
         return GramState(problem, w, intercept)
-    return (_SquaredState if problem.datafit.name == "squared" else _GLMState)(
+    return (_SquaredState if problem.datafit.quadratic else _GLMState)(
         problem, w, intercept)

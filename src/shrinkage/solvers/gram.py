@@ -39,7 +39,7 @@ def gram_suits(problem, unpenalized):
     n, p = problem.design.shape
     if problem.cache.get("statistics_only"):
         return True  # no rows to read: the covariance mode is the only mode
-    return (problem.datafit.name == "squared" and p <= MAX_FEATURES and n >= RATIO * p
+    return (problem.datafit.quadratic and p <= MAX_FEATURES and n >= RATIO * p
             and not np.any(unpenalized & (problem.lips > 0)))
 
 

@@ -82,18 +82,18 @@ def _floor(problem):
     df = problem.datafit
     n, p = problem.design.shape
     infimum = df.floor_value()
-    if df.name == "squared" and "covariance" in problem.cache:
+    if df.quadratic and "covariance" in problem.cache:
         # the Gram terms are there (covariance mode, or a problem known by its
         # statistics only): min F = (yy - c' w_ls) / 2 with G w_ls = c, O(p^3)
         gram, c, yy, _ = problem.cache["covariance"]
         w = np.linalg.lstsq(gram, c, rcond=None)[0]
         return max(infimum, 0.5 * (yy - float(c @ w)))
-    width = p * getattr(df, "n_classes", 1)  # the Newton system's size
+    width = p * df.width  # the Newton system's size
     if n * width * min(n, width) > FLOOR_MAX_WORK or not hasattr(problem.design, "matrix"):
         return infimum
-    if df.name == "squared":
+    if df.quadratic:
         return max(infimum, _least_squares_minimum(problem))
-    if df.name == "multinomial":
+    if df.width > 1:
         result = newton_unpenalized_multinomial(
             problem, np.zeros((p, df.n_classes)), df.null_intercepts(problem.fit_intercept),
             tol=1e-13, max_iter=100)
