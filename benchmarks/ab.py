@@ -2,6 +2,10 @@
 
     python benchmarks/ab.py --problem 6 --flag shrinkage.solvers.gram:PATH_EARLY_CHECK
         [--rounds 5]
+    python benchmarks/ab.py --problem 3 --option ws_gap_rule
+
+``--option`` names a boolean field of the solver's ``SolverOptions`` (its default
+object is replaced for each variant); ``--flag`` a module's boolean switch.
 
 Each round runs variant A (the flag False) then B (True), or B then A on odd rounds,
 so that drift of a shared machine falls on both; reports the median seconds of each,
@@ -62,12 +66,28 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--problem", default="6",
                         help="a problem, with its variant letter for single alphas (1b)")
-    parser.add_argument("--flag", required=True, help="module:NAME of a boolean switch")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--flag", help="module:NAME of a boolean switch")
+    which.add_argument("--option", help="a boolean field of SolverOptions")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--tol", type=float, default=1e-6)
     args = parser.parse_args()
-    module_name, flag = args.flag.split(":")
-    module = importlib.import_module(module_name)
+    if args.option:
+        from dataclasses import replace
+
+        from shrinkage.solvers import options
+
+        default = options.DEFAULT
+        module, flag = options, args.option
+
+        def set_variant(value):
+            options.DEFAULT = replace(default, **{flag: value})
+    else:
+        module_name, flag = args.flag.split(":")
+        module = importlib.import_module(module_name)
+
+        def set_variant(value):
+            setattr(module, flag, value)
     problem = make_problems([args.problem.rstrip("abc")])[0]
     case = "abc".index(args.problem[-1]) if args.problem[-1] in "abc" else 0
     solve, (counted_module, counted_name, epochs_of) = _runner(problem, args.tol, case)
@@ -76,7 +96,7 @@ def main():
     setattr(counted, counted_name, counting)
 
     def run(value):
-        setattr(module, flag, value)
+        set_variant(value)
         calls.clear()
         t0 = time.perf_counter()
         out = solve()
@@ -91,6 +111,8 @@ def main():
             seconds[value].append(s)
             epochs[value], answers[value] = e, out
     setattr(counted, counted_name, original)
+    if args.option:
+        options.DEFAULT = default
     a, b = statistics.median(seconds[False]), statistics.median(seconds[True])
     coefs = [np.concatenate([np.ravel(np.asarray(c[0] if isinstance(c, tuple) else c))
                              for c in (answers[v] if problem.kind != "cv"

@@ -233,7 +233,8 @@ def test_settled_working_sets_get_tight_newton_models(monkeypatch, full_products
     certified gaps, and the same path."""
     from scipy.linalg import toeplitz
 
-    from shrinkage.solvers import cd
+    from shrinkage.solvers import options as solver_options
+    from shrinkage.solvers.options import SolverOptions
 
     rng = np.random.default_rng(10)
     n, p = 3000, 40
@@ -243,7 +244,7 @@ def test_settled_working_sets_get_tight_newton_models(monkeypatch, full_products
     y = rng.poisson(np.exp(X @ w + 3.0)).astype(float)
     counts, paths = {}, {}
     for rule in (False, True):
-        monkeypatch.setattr(cd, "GLM_SETTLED_RULE", rule)
+        monkeypatch.setattr(solver_options, "DEFAULT", SolverOptions(glm_settled_rule=rule))
         full_products["calls"] = 0
         paths[rule] = regularization_path(X, y, loss="poisson", alphas=30, tol=1e-8)
         assert np.max(paths[rule].gaps) <= 1e-8

@@ -5,7 +5,10 @@ import pytest
 import sklearn.linear_model as sk
 
 from shrinkage.penalties import ElasticNetPenalty
+from shrinkage.solvers import options as solver_options
 from shrinkage.solvers.cd import duality_gap, make_problem, solve
+from shrinkage.solvers.iterates import SquaredIterate
+from shrinkage.solvers.options import DEFAULT, SolverOptions
 from conftest import make_classification_problem, make_regression_problem
 
 
@@ -65,7 +68,6 @@ def test_warm_start_inputs_are_copied():
 
 def test_orthant_newton_lands_on_the_lasso_solution(monkeypatch):
     """Support near n, correlated columns: Newton steps must agree with plain CD."""
-    from shrinkage.solvers import cd
 
     X, y = make_regression_problem(60, 100, seed=5)
     problem = make_problem(X, y)
@@ -73,8 +75,8 @@ def test_orthant_newton_lands_on_the_lasso_solution(monkeypatch):
     with_newton = solve(problem, penalty, tol=1e-13, max_iter=200_000, newton=True)
     assert "gram" in problem.cache  # the Newton steps ran
     plain_problem = make_problem(X, y)
-    monkeypatch.setattr(cd, "NEWTON_RESCUE", False)  # (a stalled working set gets them)
-    plain = solve(plain_problem, penalty, tol=1e-13, max_iter=200_000)
+    no_rescue = SolverOptions(newton_rescue=False)  # (a stalled working set gets them)
+    plain = solve(plain_problem, penalty, tol=1e-13, max_iter=200_000, options=no_rescue)
     assert "gram" not in plain_problem.cache
     ref = sk.Lasso(alpha=0.005, tol=1e-14, max_iter=10**7).fit(X, y)
     np.testing.assert_allclose(with_newton.coef, plain.coef, atol=1e-6)
@@ -236,7 +238,6 @@ def test_working_set_grows_fourfold_while_the_support_fills_it(monkeypatch):
     (10): while each solve fills its set with non-zeros, the next set is four times as
     large (one full gradient per growth step; doubling took 10, 20, 40, ...), and the
     answer is certified by the gap."""
-    from shrinkage.solvers import cd
 
     rng = np.random.default_rng(3)
     X = rng.standard_normal((800, 3000))
@@ -246,7 +247,7 @@ def test_working_set_grows_fourfold_while_the_support_fills_it(monkeypatch):
     penalty = ElasticNetPenalty.from_params(amax / 10, 1.0, np.ones(3000),
                                             np.full(3000, -np.inf), np.full(3000, np.inf))
     sizes, filled = [], []
-    original = cd._SquaredState.solve_working_set
+    original = SquaredIterate.solve_working_set
 
     def recording(self, ws, *args):
         ran = original(self, ws, *args)
@@ -254,7 +255,7 @@ def test_working_set_grows_fourfold_while_the_support_fills_it(monkeypatch):
         filled.append(bool(np.all(self.w[ws] != 0)))
         return ran
 
-    monkeypatch.setattr(cd._SquaredState, "solve_working_set", recording)
+    monkeypatch.setattr(SquaredIterate, "solve_working_set", recording)
     sol = solve(problem, penalty, tol=1e-8, ws_start=10)
     assert sol.converged and duality_gap(problem, penalty, sol.coef, sol.intercept) < 1e-8
     assert np.count_nonzero(sol.coef) > 200
@@ -269,7 +270,6 @@ def test_stalled_coordinate_descent_gets_newton_steps(monkeypatch):
     import warnings
 
     from scipy.linalg import toeplitz
-    from shrinkage.solvers import cd
 
     rng = np.random.default_rng(0)
     n, p = 150, 300
@@ -281,10 +281,10 @@ def test_stalled_coordinate_descent_gets_newton_steps(monkeypatch):
     sol = solve(make_problem(X, y), penalty, tol=1e-10, max_iter=500)
     assert sol.converged
     assert duality_gap(make_problem(X, y), penalty, sol.coef, sol.intercept) <= 1e-10
-    monkeypatch.setattr(cd, "NEWTON_RESCUE", False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        plain = solve(make_problem(X, y), penalty, tol=1e-10, max_iter=500)
+        plain = solve(make_problem(X, y), penalty, tol=1e-10, max_iter=500,
+                      options=SolverOptions(newton_rescue=False))
     assert not plain.converged
 
 
@@ -295,7 +295,7 @@ def test_working_set_gap_is_the_duality_gap_when_the_set_holds_every_feature(spa
     at or below it."""
     import scipy.sparse as sp
 
-    from shrinkage.solvers import _kernels, cd
+    from shrinkage.solvers import _kernels
 
     rng = np.random.default_rng(5)
     X = rng.standard_normal((80, 30)) * (rng.random((80, 30)) < 0.5)
@@ -307,7 +307,7 @@ def test_working_set_gap_is_the_duality_gap_when_the_set_holds_every_feature(spa
     lower[1] = -0.3  # binds: coefficient 1 wants -1
     penalty = ElasticNetPenalty.from_params(amax / 20, 0.7, np.ones(30), lower,
                                             np.full(30, np.inf))
-    state = cd._SquaredState(problem, np.zeros(30), None)  # residual mode, at w = 0
+    state = SquaredIterate(problem, np.zeros(30), None)  # residual mode, at w = 0
     ws = np.arange(30, dtype=np.int64)
     df = problem.datafit
     target = 1e-9 * problem.null_objective
@@ -340,7 +340,6 @@ def test_settled_working_sets_are_solved_to_the_target_gap_in_one_round(monkeypa
     from scipy.linalg import toeplitz
 
     from shrinkage import regularization_path
-    from shrinkage.solvers import cd
 
     rng = np.random.default_rng(0)
     n, p = 60, 3000
@@ -348,7 +347,7 @@ def test_settled_working_sets_are_solved_to_the_target_gap_in_one_round(monkeypa
     y = X[:, :15] @ rng.standard_normal(15) + rng.standard_normal(n)
     counts = {}
     for rule in (False, True):
-        monkeypatch.setattr(cd, "WS_GAP_RULE", rule)
+        monkeypatch.setattr(solver_options, "DEFAULT", SolverOptions(ws_gap_rule=rule))
         full_products["calls"] = 0
         path = regularization_path(X, y, alphas=40, eps=1e-2, tol=1e-8)
         assert np.max(path.gaps) <= 1e-8
@@ -363,7 +362,6 @@ def test_a_path_step_starts_settled_and_a_cold_start_does_not(monkeypatch):
     new violator."""
     from scipy.linalg import toeplitz
 
-    from shrinkage.solvers import cd
 
     rng = np.random.default_rng(1)
     n, p = 60, 3000
@@ -372,15 +370,15 @@ def test_a_path_step_starts_settled_and_a_cold_start_does_not(monkeypatch):
     problem = make_problem(X, y)
     amax = np.max(np.abs(X.T @ (y - y.mean()))) / n
     targets = []
-    original = cd._SquaredState.solve_working_set
+    original = SquaredIterate.solve_working_set
 
     def recording(self, ws, penalty, max_epochs, eps, anderson_k, newton=False,
-                  settled_gap=None):
+                  settled_gap=None, options=DEFAULT):
         targets.append(settled_gap)
         return original(self, ws, penalty, max_epochs, eps, anderson_k, newton,
-                        settled_gap)
+                        settled_gap, options)
 
-    monkeypatch.setattr(cd._SquaredState, "solve_working_set", recording)
+    monkeypatch.setattr(SquaredIterate, "solve_working_set", recording)
     first = solve(problem, _penalty(amax / 10, 1.0, p), tol=1e-8)
     assert first.converged and targets[0] is None
     targets.clear()

@@ -59,6 +59,8 @@ class Squared:
     width = 1
     #: an unpenalized fit can diverge on separable data (the separation test applies)
     can_separate = False
+    #: the rows are there (not only their sufficient statistics)
+    has_rows = True
     #: the dual is 1-strongly concave in the norm sqrt(sum_i s_i d_i^2 / n): a gap g
     #: bounds the distance to the dual optimum by sqrt(2 g)
     dual_radius_factor = 2.0
@@ -90,6 +92,16 @@ class Squared:
 
 
 @dataclass(frozen=True)
+class SquaredStatistics(Squared):
+    """The squared loss of rows known only by their sufficient statistics (the Gram
+    terms in the problem's cache: ``X'X``, ``X'y``, ``y'y`` summed on Dask workers).
+    ``y`` and ``sw`` are empty: the solvers take the covariance mode, the certificates
+    the Gram terms."""
+
+    has_rows = False
+
+
+@dataclass(frozen=True)
 class Logistic:
     """``(1 / n) sum_i s_i log(1 + exp(-y_i z_i))`` with ``y_i`` in {-1, +1}."""
 
@@ -101,6 +113,7 @@ class Logistic:
     quadratic = False
     width = 1
     can_separate = True
+    has_rows = True
     #: the dual (an entropy) is 4-strongly concave: a gap g bounds the distance by sqrt(g/2)
     dual_radius_factor = 0.5
 
@@ -196,6 +209,7 @@ class Multinomial:
     name = "multinomial"
     quadratic = False
     can_separate = False
+    has_rows = True
 
     @property
     def width(self):

@@ -64,6 +64,7 @@ class Poisson:
     quadratic = False
     width = 1
     can_separate = False
+    has_rows = True
     #: no gap-safe screening: the dual is not strongly concave everywhere
     dual_radius_factor = None
 
@@ -154,6 +155,7 @@ class Huber:
     quadratic = False
     width = 1
     can_separate = False
+    has_rows = True
     #: the dual is 1-strongly concave, as the squared loss's: a gap g bounds the
     #: distance to the dual optimum by sqrt(2 g)
     dual_radius_factor = 2.0

@@ -327,16 +327,16 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
                     intercepts=intercepts, gaps=gaps, n_iter=n_iter,
                     n_nonzero=np.count_nonzero(np.any(coefs != 0, axis=1), axis=1),
                     l1_ratio=l1_ratio, loss=problem.datafit.name)
-    has_rows = X is not None or problem.cache.get("statistics_only", False)
+    has_rows = X is not None or not problem.datafit.has_rows
     is_ridge = (l1_ratio == 0.0 and problem.datafit.quadratic and has_rows
                 and np.all(np.isinf(lower)) and np.all(np.isinf(upper)))
     if is_ridge:
         penalties = [ElasticNetPenalty.from_params(a, 0.0, factor, lower, upper)
                      for a in alphas]
-        if "covariance" in problem.cache:
+        if problem.cache.covariance is not None:
             # the Gram matrix is already there (a CV fold's, downdated from the full data):
             # solve and certify from it, without a pass over X
-            gram, c, _, ymean = problem.cache["covariance"]
+            gram, c, _, ymean = problem.cache.covariance
             coefs = gram_ridge_path(gram, c, alphas, factor)
             intercepts = (problem.user_intercept(ymean - coefs @ problem.xmean, coefs)
                           if problem.fit_intercept else np.zeros(n_alphas))

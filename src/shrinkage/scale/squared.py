@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..datafits import Squared
+from ..datafits import SquaredStatistics
 from ..solvers.cd import Problem
 
 #: the client holds p x p statistics: beyond this many features, say so rather than
@@ -57,14 +57,13 @@ def sums_problem(sums, fit_intercept, centre=None):
     n = round(float(sums.n[0]))
     empty = np.zeros(0)
     problem = Problem(design=ShapeOnly((n, p)),
-                      datafit=Squared(y=empty, sw=empty, has_sw=False),
+                      datafit=SquaredStatistics(y=empty, sw=empty, has_sw=False),
                       fit_intercept=fit_intercept, xmean=xmean, lips=lips,
                       col_norm=np.sqrt(lips), null_objective=yy / 2 if yy > 0 else 1.0,
                       shift=centre[0] if centre is not None and fit_intercept else None)
     if centre is not None and fit_intercept:
         ymean += centre[1]  # the intercepts' only use of it: for the user's y
-    problem.cache["covariance"] = (gram, c, yy, ymean)
-    problem.cache["statistics_only"] = True
+    problem.cache.covariance = (gram, c, yy, ymean)
     return problem
 
 

@@ -12,6 +12,10 @@ class Iterate:
     #: whether a working-set epoch reads X (covariance mode reads the Gram matrix)
     epochs_read_x = True
 
+    def changed(self):
+        """Mark the iterate as moved: the products cached for it are stale."""
+        self.version += 1
+
     def products(self, unpenalized):
         key = (self.version, unpenalized.tobytes())
         if self._key != key:

@@ -10,17 +10,16 @@ costs O(p) per update and nothing per sample, and the duality gap needs no pass 
 (``yy = (y - ymean)' S (y - ymean) / n``). glmnet calls this the covariance mode.
 """
 
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 
 from ..penalties import ElasticNetPenalty
 
 from . import _kernels
 from ._design import shift_columns
 from ._iterate import Iterate
+from .convergence import warn_short_of_tol
 from .orthant_newton import newton_chunks
 from .zero_alpha import certificate
 
@@ -37,7 +36,7 @@ def use_gram(problem, penalty):
 def gram_suits(problem, unpenalized):
     """The same question from the mask of unpenalized features."""
     n, p = problem.design.shape
-    if problem.cache.get("statistics_only"):
+    if not problem.datafit.has_rows:
         return True  # no rows to read: the covariance mode is the only mode
     return (problem.datafit.quadratic and p <= MAX_FEATURES and n >= RATIO * p
             and not np.any(unpenalized & (problem.lips > 0)))
@@ -45,7 +44,7 @@ def gram_suits(problem, unpenalized):
 
 def gram_terms(problem):
     """``(G, c, yy)`` of the problem, computed once and cached on it."""
-    if "covariance" not in problem.cache:
+    if problem.cache.covariance is None:
         design, df, n = problem.design, problem.datafit, problem.n_samples
         X = design.matrix
         ymean = df.centre(problem.fit_intercept)
@@ -59,8 +58,8 @@ def gram_terms(problem):
         c = design.rmatvec(df.sw * yc) / n - problem.xmean * (df.sw @ yc / n)
         yy = float(df.sw @ (yc * yc)) / n
         problem.touch(times=2)  # X'WX and X'W(y - ymean)
-        problem.cache["covariance"] = (gram, c, yy, ymean)
-    return problem.cache["covariance"]
+        problem.cache.covariance = (gram, c, yy, ymean)
+    return problem.cache.covariance
 
 
 def _raw_sums(X, y):
@@ -74,8 +73,8 @@ def _raw_sums(X, y):
 def _raw_sums_of(problem):
     """The raw sums of an unweighted problem: undone from its cached centred Gram terms
     when it has them (no second pass over X), computed otherwise."""
-    if "covariance" in problem.cache and problem.fit_intercept:
-        gram, c, yy, ymean = problem.cache["covariance"]
+    if problem.cache.covariance is not None and problem.fit_intercept:
+        gram, c, yy, ymean = problem.cache.covariance
         n, xmean = problem.n_samples, problem.xmean
         return (n * (gram + np.outer(xmean, xmean)), n * xmean, n * (c + xmean * ymean),
                 n * (yy + ymean**2), n * ymean, n)
@@ -92,14 +91,14 @@ def share_covariance(full, fold, X_out, y_out):
             or not _same_shift(full.shift, fold.shift):
         return False
     X_out = shift_columns(X_out, full.shift)
-    if "raw_sums" not in full.cache:
-        full.cache["raw_sums"] = _raw_sums_of(full)
+    if full.cache.raw_sums is None:
+        full.cache.raw_sums = _raw_sums_of(full)
     out = _raw_sums(X_out, np.asarray(y_out, dtype=np.float64))
-    xtx, sx, sxy, syy, sy, n = (a - b for a, b in zip(full.cache["raw_sums"], out))
+    xtx, sx, sxy, syy, sy, n = (a - b for a, b in zip(full.cache.raw_sums, out))
     gram, c, yy = xtx / n, sxy / n, syy / n
     xmean, ymean = (sx / n, sy / n) if fold.fit_intercept else (np.zeros_like(sx), 0.0)
     gram = np.asfortranarray(gram - np.outer(xmean, xmean))
-    fold.cache["covariance"] = (gram, c - xmean * ymean, yy - ymean**2, ymean)
+    fold.cache.covariance = (gram, c - xmean * ymean, yy - ymean**2, ymean)
     return True
 
 
@@ -129,7 +128,7 @@ class GramState(Iterate):
     def set_coordinate_zero(self, j):
         self.grad += self.w[j] * self.gram[:, j]
         self.w[j] = 0.0
-        self.version += 1
+        self.changed()
 
     def _compute_products(self, unpenalized):
         return self.grad
@@ -161,7 +160,7 @@ class GramState(Iterate):
         """``w[features] += delta``, keeping the gradient in step."""
         self.w[features] += delta
         self.grad -= self.gram[:, features] @ delta
-        self.version += 1
+        self.changed()
 
     def hessian_block(self, features):
         """``G_FF``: the datafit Hessian on ``features``."""
@@ -172,9 +171,9 @@ class GramState(Iterate):
         return self.grad[features]
 
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False,
-                          settled_gap=None):
-        # (no gap rule in covariance mode yet: settled_gap is not used)
-        self.version += 1
+                          settled_gap=None, options=None):
+        # (no gap rule in covariance mode yet: settled_gap is not used, nor the options)
+        self.changed()
         p = self.problem
 
         def run_epochs(budget):
@@ -246,8 +245,6 @@ def gram_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter)
         gaps[k] = _gram_gap(problem, penalty, coefs[k], tol)
     missed = np.flatnonzero(gaps > tol)
     if missed.size:
-        warnings.warn(
-            f"Coordinate descent stopped with relative duality gap {gaps.max():.3e} > "
-            f"tol={tol:.1e} at {missed.size} of {n_alphas} alphas; increase max_iter or "
-            "tol, or scale the data.", ConvergenceWarning, stacklevel=3)
+        warn_short_of_tol(f"Coordinate descent stopped at {missed.size} of {n_alphas} "
+                          "alphas with the largest", float(gaps.max()), tol, stacklevel=3)
     return coefs, intercepts, gaps, n_iter

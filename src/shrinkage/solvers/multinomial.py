@@ -20,23 +20,21 @@ dimensions). Scaled by ``kappa`` into the penalty conjugate's domain, ``q_i(kapp
 with the intercepts fitted.
 """
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 
 from ._multinomial_kernels import multinomial_model_cd
-from .cd import unpenalized_slack
+from .backtracking import ROUNDING, backtracking_step
+from .certificates import unpenalized_slack
+from .convergence import warn_short_of_tol
 from .newton import (find_class_separation, newton_unpenalized_multinomial,
                      warn_not_converged)
 from .zero_alpha import certificate
 
 _MAX_NEWTON_STEPS = 50
-_MAX_HALVINGS = 30
 _MIN_CURVATURE = 1e-10
-_ROUNDING = 1e-14
 _INNER_FRACTION = 0.3
 _MAX_STALLS = 3
 _GAP_PROGRESS = 0.9
@@ -167,15 +165,13 @@ def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
         epochs += _newton_on_working_set(problem, penalty, state, ws, max_iter - epochs,
                                          0.3 * worst)
         before, objective = objective, state.objective(penalty)
-        stalled = objective >= before - _ROUNDING * abs(before)
+        stalled = objective >= before - ROUNDING * abs(before)
         if int(np.sum(np.any(state.W[ws] != 0, axis=1))) >= ws_size:
             ws_size = min(int(informative.sum()), 2 * ws_size)
     converged = gap <= tol
     if warn and not converged:
-        warnings.warn(
-            f"Multinomial proximal Newton stopped after {epochs} epochs with relative "
-            f"duality gap {gap:.3e} > tol={tol:.1e}; increase max_iter or tol.",
-            ConvergenceWarning, stacklevel=3)
+        warn_short_of_tol(f"Multinomial proximal Newton stopped after {epochs} epochs with",
+                          gap, tol, stacklevel=3)
     solution = MultinomialSolution(coef=state.W.T.copy(),
                                    intercept=problem.user_intercept(state.b, state.W.T),
                                    gap=float(gap), n_iter=int(epochs),
@@ -280,14 +276,14 @@ def _line_search(problem, sub, state, ws, X_ws, W_new, b_new):
     dZ = np.asarray(X_ws @ dW)
     W_ws = state.W[ws].copy()
     before = df.value(state.Z) + sub.value(W_ws)
-    step = 1.0
-    for _ in range(_MAX_HALVINGS):
-        after = df.value(state.Z + step * (dZ + db)) + sub.value(W_ws + step * dW)
-        if after <= before + _ROUNDING * abs(before):
-            break
-        step *= 0.5
-    else:
+
+    def objective_at(step):
+        return df.value(state.Z + step * (dZ + db)) + sub.value(W_ws + step * dW), None
+
+    found = backtracking_step(objective_at, before)
+    if found is None:
         return False
+    step = found[0]
     state.W[ws] = W_ws + step * dW
     state.XW += step * dZ
     state.b += step * db

@@ -24,6 +24,8 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from .convergence import warn_short_of_tol
+
 _MAX_HALVINGS = 50
 #: eigenvalues of the Hessian below this share of the largest are its null space
 _SINGULAR = 1e-10
@@ -197,10 +199,9 @@ def newton_unpenalized(problem, coef, intercept, *, tol, max_iter):
 
 def warn_not_converged(result, tol):
     """The ConvergenceWarning of a Newton fit that stopped short of ``tol``."""
-    warnings.warn(
-        f"Newton's method stopped after {result.n_iter} steps with relative Newton "
-        f"decrement {result.certificate:.3e} > tol={tol:.1e}; increase max_iter.",
-        ConvergenceWarning, stacklevel=4)
+    warn_short_of_tol(f"Newton's method stopped after {result.n_iter} steps with",
+                      result.certificate, tol, measure="relative Newton decrement",
+                      advice="increase max_iter", stacklevel=4)
 
 
 def separating_direction(X, labels, sample_weight, fit_intercept):

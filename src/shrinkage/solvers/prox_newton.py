@@ -24,11 +24,10 @@ from scipy.linalg.blas import dsyrk
 
 from ..penalties import ElasticNetPenalty
 from . import _kernels
+from .backtracking import backtracking_step
 from .orthant_newton import newton_chunks
 
 _MAX_NEWTON_STEPS = 100
-_MAX_HALVINGS = 30
-_ROUNDING = 1e-14
 #: each quadratic model is solved to this fraction of the current KKT violation: early
 #: Newton steps need only a rough model solution (as in glmnet and newGLMNET)
 _INNER_FRACTION = 0.3
@@ -54,7 +53,7 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
                  inner_fraction=None):
     """Solve the problem restricted to ``ws`` until its KKT violation <= eps.
 
-    ``state`` is a ``_GLMState``; its ``w``, ``z`` and intercept are updated in
+    ``state`` is a ``NewtonIterate``; its ``w``, ``z`` and intercept are updated in
     place. ``u_grad``, minus the gradient at the starting iterate when the caller has it,
     saves the first pass over the working set. ``inner_fraction``, given: each quadratic
     model is solved to this fraction of the current violation (not _INNER_FRACTION) if
@@ -92,21 +91,7 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
         previous = violation
         scale = n / total
         weights = curvature * scale  # sums to n, as the squared kernel expects
-        # weighted statistics of the working-set columns for this model (a read of them,
-        # beside the one of the violation check above)
-        _kernels.ws_weighted_stats(ws, *design.kernel_args, weights, xmean, squares)
-        problem.touch(ws, 2)
-        xmean[ws] /= n
-        squares[ws] /= n
-        if problem.fit_intercept:
-            variance = squares[ws] - xmean[ws] ** 2
-            lips[ws] = np.where(variance > 1e-12 * squares[ws], variance, 0.0)
-            ymean = float(weights @ response) / n
-        else:
-            xmean[ws] = 0.0
-            lips[ws] = squares[ws]
-            ymean = 0.0
-        lips[problem.lips == 0] = 0.0
+        ymean = _model_statistics(problem, ws, weights, response, xmean, squares, lips)
         w_new = state.w.copy()
         inner_eps = fraction * max(eps, violation) * scale
         tight_eps = min(fraction, inner_fraction) * max(eps, violation) * scale \
@@ -153,6 +138,28 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
         xmean[ws] = 0.0
         lips[ws] = 0.0
     return epochs
+
+
+def _model_statistics(problem, ws, weights, response, xmean, squares, lips):
+    """The weighted means, second moments and curvatures of the working-set columns
+    under a quadratic model's sample ``weights`` (in place, for ``ws``): a read of them,
+    beside the one of the violation check. Returns the weighted mean response (0 without
+    an intercept)."""
+    n = problem.n_samples
+    _kernels.ws_weighted_stats(ws, *problem.design.kernel_args, weights, xmean, squares)
+    problem.touch(ws, 2)
+    xmean[ws] /= n
+    squares[ws] /= n
+    if problem.fit_intercept:
+        variance = squares[ws] - xmean[ws] ** 2
+        lips[ws] = np.where(variance > 1e-12 * squares[ws], variance, 0.0)
+        ymean = float(weights @ response) / n
+    else:
+        xmean[ws] = 0.0
+        lips[ws] = squares[ws]
+        ymean = 0.0
+    lips[problem.lips == 0] = 0.0
+    return ymean
 
 
 def _weighted_gram(design, ws, weights, response):
@@ -263,21 +270,19 @@ def _line_search(state, ws, penalty, w_new, b_new, moved=None):
     w_ws = state.w[ws].copy()
     sub = penalty.subset(ws)
     before = state.datafit_value() + sub.value(w_ws)
-    step = 1.0
-    for _ in range(_MAX_HALVINGS):
+
+    def objective_at(step):
         fit = df.value(state.z, dz, step)
-        after = fit + sub.value(w_ws + step * dw)
-        # near the optimum objective changes fall below rounding: a Newton step that does
-        # not measurably raise the objective is taken (its gradient is what improves)
-        if after <= before + _ROUNDING * abs(before):
-            break
-        step *= 0.5
-    else:
+        return fit + sub.value(w_ws + step * dw), fit
+
+    found = backtracking_step(objective_at, before)
+    if found is None:
         return False
+    step, fit = found
     state.w[ws] = w_ws + step * dw
     state.z += step * dz
     state.state[0] += step * db
-    state.version += 1  # the cached full gradient was that of the previous iterate
+    state.changed()  # the cached full gradient was that of the previous iterate
     state.known_value(fit)  # the datafit at the new z: the line search just took it
     return True
 

@@ -264,13 +264,14 @@ def penalized_spectrum(problem, factor):
     ndarray of the eigenvalues above rounding level (increasing), or None when
     ``min(n, p)`` exceeds ``SPECTRUM_MAX_SIZE`` or no feature is penalized.
     """
-    key = ("spectrum", factor.tobytes())
-    if key in problem.cache:
-        return problem.cache[key]
+    key = factor.tobytes()
+    spectra = problem.cache.spectra
+    if key in spectra:
+        return spectra[key]
     n, p = problem.design.shape
     penalized = np.flatnonzero((factor > 0) & (problem.lips > 0))
     if penalized.size == 0 or min(n, p) > SPECTRUM_MAX_SIZE:
-        problem.cache[key] = None
+        spectra[key] = None
         return None
     scale = 1.0 / np.sqrt(factor[penalized])
     if n >= p:
@@ -287,5 +288,5 @@ def penalized_spectrum(problem, factor):
         gram = centred @ centred.T
     evals = la.eigvalsh(gram, overwrite_a=True, check_finite=False)
     cutoff = max(evals[-1], np.finfo(float).tiny) * len(evals) * np.finfo(float).eps
-    problem.cache[key] = evals[evals > cutoff]
-    return problem.cache[key]
+    spectra[key] = evals[evals > cutoff]
+    return spectra[key]

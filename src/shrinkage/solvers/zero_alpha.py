@@ -73,19 +73,19 @@ def near_zero_gap(problem, penalty, coef, datafit_value, minus_grad, tol):
 
 def datafit_floor(problem):
     """A lower bound on the datafit's minimum over every ``w`` and intercept (cached)."""
-    if "datafit_floor" not in problem.cache:
-        problem.cache["datafit_floor"] = _floor(problem)
-    return problem.cache["datafit_floor"]
+    if problem.cache.datafit_floor is None:
+        problem.cache.datafit_floor = _floor(problem)
+    return problem.cache.datafit_floor
 
 
 def _floor(problem):
     df = problem.datafit
     n, p = problem.design.shape
     infimum = df.floor_value()
-    if df.quadratic and "covariance" in problem.cache:
+    if df.quadratic and problem.cache.covariance is not None:
         # the Gram terms are there (covariance mode, or a problem known by its
         # statistics only): min F = (yy - c' w_ls) / 2 with G w_ls = c, O(p^3)
-        gram, c, yy, _ = problem.cache["covariance"]
+        gram, c, yy, _ = problem.cache.covariance
         w = np.linalg.lstsq(gram, c, rcond=None)[0]
         return max(infimum, 0.5 * (yy - float(c @ w)))
     width = p * df.width  # the Newton system's size
