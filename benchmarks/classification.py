@@ -18,7 +18,7 @@ from peaks import x_bytes
 
 from shrinkage.penalties import ClassPenalty, ElasticNetPenalty
 from shrinkage.solvers.cd import duality_gap, make_problem
-from shrinkage.solvers.multinomial import MultinomialState
+from shrinkage.solvers.multinomial import MultinomialIterate
 from shrinkage.solvers.multinomial import duality_gap as multinomial_gap
 
 N_FOLDS = 5
@@ -50,8 +50,10 @@ def path_gap(bp, l1_ratio, alphas, answers):
     for alpha, (coef, intercept) in zip(alphas, answers):
         if bp.loss == "multinomial":
             penalty = ClassPenalty.from_params(alpha, l1_ratio, np.ones(p), False)
-            state = MultinomialState(problem, np.asarray(coef).T, np.asarray(intercept))
-            gaps.append(multinomial_gap(problem, penalty, state))
+            state = MultinomialIterate(problem, np.asarray(coef).T,
+                                       problem.internal_intercept(np.asarray(intercept),
+                                                                  np.asarray(coef)))
+            gaps.append(multinomial_gap(problem, penalty, state) / problem.null_objective)
         else:
             penalty = ElasticNetPenalty.from_params(alpha, l1_ratio, np.ones(p),
                                                     np.full(p, -np.inf), np.full(p, np.inf))

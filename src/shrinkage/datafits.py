@@ -207,6 +207,9 @@ class Multinomial:
     n_classes: int
 
     name = "multinomial"
+    #: no gap-safe screening for the class rows (the dual's strong concavity in the
+    #: class scores is not used yet)
+    dual_radius_factor = None
     quadratic = False
     can_separate = False
     has_rows = True

@@ -67,6 +67,14 @@ class ElasticNetPenalty:
         shrunk = np.sign(v) * np.maximum(np.abs(v) - l1, 0.0) / (1.0 + l2)
         return np.clip(shrunk, self.lower, self.upper)
 
+    def violation_scores(self, w, u_grad, u_dual, col_norm, radius, screened, newly,
+                         scores):
+        """Each feature's KKT violation into ``scores`` (-1 where screened), with the
+        gap-safe screening test of ``u_dual`` at ``radius`` (< 0: none) updating
+        ``screened`` and marking ``newly`` (``penalty_kernels.outer_scores``)."""
+        pk.outer_scores(w, u_grad, u_dual, self.l1, self.l2, self.lower, self.upper,
+                        col_norm, radius, screened, newly, scores)
+
     def subdiff_distance(self, w, u):
         """Distance of ``u`` (minus the datafit gradient) to the subdifferential at ``w``.
 
@@ -167,6 +175,13 @@ class ClassPenalty:
                                     - self.l2[:, None] * W, axis=1)
         at_zero = np.maximum(np.linalg.norm(U, axis=1) - self.l1, 0.0)
         return np.where(norms > 0, at_nonzero, at_zero)
+
+    def violation_scores(self, W, U, U_dual, col_norm, radius, screened, newly, scores):
+        """Each row's KKT violation (``scores``) into ``scores``, -1 where screened (the
+        rows that carry no information); no gap-safe test for class rows yet."""
+        newly[:] = False
+        scores[:] = self.scores(W, U)
+        scores[screened] = -1.0
 
     def gap_terms(self, U, W):
         """``(kappa, conjugate of kappa U, value(W))``: kappa in (0, 1] scales the dual

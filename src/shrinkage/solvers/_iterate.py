@@ -11,6 +11,22 @@ class Iterate:
     _products = None
     #: whether a working-set epoch reads X (covariance mode reads the Gram matrix)
     epochs_read_x = True
+    #: how the working set grows when the support fills it
+    ws_growth = 4
+    #: stop after a few rounds that lower neither the objective nor the gap (where the
+    #: objective is at rounding level, no step can): the multinomial solver's guard
+    stops_when_stalled = False
+    #: the solver named in its ConvergenceWarning
+    method = "Coordinate descent"
+
+    def support(self):
+        """The features with a non-zero coefficient."""
+        return self.w != 0
+
+    def solution_arrays(self):
+        """``(coef, intercept)`` for the user's columns (copies)."""
+        return (self.w.copy(),
+                float(self.problem.user_intercept(self.intercept, self.w)))
 
     def changed(self):
         """Mark the iterate as moved: the products cached for it are stale."""

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import penalty_kernels as pk
 from . import options as _options
+from .backtracking import ROUNDING
 from .convergence import warn_short_of_tol
 from .certificates import duality_gap, minus_gradient, unpenalized_slack, warn_gap
 from .gram import GramState, use_gram
@@ -103,11 +103,11 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
     # continuing a path, the first working set is the last support plus the features
     # the step in alpha made violators: settled, unlike a cold start's first sets
     last_ws = _WARM if options.warm_settled and continuing and it.w.any() else None
-    epochs = 0
+    epochs, stalls = 0, _Stalls(it, penalty)
     while True:
         u_grad, gap, u_dual = it.gradient_and_gap(penalty, unpenalized)
         rel_gap = _relative_gap(problem, penalty, it, u_grad, gap, unpenalized, is_glm, tol)
-        if rel_gap <= tol or epochs >= max_iter:
+        if rel_gap <= tol or epochs >= max_iter or stalls.too_many(rel_gap):
             break
         radius = np.sqrt(radius_factor * gap) if screening and np.isfinite(gap) else -1.0
         ws, all_in, worst = sets.next(it, penalty, u_grad, u_dual, radius)
@@ -124,7 +124,8 @@ def solve(problem, penalty, coef_init=None, intercept_init=None, *, tol=1e-4,
         if it.epochs_read_x:
             problem.touch(ws, ran)
         epochs += ran
-        sets.grow_if_filled(it.w, ws)
+        stalls.after_round()
+        sets.grow_if_filled(it, ws)
     return _solution(problem, it, rel_gap, epochs, tol, warn, sets.screened)
 
 
@@ -170,16 +171,15 @@ class _WorkingSets:
         """``(features, every violator is in, worst violation)``; features None when no
         coordinate violates the KKT conditions."""
         screened, scores = self.screened, self.scores
-        pk.outer_scores(it.w, u_grad, u_dual, penalty.l1, penalty.l2, penalty.lower,
-                        penalty.upper, self.problem.col_norm, radius, screened,
-                        self.newly, scores)
-        for j in np.flatnonzero(self.newly & (it.w != 0)):
+        penalty.violation_scores(it.w, u_grad, u_dual, self.problem.col_norm, radius,
+                                 screened, self.newly, scores)
+        for j in np.flatnonzero(self.newly & it.support()):
             it.set_coordinate_zero(j)
             scores[j] = -1.0
         worst = float(scores.max()) if scores.size else 0.0
         if not worst > 0.0:
             return None, False, worst
-        support = (it.w != 0) & ~screened
+        support = it.support() & ~screened
         scores[support] = np.inf
         self.n_candidates = int(np.sum(~screened))
         self.size = min(self.n_candidates,
@@ -192,12 +192,40 @@ class _WorkingSets:
             violators = np.sort(violators[top])
         return violators.astype(np.int64), all_in, worst
 
-    def grow_if_filled(self, w, ws):
+    def grow_if_filled(self, it, ws):
         """The support filled the working set: it is far from the final one, so grow it
-        fourfold (doubling from ws_start cost a full gradient per doubling: 9 instead of
-        6 outer iterations on a cold 50,000-feature lasso, A/B 0.72)."""
-        if int(np.sum(w[ws] != 0)) >= self.size:
-            self.size = min(self.n_candidates, 4 * self.size)
+        (fourfold: doubling from ws_start cost a full gradient per doubling, 9 instead
+        of 6 outer iterations on a cold 50,000-feature lasso, A/B 0.72)."""
+        if int(np.sum(it.support()[ws])) >= self.size:
+            self.size = min(self.n_candidates, it.ws_growth * self.size)
+
+
+class _Stalls:
+    """Rounds that lowered neither the objective (beyond rounding) nor the gap (by
+    ``GAP_PROGRESS``), counted for the iterates that stop on them."""
+
+    LIMIT = 3
+    GAP_PROGRESS = 0.9
+
+    def __init__(self, it, penalty):
+        self.it, self.penalty = it, penalty
+        self.active = it.stops_when_stalled
+        self.count, self.stalled, self.gap = 0, False, np.inf
+        self.objective = it.objective(penalty) if self.active else None
+
+    def too_many(self, gap):
+        """Whether the round that gave ``gap`` is the last one allowed."""
+        if not self.active:
+            return False
+        previous, self.gap = self.gap, gap
+        self.count = self.count + 1 if self.stalled and gap > self.GAP_PROGRESS * previous \
+            else 0
+        return self.count >= self.LIMIT
+
+    def after_round(self):
+        if self.active:
+            before, self.objective = self.objective, self.it.objective(self.penalty)
+            self.stalled = self.objective >= before - ROUNDING * abs(before)
 
 
 def _solution(problem, it, rel_gap, epochs, tol, warn, screened):
@@ -206,10 +234,10 @@ def _solution(problem, it, rel_gap, epochs, tol, warn, screened):
         raise ValueError(_OUT_OF_RANGE)
     converged = rel_gap <= tol
     if warn and not converged:
-        warn_short_of_tol(f"Coordinate descent stopped after {epochs} epochs with",
-                          rel_gap, tol, stacklevel=4)
-    return Solution(coef=it.w.copy(),
-                    intercept=float(problem.user_intercept(it.intercept, it.w)),
+        warn_short_of_tol(f"{it.method} stopped after {epochs} epochs with", rel_gap, tol,
+                          stacklevel=4)
+    coef, intercept = it.solution_arrays()
+    return Solution(coef=coef, intercept=intercept,
                     gap=float(rel_gap), n_iter=int(epochs), converged=bool(converged),
                     screened=screened & (problem.lips > 0), state=it)
 

@@ -43,7 +43,9 @@ def gram_suits(problem, unpenalized):
 
 
 def gram_terms(problem):
-    """``(G, c, yy)`` of the problem, computed once and cached on it."""
+    """``(G, c, yy, ymean)`` of the problem, computed once and cached on it: the
+    centred Gram matrix and products of the module docstring, and the weighted mean of
+    y they are centred by (0 without an intercept)."""
     if problem.cache.covariance is None:
         design, df, n = problem.design, problem.datafit, problem.n_samples
         X = design.matrix

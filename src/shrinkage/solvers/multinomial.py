@@ -1,9 +1,11 @@
 """Multinomial logistic regression: proximal Newton on working sets of features,
 stopped on a certified duality gap.
 
-Outer loop: minus the gradient ``U = -X' G`` (p, K) in one product, the duality gap, the
-KKT violation of each feature (a row of W) and the next working set (the support and
-the worst violators). Inner loop: Newton steps restricted to the working set, each
+The outer loop is the shared working-set driver (``cd.solve``) with a width K: this
+module's iterate gives it minus the gradient ``U = -X' G`` (p, K) in one product and the
+duality gap; the penalty (``ClassPenalty``, grouped or not) the KKT violation of each
+feature (a row of W); the driver picks the next working set (the support and the worst
+violators). Inner loop: Newton steps restricted to the working set, each
 model (cross-class curvature included) solved by the coordinate-descent kernel of
 ``_multinomial_kernels`` and followed by a backtracking line search on the true
 objective.
@@ -25,19 +27,16 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ._iterate import Iterate
 from ._multinomial_kernels import multinomial_model_cd
-from .backtracking import ROUNDING, backtracking_step
-from .certificates import unpenalized_slack
-from .convergence import warn_short_of_tol
+from .backtracking import backtracking_step
+from .cd import solve
 from .newton import (find_class_separation, newton_unpenalized_multinomial,
                      warn_not_converged)
-from .zero_alpha import certificate
 
 _MAX_NEWTON_STEPS = 50
 _MIN_CURVATURE = 1e-10
 _INNER_FRACTION = 0.3
-_MAX_STALLS = 3
-_GAP_PROGRESS = 0.9
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,14 @@ class MultinomialSolution:
     separation: tuple = None
 
 
-class MultinomialState:
-    """The iterate: ``W`` (p, K), ``b`` (K,) and ``Z = X W + b``."""
+class MultinomialIterate(Iterate):
+    """The iterate of the shared working-set driver (``cd.solve``) for the multinomial
+    loss: ``W`` (p, K), ``b`` (K,) and ``Z = X W + b``, a row of W per feature (the
+    working sets hold rows), solved by proximal Newton steps on the working set."""
+
+    ws_growth = 2
+    stops_when_stalled = True
+    method = "Multinomial proximal Newton"
 
     def __init__(self, problem, W, b):
         self.problem = problem
@@ -63,11 +68,47 @@ class MultinomialState:
         self.XW = np.asarray(problem.design.matrix @ self.W)
 
     @property
+    def w(self):
+        return self.W
+
+    @property
+    def intercept(self):
+        return self.b
+
+    @property
     def Z(self):
         return self.XW + self.b
 
+    def support(self):
+        return np.any(self.W != 0, axis=1)
+
+    def solution_arrays(self):
+        coef = self.W.T.copy()
+        return coef, self.problem.user_intercept(self.b, coef)
+
+    def datafit_value(self):
+        return self.problem.datafit.value(self.Z)
+
     def objective(self, penalty):
-        return self.problem.datafit.value(self.Z) + penalty.value(self.W)
+        return self.datafit_value() + penalty.value(self.W)
+
+    def gradient_and_gap(self, penalty, unpenalized):
+        """Minus the gradient ``U`` (p, K), the absolute duality gap (module docstring)
+        and ``U`` again (no screening uses a dual-side gradient here)."""
+        U, _ = minus_gradient(self.problem, self.Z)
+        return U, duality_gap(self.problem, penalty, self), U
+
+    def set_coordinate_zero(self, j):
+        self.XW -= np.outer(np.asarray(self.problem.design.column(j)), self.W[j])
+        self.W[j] = 0.0
+        self.changed()
+
+    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False,
+                          settled_gap=None, options=None):
+        """Proximal Newton steps on the rows ``ws`` until their KKT violation <= eps."""
+        ran = _newton_on_working_set(self.problem, penalty, self, ws, max_epochs, eps)
+        self.changed()
+        return ran
 
 
 def minus_gradient(problem, Z):
@@ -77,7 +118,7 @@ def minus_gradient(problem, Z):
 
 
 def duality_gap(problem, penalty, state):
-    """Relative duality gap of the iterate (module docstring)."""
+    """Duality gap of the iterate (module docstring; absolute: the driver scales it)."""
     df = problem.datafit
     b_dual = (df.optimal_intercepts(state.XW, state.b) if problem.fit_intercept
               else state.b)
@@ -93,7 +134,7 @@ def duality_gap(problem, penalty, state):
     kappa, conjugate, pen = penalty.gap_terms(U, state.W)
     primal = df.value(state.Z) + pen
     dual = df.dual_value((1.0 - kappa) * Y + kappa * Q) - conjugate - kappa * held
-    return max(primal - dual, 0.0) / problem.null_objective
+    return max(primal - dual, 0.0)
 
 
 def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
@@ -113,7 +154,7 @@ def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
         Size of the first working set.
     warn : bool
         Emit a ``ConvergenceWarning`` when the gap is not reached.
-    state : MultinomialState, optional
+    state : MultinomialIterate, optional
         Continue from it (a path's warm start).
 
     Returns
@@ -129,53 +170,13 @@ def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
         W = np.zeros((p, K)) if W_init is None else np.array(W_init, dtype=float)
         b = df.null_intercepts(problem.fit_intercept) if b_init is None else \
             problem.internal_intercept(np.asarray(b_init, dtype=float), W.T)
-        state = MultinomialState(problem, W, b if problem.fit_intercept else np.zeros(K))
-    informative = problem.lips > 0
-    state.W[~informative] = 0.0
-    epochs, ws_size, gap, stalls, stalled = 0, ws_start, np.inf, 0, False
-    objective = state.objective(penalty)
-    while True:
-        U, _ = minus_gradient(problem, state.Z)
-        previous_gap = gap
-        gap = max(duality_gap(problem, penalty, state),
-                  unpenalized_slack(problem, U, penalty.unpenalized))
-        # near alpha = 0: the unpenalized minimum as a floor
-        gap = certificate(gap, problem, penalty, state.W,
-                          lambda: problem.datafit.value(state.Z), U, tol)
-        if gap <= tol or epochs >= max_iter:
-            break
-        # where the objective is at rounding level (extreme weights make it tiny), no
-        # step lowers it or the gap any more: stop after a few passes that change nothing
-        stalls = stalls + 1 if stalled and gap > _GAP_PROGRESS * previous_gap else 0
-        if stalls >= _MAX_STALLS:
-            break
-        scores = penalty.scores(state.W, U)
-        scores[~informative] = 0.0
-        worst = float(scores.max())
-        if not worst > 0.0:
-            break  # KKT hold to the last bit: the gap is rounding
-        support = np.any(state.W != 0, axis=1)
-        scores[support] = np.inf
-        ws_size = min(int(informative.sum()), max(ws_start, 2 * int(support.sum()), ws_size))
-        candidates = np.flatnonzero(scores > 0)
-        if candidates.size > ws_size:
-            top = np.argpartition(scores[candidates], -ws_size)[-ws_size:]
-            candidates = np.sort(candidates[top])
-        ws = candidates.astype(np.int64)
-        epochs += _newton_on_working_set(problem, penalty, state, ws, max_iter - epochs,
-                                         0.3 * worst)
-        before, objective = objective, state.objective(penalty)
-        stalled = objective >= before - ROUNDING * abs(before)
-        if int(np.sum(np.any(state.W[ws] != 0, axis=1))) >= ws_size:
-            ws_size = min(int(informative.sum()), 2 * ws_size)
-    converged = gap <= tol
-    if warn and not converged:
-        warn_short_of_tol(f"Multinomial proximal Newton stopped after {epochs} epochs with",
-                          gap, tol, stacklevel=3)
-    solution = MultinomialSolution(coef=state.W.T.copy(),
-                                   intercept=problem.user_intercept(state.b, state.W.T),
-                                   gap=float(gap), n_iter=int(epochs),
-                                   converged=bool(converged))
+        state = MultinomialIterate(problem, W, b if problem.fit_intercept else np.zeros(K))
+    state.W[problem.lips == 0] = 0.0
+    state.changed()
+    sol = solve(problem, penalty, tol=tol, max_iter=max_iter, ws_start=ws_start,
+                warn=warn, state=state)
+    solution = MultinomialSolution(coef=sol.coef, intercept=sol.intercept, gap=sol.gap,
+                                   n_iter=sol.n_iter, converged=sol.converged)
     return solution, state
 
 
@@ -200,7 +201,7 @@ def _solve_unpenalized(problem, W_init, b_init, state, *, tol, max_iter, warn):
                                        result.intercept, result.coef.T), dtype=float),
                                    gap=result.certificate, n_iter=result.n_iter,
                                    converged=result.converged, separation=separation)
-    return solution, MultinomialState(problem, result.coef, result.intercept)
+    return solution, MultinomialIterate(problem, result.coef, result.intercept)
 
 
 def _ws_violation(problem, penalty, state, ws, G):
