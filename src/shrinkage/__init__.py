@@ -27,7 +27,7 @@ _HOMES = {
     "RidgeCV": "linear_model_cv",
     "SeparationWarning": "solvers.newton",
     "SparsityDisplay": "plotting",
-    "regularization_path": "path",
+    "regularization_path": "regularization",
 }
 __all__ = sorted(_HOMES)
 __version__ = "0.1.0"

@@ -1,28 +1,17 @@
 """Poisson and Huber regression with L1, L2 and elastic-net penalties."""
 
-import warnings
-
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import d2_tweedie_score
 
 from . import validation as v
 from ._docs import fill_doc
-from .datafits_glm import default_huber_delta
 from .linear_model import _PenalizedLinearModel, _store_params
 from .losses import HUBER, POISSON
-from .scale.detect import any_dask
 
 
 class _GLMRegressor(RegressorMixin, _PenalizedLinearModel):
     """What the Poisson and Huber regressors share: one target, one solve."""
-
-    def _fit_one(self, X, y, sw, options):
-        penalty, _, _ = self._validate_penalty(X.shape[1])
-        sol = self._solve(X, y, sw, penalty, options=options)
-        self.coef_, self.intercept_ = sol.coef, float(sol.intercept)
-        self.dual_gap_, self.n_iter_ = sol.gap, sol.n_iter
-        return self
 
     def predict(self, X):
         """Predict with the fitted linear model.
@@ -94,6 +83,7 @@ class PoissonRegressor(_GLMRegressor):
     """
 
     _loss = POISSON
+    _extras = ("offset",)
 
     def __init__(self, alpha=0.01, *, l1_ratio=0.5, fit_intercept=True,
                  penalty_factor=None, positive=False, lower_bounds=None,
@@ -118,17 +108,7 @@ class PoissonRegressor(_GLMRegressor):
         -------
         <<returns_self>>
         """
-        if any_dask(X, y, sample_weight, offset):
-            from .scale.fit_glm import fit_glm
-
-            if offset is not None:
-                raise ValueError("offset is not offered for dask input yet: fit the rates "
-                                 "with sample_weight = exposure and y = counts / exposure")
-            return fit_glm(self, X, y, sample_weight)
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        y = v.check_counts(y, sw, self.fit_intercept)
-        offset = v.check_offset(offset, X.shape[0])
-        return self._fit_one(X, y, sw, {"offset": offset})
+        return self._fit(X, y, sample_weight, offset=offset)
 
     @fill_doc
     def predict(self, X, offset=None):
@@ -246,19 +226,12 @@ class HuberRegressor(_GLMRegressor):
                  upper_bounds=None, tol=1e-4, max_iter=1000, warm_start=False):
         _store_params(self, locals())
 
-    def _delta(self, y, sw, pilot_residuals):
-        """The checked ``delta``, or its rule's value: on ``y``, or on the residuals
-        that ``pilot_residuals(delta)`` returns for a fit with the rule on ``y``."""
-        delta = v.check_delta(self.delta, allow_rules=True)
-        if delta is None or delta == "residuals":
-            on_y = default_huber_delta(y, sw)
-            if delta is None:
-                return on_y
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the pilot's: the final fit says its own
-                residuals = pilot_residuals(on_y)
-            return default_huber_delta(residuals, sw, fallback=on_y)
-        return delta
+    def _spec_options(self):
+        return {"delta": self.delta, "delta_rules": True}
+
+    def _store_fit(self, result):
+        self.delta_ = result.delta
+        return super()._store_fit(result)
 
     @fill_doc
     def fit(self, X, y, sample_weight=None):
@@ -275,17 +248,4 @@ class HuberRegressor(_GLMRegressor):
         -------
         <<returns_self>>
         """
-        if any_dask(X, y, sample_weight):
-            from .scale.fit_glm import fit_glm
-
-            fit_glm(self, X, y, sample_weight, delta=self.delta)
-            self.delta_ = self.delta
-            return self
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-
-        def pilot_residuals(delta):
-            self._fit_one(X, y, sw, {"delta": delta})
-            return y - self._decision(X)
-
-        self.delta_ = self._delta(y, sw, pilot_residuals)
-        return self._fit_one(X, y, sw, {"delta": self.delta_})
+        return self._fit(X, y, sample_weight)

@@ -1,13 +1,9 @@
 """Poisson and Huber regression with alpha (and l1_ratio) chosen by cross-validation."""
 
-from . import validation as v
-from . import model_selection as _cv
 from ._docs import fill_doc
 from .glm import HuberRegressor, PoissonRegressor
 from .linear_model import _store_params
 from .linear_model_cv import _CrossValidated
-from .losses import HUBER, POISSON
-from .scale.detect import any_dask
 
 
 @fill_doc
@@ -58,8 +54,7 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
                  max_iter=1000, n_jobs=None):
         _store_params(self, locals())
 
-    def _scoring(self, classes=None, delta=None):
-        return _cv.regression_scorer(self.scoring, POISSON)
+    _extras = ("offset", "groups")
 
     @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None, offset=None):
@@ -78,20 +73,7 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
         -------
         <<returns_self>>
         """
-        if any_dask(X, y, sample_weight, offset):
-            from .scale.cv_glm import cross_validate_glm
-
-            if offset is not None or groups is not None:
-                raise ValueError("offset and groups are not offered for dask input: "
-                                 "fit the rates with sample_weight = exposure and y = "
-                                 "counts / exposure; the folds are a hash of the rows")
-            cross_validate_glm(self, X, y, sample_weight)
-            return self
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        y = v.check_counts(y, sw, self.fit_intercept)
-        offset = v.check_offset(offset, X.shape[0])
-        self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups, offset=offset)
-        return self
+        return self._cross_validate(X, y, sample_weight, groups, offset=offset)
 
 
 @fill_doc
@@ -147,8 +129,7 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
                  upper_bounds=None, tol=1e-4, max_iter=1000, n_jobs=None):
         _store_params(self, locals())
 
-    def _scoring(self, classes=None, delta=None):
-        return _cv.regression_scorer(self.scoring, HUBER, delta)
+    _extras = ("groups",)
 
     @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -165,22 +146,4 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
         -------
         <<returns_self>>
         """
-        if any_dask(X, y, sample_weight):
-            from .scale.cv_glm import cross_validate_glm
-
-            if groups is not None:
-                raise ValueError("groups are not offered for dask input: the folds are "
-                                 "a hash of the rows")
-            cross_validate_glm(self, X, y, sample_weight, delta=self.delta)
-            self.delta_ = self.delta
-            return self
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-
-        def pilot_residuals(delta):
-            coef, intercept = self._cross_validate(X, y, sw, groups, delta=delta)
-            return y - (X @ coef + intercept)
-
-        self.delta_ = self._delta(y, sw, pilot_residuals)
-        self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups,
-                                                           delta=self.delta_)
-        return self
+        return self._cross_validate(X, y, sample_weight, groups)

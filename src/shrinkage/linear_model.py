@@ -10,16 +10,11 @@ log-loss, sample weights ``s_i`` rescaled to sum to ``n``.
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import validation as v
 from ._docs import fill_doc
+from .engines import engine_for
 from .losses import SQUARED
-from .penalties import ElasticNetPenalty
-from .scale.detect import any_dask, is_dask
-from .solvers.cd import duality_gap, make_problem, solve, warn_gap
-from .solvers.ridge import ridge_path
+from .specs import FitSpec
 
 
 def _store_params(estimator, init_locals):
@@ -30,109 +25,65 @@ def _store_params(estimator, init_locals):
 
 
 class _PenalizedLinearModel(BaseEstimator):
-    """Shared fit logic; subclasses fix the loss and how alpha / l1_ratio are read."""
+    """The shell every estimator shares: its parameters described as a ``FitSpec``,
+    handed to the engine the data call for, the result stored."""
 
     _loss = SQUARED
     #: regressors fit each column of a 2-d y on its own, as scikit-learn's do
     _multi_output = False
+    #: Ridge: closed forms when no bound is set
+    _closed_form = False
+    #: the fit arguments only in-memory data take (``FitSpec.extras``)
+    _extras = ()
 
     def _penalty_params(self):
         return self.alpha, self.l1_ratio
 
-    def _validate_fit_input(self, X, y, sample_weight):
-        if any_dask(X, y, sample_weight):
-            # every estimator dispatches dask input before this point: this guards one
-            # that does not against gathering the rows into the client unasked
-            raise TypeError(
-                f"{type(self).__name__} does not fit dask data on the workers; fit in "
-                "memory with X.compute()")
-        numeric = self._loss.numeric_target
-        v.check_lengths(X, y)
-        v.check_y(y, numeric=numeric, multi_output=self._multi_output)
-        X, y = v.name_x_errors(validate_data, self, X, y, accept_sparse=("csc", "csr"),
-                               dtype=np.float64, order="F", y_numeric=numeric,
-                               multi_output=self._multi_output)
-        v.check_min_samples(X.shape[0], type(self).__name__)
-        sw = v.check_sample_weight(sample_weight, X)
-        return X, y, sw
+    def _spec_options(self):
+        """The ``FitSpec`` fields of this estimator's own parameters."""
+        return {}
 
-    def _validate_penalty(self, n_features):
-        """The checked penalty, and its alpha and penalty factors (for closed forms)."""
+    def _fit_spec(self):
+        """The ``FitSpec`` of the parameters, unchecked (the engine checks them)."""
         alpha, l1_ratio = self._penalty_params()
-        alpha = v.check_alpha(alpha)
-        l1_ratio = v.check_l1_ratio(l1_ratio)
-        factor, lower, upper = self._penalty_arrays(n_features)
-        penalty = ElasticNetPenalty.from_params(alpha, l1_ratio, factor, lower, upper)
-        return penalty, alpha, factor
+        warm_start = getattr(self, "warm_start", False)
+        warm = warm_start and hasattr(self, "coef_")
+        return FitSpec(
+            loss=self._loss, alpha=alpha, l1_ratio=l1_ratio, name=type(self).__name__,
+            fit_intercept=self.fit_intercept, penalty_factor=self.penalty_factor,
+            positive=self.positive, lower_bounds=self.lower_bounds,
+            upper_bounds=self.upper_bounds, tol=self.tol, max_iter=self.max_iter,
+            selection=getattr(self, "selection", "cyclic"), warm_start=warm_start,
+            warm_coef=self.coef_ if warm else None,
+            warm_intercept=getattr(self, "intercept_", None) if warm else None,
+            closed_form=self._closed_form, multi_output=self._multi_output,
+            extras=self._extras, **self._spec_options())
 
-    def _penalty_arrays(self, n_features):
-        """Checked penalty factors and bounds (and fit_intercept), for any alpha."""
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
-        factor = v.check_penalty_factor(self.penalty_factor, n_features)
-        lower, upper = v.check_bounds(self.positive, self.lower_bounds, self.upper_bounds,
-                                      n_features)
-        return factor, lower, upper
+    def _fit(self, X, y, sample_weight=None, **extras):
+        """Fit on the engine the data call for (``extras``: ``offset``)."""
+        engine = engine_for(X, y, sample_weight, *extras.values())
+        return self._store_fit(engine.fit(self, self._fit_spec(), X, y, sample_weight,
+                                          **extras))
 
-    def _solve(self, X, y, sw, penalty, warm=True, options=None):
-        """One solve (a ``Solution``); ``options`` go to the datafit (offset, delta)."""
-        tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)
-        max_iter = v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
-        v.check_selection(getattr(self, "selection", "cyclic"))
-        problem = make_problem(X, y, self._loss, sw, self.fit_intercept,
-                               **(options or {}))
-        coef_init = intercept_init = None
-        if warm and getattr(self, "warm_start", False) and hasattr(self, "coef_") \
-                and np.size(self.coef_) == X.shape[1] == np.shape(self.coef_)[-1]:
-            # (p,) for the regressors, (1, p) for a binary classifier
-            coef_init = np.ravel(self.coef_)
-            # a hand-set coef_ may come without an intercept_: the solver then fits it
-            if np.size(getattr(self, "intercept_", [])) >= 1:
-                intercept_init = float(np.ravel(self.intercept_)[0])
-        return solve(problem, penalty, coef_init, intercept_init, tol=tol, max_iter=max_iter)
+    def _store_features(self, features):
+        """``n_features_in_`` and ``feature_names_in_`` (absent without string names)."""
+        self.n_features_in_ = features.n_features
+        if features.names is not None:
+            self.feature_names_in_ = features.names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
 
-    def _solve_fields(self, X, y, sw, penalty, warm=True):
-        """``(coef, intercept, gap, n_iter)`` of ``_solve``."""
-        sol = self._solve(X, y, sw, penalty, warm)
-        return sol.coef, sol.intercept, sol.gap, sol.n_iter
-
-    def _fit_columns(self, X, y, fit_one):
-        """Fit ``fit_one(target) -> (coef, intercept, gap, n_iter)`` to y, or to each
-        column of a 2-d y independently, and store the fitted attributes."""
-        if y.ndim == 1:
-            self.coef_, intercept, self.dual_gap_, self.n_iter_ = fit_one(y)
-            self.intercept_ = float(intercept)
-            return self
-        fits = [fit_one(np.ascontiguousarray(y[:, k])) for k in range(y.shape[1])]
-        coefs, intercepts, gaps, n_iter = (np.array(part) for part in zip(*fits))
-        self.coef_, self.intercept_, self.dual_gap_, self.n_iter_ = \
-            coefs, intercepts, gaps, n_iter
+    def _store_fit(self, result):
+        """Store a ``FitResult``; returns the estimator."""
+        self._store_features(result.features)
+        self.coef_, self.intercept_ = result.coef, result.intercept
+        self.dual_gap_, self.n_iter_ = result.gap, result.n_iter
         return self
 
     def _decision(self, X):
         """``X @ coef_.T + intercept_`` in X's floating dtype (float32 stays float32); a
         dask array (lazy, on the workers) for dask input."""
-        check_is_fitted(self)
-        if is_dask(X):
-            from .scale.statistics import as_dask_matrix
-
-            X = as_dask_matrix(X)
-            if X.shape[1] != self.n_features_in_:
-                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
-                                 f"is expecting {self.n_features_in_} features as input")
-            coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)
-            if coef.ndim == 2 and (self._loss.numeric_target or coef.shape[0] > 1):
-                return X @ coef.T + intercept
-            return X @ np.ravel(coef) + float(np.ravel(intercept)[0])
-        X = validate_data(self, X, accept_sparse=("csr", "csc"),
-                          dtype=(np.float64, np.float32), reset=False)
-        coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)
-        if coef.ndim == 2 and (self._loss.numeric_target or coef.shape[0] > 1):
-            # a row per target, or per class of a multinomial model
-            z = safe_sparse_dot(X, coef.T.astype(X.dtype)) + intercept
-        else:
-            z = safe_sparse_dot(X, np.ravel(coef).astype(X.dtype)) + np.ravel(intercept)[0]
-        return np.asarray(z).astype(X.dtype, copy=False)
+        return engine_for(X).decision(self, X, self._loss.numeric_target)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -225,14 +176,7 @@ class ElasticNet(_LinearRegressor):
         -------
         <<returns_self>>
         """
-        if any_dask(X, y, sample_weight):
-            from .scale.fit import fit_squared
-
-            return fit_squared(self, X, y, sample_weight)
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        penalty, _, _ = self._validate_penalty(X.shape[1])
-        return self._fit_columns(X, y, lambda target: self._solve_fields(
-            X, target, sw, penalty, warm=y.ndim == 1))
+        return self._fit(X, y, sample_weight)
 
 
 @fill_doc
@@ -324,6 +268,8 @@ class Ridge(_LinearRegressor):
                  max_iter=1000, warm_start=False):
         _store_params(self, locals())
 
+    _closed_form = True
+
     def _penalty_params(self):
         return self.alpha, 0.0
 
@@ -342,27 +288,4 @@ class Ridge(_LinearRegressor):
         -------
         <<returns_self>>
         """
-        if any_dask(X, y, sample_weight):
-            from .scale.fit import fit_squared
-
-            return fit_squared(self, X, y, sample_weight)
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        penalty, alpha, factor = self._validate_penalty(X.shape[1])
-        tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)
-        max_iter = v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
-        if np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper)):
-            return self._fit_columns(X, y, lambda target: self._solve_fields(
-                X, target, sw, penalty, warm=y.ndim == 1))
-
-        def closed_form(target):
-            # the problem's design: the user's X with far-from-zero columns shifted
-            problem = make_problem(X, target, SQUARED, sw, self.fit_intercept)
-            coefs, intercepts, _ = ridge_path(problem.design.matrix, target, [alpha], sw,
-                                              self.fit_intercept, factor, tol=tol,
-                                              max_iter=max_iter)
-            intercept = float(problem.user_intercept(intercepts[0], coefs[0]))
-            gap = duality_gap(problem, penalty, coefs[0], intercept, tol=tol)
-            warn_gap(gap, tol, "Ridge", stacklevel=5)
-            return coefs[0], intercept, gap, 1  # one factorization
-
-        return self._fit_columns(X, y, closed_form)
+        return self._fit(X, y, sample_weight)

@@ -8,96 +8,92 @@ whole-data path at the chosen alpha, as glmnet's ``cv.glmnet`` does.
 import warnings
 
 import numpy as np
-from sklearn.utils.extmath import safe_sparse_dot
 
 from . import model_selection as _cv
-from . import validation as v
 from ._docs import fill_doc
+from .engines import engine_for
 from .linear_model import ElasticNet, Ridge, _store_params
 from .logistic import LogisticRegression
-from .losses import MULTINOMIAL, SQUARED
-from .path import resolve_alphas
-from .penalties import ElasticNetPenalty
-from .scale.detect import any_dask
-from .solvers.cd import duality_gap, make_problem
-from .solvers.ridge import ridge_loo_path
+from .specs import CVSpec
+
 
 class _CrossValidated:
     """Shared fit of the cross-validated estimators (mixed in before the plain model)."""
 
-    _scoring_default = "mse"
     _multi_output = False  # one target: the choice of alpha is the target's
+    _extras = ()
 
-    def _l1_ratios(self):
-        return _cv.check_l1_ratios(self.l1_ratio)
+    def _penalty_params(self):
+        return None, None  # the grid's: the CVSpec's
 
-    def _scoring(self, classes=None, delta=None):
-        return _cv.get_scorer(self._scoring_default)
+    def _l1_ratio_grid(self):
+        return self.l1_ratio
 
-    def _cross_validate(self, X, y, sw, groups, labels=None, loss=None, offset=None,
-                        delta=None):
-        """Run the folds and store every fitted attribute; ``labels`` for logistic
-        (``{-1, +1}``, or class codes with ``loss="multinomial"``); ``offset`` and
-        ``delta`` for the Poisson and Huber datafits. Returns the refit model's
-        coefficients and intercept."""
-        l1_ratios = self._l1_ratios()
-        alpha_rule = _cv.check_alpha_rule(self.alpha_rule)
-        v.check_selection(getattr(self, "selection", "cyclic"))
-        scoring = self._scoring(getattr(self, "classes_", None), delta)
-        factor, lower, upper = self._penalty_arrays(X.shape[1])
-        target = y if labels is None else labels
-        if labels is None:
-            self._warn_if_constant(y)
-        folds = _cv.make_folds(self.cv, X, y, groups, classifier=labels is not None)
-        if labels is not None:
-            _cv.check_fold_classes(folds, y, scoring)
-        result = _cv.cross_validate_paths(
-            X, target, sw, loss=loss or self._loss, l1_ratios=l1_ratios, alphas=self.alphas,
-            eps=self.eps, factor=factor, lower=lower, upper=upper,
-            fit_intercept=self.fit_intercept, folds=folds, scoring=scoring,
-            tol=v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True),
-            max_iter=v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True),
-            n_jobs=self.n_jobs, grouped=getattr(self, "multinomial", None) == "grouped",
-            offset=offset, delta=delta)
-        return self._store_cv(result, l1_ratios, alpha_rule, scoring)
+    def _cv_spec(self):
+        """The ``CVSpec`` of the parameters, unchecked (the engine checks them)."""
+        return CVSpec(fit=self._fit_spec(), l1_ratios=self._l1_ratio_grid(),
+                      alphas=self.alphas, eps=self.eps, cv=self.cv,
+                      alpha_rule=self.alpha_rule, scoring=getattr(self, "scoring", None),
+                      n_jobs=self.n_jobs)
 
-    def _store_cv(self, result, l1_ratios, alpha_rule, scoring):
-        """Store the fitted attributes of a ``CVPaths``; returns the refit model's
-        coefficients and intercept."""
-        self.cv_scores_ = result.test_scores
-        self.cv_mean_, self.cv_se_ = _cv.summarize(result.test_scores)
-        self.train_mean_ = result.train_scores
-        self.alphas_ = result.alphas
-        self.coef_path_ = np.array([p.coefs for p in result.paths])
-        self.intercept_path_ = np.array([p.intercepts for p in result.paths])
-        self.n_nonzero_path_ = np.array([p.n_nonzero for p in result.paths])
-        self.scoring_ = scoring.name
-        ratio, chosen = self._store_choice(l1_ratios, alpha_rule, scoring.greater_is_better)
-        self.dual_gap_ = float(result.paths[ratio].gaps[chosen])
+    def _cross_validate(self, X, y, sample_weight=None, groups=None, **extras):
+        """Cross-validate on the engine the data call for (``extras``: ``offset``) and
+        store every fitted attribute; returns the estimator."""
+        engine = engine_for(X, y, sample_weight, *extras.values())
+        result = engine.cross_validate(self, self._cv_spec(), X, y, sample_weight, groups,
+                                       **extras)
+        return self._store_cv(result)
+
+    def _store_cv(self, result):
+        """Store the fitted attributes of a ``CVResult``; returns the estimator."""
+        self._store_features(result.features)
+        if result.classes is not None:
+            self.classes_ = result.classes
+        if result.delta is not None:
+            self.delta_ = result.delta
+        if result.n_passes is not None:
+            self.n_passes_ = result.n_passes
+        if result.constant_target is not None:
+            self._warn_constant(result.constant_target)
+        paths = result.paths
+        self.cv_scores_ = paths.test_scores
+        self.cv_mean_, self.cv_se_ = result.summary()
+        self.train_mean_ = paths.train_scores
+        self.alphas_ = paths.alphas
+        self.coef_path_ = np.array([p.coefs for p in paths.paths])
+        self.intercept_path_ = np.array([p.intercepts for p in paths.paths])
+        self.n_nonzero_path_ = np.array([p.n_nonzero for p in paths.paths])
+        self.scoring_ = result.scoring.name
+        ratio, chosen = self._store_choice(result)
+        coef, intercept = self.coef_path_[ratio, chosen], self.intercept_path_[ratio, chosen]
+        if result.classes is not None:
+            coef, intercept = (coef[None, :], np.array([intercept])) if coef.ndim == 1 \
+                else (coef, np.asarray(intercept))
+        else:
+            intercept = float(intercept)
+        self.coef_, self.intercept_ = coef, intercept
+        self.dual_gap_ = float(paths.paths[ratio].gaps[chosen]) if result.certify is None \
+            else result.certify(self.alpha_, coef, intercept)
         # the refit is read off the warm-started path: its cost is the whole path's
-        self.n_iter_ = int(np.sum(result.paths[ratio].n_iter))
-        intercept = self.intercept_path_[ratio, chosen]
-        return self.coef_path_[ratio, chosen], (intercept if np.ndim(intercept)
-                                                 else float(intercept))
+        self.n_iter_ = int(np.sum(paths.paths[ratio].n_iter)) if result.n_iter is None \
+            else result.n_iter
+        return self
 
-    def _warn_if_constant(self, y):
-        if np.ptp(y) == 0:
-            warnings.warn(
-                f"{type(self).__name__}: y is constant ({y[0]:g}); every alpha gives the "
-                "same model (coefficients 0, the intercept that constant), so "
-                "cross-validation cannot choose: alpha_ is the largest of the grid",
-                UserWarning, stacklevel=4)
+    def _warn_constant(self, value):
+        warnings.warn(
+            f"{type(self).__name__}: y is constant ({value:g}); every alpha gives the "
+            "same model (coefficients 0, the intercept that constant), so "
+            "cross-validation cannot choose: alpha_ is the largest of the grid",
+            UserWarning, stacklevel=5)  # the caller of fit
 
-    def _store_choice(self, l1_ratios, alpha_rule, greater=False):
-        ratio, i_min, i_1se = _cv.choose_alpha(self.cv_mean_, self.cv_se_, self.alphas_,
-                                               greater)
-        chosen = i_min if alpha_rule == "min" else i_1se
-        self.l1_ratios_ = list(l1_ratios)
-        self.l1_ratio_ = l1_ratios[ratio]
+    def _store_choice(self, result):
+        ratio, i_min, i_1se, chosen = result.choice()
+        self.l1_ratios_ = list(result.l1_ratios)
+        self.l1_ratio_ = result.l1_ratios[ratio]
         self.alpha_min_ = float(self.alphas_[ratio, i_min])
         self.alpha_1se_ = float(self.alphas_[ratio, i_1se])
         self.alpha_ = float(self.alphas_[ratio, chosen])
-        self._check_grid_edge(ratio, greater)
+        self._check_grid_edge(ratio, result.scoring.greater_is_better)
         return ratio, chosen
 
     def _check_grid_edge(self, ratio, greater):
@@ -114,7 +110,7 @@ class _CrossValidated:
             f"{type(self).__name__}: the best alpha ({self.alpha_min_:.3g}) is the "
             f"{self.alpha_at_edge_} of its grid and the cross-validated {self.scoring_} "
             f"still improves there; a better alpha may lie beyond it: give {fix}",
-            _cv.GridEdgeWarning, stacklevel=5)  # the caller of fit
+            _cv.GridEdgeWarning, stacklevel=6)  # the caller of fit
 
 
 @fill_doc
@@ -180,13 +176,7 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
         -------
         <<returns_self>>
         """
-        if any_dask(X, y, sample_weight):
-            from .scale.fit import cross_validate_squared
-
-            return cross_validate_squared(self, X, y, sample_weight, groups)
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups)
-        return self
+        return self._cross_validate(X, y, sample_weight, groups)
 
 
 @fill_doc
@@ -231,7 +221,7 @@ class LassoCV(ElasticNetCV):
                  max_iter=1000, n_jobs=None):
         _store_params(self, locals())
 
-    def _l1_ratios(self):
+    def _l1_ratio_grid(self):
         return [1.0]
 
 
@@ -302,9 +292,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
                  n_jobs=None, class_weight=None, multinomial="ungrouped"):
         _store_params(self, locals())
 
-    def _scoring(self, classes=None, delta=None):
-        return _cv.get_scorer(self.scoring, classes)
-
+    _extras = ("class_weight", "groups")
 
     @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -321,25 +309,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         -------
         <<returns_self>>
         """
-        if any_dask(X, y, sample_weight):
-            from .scale.cv_glm import cross_validate_glm
-
-            if self.class_weight is not None or groups is not None:
-                raise ValueError("class_weight and groups are not offered for dask "
-                                 "input: give sample_weight; the folds are a hash of "
-                                 "the rows")
-            return cross_validate_glm(self, X, y, sample_weight)
-        X, y, sw, codes = self._validate_classes(X, y, sample_weight)
-        if len(self.classes_) > 2:
-            self._multinomial_options(X.shape[1])  # no bounds, a known grouping
-            coef, intercept = self._cross_validate(X, y, sw, groups, labels=codes,
-                                                   loss=MULTINOMIAL)
-            self.coef_, self.intercept_ = coef, np.asarray(intercept)
-            return self
-        labels = np.where(codes == 1, 1.0, -1.0)
-        coef, intercept = self._cross_validate(X, y, sw, groups, labels=labels)
-        self.coef_, self.intercept_ = coef[None, :], np.array([intercept])
-        return self
+        return self._cross_validate(X, y, sample_weight, groups)
 
 
 @fill_doc
@@ -408,6 +378,7 @@ class RidgeCV(_CrossValidated, Ridge):
 
     # what the shared k-fold code reads: no bounds, closed forms (tol only scores the gap)
     positive, lower_bounds, upper_bounds, tol, max_iter = False, None, None, 1e-10, 1
+    _closed_form = True
 
     @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -424,56 +395,7 @@ class RidgeCV(_CrossValidated, Ridge):
         -------
         <<returns_self>>
         """
-        if any_dask(X, y, sample_weight):
-            if self.cv is None:
-                raise ValueError("cv=None (exact leave-one-out) needs every row on the "
-                                 "client; for dask input give cv=5 (or another int)")
-            from .scale.fit import cross_validate_squared
+        return self._cross_validate(X, y, sample_weight, groups)
 
-            return cross_validate_squared(self, X, y, sample_weight, groups)
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        if self.cv is not None:
-            self.coef_, self.intercept_ = self._cross_validate(X, y, sw, groups)
-            self.n_iter_ = 1  # closed forms: one factorization per fold
-            return self
-        alpha_rule = _cv.check_alpha_rule(self.alpha_rule)
-        factor, _, _ = self._penalty_arrays(X.shape[1])
-        if not np.all(factor == 1.0):
-            raise ValueError("penalty_factor needs k-fold cross-validation: leave-one-out "
-                             "(cv=None) supports equal factors only; give cv=5, say")
-        self._leave_one_out(X, y, sw, alpha_rule)
-        return self
-
-    def _leave_one_out(self, X, y, sw, alpha_rule):
-        self._warn_if_constant(y)
-        problem = make_problem(X, y, SQUARED, sw, self.fit_intercept)
-        n, p = X.shape
-        bounds = np.ones(p), np.full(p, -np.inf), np.full(p, np.inf)
-        grid = resolve_alphas(self.alphas, self.eps, problem, 0.0, *bounds)
-        grid = np.sort(grid)[::-1]
-        errors, coefs, intercepts = ridge_loo_path(problem.design.matrix, y, grid, sw,
-                                                   self.fit_intercept)
-        intercepts = problem.user_intercept(intercepts, coefs)
-        # errors: (n, n_alphas) weighted squared leave-one-out errors s_i e_i^2
-        self.cv_scores_ = errors.T[None, :, :]
-        self.cv_mean_ = errors.mean(axis=0)[None, :]
-        self.cv_se_ = (errors.std(axis=0, ddof=1) / np.sqrt(n))[None, :]
-        residual = y[:, None] - safe_sparse_dot(X, coefs.T) - intercepts
-        weights = np.ones(n) if sw is None else sw
-        self.train_mean_ = (weights @ residual**2 / weights.sum())[None, :]
-        self.alphas_ = grid[None, :]
-        self.coef_path_ = coefs[None, :, :]
-        self.intercept_path_ = intercepts[None, :]
-        self.n_nonzero_path_ = np.count_nonzero(coefs, axis=1)[None, :]
-        self.scoring_ = "mse"
-        _, k = self._store_choice([0.0], alpha_rule)
-        self.coef_, self.intercept_ = coefs[k], float(intercepts[k])
-        penalty = ElasticNetPenalty.from_params(self.alpha_, 0.0, *bounds)
-        self.dual_gap_ = duality_gap(problem, penalty, self.coef_, self.intercept_,
-                                     tol=self.tol)
-        self.n_iter_ = 1  # one eigendecomposition
-
-    def _l1_ratios(self):
+    def _l1_ratio_grid(self):
         return [0.0]
-
-

@@ -3,19 +3,10 @@
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.utils.class_weight import compute_sample_weight
 
-from . import validation as v
 from ._docs import fill_doc
 from .linear_model import _PenalizedLinearModel, _store_params
-from .losses import LOGISTIC, MULTINOMIAL as MULTINOMIAL_LOSS
-from .penalties import ClassPenalty
-from .scale.detect import any_dask
-from .solvers.cd import make_problem
-from .solvers.multinomial import solve_multinomial
-from .solvers.newton import separation_summary, warn_separation
-
-MULTINOMIAL = ("ungrouped", "grouped")
+from .losses import LOGISTIC
 
 
 @fill_doc
@@ -103,23 +94,10 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
                  multinomial="ungrouped"):
         _store_params(self, locals())
 
-    def _validate_classes(self, X, y, sample_weight):
-        """Checked inputs, the class weights folded into the sample weights, and the
-        class codes (``classes_`` set)."""
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        sw = self._class_weighted(y, sw)
-        codes, self.classes_ = v.class_codes(y, sw)
-        return X, y, sw, codes
+    _extras = ("class_weight",)
 
-    def _class_weighted(self, y, sw):
-        """``sample_weight`` times the class weights (a new array)."""
-        if self.class_weight is None:
-            return sw
-        try:
-            weights = compute_sample_weight(self.class_weight, y)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise ValueError(f"class_weight: {exc}") from None
-        return weights if sw is None else sw * weights
+    def _spec_options(self):
+        return {"multinomial": self.multinomial, "class_weight": self.class_weight}
 
     @fill_doc
     def fit(self, X, y, sample_weight=None):
@@ -136,71 +114,11 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
         -------
         <<returns_self>>
         """
-        if any_dask(X, y, sample_weight):
-            from .scale.fit_glm import fit_glm
+        return self._fit(X, y, sample_weight)
 
-            if self.class_weight is not None:
-                raise ValueError("class_weight is not offered for dask input; give "
-                                 "sample_weight")
-            return fit_glm(self, X, y, sample_weight)
-        X, y, sw, codes = self._validate_classes(X, y, sample_weight)
-        if len(self.classes_) > 2:
-            return self._fit_multinomial(X, codes, sw)
-        labels = np.where(codes == 1, 1.0, -1.0)
-        penalty, _, _ = self._validate_penalty(X.shape[1])
-        sol = self._solve(X, labels, sw, penalty)
-        self.separation_ = None
-        if sol.separation is not None:
-            self.separation_ = separation_summary(sol.separation, self.classes_,
-                                                  getattr(self, "feature_names_in_", None))
-            warn_separation(self.separation_)
-        self.dual_gap_, self.n_iter_ = sol.gap, sol.n_iter
-        self.coef_ = sol.coef[None, :]
-        self.intercept_ = np.array([sol.intercept])
-        return self
-
-    def _multinomial_options(self, n_features):
-        """Checked penalty factors and grouping of a multinomial fit (no bounds: not
-        offered there)."""
-        if self.multinomial not in MULTINOMIAL:
-            raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
-                             f"{self.multinomial!r}")
-        factor, lower, upper = self._penalty_arrays(n_features)
-        if np.any(np.isfinite(lower)) or np.any(np.isfinite(upper)):
-            raise ValueError("bounds (positive, lower_bounds, upper_bounds) are offered for "
-                             "two classes only; the multinomial coefficients are unbounded")
-        return factor, self.multinomial == "grouped"
-
-    def _class_penalty(self, n_features):
-        """The checked penalty of a multinomial fit."""
-        factor, grouped = self._multinomial_options(n_features)
-        alpha, l1_ratio = v.check_alpha(self.alpha), v.check_l1_ratio(self.l1_ratio)
-        return ClassPenalty.from_params(alpha, l1_ratio, factor, grouped)
-
-    def _fit_multinomial(self, X, codes, sw):
-        penalty = self._class_penalty(X.shape[1])
-        tol = v.check_scalar_param(self.tol, "tol", low=0.0, low_open=True)
-        max_iter = v.check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
-        problem = make_problem(X, codes, MULTINOMIAL_LOSS, sw, self.fit_intercept)
-        W_init = b_init = None
-        if self.warm_start and np.shape(getattr(self, "coef_", None)) == \
-                (len(self.classes_), X.shape[1]):
-            W_init = self.coef_.T
-            # a hand-set coef_ may come without intercept_: the solver then starts them
-            b_init = self.intercept_ if np.shape(getattr(self, "intercept_", None)) == \
-                (len(self.classes_),) else None
-        sol, _ = solve_multinomial(problem, penalty, W_init, b_init, tol=tol,
-                                   max_iter=max_iter)
-        self.separation_ = None
-        if sol.separation is not None:
-            a, c, found = sol.separation
-            pair = (self.classes_[a], None if c is None else self.classes_[c])
-            self.separation_ = separation_summary(found, pair,
-                                                  getattr(self, "feature_names_in_", None))
-            warn_separation(self.separation_)
-        self.coef_, self.intercept_ = sol.coef, sol.intercept
-        self.dual_gap_, self.n_iter_ = sol.gap, sol.n_iter
-        return self
+    def _store_fit(self, result):
+        self.classes_, self.separation_ = result.classes, result.separation
+        return super()._store_fit(result)
 
     @fill_doc
     def decision_function(self, X):

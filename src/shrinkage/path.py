@@ -1,17 +1,17 @@
-"""Regularization paths: the alpha grid, warm-started solves, and the Path result."""
+"""Regularization paths: the alpha grid, warm-started solves, and the Path result.
+
+The engines compute paths with ``resolve_alphas`` and ``compute_path``; the user's
+``regularization_path`` is ``regularization.py``'s, above the engines.
+"""
 
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils import check_X_y
 
 from . import validation as v
-from ._docs import fill_doc
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
-from .scale.detect import any_dask
-from .losses import get_loss
-from .solvers.cd import duality_gap, make_problem, minus_gradient, solve, warn_gap
+from .solvers.cd import duality_gap, minus_gradient, solve, warn_gap
 from .solvers.gram import closed_form_gaps, gram_path, gram_suits
 from .solvers.multinomial import multinomial_alpha_max, multinomial_path
 from .solvers.ridge import gram_ridge_path, penalized_spectrum, ridge_path
@@ -164,129 +164,6 @@ def glmnet_ends(amax, l1_ratio, eps, shape):
         return amax, eps * amax
     floor = L1_RATIO_FLOOR if l1_ratio < L1_RATIO_FLOOR else 1.0
     return amax, amax * glmnet_eps(*shape) * floor
-
-
-@fill_doc
-def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=None,
-                        sample_weight=None, fit_intercept=True, penalty_factor=None,
-                        positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                        max_iter=1000, screening=True, multinomial="ungrouped",
-                        offset=None, delta=None):
-    """Solve the penalized problem over a grid of alphas, with warm starts.
-
-    Minimises, for each alpha::
-
-        datafit(y, X w + b) + alpha * sum_j f_j (l1_ratio |w_j| + (1 - l1_ratio)/2 w_j^2)
-
-    where the datafit is ``(1/2n) sum s_i (y_i - z_i)^2`` (``loss="squared"``), the
-    weighted mean log-loss (``loss="logistic"``, binary y), the multinomial log-loss
-    (``loss="multinomial"``, two classes or more, a row of coefficients per class),
-    the Poisson loss ``(1/n) sum s_i (exp(eta_i) - y_i eta_i)`` with ``eta = z +
-    offset`` (``loss="poisson"``, counts) or the Huber loss (``loss="huber"``, see
-    ``HuberRegressor``). Every solution is certified by its relative duality gap
-    (``Path.gaps``).
-
-    Parameters
-    ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Training data.
-    y : array-like of shape (n_samples,)
-        Target (two classes for the logistic loss).
-    loss : {"squared", "logistic", "multinomial", "poisson", "huber"}, default="squared"
-        The datafit.
-    l1_ratio : float, default=1.0
-        In [0, 1]: 1 is the lasso, 0 ridge (closed forms for the squared loss).
-    alphas : int or array-like, default=100
-        An array is used as given, in its order. An int builds that many log-spaced
-        values between the ends that ``default_grid_ends`` describes: from the exact
-        ``alpha_max`` (lasso, elastic net) or from where ridge's effective degrees of
-        freedom are 0.01, down to glmnet's ``eps`` (lasso) or to the neighbourhood of
-        least squares (ridge; elastic net with the lower of the two).
-    eps : float, default=None
-        Ratio of the smallest to the largest alpha. None: the data decide, as above.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights, rescaled internally to sum to n_samples.
-    <<penalty_params>>
-    screening : bool, default=True
-        Gap-safe screening.
-    multinomial : {"ungrouped", "grouped"}, default="ungrouped"
-        For ``loss="multinomial"``: the penalty on each coefficient, or on each
-        feature's class coefficients as a group.
-    offset : array-like of shape (n_samples,), default=None
-        For ``loss="poisson"``: added to the linear predictor (log exposure).
-    delta : float, default=None
-        For ``loss="huber"``: the threshold of the loss; None is
-        ``HuberRegressor``'s default rule.
-
-    Returns
-    -------
-    Path
-        The solutions, their gaps and epochs. ``tol`` and ``max_iter`` hold at each
-        alpha.
-
-    See Also
-    --------
-    ElasticNetCV : Paths on cross-validation folds, alpha chosen.
-    CoefficientPathDisplay.from_path : Its plot.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_breast_cancer
-    >>> from shrinkage import regularization_path
-    >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> path = regularization_path(X, y, loss="logistic", alphas=[1.0, 0.1, 0.01])
-    >>> bool((path.gaps <= 1e-4).all())
-    True
-    """
-    loss = get_loss(loss)
-    if any_dask(X, y, sample_weight, offset):
-        if offset is not None:
-            raise TypeError("regularization_path takes dask data without an offset; fit "
-                            "in memory with X.compute()")
-        if loss.class_rows and multinomial != "ungrouped":
-            raise ValueError(f"multinomial={multinomial!r} is not offered for dask input: "
-                             "give multinomial='ungrouped'")
-        arguments = {"l1_ratio": l1_ratio, "alphas": alphas, "eps": eps,
-                     "sample_weight": sample_weight, "fit_intercept": fit_intercept,
-                     "penalty_factor": penalty_factor, "positive": positive,
-                     "lower_bounds": lower_bounds, "upper_bounds": upper_bounds,
-                     "tol": tol, "max_iter": max_iter}
-        if delta is not None:
-            loss.check_options(None, delta=delta)  # (a delta of another loss: refused)
-        if loss.quadratic:
-            from .scale.fit import path_squared
-
-            return path_squared(X, y, **arguments)
-        from .scale.fit_glm import path_glm
-
-        return path_glm(X, y, loss=loss.name, delta=delta, **arguments)
-    if multinomial not in ("ungrouped", "grouped"):
-        raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
-                         f"{multinomial!r}")
-    v.check_lengths(X, y)
-    v.check_y(y, numeric=loss.numeric_target)
-    X, y = v.name_x_errors(check_X_y, X, y, accept_sparse=("csc", "csr"),
-                           dtype=np.float64, order="F", y_numeric=loss.numeric_target)
-    n, p = X.shape
-    v.check_min_samples(n, "regularization_path")
-    l1_ratio = v.check_l1_ratio(l1_ratio)
-    tol = v.check_scalar_param(tol, "tol", low=0.0, low_open=True)
-    max_iter = v.check_scalar_param(max_iter, "max_iter", low=1, integer=True)
-    sw = v.check_sample_weight(sample_weight, X)
-    y = loss.prepare_target(y, sw, fit_intercept)
-    options = loss.check_options(n, offset, delta)
-    factor = v.check_penalty_factor(penalty_factor, p)
-    lower, upper = v.check_bounds(positive, lower_bounds, upper_bounds, p)
-    if not loss.supports_bounds and (np.any(np.isfinite(lower)) or
-                                     np.any(np.isfinite(upper))):
-        raise ValueError("bounds (positive, lower_bounds, upper_bounds) are offered for "
-                         "the squared and binary logistic losses only")
-    grouped = multinomial == "grouped"
-    problem = make_problem(X, y, loss, sw, fit_intercept, **options)
-    alphas = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper, grouped)
-    return compute_path(problem, alphas, l1_ratio, factor, lower, upper, tol=tol,
-                        max_iter=max_iter, screening=screening, X=X, sample_weight=sw,
-                        grouped=grouped)
 
 
 def resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper, grouped=False):

@@ -28,7 +28,7 @@ from ..compare_losses import compare_loss
 from ..compare_memory import decision_values, warm_up_clones
 from ..tables import UserError, check_drop, check_target
 from .columns import check_schemas, column_plan, convert_partition, read_parquet
-from .fit import cross_validate_sums, fit_squared_sums
+from ..prepared import cross_validate_sums, fit_squared_sums
 from .squared import held_out_mse
 from .statistics import Sums, add_sums, check_finite, group_sums, reduce_parts
 from .table import (is_numeric, label_rows, merge, scaler_moments, sketch_quantile,

@@ -94,7 +94,7 @@ def pilot_huber_delta(parts, n_train, n_features, n_folds):
     that threshold, then the rule on the pilot's residuals."""
     from ..compare_losses import PILOT_ALPHAS
     from ..glm_cv import HuberRegressorCV
-    from .cv_glm import cross_validate_on
+    from ..prepared import cross_validate_on
     from .robust import huber_delta
 
     on_y = huber_delta(parts, train_targets)
@@ -152,8 +152,7 @@ class NewtonParts:
         self.held_out = TestParts(parts, n_folds, loss, classes)
 
     def fit(self, model, data=None):
-        from .cv_glm import cross_validate_on
-        from .fit_glm import fit_on
+        from ..prepared import cross_validate_on, fit_on
 
         data = data or self.data
         if hasattr(model, "cv"):

@@ -13,53 +13,50 @@ import copy
 
 import numpy as np
 
-from .. import validation as v
 from .. import model_selection as _cv
-from .fit import FOLD_SEED, _prepare, check_folds
-from .fit_glm import (PROBLEMS, aligned_target, as_path, check_multinomial, glm_grid,
-                      huber_location, store_fit)
+from ..specs import CVResult, Features
+from .fit import FOLD_SEED, check_folds, prepare
+from .fit_glm import (PROBLEMS, aligned_target, as_path, check_multinomial, classes_of,
+                      glm_grid, huber_location)
 from .newton import DaskGLM, PathState, advance
 from .statistics import check_finite, fold_of
 from .terms import HuberTerms
 
 
-def cross_validate_glm(estimator, X, y, sample_weight, delta=None):
-    """Cross-validate ``estimator`` (a CV estimator of the logistic, Poisson or Huber
-    loss) on dask data; sets its fitted attributes and returns it."""
-    n_folds = check_folds(estimator.cv)
-    X, y, sample_weight = _prepare(estimator, X, y, sample_weight)
-    fit_intercept = estimator.fit_intercept
-    target, terms = PROBLEMS[estimator._loss.name](y, sample_weight, fit_intercept, delta)
+def cross_validate_glm(spec, X, y, sample_weight):
+    """Cross-validate ``spec`` (a ``CVSpec`` of the logistic, Poisson or Huber loss) on
+    dask data; returns a ``CVResult``."""
+    n_folds = check_folds(spec.cv)
+    X, y, sample_weight, features = prepare(spec.fit.name, X, y, sample_weight)
+    fit_intercept, delta = spec.fit.fit_intercept, spec.fit.delta
+    target, terms = PROBLEMS[spec.fit.loss.name](y, sample_weight, fit_intercept, delta)
     data = DaskGLM(X, target, sample_weight, fit_intercept, n_folds, FOLD_SEED)
     fold_terms = _fold_terms(terms, target, sample_weight, n_folds, fit_intercept)
-    return cross_validate_on(estimator, data, terms, fold_terms, delta)
+    return cross_validate_on(spec, data, terms, fold_terms, features)
 
 
-def cross_validate_on(estimator, data, terms, fold_terms, delta=None):
+def cross_validate_on(spec, data, terms, fold_terms, features=None):
     """``cross_validate_glm`` on prepared ``data`` (a ``DaskGLM`` with folds) with the
-    loss's ``terms`` and each fold model's; sets the fitted attributes, ``coef_`` and
-    ``intercept_`` included, and returns the estimator."""
+    loss's ``terms`` and each fold model's; returns a ``CVResult``."""
     n_folds, p = data.n_folds, data.n_features
-    estimator.n_features_in_ = p
-    fit_intercept = estimator.fit_intercept
-    if getattr(terms, "classes", None) is not None:
-        estimator.classes_ = np.asarray(terms.classes)
-    scoring = estimator._scoring(getattr(estimator, "classes_", None), delta)
+    fit = spec.fit
+    fit_intercept = fit.fit_intercept
+    classes = classes_of(terms)
+    scoring = spec.scorer(classes, fit.delta)
     if scoring.name != terms.scoring:
         raise ValueError(f"scoring={scoring.name!r} is not offered for dask input: the "
                          f"folds are scored by {terms.scoring!r}, from sums over their "
                          "rows (other scorers need every held-out prediction)")
-    l1_ratios = estimator._l1_ratios()
-    alpha_rule = _cv.check_alpha_rule(estimator.alpha_rule)
-    factor, lower, upper = estimator._penalty_arrays(p)
+    l1_ratios = spec.checked_l1_ratios()
+    alpha_rule = spec.checked_alpha_rule()
+    factor, lower, upper = fit.penalty_arrays(p)
     if terms.width > 1:
-        check_multinomial(estimator, p, terms.width)
+        check_multinomial(fit, p, terms.width)
     factor, lower, upper = (terms.widen(a) for a in (factor, lower, upper))
     if np.any(factor == 0):
         raise ValueError(f"dask input needs every penalty_factor > 0 for the "
                          f"{terms.name} loss")
-    tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
-    max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
+    tol, max_iter = fit.checked_tol(), fit.checked_max_iter()
     # the null models do not depend on l1_ratio: found once, copied to every ratio
     first = [PathState(t, p, fit_intercept, fold=f) for f, t in enumerate(fold_terms)]
     first.append(PathState(terms, p, fit_intercept))
@@ -69,7 +66,7 @@ def cross_validate_on(estimator, data, terms, fold_terms, delta=None):
         raise ValueError(f"cv={n_folds} folds leave a fold without training rows")
     states, grids = [], []
     for r in l1_ratios:
-        grid = glm_grid(terms, estimator.alphas, estimator.eps, r, factor, lower, upper,
+        grid = glm_grid(terms, spec.alphas, spec.eps, r, factor, lower, upper,
                         (data.n_samples, p))
         grid = np.sort(grid(first[-1].sums) if callable(grid) else grid)[::-1]
         ratio_states = [copy.copy(s) for s in first]
@@ -86,10 +83,8 @@ def cross_validate_on(estimator, data, terms, fold_terms, delta=None):
         train_scores=np.array([[terms.score(_as_held_out(s)) for s in w.trained]
                                for w in whole]),
         paths=[as_path(terms, g, w, r, data) for g, w, r in zip(grids, whole, l1_ratios)])
-    estimator.n_passes_ = data.passes
-    coef, intercept = estimator._store_cv(result, l1_ratios, alpha_rule, scoring)
-    store_fit(estimator, terms, coef, intercept)
-    return estimator
+    return CVResult(result, l1_ratios, alpha_rule, scoring, features or Features(p),
+                    classes=classes, delta=fit.delta, n_passes=data.passes)
 
 
 def _as_held_out(sums):

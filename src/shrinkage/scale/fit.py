@@ -1,10 +1,10 @@
-"""The estimators on dask data.
+"""The squared loss on dask data: fits described by a ``FitSpec`` or a ``CVSpec``.
 
 ``fit_squared`` serves Lasso, ElasticNet and Ridge (one pass for the statistics, the rest
 on the client); ``cross_validate_squared`` serves LassoCV, ElasticNetCV and RidgeCV with
 k folds, every fold's statistics from the same pass (a row's fold is a seeded hash of its
-position) and every score computed from them; ``fit_logistic`` serves a binary
-LogisticRegression by distributed proximal Newton (``logistic.py``).
+position) and every score computed from them. The other losses are ``fit_glm.py``'s.
+Each returns a ``FitResult`` or a ``CVResult``: none sees an estimator.
 """
 
 import warnings
@@ -15,6 +15,7 @@ from joblib import Parallel, delayed
 from .. import validation as v
 from .. import model_selection as _cv
 from ..path import compute_path, resolve_alphas
+from ..specs import CVResult, Features, FitResult
 from ..solvers.cd import solve, warn_gap
 from ..solvers.gram import closed_form_gaps, gram_terms
 from ..solvers.ridge import gram_ridge_path
@@ -26,22 +27,20 @@ from .statistics import (as_dask_matrix, centred_gram_sums, check_finite, gram_s
 FOLD_SEED = 0
 
 
-def _prepare(estimator, X, y, sample_weight):
-    """The dask matrix with its fitted-attribute bookkeeping, and the checked inputs:
-    ``(X, y, sample_weight)``, every chunk's row count known (``known_rows``)."""
+def prepare(who, X, y, sample_weight):
+    """The checked inputs of ``who`` (an estimator's name), every chunk's row count known
+    (``known_rows``): ``(X, y, sample_weight, features)``, ``features`` the columns'
+    number and their names (``Features``)."""
     names = getattr(X, "columns", None)
     X, y, sample_weight = known_rows(as_dask_matrix(X, known=False), y, sample_weight)
     n, p = X.shape
     if getattr(y, "ndim", 1) > 1 and y.shape[1] != 1:
         raise ValueError(f"y must be 1-d for dask input (one target), got shape {y.shape}")
-    v.check_min_samples(n, type(estimator).__name__)
+    v.check_min_samples(n, who)
     check_width(p)
-    if hasattr(estimator, "feature_names_in_"):
-        del estimator.feature_names_in_
-    estimator.n_features_in_ = p
-    if names is not None and all(isinstance(c, str) for c in names):
-        estimator.feature_names_in_ = np.asarray(list(names), dtype=object)
-    return X, y, sample_weight
+    if names is None or not all(isinstance(c, str) for c in names):
+        return X, y, sample_weight, Features(p)
+    return X, y, sample_weight, Features(p, np.asarray(list(names), dtype=object))
 
 
 def _no_unpenalized(problem, factor):
@@ -60,39 +59,36 @@ def _sums(X, y, sample_weight, fit_intercept, **folds):
     return check_finite(gram_sums(X, y, sample_weight, **folds)), None
 
 
-def fit_squared(estimator, X, y, sample_weight):
-    """Fit a Lasso, ElasticNet or Ridge on dask data; returns the estimator."""
-    X, y, sample_weight = _prepare(estimator, X, y, sample_weight)
-    return fit_squared_sums(estimator, *_sums(X, y, sample_weight,
-                                              estimator.fit_intercept is True))
+def fit_squared(spec, X, y, sample_weight):
+    """Fit ``spec`` (a ``FitSpec``: Lasso, ElasticNet, Ridge) on dask data; returns a
+    ``FitResult``."""
+    X, y, sample_weight, features = prepare(spec.name, X, y, sample_weight)
+    return fit_squared_sums(spec, *_sums(X, y, sample_weight, spec.fit_intercept is True),
+                            features=features)
 
 
-def fit_squared_sums(estimator, sums, centre=None):
-    """Fit a Lasso, ElasticNet or Ridge from the ``Sums`` of its rows (one row), less
-    ``centre`` (``sums_problem``)."""
-    problem = sums_problem(sums, estimator.fit_intercept, centre)
+def fit_squared_sums(spec, sums, centre=None, features=None):
+    """Fit ``spec`` from the ``Sums`` of its rows (one row), less ``centre``
+    (``sums_problem``); returns a ``FitResult`` (``features``: the columns')."""
+    problem = sums_problem(sums, spec.fit_intercept, centre)
     p = problem.design.shape[1]
-    estimator.n_features_in_ = p
-    penalty, alpha, factor = estimator._validate_penalty(p)
-    tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
-    max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
+    penalty, alpha, factor = spec.penalty(p)
+    tol, max_iter = spec.checked_tol(), spec.checked_max_iter()
     bounded = np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper))
     if np.all(penalty.l1 == 0) and not bounded:
         # ridge (or least squares): the closed form from the Gram terms
         gram, c, _, ymean = gram_terms(problem)
         coef = gram_ridge_path(gram, c, [alpha], factor)[0]
         gap, n_iter = float(closed_form_gaps(problem, [penalty], [coef], tol=tol)[0]), 1
-        warn_gap(gap, tol, "Ridge", stacklevel=4)
+        warn_gap(gap, tol, "Ridge", stacklevel=7)  # the caller of the estimator's fit
     else:
         _no_unpenalized(problem, factor)
         sol = solve(problem, penalty, tol=tol, max_iter=max_iter)
         coef, gap, n_iter = sol.coef, sol.gap, sol.n_iter
         ymean = gram_terms(problem)[3]
-    estimator.coef_ = coef
-    estimator.intercept_ = float(problem.user_intercept(ymean - problem.xmean @ coef, coef)) \
-        if estimator.fit_intercept else 0.0
-    estimator.dual_gap_, estimator.n_iter_ = gap, n_iter
-    return estimator
+    intercept = float(problem.user_intercept(ymean - problem.xmean @ coef, coef)) \
+        if spec.fit_intercept else 0.0
+    return FitResult(coef, intercept, gap, n_iter, features or Features(p))
 
 
 def check_folds(cv, groups=None):
@@ -106,33 +102,36 @@ def check_folds(cv, groups=None):
     return int(cv)
 
 
-def cross_validate_squared(estimator, X, y, sample_weight, groups=None):
-    """LassoCV / ElasticNetCV / RidgeCV(cv=k) on dask data; returns the estimator."""
-    n_folds = check_folds(estimator.cv, groups)
-    X, y, sample_weight = _prepare(estimator, X, y, sample_weight)
-    return cross_validate_sums(estimator, *_sums(
-        X, y, sample_weight, estimator.fit_intercept is True, n_folds=n_folds,
-        seed=FOLD_SEED))
+def cross_validate_squared(spec, X, y, sample_weight, groups=None):
+    """Cross-validate ``spec`` (a ``CVSpec``: LassoCV, ElasticNetCV, RidgeCV with k
+    folds) on dask data; returns a ``CVResult``."""
+    if spec.cv is None and spec.fit.closed_form:
+        raise ValueError("cv=None (exact leave-one-out) needs every row on the "
+                         "client; for dask input give cv=5 (or another int)")
+    n_folds = check_folds(spec.cv, groups)
+    X, y, sample_weight, features = prepare(spec.fit.name, X, y, sample_weight)
+    return cross_validate_sums(spec, *_sums(
+        X, y, sample_weight, spec.fit.fit_intercept is True, n_folds=n_folds,
+        seed=FOLD_SEED), features=features)
 
 
-def cross_validate_sums(estimator, sums, centre=None):
-    """LassoCV / ElasticNetCV / RidgeCV from per-fold ``Sums`` (a row per fold) of the
-    rows less ``centre``: each fold's path from the total minus its part, scored on its
-    part; the final path on the total. Returns the estimator."""
+def cross_validate_sums(spec, sums, centre=None, features=None):
+    """Cross-validate ``spec`` (a ``CVSpec``) from per-fold ``Sums`` (a row per fold) of
+    the rows less ``centre``: each fold's path from the total minus its part, scored on
+    its part; the final path on the total. Returns a ``CVResult``."""
     n_folds = sums.n.shape[0]
     p = sums.xtx.shape[1]
-    estimator.n_features_in_ = p
-    l1_ratios = estimator._l1_ratios()
-    alpha_rule = _cv.check_alpha_rule(estimator.alpha_rule)
-    factor, lower, upper = estimator._penalty_arrays(p)
-    tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
-    max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
+    fit = spec.fit
+    l1_ratios = spec.checked_l1_ratios()
+    alpha_rule = spec.checked_alpha_rule()
+    factor, lower, upper = fit.penalty_arrays(p)
+    tol, max_iter = fit.checked_tol(), fit.checked_max_iter()
     if np.any(sums.n == 0):
         raise ValueError(f"cv={n_folds} folds but X has only {int(sums.n.sum())} rows")
-    full = sums_problem(sums.total(), estimator.fit_intercept, centre)
+    full = sums_problem(sums.total(), fit.fit_intercept, centre)
     if any(r > 0 for r in l1_ratios):
         _no_unpenalized(full, factor)
-    grids = np.array([np.sort(resolve_alphas(estimator.alphas, estimator.eps, full, r,
+    grids = np.array([np.sort(resolve_alphas(spec.alphas, spec.eps, full, r,
                                              factor, lower, upper))[::-1]
                       for r in l1_ratios])
 
@@ -144,24 +143,22 @@ def cross_validate_sums(estimator, sums, centre=None):
                     for r, grid in zip(l1_ratios, grids)]
 
     def fold_scores(k):
-        paths = paths_of(sums_problem(sums.without(k), estimator.fit_intercept, centre))
+        paths = paths_of(sums_problem(sums.without(k), fit.fit_intercept, centre))
         return [held_out_mse(sums.fold(k), p.coefs, p.intercepts, centre) for p in paths]
 
     tasks = [delayed(fold_scores)(k) for k in range(n_folds)]
     tasks.append(delayed(lambda: [compute_path(full, grid, r, factor, lower, upper,
                                                tol=tol, max_iter=max_iter)
                                   for r, grid in zip(l1_ratios, grids)])())
-    *fold_results, full_paths = Parallel(n_jobs=estimator.n_jobs, prefer="threads")(tasks)
+    *fold_results, full_paths = Parallel(n_jobs=spec.n_jobs, prefer="threads")(tasks)
     total = sums.total()
     result = _cv.CVPaths(
         alphas=grids, test_scores=np.array(fold_results).transpose(1, 0, 2),
         train_scores=np.array([held_out_mse(total, p.coefs, p.intercepts, centre)
                                for p in full_paths]),
         paths=full_paths)
-    scoring = _cv.get_scorer("mse")
-    coef, intercept = estimator._store_cv(result, l1_ratios, alpha_rule, scoring)
-    estimator.coef_, estimator.intercept_ = coef, float(intercept)
-    return estimator
+    return CVResult(result, l1_ratios, alpha_rule, _cv.get_scorer("mse"),
+                    features or Features(p))
 
 
 def _path_arguments(X, l1_ratio, tol, max_iter, penalty_factor, positive, lower_bounds,

@@ -2,9 +2,9 @@
 pass over the chunks per step.
 
 Each loss's problem is prepared by a row of ``PROBLEMS`` (the target checked or
-encoded, and the loss's ``terms``); ``fit_glm`` serves LogisticRegression (binary and
-multinomial), PoissonRegressor and HuberRegressor at one alpha, ``path_glm`` their
-``regularization_path``.
+encoded, and the loss's ``terms``); ``fit_glm`` fits a ``FitSpec`` (LogisticRegression,
+binary and multinomial, PoissonRegressor and HuberRegressor) at one alpha and returns a
+``FitResult``, ``path_glm`` is their ``regularization_path``.
 """
 
 import warnings
@@ -13,7 +13,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import validation as v
-from .fit import _path_arguments, _prepare
+from ..specs import Features, FitResult
+from .fit import _path_arguments, prepare
 from .squared import check_width
 from .statistics import as_dask_matrix, known_rows
 from ..solvers.newton import SeparationWarning
@@ -103,40 +104,39 @@ PROBLEMS = {"logistic": _logistic_problem, "multinomial": _multinomial_problem,
             "poisson": _poisson_problem, "huber": _huber_problem}
 
 
-def fit_glm(estimator, X, y, sample_weight, delta=None):
-    """Fit ``estimator`` (its ``_loss`` a row of ``PROBLEMS``) at its alpha on dask data
-    by distributed proximal Newton; sets ``coef_``, ``intercept_``, ``dual_gap_`` and
-    ``n_iter_`` (the passes) and returns the estimator."""
+def fit_glm(spec, X, y, sample_weight):
+    """Fit ``spec`` (a ``FitSpec``, its loss a row of ``PROBLEMS``) at its alpha on dask
+    data by distributed proximal Newton; returns a ``FitResult`` (``n_iter``: the
+    passes)."""
     from .newton import DaskGLM
 
-    X, y, sample_weight = _prepare(estimator, X, y, sample_weight)
-    target, terms = PROBLEMS[estimator._loss.name](y, sample_weight, estimator.fit_intercept,
-                                              delta)
-    return fit_on(estimator, DaskGLM(X, target, sample_weight, estimator.fit_intercept),
-                  terms)
+    X, y, sample_weight, features = prepare(spec.name, X, y, sample_weight)
+    target, terms = PROBLEMS[spec.loss.name](y, sample_weight, spec.fit_intercept,
+                                             spec.delta)
+    return fit_on(spec, DaskGLM(X, target, sample_weight, spec.fit_intercept), terms,
+                  features)
 
 
-def fit_on(estimator, data, terms):
+def fit_on(spec, data, terms, features=None):
     """``fit_glm`` on prepared ``data`` (a ``DaskGLM``) with the loss's ``terms``."""
     from .newton import glm_path
 
     p = data.n_features
-    estimator.n_features_in_ = p
-    penalty, alpha, factor = estimator._validate_penalty(p)
+    features = features or Features(p)
+    penalty, alpha, factor = spec.penalty(p)
     lower, upper = penalty.lower, penalty.upper
     if terms.width > 1:
-        check_multinomial(estimator, p, terms.width)
+        check_multinomial(spec, p, terms.width)
     factor, lower, upper = (terms.widen(a) for a in (factor, lower, upper))
-    tol = v.check_scalar_param(estimator.tol, "tol", low=0.0, low_open=True)
-    max_iter = v.check_scalar_param(estimator.max_iter, "max_iter", low=1, integer=True)
+    tol, max_iter = spec.checked_tol(), spec.checked_max_iter()
     bounded = np.any(np.isfinite(lower)) or np.any(np.isfinite(upper))
     if alpha == 0 and not bounded:
-        return _fit_unpenalized(estimator, data, terms, tol, max_iter)
+        return _fit_unpenalized(spec, data, terms, features)
     if alpha == 0 or np.any(factor == 0):
         raise ValueError(f"dask input needs every penalty_factor > 0, and no bounds at "
                          f"alpha = 0: the {terms.name} fit with unpenalized features is "
                          "not distributed yet")
-    l1_ratio = float(v.check_l1_ratio(estimator.l1_ratio))
+    l1_ratio = float(v.check_l1_ratio(spec.l1_ratio))
     # Newton's method straight from the null model: measured on 50,000 x 50, 6-9 passes
     # in all at alpha = 0.05 .. 0.001, against 15-21 through a 5-alpha warm-start grid
     path = glm_path(data, terms, [alpha], l1_ratio, factor, lower, upper,
@@ -144,30 +144,40 @@ def fit_on(estimator, data, terms):
     if path.gaps[-1] > tol:
         warnings.warn(f"distributed proximal Newton stopped with relative duality gap "
                       f"{path.gaps[-1]:.3e} > tol={tol:.1e}; increase max_iter",
-                      ConvergenceWarning, stacklevel=3)
-    estimator.dual_gap_, estimator.n_iter_ = float(path.gaps[-1]), int(data.passes)
+                      ConvergenceWarning, stacklevel=6)  # the caller of the estimator's fit
     coef = terms.coef_matrix(path.coefs[-1])
-    store_fit(estimator, terms, coef, data.user_intercepts(path.intercepts[-1], coef))
-    return estimator
+    return fit_result(terms, coef, data.user_intercepts(path.intercepts[-1], coef),
+                      float(path.gaps[-1]), int(data.passes), features, spec.delta)
 
 
-def store_fit(estimator, terms, coef, intercept):
-    """``coef_`` (given in the paths' layout: (p,), or (K, p) for the multinomial) and
-    ``intercept_`` a float or one per class (a binary classifier's: a row and an array
-    of one, as scikit-learn's), and ``classes_`` for a classifier."""
+def model_layout(terms, coef, intercept):
+    """``(coef, intercept)`` as an estimator holds them, from the paths' layout ((p,),
+    or (K, p) for the multinomial): a float intercept or one per class, a binary
+    classifier's a row and an array of one, as scikit-learn's."""
     coef = np.array(coef)
     intercept = float(intercept) if np.ndim(intercept) == 0 else np.array(intercept)
-    if getattr(terms, "classes", None) is not None:
-        estimator.classes_ = np.asarray(terms.classes)
-        if coef.ndim == 1:
-            coef, intercept = coef[None, :], np.array([intercept])
-    estimator.coef_, estimator.intercept_ = coef, intercept
+    if getattr(terms, "classes", None) is not None and coef.ndim == 1:
+        coef, intercept = coef[None, :], np.array([intercept])
+    return coef, intercept
 
 
-def check_multinomial(estimator, n_features, n_classes):
+def classes_of(terms):
+    """A classifier's classes (None for a regression loss)."""
+    classes = getattr(terms, "classes", None)
+    return None if classes is None else np.asarray(classes)
+
+
+def fit_result(terms, coef, intercept, gap, n_iter, features, delta=None):
+    """The ``FitResult`` of a fit in the paths' layout (``model_layout``)."""
+    coef, intercept = model_layout(terms, coef, intercept)
+    return FitResult(coef, intercept, gap, n_iter, features, classes=classes_of(terms),
+                     delta=delta)
+
+
+def check_multinomial(spec, n_features, n_classes):
     """The multinomial options a dask fit offers: the ungrouped penalty, no bounds, and
     ``p K`` coefficients within the client's Gram limit."""
-    _, grouped = estimator._multinomial_options(n_features)
+    _, grouped = spec.multinomial_options(n_features)
     if grouped:
         raise ValueError("multinomial='grouped' is not offered for dask input yet: the "
                          "distributed Newton model is solved coefficient by coefficient; "
@@ -175,11 +185,12 @@ def check_multinomial(estimator, n_features, n_classes):
     check_width(n_features * n_classes)
 
 
-def _fit_unpenalized(estimator, data, terms, tol, max_iter):
+def _fit_unpenalized(spec, data, terms, features):
     """alpha = 0: damped Newton on the datafit alone, certified by the Newton decrement
     (the in-memory rule; the duality gap is degenerate without a penalty)."""
     from .newton import UnpenalizedState, advance
 
+    tol, max_iter = spec.checked_tol(), spec.checked_max_iter()
     state = UnpenalizedState(terms, data.n_features, data.fit_intercept, tol, max_iter)
     advance(data, [state], lambda s: s.done)
     sums = state.path.sums
@@ -190,15 +201,14 @@ def _fit_unpenalized(estimator, data, terms, tol, max_iter):
         warnings.warn(f"the training log-loss fell to {float(sums.loss[0]) / sums.total:.2e}"
                       ": the classes look linearly separable, so the unpenalized fit has no "
                       "minimum and its coefficients are where Newton's method stopped; give "
-                      "alpha > 0", SeparationWarning, stacklevel=3)
+                      "alpha > 0", SeparationWarning, stacklevel=7)
     if state.certificate > tol:
         warnings.warn(f"Newton's method on dask data stopped with relative Newton "
                       f"decrement {state.certificate:.3e} > tol={tol:.1e} (separable "
-                      "classes, or increase max_iter)", ConvergenceWarning, stacklevel=3)
-    estimator.dual_gap_, estimator.n_iter_ = float(state.certificate), int(data.passes)
+                      "classes, or increase max_iter)", ConvergenceWarning, stacklevel=7)
     coef = terms.coef_matrix(state.path.w)
-    store_fit(estimator, terms, coef, data.user_intercepts(state.path.b, coef))
-    return estimator
+    return fit_result(terms, coef, data.user_intercepts(state.path.b, coef),
+                      float(state.certificate), int(data.passes), features, spec.delta)
 
 
 def huber_location(y, sample_weight, delta, max_steps=100):
