@@ -96,6 +96,20 @@ def huber_irls(z, y, sw, delta, min_curvature, grad, curvature, response):
 
 
 @njit(**_OPTS)
+def bracketed_newton_step(c, g, slope, lo, hi):
+    """One step of Newton's method on a decreasing ``g`` (its value and slope at ``c``)
+    kept inside the bracket ``[lo, hi]``, which the sign of ``g`` narrows first;
+    bisection where the step would leave it. Returns ``(c, lo, hi)``. (The Huber
+    location, in memory here and on Dask chunks in ``scale/fit_glm.py``.)"""
+    if g > 0.0:
+        lo = c
+    else:
+        hi = c
+    step = c + g / slope if slope > 0.0 else 0.5 * (lo + hi)
+    return (step if lo < step < hi else 0.5 * (lo + hi)), lo, hi
+
+
+@njit(**_OPTS)
 def huber_shift(r, sw, delta):
     """The ``c`` with ``sum_i s_i psi(r_i - c) = 0``: the shift of the residuals that
     makes the clipped residuals a dual point orthogonal to the intercept's column (and
@@ -126,12 +140,7 @@ def huber_shift(r, sw, delta):
                 slope += sw[i]
         if abs(g) <= 1e-15 * mass * delta:
             return c
-        if g > 0.0:
-            lo = c
-        else:
-            hi = c
-        step = c + g / slope if slope > 0.0 else 0.5 * (lo + hi)
-        c = step if lo < step < hi else 0.5 * (lo + hi)
+        c, lo, hi = bracketed_newton_step(c, g, slope, lo, hi)
         if hi - lo <= 1e-15 * max(abs(lo), abs(hi), delta):
             return c
     return c

@@ -8,11 +8,11 @@ import numpy as np
 
 from sklearn.utils.validation import check_is_fitted
 
-from ..scale.cv_glm import cross_validate_glm
 from ..scale.detect import any_dask
-from ..scale.fit import cross_validate_squared, fit_squared, path_squared
-from ..scale.fit_glm import fit_glm, path_glm
-from ..scale.statistics import as_dask_matrix
+
+# The passes themselves (scale/fit*.py, cv_glm.py: numba kernels, dask) are imported
+# where a fit needs them: importing an estimator, or fitting in memory, loads none of
+# them (they cost a second or more of a first call).
 
 #: the fit arguments only in-memory data take (``FitSpec.extras``) -> the message that
 #: refuses them for dask input, word for word
@@ -56,7 +56,11 @@ class DaskEngine:
         """Fit ``spec`` at its alpha on dask data; returns a ``FitResult``."""
         _refuse_extras(spec, offset=offset)
         if spec.loss.quadratic:
+            from ..scale.fit import fit_squared
+
             return fit_squared(spec, X, y, sample_weight)
+        from ..scale.fit_glm import fit_glm
+
         return fit_glm(spec, X, y, sample_weight)
 
     def cross_validate(self, estimator, spec, X, y, sample_weight=None, groups=None,
@@ -64,7 +68,11 @@ class DaskEngine:
         """Cross-validate ``spec`` (a ``CVSpec``) on dask data; returns a ``CVResult``."""
         _refuse_extras(spec.fit, offset=offset, groups=groups)
         if spec.fit.loss.quadratic:
+            from ..scale.fit import cross_validate_squared
+
             return cross_validate_squared(spec, X, y, sample_weight, groups)
+        from ..scale.cv_glm import cross_validate_glm
+
         return cross_validate_glm(spec, X, y, sample_weight)
 
     def path(self, X, y, *, loss, l1_ratio, alphas, eps, sample_weight, fit_intercept,
@@ -85,12 +93,18 @@ class DaskEngine:
         if delta is not None:
             loss.check_options(None, delta=delta)  # (a delta of another loss: refused)
         if loss.quadratic:
+            from ..scale.fit import path_squared
+
             return path_squared(X, y, **arguments)
-        return path_glm(X, y, loss=loss.name, delta=delta, **arguments)
+        from ..scale.fit_glm import path_glm
+
+        return path_glm(X, y, loss=loss, delta=delta, **arguments)
 
     def decision(self, estimator, X, row_per_output):
         """``X @ coef_.T + intercept_`` of a fitted ``estimator``: a dask array (lazy,
         on the workers)."""
+        from ..scale.statistics import as_dask_matrix
+
         check_is_fitted(estimator)
         X = as_dask_matrix(X)
         if X.shape[1] != estimator.n_features_in_:

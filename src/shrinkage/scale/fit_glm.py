@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import validation as v
+from .._glm_kernels import bracketed_newton_step
 from ..specs import Features, FitResult
 from .fit import _path_arguments, prepare
 from .squared import check_width
@@ -238,18 +239,13 @@ def bracketed_huber_newton(low, high, c, sums_at, delta, max_steps=100):
         g, slope, mass = sums_at(c)
         if abs(g) <= 1e-13 * mass * delta:
             break
-        if g > 0:
-            low = c
-        else:
-            high = c
-        step = c + g / slope if slope > 0 else 0.5 * (low + high)
-        c = step if low < step < high else 0.5 * (low + high)
+        c, low, high = bracketed_newton_step(c, g, slope, low, high)
     return c
 
 
 def path_glm(X, y, *, loss, delta, l1_ratio, alphas, eps, sample_weight, fit_intercept,
              penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter):
-    """``regularization_path(loss=...)`` of a GLM on dask data: a grid from the exact
+    """``regularization_path(loss=...)`` of a GLM (``loss`` an object) on dask data: a grid from the exact
     alpha_max (glmnet's ends, or the given alphas), then distributed proximal Newton
     along it. ``max_iter`` bounds the passes per alpha."""
     from .newton import DaskGLM, glm_path
@@ -258,9 +254,10 @@ def path_glm(X, y, *, loss, delta, l1_ratio, alphas, eps, sample_weight, fit_int
     X, l1_ratio, tol, max_iter, factor, lower, upper = _path_arguments(
         X, l1_ratio, tol, max_iter, penalty_factor, positive, lower_bounds, upper_bounds)
     if np.any(factor == 0):
-        raise ValueError(f"dask input needs every penalty_factor > 0 for the {loss} loss")
-    target, terms = PROBLEMS[loss](y, sample_weight, fit_intercept, delta)
-    if loss == "logistic" and terms.width > 1:
+        raise ValueError(f"dask input needs every penalty_factor > 0 for the {loss.name} "
+                         "loss")
+    target, terms = PROBLEMS[loss.name](y, sample_weight, fit_intercept, delta)
+    if terms.width > 1 and not loss.class_rows:
         raise ValueError(f"the logistic loss takes two classes; y has {terms.width} "
                          "classes: use loss='multinomial'")
     if terms.width > 1:
