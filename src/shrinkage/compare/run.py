@@ -10,49 +10,25 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.pipeline import Pipeline
 
-from .column_checks import encoded_collisions, huge_values, infinite_values, rare_classes
-from .compare_checks import (at_rounding, combination_warning, leak_warning,
-                             perfect_fit_warning)
-from .compare_losses import EN_RATIOS
-from .compare_memory import decision_values  # noqa: F401  (the figures' helper)
+from ..solvers.newton import SeparationWarning, separation_sentence
+from ..tables import UserError
+from .checks import at_rounding, combination_warning, leak_warning, perfect_fit_warning
+from .losses import EN_RATIOS
+from .memory import InMemory
 from .narrative import describe
-from .solvers.newton import SeparationWarning, separation_sentence
-from .tables import UserError, check_drop
 
 PENALTIES = ("none", "l1", "l2", "elasticnet")
 LABELS = {"none": "no penalty", "l1": "L1 (lasso)", "l2": "L2 (ridge)",
           "elasticnet": "elastic net"}
-#: a classification target has at most this many classes
-MAX_CLASSES = 50
 #: how far (decades) and how often the grid of a penalty is extended while its best alpha
 #: sits on an end with the CV error still improving there
 EXTEND_DECADES = 3
 MAX_EXTENSIONS = 4
 #: a warm-up longer than this was compilation: the command line says so
 COMPILE_NOTE_SECONDS = 2.0
-
-
-@dataclass(frozen=True)
-class Options:
-    """What ``shrinkage compare`` was asked to do (already parsed)."""
-
-    task: str = "auto"
-    loss: str = "auto"
-    test_size: float = 0.25
-    cv: int = 5
-    seed: int = 0
-    n_jobs: int = 1
-    impute: str = "none"
-    selection: str = "min"
-    n_alphas: int = 50
-    max_levels: int = 50
-    drop: tuple = ()
 
 
 @dataclass
@@ -64,253 +40,6 @@ class Comparison:
     pipeline: object
     feature_names: list
     extras: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class TargetSummary:
-    """What task detection needs to know of a target column.
-
-    Attributes
-    ----------
-    name : str
-    dtype : str
-        The column's type, for messages.
-    numeric : bool
-    n_unique : int
-        Distinct non-missing values, exact up to ``MAX_CLASSES + 1`` (a larger count is
-        reported as that).
-    minimum, maximum : float
-        Of a numeric target (NaN otherwise).
-    whole : bool
-        Every value of a numeric target is a whole number.
-    """
-
-    name: str
-    dtype: str
-    numeric: bool
-    n_unique: int
-    minimum: float = float("nan")
-    maximum: float = float("nan")
-    whole: bool = False
-
-    @classmethod
-    def of(cls, series):
-        """The summary of a polars Series."""
-        numeric = series.dtype.is_numeric()
-        kept = series.drop_nulls()
-        values = kept.cast(float) if numeric else None
-        return cls(name=series.name, dtype=str(series.dtype), numeric=numeric,
-                   n_unique=min(kept.n_unique(), MAX_CLASSES + 1),
-                   minimum=float(values.min()) if numeric and len(values) else float("nan"),
-                   maximum=float(values.max()) if numeric and len(values) else float("nan"),
-                   whole=bool((values % 1 == 0).all()) if numeric else False)
-
-
-def _summary(target):
-    return target if isinstance(target, TargetSummary) else TargetSummary.of(target)
-
-
-def detect_task(target, forced, loss="auto"):
-    """'regression' or 'classification' from the target column (a polars Series or its
-    ``TargetSummary``); a regression loss (``--loss squared|huber|poisson``) makes it
-    regression."""
-    target = _summary(target)
-    numeric, n_classes = target.numeric, target.n_unique
-    if loss != "auto":
-        if forced == "classification" or not numeric:
-            raise UserError(f"--loss {loss} fits a numeric target; {target.name!r} "
-                            + ("is classified (--task classification): drop one of them"
-                               if numeric else f"holds {target.dtype}: drop --loss"))
-        forced = "regression"
-    if forced == "regression":
-        if not numeric:
-            raise UserError(f"--task regression needs a numeric target; {target.name!r} "
-                            f"holds {target.dtype}: drop --task or choose another column")
-        return "regression"
-    if forced == "classification" or not numeric or n_classes == 2:
-        if n_classes < 2:
-            raise UserError(
-                f"target {target.name!r} has {n_classes} class{'es' if n_classes != 1 else ''}: "
-                "classification needs two or more; choose another target")
-        if n_classes > MAX_CLASSES:
-            raise UserError(
-                f"target {target.name!r} has more than {MAX_CLASSES} distinct values, too "
-                f"many to be classes" + (
-                    ": give --task regression for a numeric one" if numeric else
-                    ": choose another target"))
-        return "classification"
-    return "regression"
-
-
-def choose_loss(target, task, loss):
-    """The loss to fit: the one asked for, else squared (regression) or logistic
-    (classification); with a note suggesting ``--loss poisson`` for a count target left
-    on ``auto``. A Poisson fit needs a target >= 0 that is not all 0."""
-    if task == "classification":
-        return "logistic", None
-    target = _summary(target)
-    if loss == "poisson":
-        if target.minimum < 0:
-            raise UserError(f"--loss poisson needs a target >= 0 (counts); {target.name!r} "
-                            f"goes down to {target.minimum:g}: use --loss squared or huber")
-        if target.maximum <= 0:
-            raise UserError(f"--loss poisson: the target {target.name!r} is 0 on every row; "
-                            "there is nothing to fit")
-    if loss != "auto":
-        return loss, None
-    if target.minimum >= 0 and target.whole and target.n_unique > 2:
-        return "squared", (f"the target {target.name!r} holds non-negative whole numbers: "
-                           "if they are counts, --loss poisson fits them on their own scale "
-                           "(least squares can predict negative counts)")
-    return "squared", None
-
-
-def integer_code_note(target, task):
-    """A note when a numeric target with few distinct whole values is treated as
-    regression: it may be class codes."""
-    target = _summary(target)
-    if task != "regression" or not target.numeric:
-        return None
-    if 2 < target.n_unique <= 10 and target.whole:
-        return (f"the target {target.name!r} takes {target.n_unique} whole values: if they "
-                "are class codes, give --task classification")
-    return None
-
-
-def split_columns(frame):
-    """Numeric and categorical feature columns of a polars frame."""
-    numeric = [c for c, t in frame.schema.items() if t.is_numeric()]
-    categorical = [c for c, t in frame.schema.items() if not t.is_numeric()]
-    return numeric, categorical
-
-
-def _dummy_name(column, value):
-    """``column=value``: a module-level function, so that the saved model pickles."""
-    return f"{column}={value}"
-
-
-def build_preprocessor(numeric, categorical, impute, categories="auto"):
-    """Standardize the ``numeric`` columns, one-hot encode the ``categorical`` ones (named
-    ``column=value``; ``categories`` as OneHotEncoder takes them)."""
-    num_steps, cat_steps = [StandardScaler()], [
-        OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False,
-                      feature_name_combiner=_dummy_name)]
-    if impute == "median":
-        num_steps.insert(0, SimpleImputer(strategy="median"))
-        cat_steps.insert(0, SimpleImputer(strategy="most_frequent", missing_values=None))
-    parts = []
-    if numeric:
-        parts.append(("numeric", make_pipeline(*num_steps), numeric))
-    if categorical:
-        parts.append(("categorical", make_pipeline(*cat_steps), categorical))
-    return ColumnTransformer(parts, verbose_feature_names_out=False)
-
-
-def original_columns(preprocessor):
-    """Encoded feature name -> the table column it came from (a one-hot encoder's
-    features counted off its categories, column by column: a name such as ``a=b=c``
-    cannot tell its column apart by itself)."""
-    mapping = {}
-    for _, transformer, columns in preprocessor.transformers_:
-        if transformer == "drop" or not len(columns):
-            continue
-        names = [str(n) for n in transformer.get_feature_names_out(columns)]
-        encoder = transformer[-1] if hasattr(transformer, "steps") else transformer
-        if hasattr(encoder, "categories_"):
-            sizes = [len(c) for c in encoder.categories_]
-            owners = [c for c, size in zip(columns, sizes) for _ in range(size)]
-            mapping.update(zip(names, owners))
-        else:  # one feature per column, under its own name
-            mapping.update((name, name) for name in names)
-    return mapping
-
-
-def prepare(table, options):
-    """Drop rows without a target, check missing features, detect the task.
-
-    Returns ``(features, target, task, loss, notes)`` with ``features`` a polars frame
-    and ``loss`` the name of the loss to fit.
-    """
-    import polars as pl
-
-    frame = table.frame
-    notes = list(table.notes)
-    dropped = check_drop(frame.columns, options.drop, table.target, table.name)
-    if dropped:
-        frame = frame.drop(dropped)
-        notes.append(f"left out {len(dropped)} column{'s' if len(dropped) > 1 else ''} as "
-                     f"asked (--drop): {', '.join(map(repr, dropped))}")
-    frame, infinite = infinite_values(frame, table.target, options.impute)
-    notes += infinite
-    huge_values(frame, table.target)
-    target = frame.get_column(table.target)
-    if target.dtype.is_float():
-        missing = target.is_null() | target.is_nan()
-    else:
-        missing = target.is_null()
-    n_missing = int(missing.sum())
-    if n_missing:
-        frame = frame.filter(~missing)
-        notes.append(f"dropped {n_missing} row{'s' if n_missing != 1 else ''} with a missing "
-                     f"target ({table.target!r})")
-    if frame.height == 0:
-        raise UserError(f"the table has no row with a value in the target column "
-                        f"{table.target!r}; fill it in or choose another --target")
-    n_rows, folds = frame.height, options.cv
-    n_train = n_rows - int(np.ceil(options.test_size * n_rows))
-    if n_train < 2 * folds:  # (before the columns: one row makes every column constant)
-        raise UserError(f"the table has {n_rows} row{'s' if n_rows != 1 else ''}; with "
-                        f"--test-size {options.test_size} "
-                        f"and --cv {folds} it needs at least "
-                        f"{int(np.ceil(2 * folds / (1 - options.test_size)))}: use "
-                        + ("fewer folds (--cv 2 is the fewest) or " if folds > 2 else "")
-                        + "more rows")
-    features = frame.drop(table.target)
-    _, categorical = split_columns(features)
-    too_many = [c for c in categorical
-                if features.get_column(c).n_unique() > options.max_levels]
-    if too_many:
-        # an identifier or free text: one-hot encoding would add a feature per row
-        features = features.drop(too_many)
-        notes.append(f"ignored {len(too_many)} text column(s) with more than "
-                     f"{options.max_levels} distinct values ({', '.join(map(repr, too_many))}); "
-                     "raise --max-levels to encode them")
-    constant = [c for c in features.columns
-                if features.get_column(c).drop_nulls().n_unique() <= 1]
-    if constant:
-        # one value on every row: nothing to learn from, and standardizing divides by 0
-        features = features.drop(constant)
-        notes.append(f"left out {len(constant)} constant or empty column"
-                     f"{'s' if len(constant) > 1 else ''} (one value, or none, on every "
-                     f"row): {', '.join(map(repr, constant))}")
-    if features.width == 0:
-        why = [f"--drop left out {', '.join(map(repr, dropped))}"] if dropped else []
-        why += [f"constant or empty: {', '.join(map(repr, constant))}"] if constant else []
-        raise UserError(f"the table has no usable column besides the target "
-                        f"{table.target!r}" + (f" ({'; '.join(why)})" if why else ""))
-    encoded_collisions(features, *split_columns(features), _dummy_name)
-    nulls = [c for c in features.columns if features.get_column(c).null_count()
-             or (features.schema[c].is_float() and features.get_column(c).is_nan().any())]
-    if nulls and options.impute != "median":
-        raise UserError(f"missing values in feature column{'s' if len(nulls) > 1 else ''} "
-                        f"{', '.join(map(repr, nulls[:10]))}: give --impute median or "
-                        "remove them")
-    if nulls:
-        notes.append(f"imputed missing values in {len(nulls)} column(s) (median; most "
-                     "frequent for categorical)")
-        features = features.with_columns(pl.col(pl.Float32, pl.Float64).fill_nan(None))
-    summary = TargetSummary.of(frame.get_column(table.target))
-    task = detect_task(summary, options.task, options.loss)
-    if task == "classification":
-        rare_classes(frame.get_column(table.target), options)
-    if summary.n_unique <= 1:  # (a class target says it has one class, above)
-        raise UserError(f"the target {table.target!r} takes one value on every row: there "
-                        "is nothing to predict; choose another --target")
-    loss, count_note = choose_loss(summary, task, options.loss)
-    note = integer_code_note(summary, task) \
-        if options.loss == "auto" else None
-    notes.extend(n for n in (note, count_note) if n)
-    return features, frame.get_column(table.target).to_numpy(), task, loss, notes
 
 
 def _estimators(loss, folds, options):
@@ -379,8 +108,6 @@ def run_comparison(table, options, progress=None, engine=None):
     test split. ``progress(step)`` is called before each stage. ``engine`` holds the
     split table and fits the models (``InMemory(table, options)`` by default; the Dask
     engine for a table on a cluster)."""
-    from .compare_memory import InMemory
-
     step = progress or (lambda name: None)
     step("preparing the table")
     data = engine if engine is not None else InMemory(table, options)
@@ -391,7 +118,7 @@ def run_comparison(table, options, progress=None, engine=None):
     for penalty in PENALTIES:
         step(f"fitting {LABELS[penalty]}")
         model = estimators[penalty]
-        if penalty != "none" and loss.name == "squared" and "tol" in model.get_params():
+        if penalty != "none" and loss.least_squares and "tol" in model.get_params():
             model.set_params(tol=_noise_scaled_tol(data.residual_share(models["none"])))
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
@@ -553,10 +280,10 @@ def _null_test_loss(entries):
 
 
 def _suspicions(data, models, entries, loss, options, null_loss):
-    """The warnings of ``compare_checks`` (a list of dicts, empty when nothing looks too
+    """The warnings of ``checks`` (a list of dicts, empty when nothing looks too
     good to be true)."""
     found = [leak_warning(data.target, data.leaks())]
-    if loss.name == "squared":
+    if loss.least_squares:
         cv = entries["none"]["choices"]["fit"]["cv_score"]
         found.append(combination_warning(
             data.target, data.residual_share(models["none"]),
@@ -572,7 +299,7 @@ def _compare(results, key, options, interval, method, null_loss=None):
     """The winner by test loss among the selected choices, and the 95% interval of its
     test-loss difference to each other penalty (``interval(winner, other)`` gives the
     mean difference and the interval's ends; ``method`` says how it was made). Two test
-    losses both at rounding level (``compare_checks.at_rounding``) are a tie: no
+    losses both at rounding level (``checks.at_rounding``) are a tie: no
     difference, no relative change, not separated."""
     chosen = {p: results["penalties"][p]["choices"]["fit" if p == "none"
                                                       else options.selection]
