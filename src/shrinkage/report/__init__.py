@@ -66,7 +66,7 @@ def write_outputs(comparison, output, progress=None, figures=None):
         with OutputSet(output, FILES) as claimed:
             return write_outputs(comparison, claimed, progress, figures)
     step = progress or (lambda name: None)
-    comparison.results["run"] = {"id": output.run_id, "shrinkage": __version__}
+    comparison.record_run(output.run_id, __version__)
     step("drawing the figures")
     figures = all_figures(comparison) if figures is None else figures
     step("writing the report")
