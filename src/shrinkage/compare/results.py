@@ -12,6 +12,14 @@ interval method (``Ranking.interval``: each engine says how it made its interval
 from dataclasses import asdict, dataclass, field, replace
 
 
+class _Fields:
+    """A result whose JSON form is its fields, in their order."""
+
+    def as_json(self):
+        """The JSON-ready dict."""
+        return asdict(self)
+
+
 @dataclass(frozen=True)
 class Choice:
     """The numbers of one chosen model (the one fit of no penalty, or a penalty's
@@ -110,17 +118,13 @@ class PenaltyResult:
 
 
 @dataclass(frozen=True)
-class Suspicion:
+class Suspicion(_Fields):
     """An answer too good to be true (``checks``): its kind, the columns it names and
     the sentence that says it."""
 
     kind: str
     columns: list
     message: str
-
-    def as_json(self):
-        """The JSON-ready dict."""
-        return {"kind": self.kind, "columns": self.columns, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ class DataSummary:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(_Fields):
     """What the comparison was run with."""
 
     test_size: float
@@ -155,10 +159,6 @@ class Settings:
     elasticnet_l1_ratios: list
     impute: str
     engine: str
-
-    def as_json(self):
-        """The JSON-ready dict (results.json's ``settings``)."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ class Metric:
 
 
 @dataclass(frozen=True)
-class Versus:
+class Versus(_Fields):
     """The winner against one other penalty: the mean test-loss difference, relative
     to the other's loss, its 95% interval, and whether it is told apart."""
 
@@ -193,10 +193,6 @@ class Versus:
     ci95: list
     separated: bool
     tie_at_rounding: bool
-
-    def as_json(self):
-        """The JSON-ready dict."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -222,7 +218,7 @@ class Ranking:
 
 
 @dataclass(frozen=True)
-class Recovered:
+class Recovered(_Fields):
     """How a penalty's coefficients recovered a synthetic truth's support."""
 
     true_positives: int
@@ -232,10 +228,6 @@ class Recovered:
     recall: float
     coefficient_error: float
     estimated_standardized: dict
-
-    def as_json(self):
-        """The JSON-ready dict."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)
