@@ -41,9 +41,9 @@ def _fit_inside_grid(model, fit):
     improving, extend the grid past that end (``EXTEND_DECADES`` at a time, at the same
     density, at most ``MAX_EXTENSIONS`` times) and fit again.
 
-    Returns None for a model without a grid, else a ``GridExtension``: ``extensions`` (how many),
-    ``edge`` (the end the best alpha still sits on after them, or None) and the final
-    grid's ``largest`` and ``smallest`` alpha.
+    Returns None for a model without a grid, else a dict of ``GridExtension``'s fields:
+    ``extensions`` (how many), ``edge`` (the end the best alpha still sits on after
+    them, or None) and the final grid's ``largest`` and ``smallest`` alpha.
     """
     fit(model)
     if not hasattr(model, "alpha_at_edge_"):
@@ -64,9 +64,9 @@ def _fit_inside_grid(model, fit):
         fit(model)
         extensions += 1
     row = model.l1_ratios_.index(model.l1_ratio_)
-    return GridExtension(extensions=extensions, edge=model.alpha_at_edge_,
-                         largest=float(model.alphas_[row, 0]),
-                         smallest=float(model.alphas_[row, -1]))
+    return {"extensions": extensions, "edge": model.alpha_at_edge_,
+            "largest": float(model.alphas_[row, 0]),
+            "smallest": float(model.alphas_[row, -1])}
 
 
 def _grid_note(label, grid):
@@ -125,6 +125,7 @@ def _fit_penalty(penalty, model, data, models):
         warnings.simplefilter("always", ConvergenceWarning)
         try:
             grid = _fit_inside_grid(model, data.fit)
+            grid = None if grid is None else GridExtension(**grid)
         except ValueError as exc:
             raise UserError(f"cannot fit {label}: {exc}") from None
     seconds = time.perf_counter() - start
