@@ -71,7 +71,8 @@ def main(argv=None):
 
     from shrinkage.compare import Options, run_comparison
     from shrinkage.report import write_outputs
-    from shrinkage.scale.compare import OnDask, dask_client
+    from shrinkage.compare.dask import OnDask
+    from shrinkage.scale.cluster import dask_client
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cmp-dask-"))
     if not any(folder.glob("*.parquet")):

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from shrinkage.cli import app
 from shrinkage.model_file import load_model
-from shrinkage.narrative import format_number
+from shrinkage.compare.narrative import format_number
 
 FAST = ["--cv", "3", "--n-alphas", "15", "--no-progress"]
 
@@ -299,7 +299,7 @@ def test_predict_names_missing_columns(diabetes_report, tmp_path):
 
 def test_bootstrap_interval_covers_the_normal_one():
     """The paired bootstrap of a mean difference agrees with the normal-theory interval."""
-    from shrinkage.compare_memory import _bootstrap_means
+    from shrinkage.compare.memory import _bootstrap_means
 
     rng = np.random.default_rng(0)
     diff = rng.normal(0.3, 2.0, size=4000)
@@ -334,8 +334,8 @@ def test_no_penalty_cv_score_is_least_squares_on_the_folds():
     from sklearn.linear_model import LinearRegression
     from sklearn.model_selection import KFold
 
-    from shrinkage.compare_memory import _baseline_cv
-    from shrinkage.compare_losses import compare_loss
+    from shrinkage.compare.memory import _baseline_cv
+    from shrinkage.compare.losses import compare_loss
     from shrinkage.linear_model import Ridge
 
     X, y = load_diabetes(return_X_y=True)
@@ -392,7 +392,7 @@ def test_summary_table_fits_80_columns(diabetes_report, tmp_path):
     """Short headers and two significant digits: nothing is cut off at 80 columns."""
     from rich.console import Console
 
-    from shrinkage.console_summary import print_summary as _print_summary
+    from shrinkage.compare.console import print_summary as _print_summary
 
     out, _ = diabetes_report
     classification = tmp_path / "cancer"
@@ -408,7 +408,7 @@ def test_summary_table_fits_80_columns(diabetes_report, tmp_path):
 
 
 def test_first_run_compilation_is_noted_and_not_timed(monkeypatch, tmp_path):
-    from shrinkage import compare_memory
+    from shrinkage.compare import memory as compare_memory
 
     monkeypatch.setattr(compare_memory, "_warm_up", lambda *a: 9.0)
     out = tmp_path / "slow"

@@ -12,10 +12,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from typer.testing import CliRunner
 
 from shrinkage.cli import app
-from shrinkage.compare_checks import single_column_leaks
-from shrinkage.console_summary import column_digits as _column_digits
-from shrinkage.console_summary import terminal_number as _terminal_number
-from shrinkage.narrative import _change
+from shrinkage.compare.checks import single_column_leaks
+from shrinkage.compare.console import column_digits as _column_digits
+from shrinkage.compare.console import terminal_number as _terminal_number
+from shrinkage.compare.narrative import _change
 
 FAST = ["--cv", "3", "--n-alphas", "15", "--no-progress"]
 pytestmark = pytest.mark.usefixtures("no_figures")

@@ -21,7 +21,7 @@ pytest.importorskip("dask.dataframe")
 from shrinkage.model_file import load_model  # noqa: E402
 from shrinkage.compare import (Options, _estimators, build_preprocessor,  # noqa: E402
                                run_comparison)
-from shrinkage.scale.compare import Z95, OnDask  # noqa: E402
+from shrinkage.compare.dask import Z95, OnDask  # noqa: E402
 from shrinkage.scale.table import (label_rows, merge_sketches, sketch,  # noqa: E402
                                    sketch_quantile)
 

@@ -23,8 +23,8 @@ pytest.importorskip("dask.dataframe")
 
 from shrinkage.model_file import load_model  # noqa: E402
 from shrinkage.compare import Options, _estimators  # noqa: E402
-from shrinkage.scale.compare import Z95, OnDask  # noqa: E402
-from shrinkage.scale.compare_glm import histogram_auc  # noqa: E402
+from shrinkage.compare.dask import Z95, OnDask  # noqa: E402
+from shrinkage.compare.dask_glm import histogram_auc  # noqa: E402
 from test_compare_dask import _in_memory_split  # noqa: E402
 
 SCRIPT = Path(sys.executable).parent / "shrinkage"
@@ -203,7 +203,7 @@ def test_the_huber_threshold_follows_the_in_memory_rule(client, tmp_path):
     Newton steps overshoot its tolerance, is as close as the 1e-10 one)."""
     from shrinkage import HuberRegressorCV
     from shrinkage.datafits_glm import default_huber_delta
-    from shrinkage.scale.compare_glm import train_targets
+    from shrinkage.compare.dask_glm import train_targets
     from shrinkage.scale.robust import huber_delta
 
     options = Options(n_alphas=8, cv=3, seed=5, loss="huber")
@@ -226,7 +226,7 @@ def test_distributed_medians_are_the_in_memory_ones(client):
     from dask import delayed
 
     from shrinkage.datafits_glm import _weighted_median, default_huber_delta
-    from shrinkage.scale.compare_glm import train_targets
+    from shrinkage.compare.dask_glm import train_targets
     from shrinkage.scale.robust import distributed_median, huber_delta
 
     rng = np.random.default_rng(1)
@@ -280,8 +280,8 @@ def test_a_models_metrics_and_curves_share_one_pass(client):
     counts: one reduction over the test rows serves both."""
     from dask import delayed
 
-    from shrinkage.compare_losses import compare_loss
-    from shrinkage.scale.compare_glm import TestParts
+    from shrinkage.compare.losses import compare_loss
+    from shrinkage.compare.dask_glm import TestParts
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((400, 3))

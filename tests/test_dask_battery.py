@@ -29,7 +29,7 @@ pl = pytest.importorskip("polars")
 from shrinkage import Lasso, LogisticRegression  # noqa: E402
 from shrinkage.cli import app  # noqa: E402
 from shrinkage.scale import cluster  # noqa: E402
-from shrinkage.scale import compare as scale_compare  # noqa: E402
+from shrinkage.compare import dask as scale_compare  # noqa: E402
 from shrinkage.scale.cluster import scheduler_address  # noqa: E402
 from shrinkage.tables import UserError  # noqa: E402
 

@@ -1,6 +1,6 @@
 """Sentences of the verdict, on constructed numbers."""
 
-from shrinkage.narrative import _one_se_sentences
+from shrinkage.compare.narrative import _one_se_sentences
 
 
 def _penalties(n_min, n_1se):

@@ -16,7 +16,7 @@ from sklearn.datasets import load_diabetes, load_iris
 from sklearn.pipeline import Pipeline
 
 from shrinkage.compare import Options, run_comparison
-from shrinkage.compare_losses import CompareLoss
+from shrinkage.compare.losses import CompareLoss
 from shrinkage.model_file import (MODEL_TYPES, TRUSTED_TYPES, load_model, model_metadata,
                                   save_model)
 from shrinkage.tables import Table, UserError, demo_table

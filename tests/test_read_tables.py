@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from shrinkage.cli import app
 from shrinkage.compare import Options, prepare, run_comparison
-from shrinkage.narrative import _top_columns
+from shrinkage.compare.narrative import _top_columns
 from shrinkage.tables import Table, UserError, read_frame, read_table
 
 QUICK = Options(cv=3, n_alphas=5)

@@ -163,8 +163,8 @@ def test_compare_baseline_cv_equals_per_fold_scikit_learn(n_classes):
     from sklearn.metrics import log_loss
     from sklearn.model_selection import StratifiedKFold
 
-    from shrinkage.compare_memory import _baseline_cv
-    from shrinkage.compare_losses import compare_loss
+    from shrinkage.compare.memory import _baseline_cv
+    from shrinkage.compare.losses import compare_loss
 
     X, y = make_classification(400, 6, n_informative=4, n_redundant=0, flip_y=0.2,
                                n_classes=n_classes, random_state=1)

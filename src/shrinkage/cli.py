@@ -231,7 +231,7 @@ def _say_what_was_done(results, paths, quiet, json_output):
     """Warnings (always), then unless ``quiet``: notes, the summary (or results.json
     with ``json_output``) and the files written."""
     from .compare import COMPILE_NOTE_SECONDS
-    from .console_summary import print_summary
+    from .compare.console import print_summary
 
     _warn(w["message"] for w in results["data"].get("warnings", []))
     if json_output:
@@ -306,7 +306,7 @@ def _compare_on_dask(data, target, options, scheduler, workers, output, progress
                         "(the demos are in memory: drop --engine dask)")
     try:
         from .scale.cluster import dask_client
-        from .scale.compare import OnDask
+        from .compare.dask import OnDask
     except ImportError:
         raise UserError("--engine dask needs Dask: pip install \"shrinkage[dask]\"") \
             from None

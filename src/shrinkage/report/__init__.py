@@ -8,7 +8,8 @@ every file of the run before, never a mix.
 import json
 from pathlib import Path
 
-from ..narrative import format_number
+from ..compare.console import summary_rows
+from ..compare.narrative import format_number
 from ..output_set import OutputSet
 
 FILES = ("report.html", "results.json", "paths.csv", "model.skops")
@@ -26,31 +27,6 @@ def render_html(comparison, figures):
     template = env.get_template("template.html.j2")
     return template.render(results=comparison.results, figures=figures,
                            rows=summary_rows(comparison.results))
-
-
-def summary_rows(results):
-    """One row per (penalty, choice) of the summary table, with the JSON path of each
-    number so that a reader (or a test) can find it in results.json."""
-    metric = results["metric"]
-    test_keys = list(metric["test_columns"])
-    classes = results["data"].get("classes")
-    if classes is not None and len(classes) > 2:
-        test_keys.insert(2, "test_balanced_accuracy")
-    rows = []
-    for penalty, entry in results["penalties"].items():
-        for choice, numbers in entry["choices"].items():
-            base = f"penalties.{penalty}.choices.{choice}"
-            cells = [(key, f"{base}.{key}", numbers[key]) for key in
-                     ["alpha", "l1_ratio", "cv_score", "cv_se", *test_keys, "n_nonzero"]]
-            cells.append(("fit_seconds", f"penalties.{penalty}.fit_seconds",
-                          entry["fit_seconds"]))
-            rows.append({"penalty": penalty, "label": entry["label"], "choice": choice,
-                         # a tie at rounding level has no winner to highlight
-                         "winner": penalty == results["comparison"]["winner"]
-                         and choice in ("fit", results["settings"]["selection"])
-                         and not results["comparison"].get("tie_at_rounding", False),
-                         "cells": cells})
-    return rows
 
 
 def paths_frame(results):
@@ -90,7 +66,7 @@ def write_outputs(comparison, output, progress=None, figures=None):
         with OutputSet(output, FILES) as claimed:
             return write_outputs(comparison, claimed, progress, figures)
     step = progress or (lambda name: None)
-    comparison.results["run"] = {"id": output.run_id, "shrinkage": __version__}
+    comparison.record_run(output.run_id, __version__)
     step("drawing the figures")
     figures = all_figures(comparison) if figures is None else figures
     step("writing the report")

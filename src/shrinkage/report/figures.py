@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 
-from ..compare import decision_values
+from ..compare.engine import decision_values
 from ..plotting import CoefficientPathDisplay, CVCurveDisplay, SparsityDisplay
 
 PENALIZED = ("l1", "l2", "elasticnet")

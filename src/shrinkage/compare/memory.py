@@ -1,36 +1,29 @@
 """The table of ``shrinkage compare`` in memory: split, preprocessed and fitted on numpy
 arrays in this process.
 
-``InMemory`` is one of the comparison's engines (``scale/compare.py`` holds the other,
-for tables that stay on a Dask cluster): ``run_comparison`` asks an engine for the
-prepared data, the fits, the held-out metrics and the confidence intervals of the test
-differences, and never touches rows itself.
+``InMemory`` is one of the comparison's engines (``engine.Engine``; ``dask.OnDask`` is
+the other, for tables that stay on a Dask cluster): ``run_comparison`` asks an engine
+for the prepared data, the fits, the held-out metrics and the confidence intervals of
+the test differences, and never touches rows itself.
 """
 
-import time
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-from . import model_selection as ms
-from .column_checks import empty_in_training
-from .compare_losses import compare_loss
-from .linear_model_cv import RidgeCV
-from .tables import UserError
+from .. import model_selection as ms
+from ..column_checks import empty_in_training
+from ..linear_model_cv import RidgeCV
+from ..tables import UserError
+from .checks import single_column_leaks
+from .engine import decision_values, warm_up_clones
+from .losses import residuals_rule_delta
+from .prepare import build_preprocessor, original_columns, prepare_table, split_columns
 
 #: resamples of the paired bootstrap of test-loss differences
 N_BOOTSTRAP = 2000
-
-
-def decision_values(X, coef, intercept):
-    """``X @ coef + intercept`` for any fitted linear model's arrays: (n,), or (n, K) for
-    a multinomial model (a row of ``coef`` per class)."""
-    coef = np.asarray(coef)
-    if coef.ndim == 2 and coef.shape[0] > 1:
-        return X @ coef.T + np.asarray(intercept)
-    return X @ np.ravel(coef) + float(np.ravel(intercept)[0])
 
 
 class HeldOut:
@@ -57,7 +50,7 @@ class HeldOut:
 class InMemory:
     """A polars table split, preprocessed and fitted in this process.
 
-    ``prepare`` (from ``compare``) fixes the task and the loss; the split is
+    ``prepare.prepare_table`` fixes the task and the loss; the split is
     scikit-learn's ``train_test_split`` (stratified for classes), the folds its
     ``KFold`` / ``StratifiedKFold``, shuffled by ``options.seed``.
     """
@@ -65,16 +58,9 @@ class InMemory:
     engine = "memory"
 
     def __init__(self, table, options):
-        from .compare import (
-            build_preprocessor,
-            original_columns,
-            prepare,
-            split_columns,
-        )
-
         self.options = options
         self.name, self.target, self.truth = table.name, table.target, table.truth
-        features, target, self.task, loss_name, self.notes = prepare(table, options)
+        features, target, self.task, loss, self.notes = prepare_table(table, options)
         stratify = target if self.task == "classification" else None
         try:
             f_train, f_test, y_train, y_test = train_test_split(
@@ -93,7 +79,8 @@ class InMemory:
         splitter = (StratifiedKFold if self.task == "classification" else KFold)(
             options.cv, shuffle=True, random_state=options.seed)
         self.folds = list(splitter.split(self.X_train, y_train))
-        self.loss = compare_loss(loss_name, self.X_train, y_train, self.folds)
+        self.loss = loss.on_training(
+            lambda: residuals_rule_delta(self.X_train, y_train, self.folds))
         self.classes = np.unique(y_train) if self.task == "classification" else None
         if self.task == "regression":
             y_test_num = y_test.astype(float)
@@ -144,8 +131,6 @@ class InMemory:
 
     def leaks(self):
         """The columns that alone determine the target on the training rows."""
-        from .compare_checks import single_column_leaks
-
         return single_column_leaks(self.X_train, self.y_train, self.columns_of, self.names,
                                    self.task)
 
@@ -181,28 +166,11 @@ def _warm_up(estimators, X, y, rows=60):
     return warm_up_clones(estimators, fit, {"alphas": 3, "cv": 2, "tol": 1e-3})
 
 
-def warm_up_clones(estimators, fit, settings):
-    """Call ``fit`` on a clone of each estimator set to the quick ``settings`` it takes
-    (a short grid, a loose tolerance), its warnings silenced: the kernels compile before
-    anything is timed. Returns the seconds it took."""
-    from sklearn.base import clone
-
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for model in estimators.values():
-            quick = clone(model)
-            quick.set_params(**{k: v for k, v in settings.items()
-                                if k in quick.get_params()})
-            fit(quick)
-    return time.perf_counter() - start
-
-
 def _baseline_cv(model, X, y, folds, loss):
     """CV score of the unpenalized model on the same folds as the penalized ones."""
     from sklearn.base import clone
 
-    if loss.name == "squared":
+    if loss.least_squares:
         # least squares is ridge at alpha 0: RidgeCV's folds share one Gram matrix
         ridge = RidgeCV(alphas=[0.0], cv=folds).fit(X, y)
         return float(ridge.cv_mean_[0, 0]), float(ridge.cv_se_[0, 0])

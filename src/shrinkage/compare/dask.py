@@ -1,8 +1,8 @@
 """``shrinkage compare --engine dask``: the comparison of a Parquet table that stays on
 a Dask cluster's workers.
 
-``OnDask`` is the comparison's engine for such a table (``compare_memory.InMemory`` is
-the other). A pass summarizes the columns (``table.summarize``) and the preprocessing is
+``OnDask`` is the comparison's engine for such a table (``engine.Engine``;
+``memory.InMemory`` is the other). A pass summarizes the columns (``table.summarize``) and the preprocessing is
 learned from it (with ``--impute median``, a quantile sketch of each numeric training
 column too). Then the loss decides:
 
@@ -10,7 +10,7 @@ column too). Then the loss decides:
   cross-validation fold and of the test split, from the encoded rows; every model, its
   cross-validation and its test metrics along the path are computed on the client from
   p x p statistics;
-- the logistic, multinomial, Poisson and Huber losses (``compare_glm.NewtonParts``):
+- the logistic, multinomial, Poisson and Huber losses (``dask_glm.NewtonParts``):
   the encoded rows are kept on the workers and every model is fitted by distributed
   Newton passes over them, every fold in the same passes;
 
@@ -22,17 +22,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..compare import (MAX_CLASSES, TargetSummary, build_preprocessor, choose_loss,
-                       detect_task, integer_code_note, original_columns)
-from ..compare_losses import compare_loss
-from ..compare_memory import decision_values, warm_up_clones
-from ..tables import UserError, check_drop, check_target
-from .columns import check_schemas, column_plan, convert_partition, read_parquet
+from ..linear_model_cv import RidgeCV
+from ..scale.columns import check_schemas, column_plan, convert_partition, read_parquet
 from ..prepared import cross_validate_sums, fit_squared_sums
-from .squared import held_out_mse
-from .statistics import Sums, add_sums, check_finite, group_sums, reduce_parts
-from .table import (is_numeric, label_rows, merge, scaler_moments, sketch_quantile,
-                    summarize)
+from ..scale.squared import held_out_mse
+from ..scale.statistics import Sums, add_sums, check_finite, group_sums, reduce_parts
+from ..scale.table import is_numeric, label_rows, merge, sketch_quantile, summarize
+from ..tables import UserError, check_drop, check_target
+from .dask_glm import NewtonParts, encoded_part, pilot_huber_delta
+from .dask_rows import encoded_rows, fitted_preprocessor, loss_moments, merge_moments
+from .engine import warm_up_clones
+from .prepare import (MAX_CLASSES, TargetSummary, choose_loss, detect_task,
+                      integer_code_note, original_columns)
 
 #: points of each numeric column's quantile sketch (for the medians of --impute median)
 SKETCH_SIZE = 2048
@@ -73,11 +74,45 @@ class OnDask:
     engine = "dask"
 
     def __init__(self, source, target, options):
-        import dask
-        from dask import delayed
-
         self.options = options
         self.name, self.target, self.truth = Path(str(source)).name, target, {}
+        frame, numeric, categorical, dropped, column_notes = self._read(source)
+        self._place = {"test_size": options.test_size, "n_folds": options.cv,
+                       "seed": options.seed}
+        summary = reduce_parts(
+            self._partitions, summarize, merge, target, numeric, categorical,
+            is_numeric(frame.dtypes[target]), indexed=True, limit=options.max_levels,
+            target_limit=MAX_CLASSES + 1,
+            sketch_size=SKETCH_SIZE if options.impute == "median" else 0, **self._place)
+        self.notes = ["the table stayed on the Dask cluster's workers: its test split and "
+                      "folds come from a seeded hash of each row's position, and the "
+                      "intervals of the test differences are normal-theory ones"]
+        if dropped:
+            self.notes.append(f"left out {len(dropped)} column"
+                              f"{'s' if len(dropped) > 1 else ''} as asked (--drop): "
+                              f"{', '.join(map(repr, dropped))}")
+        self.notes.extend(column_notes)
+        numeric, categorical = self._check_columns(summary, numeric, categorical)
+        self.task, loss = self._task(summary, frame.dtypes[target])
+        medians = self._medians(summary, numeric)
+        self.preprocessor = fitted_preprocessor(summary, numeric, categorical, medians,
+                                                options.impute)
+        self.names = [str(n) for n in self.preprocessor.get_feature_names_out()]
+        self.columns_of = original_columns(self.preprocessor)
+        self._features = numeric + categorical
+        self.folds = options.cv
+        self.classes = _classes(summary) if self.task == "classification" else None
+        self.backend = self._backend(loss, summary.n_train)
+        self.loss, self.held_out = self.backend.loss, self.backend.held_out
+        self.counts = {"n_rows": summary.n_train + summary.n_test,
+                       "n_train": summary.n_train, "n_test": summary.n_test,
+                       "n_columns": len(self._features)}
+        self._moments = None
+
+    def _read(self, source):
+        """The Parquet table's lazy frame, its columns checked and converted; returns
+        ``(frame, numeric, categorical, dropped, notes)`` and keeps its partitions."""
+        target, options = self.target, self.options
         frame, schemas = read_parquet(source)
         check_target(list(frame.columns), target, self.name)
         dropped = check_drop(list(frame.columns), options.drop, target, self.name)
@@ -93,52 +128,24 @@ class OnDask:
         numeric = [c for c in features if is_numeric(frame.dtypes[c])]
         categorical = [c for c in features if c not in numeric]
         self._partitions = frame.to_delayed()
-        k = options.cv
-        place = {"test_size": options.test_size, "n_folds": k, "seed": options.seed}
-        summary = reduce_parts(
-            self._partitions, summarize, merge, target, numeric, categorical,
-            is_numeric(frame.dtypes[target]), indexed=True, limit=options.max_levels,
-            target_limit=MAX_CLASSES + 1,
-            sketch_size=SKETCH_SIZE if options.impute == "median" else 0, **place)
-        self.notes = ["the table stayed on the Dask cluster's workers: its test split and "
-                      "folds come from a seeded hash of each row's position, and the "
-                      "intervals of the test differences are normal-theory ones"]
-        if dropped:
-            self.notes.append(f"left out {len(dropped)} column"
-                              f"{'s' if len(dropped) > 1 else ''} as asked (--drop): "
-                              f"{', '.join(map(repr, dropped))}")
-        self.notes.extend(column_notes)
-        numeric, categorical = self._check_columns(summary, numeric, categorical)
-        self.task, loss_name = self._task(summary, frame.dtypes[target])
-        # the Huber loss's row needs its threshold, found below from the encoded rows
-        self.loss = None if loss_name == "huber" else compare_loss(loss_name)
-        medians = self._medians(summary, numeric)
-        self.preprocessor = _fitted_preprocessor(summary, numeric, categorical, medians,
-                                                 options.impute)
-        self.names = [str(n) for n in self.preprocessor.get_feature_names_out()]
-        self.columns_of = original_columns(self.preprocessor)
-        self._place, self._features = place, numeric + categorical
-        self.folds = k
-        self.classes = _classes(summary) if self.task == "classification" else None
-        if loss_name == "squared":
-            self.backend = SquaredSums(self)
-        else:
-            from .compare_glm import NewtonParts, encoded_part, pilot_huber_delta
+        return frame, numeric, categorical, dropped, column_notes
 
-            parts = list(dask.persist(*[
-                delayed(encoded_part, pure=True)(part, i, target, self._features,
-                                                 self.preprocessor, self.classes, **place)
-                for i, part in enumerate(self._partitions)]))
-            if loss_name == "huber":
-                self.loss = compare_loss("huber", delta=pilot_huber_delta(
-                    parts, summary.n_train, len(self.names), k))
-            self.backend = NewtonParts(parts, summary.n_train, len(self.names), k,
-                                       self.loss, self.classes)
-        self.held_out = self.backend.held_out
-        self.counts = {"n_rows": summary.n_train + summary.n_test,
-                       "n_train": summary.n_train, "n_test": summary.n_test,
-                       "n_columns": len(self._features)}
-        self._moments = None
+    def _backend(self, loss, n_train):
+        """What fits the models of ``loss`` (a class): least squares from the sums of
+        one pass (``SquaredSums``), any other loss by Newton passes over encoded rows
+        persisted on the workers (``NewtonParts``), its Huber threshold found there."""
+        import dask
+        from dask import delayed
+
+        if loss.least_squares:
+            return SquaredSums(self, loss.on_training(None))
+        parts = list(dask.persist(*[
+            delayed(encoded_part, pure=True)(part, i, self.target, self._features,
+                                             self.preprocessor, self.classes, **self._place)
+            for i, part in enumerate(self._partitions)]))
+        n_features, k = len(self.names), self.folds
+        fixed = loss.on_training(lambda: pilot_huber_delta(parts, n_train, n_features, k))
+        return NewtonParts(parts, n_train, n_features, k, fixed, self.classes)
 
     def _check_columns(self, summary, numeric, categorical):
         """Drop identifier-like text columns, refuse missing values without --impute;
@@ -219,7 +226,7 @@ class OnDask:
         loss, count_note = choose_loss(target, task, options.loss)
         note = integer_code_note(target, task) if options.loss == "auto" else None
         self.notes.extend(n for n in (note, count_note) if n)
-        return task, loss
+        return task, loss  # the loss's class
 
     def _medians(self, summary, numeric):
         """The numeric training columns' medians from the summary's quantile sketches
@@ -281,8 +288,8 @@ class SquaredSums:
     """The squared loss's fits and test numbers from the sums of every fold and of the
     test split (one pass over the table)."""
 
-    def __init__(self, table):
-        self.table, self.loss, k = table, table.loss, table.folds
+    def __init__(self, table, loss):
+        self.table, self.loss, k = table, loss, table.folds
         sums = check_finite(reduce_parts(
             table._partitions, _encoded_sums, add_sums, table.target, table._features,
             table.preprocessor, indexed=True, **table._place))
@@ -310,8 +317,6 @@ class SquaredSums:
         return mse / max(variance, 1e-300)
 
     def baseline_cv(self, model):
-        from ..linear_model_cv import RidgeCV
-
         ridge = RidgeCV(alphas=[0.0], cv=self.folds)
         cross_validate_sums(ridge, self.train_folds)
         return float(ridge.cv_mean_[0, 0]), float(ridge.cv_se_[0, 0])
@@ -328,62 +333,6 @@ class SquaredSums:
 def _classes(summary):
     """The classes of a classification target, sorted as ``np.unique`` sorts them."""
     return np.unique(np.asarray(sorted(summary.target_values)))
-
-
-def _fitted_preprocessor(summary, numeric, categorical, medians, impute):
-    """The in-memory comparison's preprocessor, its statistics set from the summary."""
-    import pandas as pd
-
-    categories = [sorted(summary.levels[c]) for c in categorical]
-    if any(not levels for levels in categories):
-        empty = [c for c, levels in zip(categorical, categories) if not levels]
-        raise UserError(f"column(s) {', '.join(map(repr, empty))} have no value in the "
-                        "training rows; remove them")
-    preprocessor = build_preprocessor(numeric, categorical, impute, categories or "auto")
-    # a two-row frame of the right columns fixes the transformers' layout; the
-    # statistics are then set from the whole table's summary
-    prototype = pd.DataFrame({**{c: [0.0, 1.0] for c in numeric},
-                              **{c: [levels[0], levels[-1]]
-                                 for c, levels in zip(categorical, categories)}})
-    preprocessor.fit(prototype)
-    steps = dict(preprocessor.named_transformers_)
-    if numeric:
-        scaler = steps["numeric"][-1]
-        moments = [scaler_moments(summary, c, medians[c] if medians else None)
-                   for c in numeric]
-        scaler.mean_ = np.array([m for m, _ in moments])
-        scaler.var_ = np.array([v for _, v in moments])
-        scale = np.sqrt(scaler.var_)
-        # a constant column is left unscaled, as StandardScaler does
-        scaler.scale_ = np.where(scale > 10 * np.finfo(float).eps * np.abs(scaler.mean_),
-                                 scale, 1.0)
-        scaler.n_samples_seen_ = summary.n_train
-        if impute == "median":
-            steps["numeric"][0].statistics_ = np.array([medians[c] for c in numeric])
-    if categorical and impute == "median":
-        modes = [summary.levels[c].most_common(1)[0][0] for c in categorical]
-        steps["categorical"][0].statistics_ = np.array(modes, dtype=object)
-    return preprocessor
-
-
-def _features_of(rows, features):
-    """The feature columns as the preprocessor reads them: missing text as None."""
-    out = rows[features].copy()
-    for c in features:
-        if is_numeric(out[c].dtype):
-            # inf is missing under --impute median (refused without it)
-            out[c] = out[c].replace([np.inf, -np.inf], np.nan)
-        else:
-            out[c] = out[c].astype(object).where(out[c].notna(), None)
-    return out
-
-
-def encoded_rows(preprocessor, rows, features):
-    """The rows encoded by ``preprocessor`` (none: an empty matrix of its width, which
-    scikit-learn's transform refuses to make)."""
-    if len(rows) == 0:
-        return np.empty((0, len(preprocessor.get_feature_names_out())))
-    return np.asarray(preprocessor.transform(_features_of(rows, features)), dtype=np.float64)
 
 
 def _encoded_sums(frame, partition, target, features, preprocessor, *, test_size,
@@ -404,25 +353,3 @@ def _test_loss_moments(frame, partition, target, features, preprocessor, fitted,
     return loss_moments(X, rows[target].to_numpy(dtype=np.float64), fitted, loss)
 
 
-def loss_moments(X, y, fitted, loss):
-    """The rows' count, mean loss of each of the ``fitted`` ``(coef, intercept)``, and
-    the scatter matrix of the losses about their means."""
-    m = len(fitted)
-    if len(y) == 0:
-        return 0, np.zeros(m), np.zeros((m, m))
-    losses = np.column_stack([loss.per_sample(y, decision_values(X, coef, intercept))
-                              for coef, intercept in fitted])
-    mean = losses.mean(axis=0)
-    centred = losses - mean
-    return len(y), mean, centred.T @ centred
-
-
-def merge_moments(a, b):
-    """Chan's pairwise update of (count, mean, scatter matrix)."""
-    na, ma, sa = a
-    nb, mb, sb = b
-    n = na + nb
-    if n == 0:
-        return a
-    delta = mb - ma
-    return n, ma + delta * nb / n, sa + sb + np.outer(delta, delta) * na * nb / n

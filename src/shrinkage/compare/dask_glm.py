@@ -19,7 +19,7 @@ that no model trains on them. Then:
   logits (``AUC_BINS``), from which the AUC follows with ties inside a bin counted as
   half (the in-memory AUC to about 1e-4 on the tests' tables);
 - the intervals of the test differences are normal-theory ones from the test losses'
-  means and covariance (``compare.py``), as for the squared loss.
+  means and covariance (``dask.py``), as for the squared loss.
 """
 
 import warnings
@@ -27,12 +27,14 @@ import warnings
 import numpy as np
 
 from .. import model_selection as ms
-from ..compare_memory import decision_values, warm_up_clones
-from .newton import DaskGLM, Request, UnpenalizedState, advance
-from .statistics import reduce_parts
-from .table import label_rows
-from .terms import HuberTerms, LogisticTerms, PoissonTerms
-from .terms_multinomial import MultinomialTerms
+from ..glm_cv import HuberRegressorCV
+from ..scale.newton import DaskGLM, Request, UnpenalizedState, advance
+from ..scale.statistics import reduce_parts
+from ..scale.table import label_rows
+from ..scale.terms import HuberTerms
+from .dask_rows import encoded_rows, loss_moments, merge_moments
+from .engine import decision_values, warm_up_clones
+from .losses import PILOT_ALPHAS
 
 #: bins of the logit histograms behind the test ROC AUC, over [-LOGIT_RANGE, LOGIT_RANGE]
 AUC_BINS = 1 << 14
@@ -54,25 +56,10 @@ def encoded_part(frame, partition, target, features, preprocessor, classes, *, t
                  n_folds, seed):
     """One partition's encoded rows ``(X, y, weights, groups)``: weight 0 on the test
     rows (group ``n_folds``), so that they are in no model's training set (a worker's)."""
-    from .compare import encoded_rows
-
     rows, groups, _ = label_rows(frame, partition, target, test_size, n_folds, seed)
     X = encoded_rows(preprocessor, rows, features)
     y = encode_target(rows[target], classes)
     return X, y, (groups < n_folds).astype(np.float64), groups
-
-
-def terms_of(loss, classes, parts):
-    """The distributed Newton terms of the comparison's loss (``CompareLoss``)."""
-    if loss.name == "poisson":
-        return PoissonTerms()
-    if loss.name == "huber":
-        # the null model's intercept: the Huber location of the training targets (the
-        # folds start there too, and reach their own at the top of their paths)
-        return HuberTerms(loss.delta, huber_location_parts(parts, loss.delta))
-    if len(classes) == 2:
-        return LogisticTerms(tuple(classes))
-    return MultinomialTerms(tuple(classes))
 
 
 def train_targets(part):
@@ -92,10 +79,8 @@ def pilot_huber_delta(parts, n_train, n_features, n_folds):
     """``HuberRegressorCV``'s ``"residuals"`` rule on the training rows, as the in-memory
     comparison fixes its threshold: the rule on y, a cross-validated lasso pilot with
     that threshold, then the rule on the pilot's residuals."""
-    from ..compare_losses import PILOT_ALPHAS
-    from ..glm_cv import HuberRegressorCV
     from ..prepared import cross_validate_on
-    from .robust import huber_delta
+    from ..scale.robust import huber_delta
 
     on_y = huber_delta(parts, train_targets)
     pilot = HuberRegressorCV(l1_ratio=1.0, alphas=PILOT_ALPHAS, cv=n_folds, delta=on_y)
@@ -111,7 +96,7 @@ def pilot_huber_delta(parts, n_train, n_features, n_folds):
 def huber_location_parts(parts, delta):
     """The Huber location of the training targets (``fit_glm.huber_location`` over the
     parts)."""
-    from .fit_glm import bracketed_huber_newton
+    from ..scale.fit_glm import bracketed_huber_newton
 
     low, high, total, mass = reduce_parts(parts, _target_range, _merge_ranges)
     return bracketed_huber_newton(
@@ -141,13 +126,14 @@ class NewtonParts:
     ----------
     parts : list of persisted delayed ``(X, y, weights, groups)``
     n_train, n_features, n_folds : int
-    loss : compare_losses.CompareLoss
+    loss : losses.CompareLoss
     classes : ndarray or None
     """
 
     def __init__(self, parts, n_train, n_features, n_folds, loss, classes):
         self.parts, self.n_folds, self.loss = parts, n_folds, loss
-        self.terms = terms_of(loss, classes, parts)
+        self.terms = loss.newton_terms(
+            classes, lambda delta: huber_location_parts(parts, delta))
         self.data = DaskGLM.from_parts(parts, n_train, n_features, True, n_folds)
         self.held_out = TestParts(parts, n_folds, loss, classes)
 
@@ -183,8 +169,6 @@ class NewtonParts:
     def interval_moments(self, fitted):
         """The test rows' count, mean loss of each of the ``fitted`` ``(coef,
         intercept)`` and the scatter matrix of the losses about their means."""
-        from .compare import merge_moments
-
         return reduce_parts(self.parts, _part_loss_moments, merge_moments, fitted,
                             self.loss, self.n_folds)
 
@@ -196,8 +180,6 @@ def _test_rows(part, n_folds):
 
 
 def _part_loss_moments(part, fitted, loss, n_folds):
-    from .compare import loss_moments
-
     X, y = _test_rows(part, n_folds)
     return loss_moments(X, y, fitted, loss)
 
@@ -291,7 +273,7 @@ def _metric_sums(part, coef, intercept, n_classes, loss, n_folds):
     z = decision_values(X, coef, intercept)
     out = {"n": np.array(float(len(y))), "loss": np.array(loss.per_sample(y, z).sum())}
     if n_classes == 0:
-        mean = np.exp(z) if loss.name == "poisson" else z
+        mean = loss.mean(z)
         out.update(abs=np.array(np.abs(y - mean).sum()), sse=np.array(((y - mean) ** 2).sum()),
                    y=np.array(y.sum()), yy=np.array((y ** 2).sum()))
         return out

@@ -20,6 +20,8 @@ an advantage.
 
 import numpy as np
 
+from .results import Suspicion
+
 #: a test (or training) loss below this share of the constant model's is rounding
 ROUNDING = 1e-9
 #: a rank correlation (or share of variance explained) this close to 1 is determination
@@ -127,22 +129,22 @@ def _levels_determine(block, y, task):
 
 
 def leak_warning(target, leaks):
-    """The warning of ``single_column_leaks``'s findings, or None."""
+    """The ``Suspicion`` of ``single_column_leaks``'s findings, or None."""
     if not leaks:
         return None
     columns = [c for c, _ in leaks]
     detail = "; ".join(f"{c!r}: {why}" for c, why in leaks[:MAX_NAMED])
-    return {"kind": "single_column", "columns": columns,
-            "message": (f"{_quoted(columns)} alone determine{'s' if len(columns) == 1 else ''}"
-                        f" {target!r} on the training rows ({detail}): either the task is "
-                        "that easy, or the column is computed from the target or known only "
-                        "after it (a leak, which makes every model look perfect); if it "
-                        "would not be known when predicting, run again with "
-                        f"{_drop_hint(columns)}")}
+    return Suspicion("single_column", columns,
+                     (f"{_quoted(columns)} alone determine{'s' if len(columns) == 1 else ''}"
+                      f" {target!r} on the training rows ({detail}): either the task is "
+                      "that easy, or the column is computed from the target or known only "
+                      "after it (a leak, which makes every model look perfect); if it "
+                      "would not be known when predicting, run again with "
+                      f"{_drop_hint(columns)}"))
 
 
 def combination_warning(target, residual_share, cv_share, l1_model, columns_of, names):
-    """The warning of a regression target that least squares fits to rounding on the
+    """The ``Suspicion`` of a regression target that least squares fits to rounding on the
     training rows and, cross-validated, on rows it did not see (``cv_share``: its CV
     error over the null model's; with as many features as rows, least squares
     interpolates any target), naming the smallest lasso support along ``l1_model``'s
@@ -162,19 +164,19 @@ def combination_warning(target, residual_share, cv_share, l1_model, columns_of, 
                 if column not in columns:
                     columns.append(column)
     which = f" of {_quoted(columns)}" if columns else ""
-    return {"kind": "combination", "columns": columns,
-            "message": (f"possible target leak: {target!r} is an exact linear combination"
-                        f"{which} (least squares leaves {residual_share:.1e} of its variance "
-                        "on the training rows, rounding). If those columns are parts of the "
-                        "target (a total and its parts), every model is perfect and the "
-                        "comparison says nothing: run again with "
-                        + (_drop_hint(columns) if columns else "--drop COLUMN"))}
+    return Suspicion("combination", columns,
+                     (f"possible target leak: {target!r} is an exact linear combination"
+                      f"{which} (least squares leaves {residual_share:.1e} of its variance "
+                      "on the training rows, rounding). If those columns are parts of the "
+                      "target (a total and its parts), every model is perfect and the "
+                      "comparison says nothing: run again with "
+                      + (_drop_hint(columns) if columns else "--drop COLUMN")))
 
 
 def perfect_fit_warning(entries, key, null_loss, selection, left_out=()):
-    """The warning of a near-perfect fit of the held-out rows, or None.
+    """The ``Suspicion`` of a near-perfect fit of the held-out rows, or None.
 
-    ``entries`` are the penalties' results, ``key`` the ranking test loss and
+    ``entries`` are the penalties' ``PenaltyResult``s, ``key`` the ranking test loss and
     ``null_loss`` that of the best constant prediction of the test rows; ``left_out``
     penalties are not considered (the unpenalized fit of separable classes, whose
     log-loss runs to zero: the separation note says it)."""
@@ -183,19 +185,15 @@ def perfect_fit_warning(entries, key, null_loss, selection, left_out=()):
     candidates = [p for p in entries if p not in left_out]
     if not candidates:
         return None
-    best = min(candidates, key=lambda p: _chosen(entries, p, selection)[key])
-    loss = _chosen(entries, best, selection)[key]
+    best = min(candidates, key=lambda p: entries[p].chosen(selection).metrics[key])
+    loss = entries[best].chosen(selection).metrics[key]
     if loss > NEAR_PERFECT * null_loss:
         return None
-    return {"kind": "perfect_test_fit", "columns": [],
-            "message": (f"{entries[best]['label']} fits the held-out rows almost perfectly "
-                        f"(test loss {loss:.2g}, {loss / null_loss:.1e} of a constant "
-                        "prediction's): real data are rarely this predictable; look for a "
-                        "column computed from the target, or known only after it")}
-
-
-def _chosen(entries, penalty, selection):
-    return entries[penalty]["choices"]["fit" if penalty == "none" else selection]
+    return Suspicion("perfect_test_fit", [],
+                     (f"{entries[best].label} fits the held-out rows almost perfectly "
+                      f"(test loss {loss:.2g}, {loss / null_loss:.1e} of a constant "
+                      "prediction's): real data are rarely this predictable; look for a "
+                      "column computed from the target, or known only after it"))
 
 
 def at_rounding(loss, null_loss):

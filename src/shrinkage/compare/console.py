@@ -3,6 +3,8 @@ readable at 80 columns, and the verdict."""
 
 import os
 
+from .losses import TASK_LOSSES
+
 #: column headers and penalty names of the terminal table, short enough for 80 columns
 SHORT_HEADERS = {"l1_ratio": "l1r", "cv_score": "CV", "cv_se": "SE", "test_mse": "MSE",
                  "test_r2": "R2", "test_mae": "MAE", "test_huber": "Huber",
@@ -65,9 +67,10 @@ def summary_table(results, rows, digits):
     from rich import box
     from rich.table import Table
 
-    loss = results["metric"].get("loss", "squared")
-    kind = results["data"]["task"] if loss in ("squared", "logistic") else \
-        f"{results['data']['task']} ({loss} loss)"
+    task = results["data"]["task"]
+    # the task's own loss goes without saying (results.json before --loss had none)
+    loss = results["metric"].get("loss", TASK_LOSSES[task].name)
+    kind = task if loss == TASK_LOSSES[task].name else f"{task} ({loss} loss)"
     table = Table(title=f"{results['data']['name']}: {kind}, "
                         f"{results['data']['n_test']} test rows", box=box.SIMPLE_HEAD,
                   pad_edge=False, padding=(0, 0, 0, 1))
@@ -82,11 +85,34 @@ def summary_table(results, rows, digits):
     return table
 
 
+def summary_rows(results):
+    """One row per (penalty, choice) of the summary table, with the JSON path of each
+    number so that a reader (or a test) can find it in results.json."""
+    metric = results["metric"]
+    test_keys = list(metric["test_columns"])
+    classes = results["data"].get("classes")
+    if classes is not None and len(classes) > 2:
+        test_keys.insert(2, "test_balanced_accuracy")
+    rows = []
+    for penalty, entry in results["penalties"].items():
+        for choice, numbers in entry["choices"].items():
+            base = f"penalties.{penalty}.choices.{choice}"
+            cells = [(key, f"{base}.{key}", numbers[key]) for key in
+                     ["alpha", "l1_ratio", "cv_score", "cv_se", *test_keys, "n_nonzero"]]
+            cells.append(("fit_seconds", f"penalties.{penalty}.fit_seconds",
+                          entry["fit_seconds"]))
+            rows.append({"penalty": penalty, "label": entry["label"], "choice": choice,
+                         # a tie at rounding level has no winner to highlight
+                         "winner": penalty == results["comparison"]["winner"]
+                         and choice in ("fit", results["settings"]["selection"])
+                         and not results["comparison"].get("tie_at_rounding", False),
+                         "cells": cells})
+    return rows
+
+
 def print_summary(results, console=None):
     """The summary table and the verdict on stdout (readable at 80 columns)."""
     from rich.console import Console
-
-    from .report import summary_rows
 
     console = console or Console()
     rows = summary_rows(results)
