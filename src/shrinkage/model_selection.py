@@ -19,7 +19,6 @@ from sklearn.utils import _safe_indexing
 
 from . import validation as v
 from .losses import REGISTRY, class_log_losses, get_loss, poisson_deviances
-from .losses import huber_losses  # noqa: F401  (the per-sample losses, read from here)
 from .path import compute_path, resolve_alphas
 from .solvers.cd import make_problem
 from .solvers.gram import gram_suits, share_covariance

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import expit, softmax
 
 from .. import model_selection as ms
 from ..glm import HuberRegressor, PoissonRegressor
@@ -22,6 +21,7 @@ from ..glm_cv import HuberRegressorCV, PoissonRegressorCV
 from ..linear_model import Ridge
 from ..linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
 from ..logistic import LogisticRegression
+from ..losses import HUBER, LOGISTIC, MULTINOMIAL, POISSON, SQUARED
 from ..scale.terms import HuberTerms, LogisticTerms, PoissonTerms
 from ..scale.terms_multinomial import MultinomialTerms
 from ..tables import UserError
@@ -144,7 +144,7 @@ class SquaredLoss(CompareLoss):
                 "elasticnet": ElasticNetCV(l1_ratio=list(EN_RATIOS), **common)}
 
     def per_sample(self, y, z):
-        return (y - z) ** 2
+        return SQUARED.per_sample(y, z)
 
 
 @dataclass(frozen=True)
@@ -167,12 +167,12 @@ class LogisticLoss(CompareLoss):
 
     def per_sample(self, y, z):
         if np.ndim(z) == np.ndim(y) + 1:  # class scores on the last axis
-            return ms.class_log_losses(np.ravel(y), z)
-        return np.logaddexp(0.0, -y * z)
+            return MULTINOMIAL.per_sample(np.ravel(y), z)
+        return LOGISTIC.per_sample(y, z)
 
     def mean(self, z):
         """Class probabilities: of the positive class, or (n, K) of each."""
-        return softmax(z, axis=1) if np.ndim(z) == 2 else expit(z)
+        return (MULTINOMIAL if np.ndim(z) == 2 else LOGISTIC).mean(z)
 
     def metrics(self, y, z):
         from sklearn.metrics import balanced_accuracy_score, roc_auc_score
@@ -233,7 +233,7 @@ class HuberLoss(_GeneralizedLoss):
         return {"delta": self.delta}
 
     def per_sample(self, y, z):
-        return ms.huber_losses(y - z, self.delta)
+        return HUBER.per_sample(y, z, self.delta)
 
     def newton_terms(self, classes, location):
         # the null model's intercept: the Huber location of the training targets (the
@@ -264,10 +264,10 @@ class PoissonLoss(_GeneralizedLoss):
                             "there is nothing to fit")
 
     def per_sample(self, y, z):
-        return ms.poisson_deviances(y, z)
+        return POISSON.per_sample(y, z)
 
     def mean(self, z):
-        return np.exp(z)
+        return POISSON.mean(z)
 
     def newton_terms(self, classes, location):
         return PoissonTerms()
