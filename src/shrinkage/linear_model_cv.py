@@ -33,7 +33,7 @@ class _CrossValidated:
         """The ``CVSpec`` of the parameters, unchecked (the engine checks them)."""
         return CVSpec(fit=self._fit_spec(), l1_ratios=self._l1_ratio_grid(),
                       alphas=self.alphas, eps=self.eps, cv=self.cv,
-                      alpha_rule=self.alpha_rule, scoring=getattr(self, "scoring", None),
+                      alpha_rule=self.alpha_rule, scoring=getattr(self, "scoring", "mse"),
                       n_jobs=self.n_jobs)
 
     def _cross_validate(self, X, y, sample_weight=None, groups=None, **extras):

@@ -13,7 +13,6 @@ from . import validation as v
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
 from .solvers.cd import duality_gap, minus_gradient, solve, warn_gap
 from .solvers.gram import closed_form_gaps, gram_path, gram_suits
-from .solvers.multinomial import multinomial_alpha_max, multinomial_path
 from .solvers.ridge import gram_ridge_path, penalized_spectrum, ridge_path
 
 
@@ -83,6 +82,9 @@ def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False):
     features boxed at 0, the solver fits the rest.
     """
     if problem.datafit.width > 1:
+        # (the multinomial solver and its kernels load with the first multinomial fit)
+        from .solvers.multinomial import multinomial_alpha_max
+
         return multinomial_alpha_max(problem, l1_ratio, factor, grouped)
     unpenalized = (factor == 0) & (problem.lips > 0)
     coef = np.zeros(problem.n_features)
@@ -198,6 +200,8 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
     """Solve along ``alphas`` with warm starts (inputs already validated)."""
     n_alphas, p = len(alphas), problem.n_features
     if problem.datafit.width > 1:
+        from .solvers.multinomial import multinomial_path
+
         coefs, intercepts, gaps, n_iter = multinomial_path(
             problem, alphas, l1_ratio, factor, grouped, tol=tol, max_iter=max_iter)
         return Path(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import model_selection as ms
 from . import validation as v
 from .penalties import ClassPenalty, ElasticNetPenalty
 
@@ -145,8 +144,9 @@ class CVSpec:
     cv : None, int, splitter or iterable
         The folds.
     alpha_rule : {"min", "1se"}
-    scoring : str, callable or None
-        What the folds are scored by (None: the mean squared error).
+    scoring : str or callable
+        What the folds are scored by (the regressors without a ``scoring`` parameter:
+        ``"mse"``).
     n_jobs : int or None
         Threads for the folds.
     """
@@ -157,20 +157,27 @@ class CVSpec:
     eps: object = None
     cv: object = 5
     alpha_rule: object = "min"
-    scoring: object = None
+    scoring: object = "mse"
     n_jobs: object = None
 
+    # (model_selection, with scikit-learn's metrics, is imported where cross-validation
+    # needs it: importing an estimator, or fitting one alpha, loads none of it)
+
     def checked_l1_ratios(self):
+        from . import model_selection as ms
+
         return ms.check_l1_ratios(self.l1_ratios)
 
     def checked_alpha_rule(self):
+        from . import model_selection as ms
+
         return ms.check_alpha_rule(self.alpha_rule)
 
     def scorer(self, classes=None, delta=None):
         """The ``model_selection.Scorer`` of ``scoring`` (classes: a classifier's
         labels; delta: the Huber threshold)."""
-        if self.scoring is None:
-            return ms.get_scorer("mse")
+        from . import model_selection as ms
+
         if self.fit.loss.numeric_target:
             return ms.regression_scorer(self.scoring, self.fit.loss, delta)
         return ms.get_scorer(self.scoring, classes)
@@ -254,12 +261,16 @@ class CVResult:
         """The mean score over the folds and its standard error: ``(mean, se)``."""
         if self.mean is not None:
             return self.mean, self.se
+        from . import model_selection as ms
+
         return ms.summarize(self.paths.test_scores)
 
     def choice(self):
         """``(ratio, i_min, i_1se, chosen)``: the l1_ratio's row, the indices of the best
         alpha and of the one-standard-error alpha, and the one ``alpha_rule`` keeps."""
         mean, se = self.summary()
+        from . import model_selection as ms
+
         ratio, i_min, i_1se = ms.choose_alpha(mean, se, self.paths.alphas,
                                               self.scoring.greater_is_better)
         return ratio, i_min, i_1se, (i_min if self.alpha_rule == "min" else i_1se)

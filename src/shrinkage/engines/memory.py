@@ -15,17 +15,18 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .. import model_selection as ms
 from .. import validation as v
 from ..datafits_glm import default_huber_delta
 from ..losses import MULTINOMIAL, SQUARED
 from ..path import compute_path, resolve_alphas
 from ..solvers.cd import duality_gap, make_problem, solve, warn_gap
-from ..solvers.multinomial import solve_multinomial
 from ..solvers.newton import separation_summary, warn_separation
 from ..solvers.ridge import ridge_path
 from ..specs import CVResult, Features, FitResult
-from .leave_one_out import leave_one_out
+
+# Cross-validation (model_selection, scikit-learn's metrics), the multinomial solver and
+# exact leave-one-out are imported where a fit needs them: importing an estimator, or
+# fitting one alpha of a binary or regression model, loads none of them.
 
 
 class MemoryEngine:
@@ -87,6 +88,8 @@ class MemoryEngine:
             return _cross_validate(spec, X, y, sw, groups, features, labels=labels,
                                    classes=classes)
         if fit.closed_form and spec.cv is None:
+            from .leave_one_out import leave_one_out
+
             return leave_one_out(spec, X, y, sw, features)
         y = fit.loss.prepare_target(y, sw, fit.fit_intercept)
         offset = fit.loss.check_options(X.shape[0], offset).get("offset")
@@ -272,6 +275,8 @@ def _fit_multinomial(spec, X, codes, sw, classes, features):
         # a hand-set coef_ may come without intercept_: the solver then starts them
         b_init = spec.warm_intercept if np.shape(spec.warm_intercept) == \
             (len(classes),) else None
+    from ..solvers.multinomial import solve_multinomial
+
     sol, _ = solve_multinomial(problem, penalty, W_init, b_init, tol=tol, max_iter=max_iter)
     separation = None
     if sol.separation is not None:
@@ -296,6 +301,8 @@ def _cross_validate(spec, X, y, sw, groups, features, labels=None, loss=None,
     factor, lower, upper = fit.penalty_arrays(X.shape[1])
     target = y if labels is None else labels
     constant = y[0] if labels is None and np.ptp(y) == 0 else None
+    from .. import model_selection as ms
+
     folds = ms.make_folds(spec.cv, X, y, groups, classifier=labels is not None)
     if labels is not None:
         ms.check_fold_classes(folds, y, scoring)

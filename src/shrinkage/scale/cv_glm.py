@@ -16,8 +16,8 @@ import numpy as np
 from .. import model_selection as _cv
 from ..specs import CVResult, Features
 from .fit import FOLD_SEED, check_folds, prepare
-from .fit_glm import (PROBLEMS, aligned_target, as_path, check_multinomial, classes_of,
-                      glm_grid, huber_location)
+from .fit_glm import (aligned_target, as_path, check_multinomial, classes_of, glm_grid,
+                      huber_location, problem_of)
 from .newton import DaskGLM, PathState, advance
 from .statistics import check_finite, fold_of
 from .terms import HuberTerms
@@ -29,7 +29,7 @@ def cross_validate_glm(spec, X, y, sample_weight):
     n_folds = check_folds(spec.cv)
     X, y, sample_weight, features = prepare(spec.fit.name, X, y, sample_weight)
     fit_intercept, delta = spec.fit.fit_intercept, spec.fit.delta
-    target, terms = PROBLEMS[spec.fit.loss.name](y, sample_weight, fit_intercept, delta)
+    target, terms = problem_of(spec.fit.loss, y, sample_weight, fit_intercept, delta)
     data = DaskGLM(X, target, sample_weight, fit_intercept, n_folds, FOLD_SEED)
     fold_terms = _fold_terms(terms, target, sample_weight, n_folds, fit_intercept)
     return cross_validate_on(spec, data, terms, fold_terms, features)

@@ -1,7 +1,7 @@
 """The GLM estimators on dask data: distributed proximal Newton (``newton.py``), one
 pass over the chunks per step.
 
-Each loss's problem is prepared by a row of ``PROBLEMS`` (the target checked or
+Each loss's problem is prepared by its row of ``PROBLEMS`` (the target checked or
 encoded, and the loss's ``terms``); ``fit_glm`` fits a ``FitSpec`` (LogisticRegression,
 binary and multinomial, PoissonRegressor and HuberRegressor) at one alpha and returns a
 ``FitResult``, ``path_glm`` is their ``regularization_path``.
@@ -10,14 +10,15 @@ binary and multinomial, PoissonRegressor and HuberRegressor) at one alpha and re
 import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from .. import validation as v
 from .._glm_kernels import bracketed_newton_step
+from ..losses import HUBER, LOGISTIC, MULTINOMIAL, POISSON
 from ..specs import Features, FitResult
 from .fit import _path_arguments, prepare
 from .squared import check_width
 from .statistics import as_dask_matrix, known_rows
+from ..solvers.convergence import warn_short_of_tol
 from ..solvers.newton import SeparationWarning
 from .terms import HuberTerms, LogisticTerms, PoissonTerms
 from .terms_multinomial import MultinomialTerms
@@ -99,10 +100,19 @@ def _huber_problem(y, sample_weight, fit_intercept, delta):
     return y, HuberTerms(float(delta), null)
 
 
-#: loss name -> the preparation of its problem: ``(y, sample_weight, fit_intercept,
-#: delta) -> (y on the workers, terms)``
-PROBLEMS = {"logistic": _logistic_problem, "multinomial": _multinomial_problem,
-            "poisson": _poisson_problem, "huber": _huber_problem}
+#: loss object -> the preparation of its problem on the workers: ``(y, sample_weight,
+#: fit_intercept, delta) -> (y on the workers, terms)``; a loss fitted by Newton passes
+#: on Dask has a row here (the squared loss runs from sufficient statistics instead)
+PROBLEMS = {LOGISTIC: _logistic_problem, MULTINOMIAL: _multinomial_problem,
+            POISSON: _poisson_problem, HUBER: _huber_problem}
+
+
+def problem_of(loss, y, sample_weight, fit_intercept, delta):
+    """``PROBLEMS``' preparation of ``loss`` (an object), or a ValueError naming it."""
+    if loss not in PROBLEMS:
+        raise ValueError(f"the {loss.name} loss is not offered for dask input by Newton "
+                         "passes; fit in memory with X.compute()")
+    return PROBLEMS[loss](y, sample_weight, fit_intercept, delta)
 
 
 def fit_glm(spec, X, y, sample_weight):
@@ -112,7 +122,7 @@ def fit_glm(spec, X, y, sample_weight):
     from .newton import DaskGLM
 
     X, y, sample_weight, features = prepare(spec.name, X, y, sample_weight)
-    target, terms = PROBLEMS[spec.loss.name](y, sample_weight, spec.fit_intercept,
+    target, terms = problem_of(spec.loss, y, sample_weight, spec.fit_intercept,
                                              spec.delta)
     return fit_on(spec, DaskGLM(X, target, sample_weight, spec.fit_intercept), terms,
                   features)
@@ -143,9 +153,9 @@ def fit_on(spec, data, terms, features=None):
     path = glm_path(data, terms, [alpha], l1_ratio, factor, lower, upper,
                     tol=tol, max_passes=max_iter)
     if path.gaps[-1] > tol:
-        warnings.warn(f"distributed proximal Newton stopped with relative duality gap "
-                      f"{path.gaps[-1]:.3e} > tol={tol:.1e}; increase max_iter",
-                      ConvergenceWarning, stacklevel=6)  # the caller of the estimator's fit
+        # (stacklevel: the caller of the estimator's fit)
+        warn_short_of_tol("distributed proximal Newton stopped with", path.gaps[-1], tol,
+                          advice="increase max_iter", stacklevel=6)
     coef = terms.coef_matrix(path.coefs[-1])
     return fit_result(terms, coef, data.user_intercepts(path.intercepts[-1], coef),
                       float(path.gaps[-1]), int(data.passes), features, spec.delta)
@@ -204,9 +214,9 @@ def _fit_unpenalized(spec, data, terms, features):
                       "minimum and its coefficients are where Newton's method stopped; give "
                       "alpha > 0", SeparationWarning, stacklevel=7)
     if state.certificate > tol:
-        warnings.warn(f"Newton's method on dask data stopped with relative Newton "
-                      f"decrement {state.certificate:.3e} > tol={tol:.1e} (separable "
-                      "classes, or increase max_iter)", ConvergenceWarning, stacklevel=7)
+        warn_short_of_tol("Newton's method on dask data stopped with", state.certificate,
+                          tol, measure="relative Newton decrement",
+                          advice="separable classes, or increase max_iter", stacklevel=7)
     coef = terms.coef_matrix(state.path.w)
     return fit_result(terms, coef, data.user_intercepts(state.path.b, coef),
                       float(state.certificate), int(data.passes), features, spec.delta)
@@ -256,7 +266,7 @@ def path_glm(X, y, *, loss, delta, l1_ratio, alphas, eps, sample_weight, fit_int
     if np.any(factor == 0):
         raise ValueError(f"dask input needs every penalty_factor > 0 for the {loss.name} "
                          "loss")
-    target, terms = PROBLEMS[loss.name](y, sample_weight, fit_intercept, delta)
+    target, terms = problem_of(loss, y, sample_weight, fit_intercept, delta)
     if terms.width > 1 and not loss.class_rows:
         raise ValueError(f"the logistic loss takes two classes; y has {terms.width} "
                          "classes: use loss='multinomial'")

@@ -1,5 +1,7 @@
 """What the iterates of every loss share."""
 
+from .convergence import ADVICE
+
 
 class Iterate:
     """What both losses' iterates share: a version bumped at every change of ``w``, and
@@ -16,8 +18,9 @@ class Iterate:
     #: stop after a few rounds that lower neither the objective nor the gap (where the
     #: objective is at rounding level, no step can): the multinomial solver's guard
     stops_when_stalled = False
-    #: the solver named in its ConvergenceWarning
+    #: the solver named in its ConvergenceWarning, and what the warning advises
     method = "Coordinate descent"
+    advice = ADVICE
 
     def support(self):
         """The features with a non-zero coefficient."""

@@ -235,7 +235,7 @@ def _solution(problem, it, rel_gap, epochs, tol, warn, screened):
     converged = rel_gap <= tol
     if warn and not converged:
         warn_short_of_tol(f"{it.method} stopped after {epochs} epochs with", rel_gap, tol,
-                          stacklevel=4)
+                          advice=it.advice, stacklevel=4)
     coef, intercept = it.solution_arrays()
     return Solution(coef=coef, intercept=intercept,
                     gap=float(rel_gap), n_iter=int(epochs), converged=bool(converged),

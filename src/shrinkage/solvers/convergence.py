@@ -8,10 +8,11 @@ from sklearn.exceptions import ConvergenceWarning
 ADVICE = "increase max_iter or tol, or scale the data"
 
 
-def warn_short_of_tol(what, value, tol, *, measure="relative duality gap", advice=ADVICE,
-                      stacklevel=2):
+def warn_short_of_tol(what, value, tol, *, measure="relative duality gap", where="",
+                      advice=ADVICE, stacklevel=2):
     """Warn that ``what`` (a phrase, "Coordinate descent stopped after 9 epochs with")
-    left its certificate ``measure`` at ``value`` above ``tol``. ``stacklevel`` counts
-    from the caller, as ``warnings.warn``'s does."""
-    warnings.warn(f"{what} {measure} {value:.3e} > tol={tol:.1e}; {advice}.",
+    left its certificate ``measure`` at ``value`` above ``tol`` (``where``: " at 2 of
+    9 alphas", say). ``stacklevel`` counts from the caller, as ``warnings.warn``'s
+    does."""
+    warnings.warn(f"{what} {measure} {value:.3e} > tol={tol:.1e}{where}; {advice}.",
                   ConvergenceWarning, stacklevel=stacklevel + 1)

@@ -247,6 +247,6 @@ def gram_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter)
         gaps[k] = _gram_gap(problem, penalty, coefs[k], tol)
     missed = np.flatnonzero(gaps > tol)
     if missed.size:
-        warn_short_of_tol(f"Coordinate descent stopped at {missed.size} of {n_alphas} "
-                          "alphas with the largest", float(gaps.max()), tol, stacklevel=3)
+        warn_short_of_tol("Coordinate descent stopped with", float(gaps.max()), tol,
+                          where=f" at {missed.size} of {n_alphas} alphas", stacklevel=3)
     return coefs, intercepts, gaps, n_iter

@@ -60,6 +60,7 @@ class MultinomialIterate(Iterate):
     ws_growth = 2
     stops_when_stalled = True
     method = "Multinomial proximal Newton"
+    advice = "increase max_iter or tol"
 
     def __init__(self, problem, W, b):
         self.problem = problem
