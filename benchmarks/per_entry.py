@@ -24,7 +24,7 @@ from problems import make_problems  # noqa: E402
 
 from shrinkage.path import problem_alpha_max  # noqa: E402
 from shrinkage.penalties import ElasticNetPenalty  # noqa: E402
-from shrinkage.solvers import _kernels, cd  # noqa: E402
+from shrinkage.solvers import cd, kernels_squared  # noqa: E402
 
 
 @njit(fastmath={"reassoc", "contract", "nsz", "arcp"})
@@ -74,7 +74,7 @@ def main(epochs=20):
         entries = int(np.diff(X.indptr)[ws].sum())
 
         def ours():
-            _kernels.squared_ws_solve(
+            kernels_squared.squared_ws_solve(
                 ws, state.w.copy(), state.R.copy(), state.state.copy(), *design.kernel_args,
                 df.sw, df.has_sw, problem.xmean, problem.lips, penalty.l1, penalty.l2,
                 penalty.lower, penalty.upper, float(n), epochs, 0.0, 5, False,

@@ -171,7 +171,8 @@ def test_passes_over_the_data_are_the_reads_of_x_counted_call_by_call(monkeypatc
     import scipy.sparse as sp
 
     from shrinkage import regularization_path
-    from shrinkage.solvers import _design, _kernels
+    from shrinkage.solvers import _design
+    from shrinkage.solvers import kernels_squared as _kernels
 
     rng = np.random.default_rng(0)
     density = np.repeat([0.002, 0.02, 0.2], 100)  # columns of very different lengths
@@ -220,7 +221,7 @@ def test_anderson_weights_solve_their_regularized_system_as_numpy_does():
     """The extrapolation weights come from a hand-written Cholesky solve (no LAPACK glue
     to compile): they equal numpy's solve of (D D' + 1e-10 tr I) c = 1, normalized to
     sum 1; a history that no longer moves gives none."""
-    from shrinkage.solvers._kernels import _anderson_weights
+    from shrinkage.solvers.kernels_common import _anderson_weights
 
     rng = np.random.default_rng(3)
     history = np.cumsum(rng.standard_normal((6, 40)), axis=0)
@@ -295,7 +296,7 @@ def test_working_set_gap_is_the_duality_gap_when_the_set_holds_every_feature(spa
     at or below it."""
     import scipy.sparse as sp
 
-    from shrinkage.solvers import _kernels
+    from shrinkage.solvers import kernels_squared as _kernels
 
     rng = np.random.default_rng(5)
     X = rng.standard_normal((80, 30)) * (rng.random((80, 30)) < 0.5)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..penalties import ElasticNetPenalty
-from ..solvers import _kernels
+from ..solvers import kernels_gram
 from ..solvers.newton import ARMIJO
 from ..solvers.newton import newton_direction as _newton_step
 from ..solvers.orthant_newton import newton_chunks
@@ -316,9 +316,9 @@ def newton_direction(terms, sums, w, b, penalty, fit_intercept, eps, max_epochs=
     local = np.arange(w.size, dtype=np.int64)
 
     def run_epochs(budget):
-        return _kernels.gram_ws_solve(local, model.w, model.grad, model.gram, lips,
-                                      penalty.l1, penalty.l2, penalty.lower, penalty.upper,
-                                      budget, eps, 5, model.state, True)
+        return kernels_gram.gram_ws_solve(local, model.w, model.grad, model.gram, lips,
+                                          penalty.l1, penalty.l2, penalty.lower,
+                                          penalty.upper, budget, eps, 5, model.state, True)
 
     newton_chunks(model, local, penalty, max_epochs, run_epochs, True)
     dw = model.w - w

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import ws_weighted_stats
+from .kernels_squared import ws_weighted_stats
 
 # Placeholders for the storage format not in use: the kernels take both argument sets so
 # that one compiled signature serves dense and sparse input. The dense placeholder is

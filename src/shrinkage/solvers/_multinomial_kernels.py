@@ -22,7 +22,7 @@ Two flat or nearly flat directions would make plain coordinate steps creep:
   back at the end. Sparse X is not centred (that would touch every sample per update):
   ``mu`` is zero there.
 
-The design arguments are those of ``_kernels``: dense Fortran ``Xd`` or CSC
+The design arguments are those of ``kernels_common``: dense Fortran ``Xd`` or CSC
 ``data, indices, indptr``.
 """
 
@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit
 
 from ..penalty_kernels import prox_coordinate
-from ._kernels import _OPTS
+from .kernels_common import _OPTS
 
 
 @njit(inline="always")

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from ..penalties import ElasticNetPenalty
 
-from . import _kernels
+from . import kernels_gram
 from ._design import shift_columns
 from ._iterate import Iterate
 from .convergence import warn_short_of_tol
@@ -179,10 +179,10 @@ class GramState(Iterate):
         p = self.problem
 
         def run_epochs(budget):
-            return _kernels.gram_ws_solve(ws, self.w, self.grad, self.gram, p.lips,
-                                          penalty.l1, penalty.l2, penalty.lower,
-                                          penalty.upper, budget, eps, anderson_k,
-                                          self.state)
+            return kernels_gram.gram_ws_solve(ws, self.w, self.grad, self.gram, p.lips,
+                                              penalty.l1, penalty.l2, penalty.lower,
+                                              penalty.upper, budget, eps, anderson_k,
+                                              self.state)
 
         return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton)
 
@@ -236,9 +236,9 @@ def gram_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter)
     l2s = np.outer(alphas, (1.0 - l1_ratio) * factor)
     coefs, gaps = np.zeros((n_alphas, p)), np.zeros(n_alphas)
     n_iter = np.zeros(n_alphas, dtype=np.int64)
-    _kernels.gram_path(gram, c, yy, problem.lips, l1s, l2s, np.asarray(lower, float),
-                       np.asarray(upper, float), problem.null_objective, tol, max_iter, 5,
-                       coefs, gaps, n_iter, PATH_EARLY_CHECK)
+    kernels_gram.gram_path(gram, c, yy, problem.lips, l1s, l2s, np.asarray(lower, float),
+                           np.asarray(upper, float), problem.null_objective, tol, max_iter,
+                           5, coefs, gaps, n_iter, PATH_EARLY_CHECK)
     intercepts = (problem.user_intercept(ymean - coefs @ problem.xmean, coefs)
                   if problem.fit_intercept else np.zeros(n_alphas))
     for k in np.flatnonzero(gaps > tol):  # alphas near 0: the floor may certify them

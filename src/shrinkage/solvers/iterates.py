@@ -5,7 +5,7 @@ predictor for the datafits solved by proximal Newton steps)."""
 import numpy as np
 
 from ..datafits import DualBlend
-from . import _kernels
+from . import kernels_squared
 from ._iterate import Iterate
 from .options import DEFAULT
 from .orthant_newton import GramCache, newton_chunks
@@ -80,7 +80,7 @@ class SquaredIterate(Iterate):
         """``w[features] += delta``, keeping the residual and offset in step."""
         p = self.problem
         self.w[features] += delta
-        _kernels.ws_add_product(features, -delta, *p.design.kernel_args, self.R)
+        kernels_squared.ws_add_product(features, -delta, *p.design.kernel_args, self.R)
         self.state[0] += p.xmean[features] @ delta
         self.changed()
 
@@ -97,8 +97,9 @@ class SquaredIterate(Iterate):
         """Minus the datafit gradient on ``features`` (one pass over their columns)."""
         p, df = self.problem, self.problem.datafit
         out = np.empty(features.size)
-        _kernels.squared_gradient_ws(features, self.R, self.state[0], *p.design.kernel_args,
-                                     df.sw, df.has_sw, p.xmean, float(p.n_samples), out)
+        kernels_squared.squared_gradient_ws(features, self.R, self.state[0],
+                                            *p.design.kernel_args, df.sw, df.has_sw,
+                                            p.xmean, float(p.n_samples), out)
         return out
 
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False,
@@ -115,7 +116,7 @@ class SquaredIterate(Iterate):
             gap_target = options.ws_gap_fraction * settled_gap
 
         def run_epochs(budget):
-            return _kernels.squared_ws_solve(
+            return kernels_squared.squared_ws_solve(
                 ws, self.w, self.R, self.state, *p.design.kernel_args, df.sw, df.has_sw,
                 p.xmean, p.lips, penalty.l1, penalty.l2, penalty.lower, penalty.upper,
                 float(p.n_samples), budget, eps, anderson_k, False, self.y_centred,

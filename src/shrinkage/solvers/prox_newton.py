@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from scipy.linalg.blas import dsyrk
 
 from ..penalties import ElasticNetPenalty
-from . import _kernels
+from . import kernels_gram, kernels_squared
 from .backtracking import backtracking_step
 from .orthant_newton import newton_chunks
 
@@ -110,7 +110,7 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
             for target, most in ((tight_eps, tight_epochs), (inner_eps, budget)):
                 if min(most, budget) <= used:
                     continue
-                used += _kernels.squared_ws_solve(
+                used += kernels_squared.squared_ws_solve(
                     ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
                     l1 * scale, l2 * scale, lo, hi, float(n), min(most, budget) - used,
                     target, anderson_k, True, _NO_GAP, -1.0)
@@ -146,7 +146,8 @@ def _model_statistics(problem, ws, weights, response, xmean, squares, lips):
     beside the one of the violation check. Returns the weighted mean response (0 without
     an intercept)."""
     n = problem.n_samples
-    _kernels.ws_weighted_stats(ws, *problem.design.kernel_args, weights, xmean, squares)
+    kernels_squared.ws_weighted_stats(ws, *problem.design.kernel_args, weights, xmean,
+                                      squares)
     problem.touch(ws, 2)
     xmean[ws] /= n
     squares[ws] /= n
@@ -199,9 +200,10 @@ def _gram_model_solve(design, ws, w, weights, response, ymean, xmean, lips, l1, 
     local = np.arange(ws.size, dtype=ws.dtype)
 
     def run_epochs(budget):
-        return _kernels.gram_ws_solve(local, model.w, model.grad, model.gram, lips,
-                                      penalty.l1, penalty.l2, penalty.lower, penalty.upper,
-                                      budget, eps, anderson_k, model.state, True)
+        return kernels_gram.gram_ws_solve(local, model.w, model.grad, model.gram, lips,
+                                          penalty.l1, penalty.l2, penalty.lower,
+                                          penalty.upper, budget, eps, anderson_k,
+                                          model.state, True)
 
     # orthant Newton steps between chunks of epochs: on collinear columns coordinate
     # descent alone crawls, and with the Gram matrix at hand a step costs one small solve
@@ -243,8 +245,8 @@ def _ws_violation(state, ws, penalty, grad, u_grad=None):
         u = u_grad[ws]
     else:
         u = np.empty(ws.shape[0])
-        _kernels.squared_gradient_ws(ws, grad, 0.0, *problem.design.kernel_args,
-                                     np.ones(0), False, problem.xmean, float(n), u)
+        kernels_squared.squared_gradient_ws(ws, grad, 0.0, *problem.design.kernel_args,
+                                            np.ones(0), False, problem.xmean, float(n), u)
     keep = problem.lips[ws] > 0
     dist = penalty.subset(ws).subdiff_distance(state.w[ws], u)
     worst = float(dist[keep].max()) if np.any(keep) else 0.0
@@ -264,7 +266,7 @@ def _line_search(state, ws, penalty, w_new, b_new, moved=None):
     db = b_new - state.intercept
     if moved is None:
         dz = np.full(problem.n_samples, db)
-        _kernels.ws_add_product(ws, dw, *problem.design.kernel_args, dz)
+        kernels_squared.ws_add_product(ws, dw, *problem.design.kernel_args, dz)
     else:
         dz = moved + db
     w_ws = state.w[ws].copy()
