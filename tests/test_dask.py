@@ -507,7 +507,7 @@ def test_the_null_models_intercept_needs_no_pass_over_x():
     """A target-only request reads y and the weights alone: X full of NaN changes
     nothing, and its sums give the in-memory null intercept (the log-odds of the
     classes' weights)."""
-    from shrinkage.scale.newton import Request, chunk_pass
+    from shrinkage.scale.passes import Request, chunk_pass
     from shrinkage.scale.terms import LogisticTerms
 
     rng = np.random.default_rng(0)
@@ -525,7 +525,7 @@ def test_the_null_models_intercept_needs_no_pass_over_x():
 def test_a_chunk_summed_block_by_block_is_the_whole_chunk():
     """Every field of a pass (Grams, products, losses at each step, lagged dual terms,
     held-out sums) is a sum over rows: blocks of 7 rows give the one-block answer."""
-    from shrinkage.scale.newton import Request, chunk_pass
+    from shrinkage.scale.passes import Request, chunk_pass
     from shrinkage.scale.terms import LogisticTerms
     from shrinkage.scale.terms_multinomial import MultinomialTerms
 

@@ -28,7 +28,8 @@ import numpy as np
 
 from .. import model_selection as ms
 from ..glm_cv import HuberRegressorCV
-from ..scale.newton import DaskGLM, Request, UnpenalizedState, advance
+from ..scale.newton import UnpenalizedState, advance
+from ..scale.passes import DaskGLM, Request
 from ..scale.statistics import reduce_parts
 from ..scale.table import label_rows
 from ..scale.terms import HuberTerms
