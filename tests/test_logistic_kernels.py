@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.special import entr, expit
 
-from shrinkage._logistic_kernels import irls_terms
+from shrinkage.logistic_kernels import irls_terms
 from shrinkage.datafits import Logistic
 
 

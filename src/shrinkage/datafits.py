@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import entr, expit, log1p, softmax
 
-from . import _logistic_kernels as lk
+from . import logistic_kernels as lk
 
 _NO_STEP = np.zeros(0)
 #: floor on the IRLS curvatures (p (1 - p) for the logistic loss): confident samples

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import xlogy
 
-from . import _glm_kernels as gk
+from . import glm_kernels as gk
 from .datafits import DualBlend
 
 _NO_STEP = np.zeros(0)

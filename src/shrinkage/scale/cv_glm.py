@@ -18,7 +18,8 @@ from ..specs import CVResult, Features
 from .fit import FOLD_SEED, check_folds, prepare
 from .fit_glm import (aligned_target, as_path, check_multinomial, classes_of, glm_grid,
                       huber_location, problem_of)
-from .newton import DaskGLM, PathState, advance
+from .newton import PathState, advance
+from .passes import DaskGLM
 from .statistics import check_finite, fold_of
 from .terms import HuberTerms
 

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from .. import validation as v
-from .._glm_kernels import bracketed_newton_step
+from ..glm_kernels import bracketed_newton_step
 from ..losses import HUBER, LOGISTIC, MULTINOMIAL, POISSON
 from ..specs import Features, FitResult
 from .fit import _path_arguments, prepare
@@ -119,7 +119,7 @@ def fit_glm(spec, X, y, sample_weight):
     """Fit ``spec`` (a ``FitSpec``, its loss a row of ``PROBLEMS``) at its alpha on dask
     data by distributed proximal Newton; returns a ``FitResult`` (``n_iter``: the
     passes)."""
-    from .newton import DaskGLM
+    from .passes import DaskGLM
 
     X, y, sample_weight, features = prepare(spec.name, X, y, sample_weight)
     target, terms = problem_of(spec.loss, y, sample_weight, spec.fit_intercept,
@@ -258,7 +258,8 @@ def path_glm(X, y, *, loss, delta, l1_ratio, alphas, eps, sample_weight, fit_int
     """``regularization_path(loss=...)`` of a GLM (``loss`` an object) on dask data: a grid from the exact
     alpha_max (glmnet's ends, or the given alphas), then distributed proximal Newton
     along it. ``max_iter`` bounds the passes per alpha."""
-    from .newton import DaskGLM, glm_path
+    from .newton import glm_path
+    from .passes import DaskGLM
 
     X, y, sample_weight = known_rows(as_dask_matrix(X, known=False), y, sample_weight)
     X, l1_ratio, tol, max_iter, factor, lower, upper = _path_arguments(

@@ -17,10 +17,11 @@ from ..solvers.newton import newton_direction as _newton_step
 from ..solvers.orthant_newton import newton_chunks
 from ..solvers.prox_newton import GramModel
 from .passes import STEPS, Request
-from .passes import DaskGLM  # noqa: F401  (fit_glm.py and cv_glm.py import it from here)
 from .statistics import check_finite
 
-MAX_PASSES_PER_ALPHA = 60
+#: iterates combined by Anderson extrapolation in the Newton models' coordinate descent
+#: (the in-memory solver's default)
+ANDERSON_K = 5
 
 
 def _model(terms, sums, n, fit_intercept):
@@ -52,7 +53,8 @@ def newton_direction(terms, sums, w, b, penalty, fit_intercept, eps, max_epochs=
     def run_epochs(budget):
         return kernels_gram.gram_ws_solve(local, model.w, model.grad, model.gram, lips,
                                           penalty.l1, penalty.l2, penalty.lower,
-                                          penalty.upper, budget, eps, 5, model.state, True)
+                                          penalty.upper, budget, eps, ANDERSON_K,
+                                          model.state, early_check=True)
 
     newton_chunks(model, local, penalty, max_epochs, run_epochs, True)
     dw = model.w - w

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .._logistic_kernels import log1pexp
+from ..logistic_kernels import log1pexp
 from ..datafits_glm import HUBER_MIN_CURVATURE
 
 _MIN_CURVATURE = 1e-10

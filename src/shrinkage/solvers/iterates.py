@@ -119,8 +119,8 @@ class SquaredIterate(Iterate):
             return kernels_squared.squared_ws_solve(
                 ws, self.w, self.R, self.state, *p.design.kernel_args, df.sw, df.has_sw,
                 p.xmean, p.lips, penalty.l1, penalty.l2, penalty.lower, penalty.upper,
-                float(p.n_samples), budget, eps, anderson_k, False, self.y_centred,
-                gap_target)
+                float(p.n_samples), budget, eps, anderson_k, early_check=False,
+                y_centred=self.y_centred, gap_target=gap_target)
 
         # a stalled working set gets Newton steps anyway, if its Gram block stays small
         rescue = options.newton_rescue and ws.size <= options.rescue_max_features

@@ -113,7 +113,8 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
                 used += kernels_squared.squared_ws_solve(
                     ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
                     l1 * scale, l2 * scale, lo, hi, float(n), min(most, budget) - used,
-                    target, anderson_k, True, _NO_GAP, -1.0)
+                    target, anderson_k, early_check=True, y_centred=_NO_GAP,
+                    gap_target=-1.0)
                 if offset[1]:
                     break
             b_new = -offset[0] if problem.fit_intercept else 0.0
@@ -203,7 +204,7 @@ def _gram_model_solve(design, ws, w, weights, response, ymean, xmean, lips, l1, 
         return kernels_gram.gram_ws_solve(local, model.w, model.grad, model.gram, lips,
                                           penalty.l1, penalty.l2, penalty.lower,
                                           penalty.upper, budget, eps, anderson_k,
-                                          model.state, True)
+                                          model.state, early_check=True)
 
     # orthant Newton steps between chunks of epochs: on collinear columns coordinate
     # descent alone crawls, and with the Gram matrix at hand a step costs one small solve

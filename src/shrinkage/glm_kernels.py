@@ -1,6 +1,6 @@
 """Numba kernels of the Poisson and Huber datafits: values and IRLS terms in one pass.
 
-As for the logistic loss (``_logistic_kernels``), each is one loop over the samples that
+As for the logistic loss (``logistic_kernels``), each is one loop over the samples that
 NumPy would spread over several temporaries of length n.
 """
 
