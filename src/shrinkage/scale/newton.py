@@ -12,6 +12,7 @@ import numpy as np
 
 from ..penalties import ElasticNetPenalty
 from ..solvers import kernels_gram
+from ..solvers.kernels_common import EARLY_CHECK
 from ..solvers.newton import ARMIJO
 from ..solvers.newton import newton_direction as _newton_step
 from ..solvers.orthant_newton import newton_chunks
@@ -54,7 +55,7 @@ def newton_direction(terms, sums, w, b, penalty, fit_intercept, eps, max_epochs=
         return kernels_gram.gram_ws_solve(local, model.w, model.grad, model.gram, lips,
                                           penalty.l1, penalty.l2, penalty.lower,
                                           penalty.upper, budget, eps, ANDERSON_K,
-                                          model.state, early_check=True)
+                                          model.state, EARLY_CHECK)
 
     newton_chunks(model, local, penalty, max_epochs, run_epochs, True)
     dw = model.w - w

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..datafits import DualBlend
 from . import kernels_squared
+from .kernels_common import LATE_CHECK
 from ._iterate import Iterate
 from .options import DEFAULT
 from .orthant_newton import GramCache, newton_chunks
@@ -119,8 +120,8 @@ class SquaredIterate(Iterate):
             return kernels_squared.squared_ws_solve(
                 ws, self.w, self.R, self.state, *p.design.kernel_args, df.sw, df.has_sw,
                 p.xmean, p.lips, penalty.l1, penalty.l2, penalty.lower, penalty.upper,
-                float(p.n_samples), budget, eps, anderson_k, early_check=False,
-                y_centred=self.y_centred, gap_target=gap_target)
+                float(p.n_samples), budget, eps, anderson_k, LATE_CHECK, self.y_centred,
+                gap_target)
 
         # a stalled working set gets Newton steps anyway, if its Gram block stays small
         rescue = options.newton_rescue and ws.size <= options.rescue_max_features

@@ -17,6 +17,10 @@ from numba import njit
 # Reassociation lets LLVM vectorise the dot products; no "nnan"/"ninf": bounds use inf.
 _OPTS = dict(cache=True, nogil=True, fastmath={"reassoc", "contract", "nsz", "arcp"})
 
+#: the solve kernels' ``early_check``: their stopping rule checked after every epoch (the
+#: Newton models, whose targets are loose), or as the epochs' own test schedules it
+EARLY_CHECK, LATE_CHECK = True, False
+
 
 @njit(inline="always")
 def _sparse_dot(j, data, indices, indptr, sw, has_sw, v):

@@ -25,6 +25,7 @@ from scipy.linalg.blas import dsyrk
 from ..penalties import ElasticNetPenalty
 from . import kernels_gram, kernels_squared
 from .backtracking import backtracking_step
+from .kernels_common import EARLY_CHECK
 from .orthant_newton import newton_chunks
 
 _MAX_NEWTON_STEPS = 100
@@ -40,7 +41,7 @@ _GRAM_MIN_EPOCHS = 12
 #: ... and only while the Gram matrix of the working set stays small
 _GRAM_MAX_FEATURES = 1000
 #: the squared kernel's gap rule is not used for the Newton models (their targets are KKT)
-_NO_GAP = np.zeros(0)
+_NO_GAP, _NO_GAP_TARGET = np.zeros(0), -1.0
 #: a working set with at least this share of the features checks its KKT conditions on
 #: the full gradient (one pass over X instead of over the working set), which is then
 #: the outer loop's certificate too
@@ -113,8 +114,7 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
                 used += kernels_squared.squared_ws_solve(
                     ws, w_new, R, offset, *design.kernel_args, weights, True, xmean, lips,
                     l1 * scale, l2 * scale, lo, hi, float(n), min(most, budget) - used,
-                    target, anderson_k, early_check=True, y_centred=_NO_GAP,
-                    gap_target=-1.0)
+                    target, anderson_k, EARLY_CHECK, _NO_GAP, _NO_GAP_TARGET)
                 if offset[1]:
                     break
             b_new = -offset[0] if problem.fit_intercept else 0.0
@@ -204,7 +204,7 @@ def _gram_model_solve(design, ws, w, weights, response, ymean, xmean, lips, l1, 
         return kernels_gram.gram_ws_solve(local, model.w, model.grad, model.gram, lips,
                                           penalty.l1, penalty.l2, penalty.lower,
                                           penalty.upper, budget, eps, anderson_k,
-                                          model.state, early_check=True)
+                                          model.state, EARLY_CHECK)
 
     # orthant Newton steps between chunks of epochs: on collinear columns coordinate
     # descent alone crawls, and with the Gram matrix at hand a step costs one small solve
