@@ -96,7 +96,11 @@ class Versions:
 def _solver(problem, tol, case):
     """What the benchmark times for ``problem``: ``ab.py``'s runner, or for the
     classification rows (8, 9) the cross-validation of their first l1_ratio on the
-    default grid."""
+    default grid, for ridge's leave-one-out row (7) its path."""
+    if problem.kind == "ridge_loo":
+        from peers import shrinkage_ridge_loo
+
+        return lambda: shrinkage_ridge_loo(problem.X, problem.y, problem.alphas)
     if problem.kind != "class_cv":
         return _runner(problem, tol, case)[0]
     from classification import ShrinkageCV, default_grid
@@ -181,6 +185,8 @@ def main():
     parser.add_argument("--rows", type=int, default=400_000)
     parser.add_argument("--features", type=int, default=50)
     parser.add_argument("--chunk", type=int, default=50_000)
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="with --dask: the tasks whose names contain one of these")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="ab-versions-")
     export(args.base, folder)
@@ -192,6 +198,8 @@ def main():
         tasks, client, cluster = dask_tasks(args.rows, args.features, args.chunk)
         try:
             for name, solve in tasks.items():
+                if args.only and not any(part in name for part in args.only):
+                    continue
                 a, b, diff = alternate(versions, solve, args.rounds)
                 print(f"| dask {name} | {a:.3f} | {b:.3f} | {b / a:.2f} | {diff:.1e} |",
                       flush=True)
