@@ -56,8 +56,8 @@ def _runner(problem, tol, case=0):
     alphas = (np.array([amax * problem.alpha_fracs[case]]) if problem.kind == "single"
               else alpha_grid(amax, problem.n_alphas, problem.eps))
     adapter = Shrinkage()
-    # the working-set solver as the estimators (single alphas) or the path import it
-    where = "shrinkage.linear_model" if problem.kind == "single" else "shrinkage.path"
+    # the working-set solver as the in-memory engine (single alphas) or the path import it
+    where = "shrinkage.engines.memory" if problem.kind == "single" else "shrinkage.path"
     return (lambda: adapter.run(problem, alphas, tol),
             (where, "solve", lambda out: int(out.n_iter)))
 
