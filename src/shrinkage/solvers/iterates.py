@@ -125,8 +125,11 @@ class SquaredIterate(Iterate):
 
         # a stalled working set gets Newton steps anyway, if its Gram block stays small
         rescue = options.newton_rescue and ws.size <= options.rescue_max_features
+        # (after as many stalled epochs as the set's Gram block costs, at least)
+        stalled_after = max(options.rescue_after_epochs,
+                            int(options.rescue_epochs_per_feature * ws.size))
         return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton,
-                             stalled_after=options.rescue_after_epochs if rescue else None)
+                             stalled_after=stalled_after if rescue else None)
 
 
 class NewtonIterate(Iterate):
