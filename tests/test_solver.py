@@ -265,9 +265,9 @@ def test_working_set_grows_fourfold_while_the_support_fills_it(monkeypatch):
 
 def test_stalled_coordinate_descent_gets_newton_steps(monkeypatch):
     """A near-singular working set (Toeplitz rho 0.95, support ~ n): plain coordinate
-    descent does not reach a gap of 1e-10 in 500 epochs; after 20 epochs without reaching
-    its tolerance a working set gets orthant Newton steps between chunks, and the same
-    budget then suffices."""
+    descent does not reach a gap of 1e-10 in 500 epochs; after 20 epochs (a quarter epoch
+    per feature of the set, if more) without reaching its tolerance a working set gets
+    orthant Newton steps between chunks, and the same budget then suffices."""
     import warnings
 
     from scipy.linalg import toeplitz
@@ -287,6 +287,34 @@ def test_stalled_coordinate_descent_gets_newton_steps(monkeypatch):
         plain = solve(make_problem(X, y), penalty, tol=1e-10, max_iter=500,
                       options=SolverOptions(newton_rescue=False))
     assert not plain.converged
+
+
+def test_the_rescue_waits_for_its_gram_block_s_worth_of_stalled_epochs():
+    """The rescue starts after max(rescue_after_epochs, rescue_epochs_per_feature x
+    |working set|) stalled epochs: a floor above the whole budget leaves plain coordinate
+    descent, epoch for epoch; without the floor the 20-epoch rule alone converges."""
+    import warnings
+
+    from scipy.linalg import toeplitz
+
+    rng = np.random.default_rng(0)
+    n, p = 150, 300
+    X = rng.standard_normal((n, p)) @ np.linalg.cholesky(toeplitz(0.95 ** np.arange(p))).T
+    y = X[:, ::10] @ rng.standard_normal(p // 10) + rng.standard_normal(n)
+    amax = np.max(np.abs(X.T @ (y - y.mean()))) / n
+    penalty = ElasticNetPenalty.from_params(amax / 300, 1.0, np.ones(p), np.full(p, -np.inf),
+                                            np.full(p, np.inf))
+
+    def run(**options):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return solve(make_problem(X, y), penalty, tol=1e-10, max_iter=500,
+                         options=SolverOptions(**options))
+
+    late, plain = run(rescue_epochs_per_feature=1000.0), run(newton_rescue=False)
+    assert late.n_iter == plain.n_iter == 500 and np.array_equal(late.coef, plain.coef)
+    early = run(rescue_epochs_per_feature=0.0)
+    assert early.converged and early.n_iter <= 500
 
 
 @pytest.mark.parametrize("sparse_input", [False, True])
