@@ -263,13 +263,8 @@ def test_working_set_grows_fourfold_while_the_support_fills_it(monkeypatch):
     assert filled[:2] == [True, True] and sizes[:3] == [10, 40, 160]
 
 
-def test_stalled_coordinate_descent_gets_newton_steps(monkeypatch):
-    """A near-singular working set (Toeplitz rho 0.95, support ~ n): plain coordinate
-    descent does not reach a gap of 1e-10 in 500 epochs; after 20 epochs (a quarter epoch
-    per feature of the set, if more) without reaching its tolerance a working set gets
-    orthant Newton steps between chunks, and the same budget then suffices."""
-    import warnings
-
+def _near_singular_lasso():
+    """150 x 300, Toeplitz rho 0.95, a lasso at alpha_max / 300 (support ~ n)."""
     from scipy.linalg import toeplitz
 
     rng = np.random.default_rng(0)
@@ -279,6 +274,17 @@ def test_stalled_coordinate_descent_gets_newton_steps(monkeypatch):
     amax = np.max(np.abs(X.T @ (y - y.mean()))) / n
     penalty = ElasticNetPenalty.from_params(amax / 300, 1.0, np.ones(p), np.full(p, -np.inf),
                                             np.full(p, np.inf))
+    return X, y, penalty
+
+
+def test_stalled_coordinate_descent_gets_newton_steps(monkeypatch):
+    """A near-singular working set (Toeplitz rho 0.95, support ~ n): plain coordinate
+    descent does not reach a gap of 1e-10 in 500 epochs; after 20 epochs (a quarter epoch
+    per feature of the set, if more) without reaching its tolerance a working set gets
+    orthant Newton steps between chunks, and the same budget then suffices."""
+    import warnings
+
+    X, y, penalty = _near_singular_lasso()
     sol = solve(make_problem(X, y), penalty, tol=1e-10, max_iter=500)
     assert sol.converged
     assert duality_gap(make_problem(X, y), penalty, sol.coef, sol.intercept) <= 1e-10
@@ -295,15 +301,7 @@ def test_the_rescue_waits_for_its_gram_block_s_worth_of_stalled_epochs():
     descent, epoch for epoch; without the floor the 20-epoch rule alone converges."""
     import warnings
 
-    from scipy.linalg import toeplitz
-
-    rng = np.random.default_rng(0)
-    n, p = 150, 300
-    X = rng.standard_normal((n, p)) @ np.linalg.cholesky(toeplitz(0.95 ** np.arange(p))).T
-    y = X[:, ::10] @ rng.standard_normal(p // 10) + rng.standard_normal(n)
-    amax = np.max(np.abs(X.T @ (y - y.mean()))) / n
-    penalty = ElasticNetPenalty.from_params(amax / 300, 1.0, np.ones(p), np.full(p, -np.inf),
-                                            np.full(p, np.inf))
+    X, y, penalty = _near_singular_lasso()
 
     def run(**options):
         with warnings.catch_warnings():

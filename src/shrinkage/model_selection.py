@@ -18,7 +18,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
 
 from . import validation as v
-from .losses import REGISTRY, class_log_losses, get_loss, poisson_deviances
+from .losses import class_log_losses, get_loss, poisson_deviances
 from .path import compute_path, resolve_alphas
 from .solvers.cd import make_problem
 from .solvers.gram import gram_suits, share_covariance
@@ -50,10 +50,8 @@ def _poisson_deviance(y, z, sw):
     return sw @ poisson_deviances(y[:, None], z) / sw.sum()
 
 
-#: the scorers offered for each regression loss: the first is the default. Scorers on
-#: the mean scale (mse, mae) see the loss's mean (``exp(z)`` for Poisson's log link).
-REGRESSION_SCORERS = {loss.name: loss.scorings for loss in REGISTRY.values()
-                      if loss.scorings}
+#: the scorers on the mean scale: they see the loss's mean (``exp(z)`` for Poisson's log
+#: link); each loss lists the scorers it offers (``Loss.scorings``, the default first)
 MEAN_SCALE_SCORERS = ("mse", "mae")
 
 
