@@ -60,13 +60,3 @@ def client():
     cluster.close()
 
 
-@pytest.fixture(scope="module")
-def no_figures():
-    """Reports without figures, for the modules whose many runs test what a run reads,
-    refuses or writes, not what it draws (the figures cost about 3.5 s a report; they
-    are tested in test_cli.py, test_plotting.py and test_read_tables.py)."""
-    import shrinkage.report.figures as figures
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(figures, "all_figures", lambda comparison: {})
-        yield

@@ -3,11 +3,10 @@ test_output_set.py).
 
     python kill_writer.py COMPARISON.pickle OLD BASE EXCHANGE
 
-Draws the comparison's figures once, then for each kill point k forks a child that
-writes the comparison's files into BASE/k<k>/out (a copy of the folder OLD, an earlier
-run's files) and SIGKILLs itself just before its k-th file-system operation, as seen by
-Python's audit hooks. Forking after the figures but before any polars call keeps the
-children free of inherited thread pools. Prints a JSON line: the kill points used and
+For each kill point k forks a child that writes the comparison's files into
+BASE/k<k>/out (a copy of the folder OLD, an earlier run's files) and SIGKILLs itself
+just before its k-th file-system operation, as seen by Python's audit hooks. Forking
+before any polars call keeps the children free of inherited thread pools. Prints a JSON line: the kill points used and
 the number of operations of a whole run.
 """
 
@@ -28,7 +27,7 @@ BEFORE_SWAP = 30
 RUN_ID = "0e0e0e0e0e0e"  # 12 hexadecimal digits, as a run id is
 
 
-def write(comparison, figures, folder, exchange, kill_at, record):
+def write(comparison, folder, exchange, kill_at, record):
     """In a forked child: write the set, dying before operation ``kill_at``."""
     from shrinkage.output_set import OutputSet
     from shrinkage.report import FILES, write_outputs
@@ -44,7 +43,7 @@ def write(comparison, figures, folder, exchange, kill_at, record):
     output = OutputSet(folder, FILES, exchange=exchange, run_id=RUN_ID)
     sys.addaudithook(hook)
     with output:
-        write_outputs(comparison, output, figures=figures)
+        write_outputs(comparison, output)
     Path(record).write_text(json.dumps(seen))
 
 
@@ -64,18 +63,17 @@ def main():
     import skops.io  # noqa: F401  (imported once here, not in every child)
 
     import shrinkage.model_file  # noqa: F401
-    from shrinkage.report.figures import all_figures
+    import shrinkage.report  # noqa: F401
 
-    figures = all_figures(comparison)
     record = base / "operations.json"
-    run_child(comparison, figures, base / "whole" / "out", exchange, 0, record)
+    run_child(comparison, base / "whole" / "out", exchange, 0, record)
     seen = json.loads(record.read_text())
     swap = next(i for i, op in enumerate(seen) if op.startswith("os.chmod"))
     step = max(1, swap // BEFORE_SWAP)
     points = sorted(set(range(1, swap + 1, step)) | set(range(swap + 1, len(seen) + 1)))
     for k in points:
         shutil.copytree(old, base / f"k{k}" / "out")
-        run_child(comparison, figures, base / f"k{k}" / "out", exchange, k, record)
+        run_child(comparison, base / f"k{k}" / "out", exchange, k, record)
     print(json.dumps({"points": points, "operations": len(seen), "swap": swap}))
 
 

@@ -15,6 +15,8 @@ from shrinkage.cli import app
 from shrinkage.model_file import load_model
 from shrinkage.compare.narrative import format_number
 
+from charts_helpers import assert_drawn, chart_specs, draw_charts
+
 FAST = ["--cv", "3", "--n-alphas", "15", "--no-progress"]
 
 
@@ -37,11 +39,9 @@ class ReportParser(HTMLParser):
             self._cell = [attrs["data-key"], attrs["data-value"], ""]
         if tag == "figure":
             self._figure = attrs["id"]
-            self.figures[self._figure] = {"svg": 0, "paths": 0}
-        if self._figure and tag == "svg":
-            self.figures[self._figure]["svg"] += 1
-        if self._figure and tag in ("path", "use", "polyline", "line"):
-            self.figures[self._figure]["paths"] += 1
+            self.figures[self._figure] = []
+        if self._figure:
+            self.figures[self._figure].append(attrs.get("class"))
         if tag == "ul" and attrs.get("id") == "verdict":
             self._in_verdict = True
         if tag == "li" and self._in_verdict:
@@ -108,15 +108,19 @@ def test_report_numbers_are_the_json_numbers(diabetes_report):
     assert parser.verdict == results["verdict"]
 
 
-def test_report_has_every_figure_and_each_is_drawn(diabetes_report):
+def test_report_has_every_figure_and_each_is_drawn(diabetes_report, tmp_path):
     out, _ = diabetes_report
+    html = (out / "report.html").read_text()
     parser = ReportParser()
-    parser.feed((out / "report.html").read_text())
+    parser.feed(html)
     expected = {"coefficient-paths", "cv-curves", "elasticnet-map", "train-test", "sparsity",
                 "top-coefficients"}
     assert set(parser.figures) == {f"figure-{k}" for k in expected}
-    for name, figure in parser.figures.items():
-        assert figure["svg"] == 1 and figure["paths"] > 20, name
+    for name, classes in parser.figures.items():  # a place to draw in, and what to draw
+        assert classes.count("chart") == 1 and classes.count("chart-spec") == 1, name
+    specs = chart_specs(html)
+    assert set(specs) == expected
+    assert_drawn(draw_charts(specs, tmp_path), min_marks=20)
 
 
 def test_paths_csv_holds_each_path(diabetes_report):
@@ -152,7 +156,14 @@ def test_verdict_is_computed_from_the_numbers(diabetes_report, tmp_path):
     recovery = sparse["recovery"]
     assert sum(v != 0 for v in recovery["true_standardized"].values()) == 5
     assert 0 <= recovery["l1"]["recall"] <= 1
-    assert 'id="figure-truth"' in (other / "report.html").read_text()
+    truth = chart_specs((other / "report.html").read_text())["truth"]
+    for panel, p in zip(truth["hconcat"], ("l1", "l2", "elasticnet")):
+        points = {r["feature"]: r for r in panel["layer"][1]["data"]["values"]}
+        assert {f: r["true"] for f, r in points.items()} == pytest.approx(
+            recovery["true_standardized"], rel=1e-5)
+        assert {f: r["estimated"] for f, r in points.items()} == pytest.approx(
+            recovery[p]["estimated_standardized"], rel=1e-5, abs=1e-12)
+    assert_drawn(draw_charts({"truth": truth}, tmp_path))
 
 
 def test_winner_is_the_lowest_test_loss_and_its_model_is_saved(diabetes_report):
@@ -180,7 +191,13 @@ def test_classification_demo(tmp_path):
     assert results["data"]["classes"] == ["benign", "malignant"]
     for penalty in ("l1", "l2", "elasticnet"):
         assert 0.5 < results["penalties"][penalty]["choices"]["min"]["test_roc_auc"] <= 1
-    assert 'id="figure-roc"' in (out / "report.html").read_text()
+    specs = chart_specs((out / "report.html").read_text())
+    assert "roc" in specs and "confusion" not in specs
+    aucs = {r["penalty"] for r in specs["roc"]["layer"][1]["data"]["values"]}
+    for p, entry in results["penalties"].items():  # the legend's areas are the table's
+        choice = entry["choices"]["fit" if p == "none" else "min"]
+        assert f"{entry['label']} (AUC = {choice['test_roc_auc']:.3f})" in aucs
+    assert_drawn(draw_charts(specs, tmp_path), min_marks=20)
 
 
 def _table_with_categories(tmp_path, n_missing_target=3):

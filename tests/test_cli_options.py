@@ -11,8 +11,6 @@ from shrinkage.model_file import load_model
 
 from test_cli import FAST, run
 
-pytestmark = pytest.mark.usefixtures("no_figures")
-
 
 @pytest.fixture(scope="module")
 def quiet_json_run(tmp_path_factory):

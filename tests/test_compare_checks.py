@@ -18,7 +18,6 @@ from shrinkage.compare.console import terminal_number as _terminal_number
 from shrinkage.compare.narrative import _change
 
 FAST = ["--cv", "3", "--n-alphas", "15", "--no-progress"]
-pytestmark = pytest.mark.usefixtures("no_figures")
 
 
 def run(*args):

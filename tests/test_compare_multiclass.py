@@ -11,10 +11,11 @@ import polars as pl
 import pytest
 from scipy.special import softmax
 from sklearn.datasets import load_wine
-from sklearn.metrics import balanced_accuracy_score, log_loss
+from sklearn.metrics import balanced_accuracy_score, confusion_matrix, log_loss
 
 from shrinkage.compare import detect_task, integer_code_note
 from shrinkage.tables import UserError
+from charts_helpers import assert_drawn, chart_specs, draw_charts
 from test_cli import FAST
 
 SCRIPT = Path(sys.executable).parent / "shrinkage"
@@ -37,14 +38,27 @@ def wine_report(tmp_path_factory):
     return table, out, json.loads((out / "results.json").read_text())
 
 
-def test_three_classes_end_to_end(wine_report):
+def test_three_classes_end_to_end(wine_report, tmp_path):
     table, out, results = wine_report
     assert results["data"]["task"] == "classification"
     assert results["data"]["classes"] == ["barbera", "barolo", "grignolino"]
     html = (out / "report.html").read_text()
-    for figure in ("figure-confusion", "figure-class-coefficients", "figure-cv-curves"):
-        assert figure in html
-    assert "figure-roc" not in html
+    specs = chart_specs(html)
+    for chart in ("confusion", "class-coefficients", "cv-curves"):
+        assert f'id="figure-{chart}"' in html and chart in specs
+    assert "roc" not in specs
+    assert_drawn(draw_charts(specs, tmp_path), min_marks=20)
+    from shrinkage.model_file import load_model
+
+    # the columns of coefficients_by_class, in the model's order
+    features = load_model(out / "model.skops").pipeline[0].get_feature_names_out()
+    for panel, p in zip(specs["class-coefficients"]["hconcat"], ("l1", "l2", "elasticnet")):
+        choice = results["penalties"][p]["choices"]["min"]
+        names = list(features)
+        for cell in panel["data"]["values"]:
+            k = results["data"]["classes"].index(cell["class"])
+            expected = choice["coefficients_by_class"][k][names.index(cell["feature"])]
+            assert cell["coef"] == pytest.approx(expected, rel=1e-5, abs=1e-12)
     for penalty, entry in results["penalties"].items():
         choice = entry["choices"]["fit" if penalty == "none" else "min"]
         assert np.shape(choice["coefficients_by_class"]) == (3, 13)
@@ -77,6 +91,16 @@ def test_test_metrics_agree_with_scikit_learn(wine_report):
     np.testing.assert_allclose(choice["coefficients_by_class"], model[-1].coef_)
     Z = model[0].transform(X_test) @ model[-1].coef_.T + model[-1].intercept_
     np.testing.assert_allclose(softmax(Z, axis=1), proba, rtol=1e-10)
+    # the winner's confusion-matrix chart counts what scikit-learn counts
+    classes = list(model[-1].classes_)
+    expected = confusion_matrix(y_test, model.predict(X_test), labels=classes)
+    panels = chart_specs((out / "report.html").read_text())["confusion"]["hconcat"]
+    label = results["penalties"][winner]["label"]
+    (panel,) = [q for q in panels if q["title"] == label]
+    counts = np.zeros_like(expected)
+    for cell in panel["data"]["values"]:
+        counts[classes.index(cell["true"]), classes.index(cell["predicted"])] = cell["count"]
+    np.testing.assert_array_equal(counts, expected)
 
 
 def test_predict_writes_a_probability_per_class(wine_report, tmp_path):

@@ -20,7 +20,6 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-pytestmark = pytest.mark.usefixtures("no_figures")
 
 distributed = pytest.importorskip("distributed")
 da = pytest.importorskip("dask.array")

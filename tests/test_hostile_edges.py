@@ -19,7 +19,6 @@ from shrinkage.cli import app
 from shrinkage.errors import UserError
 from shrinkage.output_set import OutputSet
 
-pytestmark = pytest.mark.usefixtures("no_figures")
 
 FAST = ["--cv", "2", "--n-alphas", "5", "--no-progress"]
 

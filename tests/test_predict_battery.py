@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 from shrinkage.cli import app
 from shrinkage.model_file import FORMAT_KEY, load_model, save_model
 
-pytestmark = pytest.mark.usefixtures("no_figures")
 
 FAST = ["--cv", "2", "--n-alphas", "5", "--no-progress"]
 

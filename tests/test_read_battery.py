@@ -176,8 +176,6 @@ CSV_CASES = [
 ]
 
 
-pytestmark = pytest.mark.usefixtures("no_figures")
-
 def _check(reading_or_error, expected, note):
     if isinstance(expected, Refused):
         message = str(reading_or_error)

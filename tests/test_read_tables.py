@@ -5,6 +5,7 @@ import datetime as dt
 import decimal
 import json
 import re
+from html import escape as html_escape
 
 import numpy as np
 import polars as pl
@@ -16,6 +17,8 @@ from shrinkage.cli import app
 from shrinkage.compare import Options, prepare, run_comparison
 from shrinkage.compare.narrative import _top_columns
 from shrinkage.tables import Table, UserError, read_frame, read_table
+
+from charts_helpers import assert_drawn, chart_specs, draw_charts
 
 QUICK = Options(cv=3, n_alphas=5)
 N = 30
@@ -240,6 +243,8 @@ def test_an_all_null_column_of_any_type_is_left_out(dtype):
 # 9. names that are not TeX, nor HTML -------------------------------------------------
 
 def test_names_are_drawn_and_written_literally(tmp_path):
+    """Names are data to the charts, never markup or TeX: the page holds them only as
+    JSON strings, and Vega draws them as the text they are."""
     x, y = _xy()
     names = ["$\\frac{a}{$", "a_b^c\\d", "x$y$", "<script>alert(1)</script>", "a & b"]
     rng = np.random.default_rng(1)
@@ -255,36 +260,13 @@ def test_names_are_drawn_and_written_literally(tmp_path):
     assert set(results["penalties"]["none"]["choices"]["fit"]["coefficients"]) == set(names)
     html = (tmp_path / "out" / "report.html").read_text()
     assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-
-
-def test_names_with_dollars_keep_the_log_axes_in_tex(monkeypatch):
-    """Names with "$" are shown literally, while the log axes' tick labels (which
-    matplotlib writes as TeX, "$\\mathdefault{10^{-2}}$") still render as powers of
-    ten: narrow, not the width of their TeX source."""
-    import shrinkage.report.figures as figures
-    from shrinkage.compare import Options, run_comparison
-    from shrinkage.tables import Table
-
-    assert figures.literal(["$x$", "a$b", "plain"]) == ["\\$x\\$", "a\\$b", "plain"]
-    x, y = _xy()
-    rng = np.random.default_rng(2)
-    names = ["$x$", "a$b", "$\\frac{a}{$"]
-    frame = pl.DataFrame({n: x + rng.standard_normal(N) for n in names}).with_columns(
-        pl.Series("y", y))
-    comparison = run_comparison(Table(frame=frame, target="y", name="t"),
-                                Options(cv=3, n_alphas=5))
-    drawn = []
-    monkeypatch.setattr(figures, "svg_text", lambda fig: drawn.append(fig) or "<svg/>")
-    figures.all_figures(comparison)
-    renderer = drawn[0].canvas.get_renderer()
-    ticks = [t for ax in drawn[0].axes if ax.get_xscale() == "log"
-             for t in ax.get_xticklabels() if "mathdefault" in t.get_text()]
-    assert len(ticks) >= 3
-    assert max(t.get_window_extent(renderer).width for t in ticks) < 40  # "10^-2", not
-    # its 23 characters of source
-    shown = {t.get_text() for fig in drawn for ax in fig.axes for t in ax.get_yticklabels()}
-    assert {"\\$x\\$", "a\\$b"} <= shown  # the top-coefficients bars, escaped
+    specs = chart_specs(html)
+    assert {b["feature"] for b in specs["top-coefficients"]["data"]["values"]} == set(names)
+    drawn = draw_charts({"top-coefficients": specs["top-coefficients"]}, tmp_path)
+    assert_drawn(drawn)
+    svg = drawn["top-coefficients"]["svg"]
+    for name in names:  # each label as its literal text, escaped for SVG
+        assert html_escape(name, quote=False) in svg, name
 
 
 # 10. separators, ragged rows, encodings, empty files ----------------------------------

@@ -169,6 +169,7 @@ def compare(
 ):
     """Fit no penalty, L1, L2 and elastic net along their paths, choose each by
     cross-validation, judge them on a held-out split, and write a report."""
+    from . import model_writer
     from .output_set import OutputSet
     from .report import output_names
     from .tables import UserError
@@ -177,6 +178,7 @@ def compare(
         raise typer.BadParameter("--scheduler and --workers go with --engine dask",
                                  param_hint="--engine")
     output = OutputSet(out, output_names(joblib_copy), inputs=_inputs(data, engine))
+    model_writer.start()  # skops' 3 s import, on the other core while this one fits
     with _interruptible(output), _user_errors(debug):
         from .compare import Options
 

@@ -80,10 +80,11 @@ def save_model(path, pipeline, metadata):
     metadata : dict
         JSON-ready: run_id, target, task, classes, shrinkage_version.
     """
-    import skops.io as sio
+    from . import model_writer
 
-    sio.dump({FORMAT_KEY: FORMAT_VERSION, "pipeline": pipeline, "metadata": metadata},
-             Path(path))
+    # by the process model_writer.start() set importing skops at the start of the run
+    model_writer.dump(path, {FORMAT_KEY: FORMAT_VERSION, "pipeline": pipeline,
+                             "metadata": metadata})
 
 
 def model_metadata(results):

@@ -1,11 +1,22 @@
 """Figures of the lab: the map of outcomes over a regime grid, and small line plots."""
 
-import numpy as np
+import io
 
-from ..report.figures import svg_text
+import numpy as np
 
 COLORS = {"A": "#4c9a55", "B": "#c8553d", "tie": "#d9d9d9", True: "#4c9a55",
           False: "#c8553d"}
+
+
+def svg_text(fig):
+    """``fig`` as SVG text to inline in lab.html (the XML prolog dropped), then closed."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
 
 
 def outcome_map(rows, columns, outcomes, effects, title, legend=None, label=None):

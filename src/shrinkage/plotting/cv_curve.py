@@ -153,7 +153,7 @@ class CVCurveDisplay:
         norm = Normalize(finite.min(), finite.max()) if finite.size else None
         self.meshes_, edges = [], []
         for k, (alphas, mean) in enumerate(zip(self.alphas, self.mean)):
-            edges.append(_log_edges(alphas))
+            edges.append(log_edges(alphas))
             self.meshes_.append(ax.pcolormesh(edges[-1], [k - 0.45, k + 0.45],
                                               mean[None, :], cmap="viridis_r", norm=norm,
                                               shading="flat"))
@@ -178,7 +178,7 @@ class CVCurveDisplay:
         return self
 
 
-def _log_edges(alphas):
+def log_edges(alphas):
     """Cell edges around a decreasing log grid: midpoints in log space, half a step out
     at either end."""
     logs = np.log(alphas)

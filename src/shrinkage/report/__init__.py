@@ -11,12 +11,25 @@ from pathlib import Path
 from ..compare.console import summary_rows
 from ..compare.narrative import format_number
 from ..output_set import OutputSet
+from .vega import script_json, vendored_scripts
 
 FILES = ("report.html", "results.json", "paths.csv", "model.skops")
+#: the summary table's column headers in words (each header's tooltip gives its key in
+#: results.json)
+COLUMN_TITLES = {"cv_score": "CV score", "cv_se": "CV SE", "test_mse": "test MSE",
+                 "test_r2": "test R\u00b2", "test_mae": "test MAE",
+                 "test_huber": "test Huber loss",
+                 "test_poisson_deviance": "test Poisson deviance",
+                 "test_log_loss": "test log loss", "test_accuracy": "test accuracy",
+                 "test_balanced_accuracy": "test balanced accuracy",
+                 "test_roc_auc": "test ROC AUC", "n_nonzero": "non-zero coefficients",
+                 "fit_seconds": "fit seconds"}
 
 
-def render_html(comparison, figures):
-    """The self-contained HTML report (figures inline as SVG)."""
+def render_html(comparison, charts):
+    """The self-contained HTML report: ``charts`` (from ``all_charts``) as Vega-Lite
+    specs drawn by the browser with the vendored scripts, inlined so that the file
+    works offline."""
     import jinja2
 
     env = jinja2.Environment(
@@ -24,8 +37,10 @@ def render_html(comparison, figures):
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined)
     env.filters["num"] = lambda v: "-" if v is None else format_number(v)
+    env.filters["script_json"] = script_json
     template = env.get_template("template.html.j2")
-    return template.render(results=comparison.results, figures=figures,
+    return template.render(results=comparison.results, charts=charts,
+                           scripts=vendored_scripts(), headers=COLUMN_TITLES,
                            rows=summary_rows(comparison.results))
 
 
@@ -51,32 +66,32 @@ def output_names(joblib_copy=False):
     return FILES + (("model.joblib",) if joblib_copy else ())
 
 
-def write_outputs(comparison, output, progress=None, figures=None):
+def write_outputs(comparison, output, progress=None):
     """Write the run's files into ``output`` (a claimed ``OutputSet``: its staging
     folder; or a folder's path, claimed here), then swap them into place as one set;
-    returns their paths. ``figures`` (from ``all_figures``) saves drawing them again.
+    returns their paths.
 
     results.json (``run.id``), the report's footer and the model's metadata carry the
     run's id, so that each still says which run made it once moved away from its
     folder; the folder's manifest lists every file with its digest."""
     from .. import __version__
-    from .figures import all_figures
+    from .charts import all_charts
 
     if not isinstance(output, OutputSet):
         with OutputSet(output, FILES) as claimed:
-            return write_outputs(comparison, claimed, progress, figures)
+            return write_outputs(comparison, claimed, progress)
     step = progress or (lambda name: None)
     comparison.record_run(output.run_id, __version__)
-    step("drawing the figures")
-    figures = all_figures(comparison) if figures is None else figures
     step("writing the report")
+    charts = all_charts(comparison)
     with output.writing() as folder:
-        write_files(comparison, figures, folder, output.names)
+        write_files(comparison, charts, folder, output.names)
     return output.commit()
 
 
-def write_files(comparison, figures, folder, names):
-    """The files ``names`` of ``comparison`` (figures drawn) written into ``folder``."""
+def write_files(comparison, charts, folder, names):
+    """The files ``names`` of ``comparison`` (its ``charts`` built) written into
+    ``folder``."""
     import joblib
 
     from ..model_file import model_metadata, save_model
@@ -85,7 +100,7 @@ def write_files(comparison, figures, folder, names):
     writers = {
         "results.json": lambda path: path.write_text(
             json.dumps(comparison.results, indent=1), encoding="utf-8"),
-        "report.html": lambda path: path.write_text(render_html(comparison, figures),
+        "report.html": lambda path: path.write_text(render_html(comparison, charts),
                                                     encoding="utf-8"),
         "paths.csv": lambda path: paths_frame(comparison.results).write_csv(path),
         "model.skops": lambda path: save_model(path, comparison.pipeline,

@@ -1,0 +1,209 @@
+"""The report's charts of the chosen models: the largest coefficients side by side, the
+coefficients by class, ROC curves, confusion matrices and (synthetic demos) the true
+against the recovered coefficients. Each returns a Vega-Lite spec (a dict)."""
+
+import numpy as np
+
+from ..compare.engine import decision_values
+from .charts_paths import PENALIZED
+from .vega import number, numbers, row_of_panels, single
+
+ALL = ("none",) + PENALIZED
+
+
+def _chosen(comparison, penalties=ALL):
+    """Each penalty's chosen entry (the unpenalized fit's only one)."""
+    entries = comparison.results["penalties"]
+    selection = comparison.results["settings"]["selection"]
+    return {p: entries[p]["choices"]["fit" if p == "none" else selection] for p in penalties}
+
+
+def _largest(sizes, names, limit):
+    """The ``limit`` names of largest size, largest first (ties in column order)."""
+    order = np.argsort(-np.asarray(sizes, dtype=float), kind="stable")[:limit]
+    return [names[j] for j in order]
+
+
+def top_coefficients(comparison, limit=15):
+    """The largest coefficients of the chosen models as grouped bars (the features
+    largest under any penalty; a multinomial model's norm over the classes)."""
+    penalties = comparison.results["penalties"]
+    chosen = _chosen(comparison)
+    names = list(comparison.feature_names)
+    size = [max(abs(chosen[p]["coefficients"][n]) for p in PENALIZED) for n in names]
+    shown = _largest(size, names, limit)
+    labels = [penalties[p]["label"] for p in ALL]
+    rows = [{"feature": str(n), "penalty": penalties[p]["label"],
+             "coef": number(chosen[p]["coefficients"][n])} for n in shown for p in ALL]
+    classes = comparison.results["data"]["classes"]
+    title = ("coefficient norm over the classes (standardized features)"
+             if classes is not None and len(classes) > 2
+             else "coefficient (standardized features)")
+    return single({
+        "data": {"values": rows}, "width": 560, "height": {"step": 9},
+        "mark": "bar",
+        "encoding": {
+            "y": {"field": "feature", "type": "nominal", "sort": [str(n) for n in shown],
+                  "title": None, "axis": {"labelLimit": 220}},
+            "yOffset": {"field": "penalty", "sort": labels},
+            "x": {"field": "coef", "type": "quantitative", "title": title},
+            "color": {"field": "penalty", "type": "nominal", "sort": labels,
+                      "title": "penalty"},
+            "tooltip": [{"field": "feature"}, {"field": "penalty"},
+                        {"field": "coef", "format": ".4g"}]}})
+
+
+def class_coefficients(comparison, limit=15):
+    """Each penalty's chosen coefficients by class, for the features largest over all
+    (a shared, symmetric colour scale: red positive, blue negative)."""
+    penalties = comparison.results["penalties"]
+    chosen = _chosen(comparison)
+    classes = [str(c) for c in comparison.results["data"]["classes"]]
+    names = list(comparison.feature_names)
+    matrices = {p: np.array(c["coefficients_by_class"]) for p, c in chosen.items()}
+    size = np.max([np.linalg.norm(matrices[p], axis=0) for p in PENALIZED], axis=0)
+    shown = _largest(size, names, limit)
+    columns = [names.index(n) for n in shown]
+    scale = max(float(np.abs(matrices[p][:, columns]).max()) for p in PENALIZED) or 1.0
+    panels = []
+    for p in PENALIZED:
+        rows = [{"class": c, "feature": str(n), "coef": number(matrices[p][k, j])}
+                for k, c in enumerate(classes) for n, j in zip(shown, columns)]
+        panels.append({
+            "title": penalties[p]["label"], "data": {"values": rows},
+            "width": {"step": 36}, "height": {"step": 18}, "mark": "rect",
+            "encoding": {
+                "x": {"field": "class", "type": "nominal", "sort": classes,
+                      "axis": {"labelAngle": -45}},
+                "y": {"field": "feature", "type": "nominal", "sort": [str(n) for n in shown],
+                      "title": None, "axis": {"labelLimit": 200}},
+                "color": {"field": "coef", "type": "quantitative",
+                          "title": "coefficient (standardized features)",
+                          "scale": {"scheme": "redblue", "reverse": True,
+                                    "domain": [-scale, scale]}},
+                "tooltip": [{"field": "feature"}, {"field": "class"},
+                            {"field": "coef", "format": ".4g"}]}})
+    return row_of_panels(panels, resolve={"scale": {"color": "shared"},
+                                          "legend": {"color": "shared"}})
+
+
+def _roc_points(comparison, p):
+    """(fpr, tpr) of penalty ``p`` on the test split: summed where the rows are (Dask),
+    or from the test rows' decision values."""
+    from sklearn.metrics import roc_curve
+
+    extras = comparison.extras
+    if "roc" in extras:
+        return (np.asarray(v, dtype=float) for v in extras["roc"][p])
+    model = comparison.models[p]
+    z = decision_values(extras["X_test"], model.coef_, model.intercept_)
+    fpr, tpr, _ = roc_curve(extras["y_test"], z, pos_label=1.0)
+    return fpr, tpr
+
+
+def roc_curves(comparison):
+    """The ROC curve of each penalty's chosen model on the test split, its area in the
+    legend."""
+    rows, names = [], []
+    for p in ALL:
+        fpr, tpr = _roc_points(comparison, p)
+        area = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))  # trapezoids
+        name = f"{comparison.results['penalties'][p]['label']} (AUC = {area:.3f})"
+        names.append(name)
+        rows += [{"penalty": name, "fpr": f, "tpr": t, "order": i}
+                 for i, (f, t) in enumerate(zip(numbers(fpr, 4), numbers(tpr, 4)))]
+    axis = {"type": "quantitative", "scale": {"domain": [0, 1]}}
+    return single({"width": 380, "height": 340, "layer": [
+        {"data": {"values": [{"fpr": 0, "tpr": 0}, {"fpr": 1, "tpr": 1}]},
+         "mark": {"type": "line", "strokeDash": [2, 3], "color": "gray"},
+         "encoding": {"x": {"field": "fpr", **axis}, "y": {"field": "tpr", **axis}}},
+        {"data": {"values": rows}, "mark": {"type": "line", "interpolate": "step-after"},
+         "encoding": {
+             "x": {"field": "fpr", **axis, "title": "false positive rate"},
+             "y": {"field": "tpr", **axis, "title": "true positive rate"},
+             "order": {"field": "order", "type": "quantitative"},
+             "color": {"field": "penalty", "type": "nominal", "title": None, "sort": names,
+                       "legend": {"orient": "bottom-right", "labelLimit": 260}},
+             "tooltip": [{"field": "penalty"}, {"field": "fpr"}, {"field": "tpr"}]}}]})
+
+
+def _confusion(comparison, p, n_classes):
+    """Counts of (true, predicted) class codes of penalty ``p`` on the test split."""
+    extras = comparison.extras
+    if "confusion" in extras:  # counted where the rows are (a Dask cluster)
+        return np.asarray(extras["confusion"][p]).astype(int)
+    model = comparison.models[p]
+    predicted = np.argmax(decision_values(extras["X_test"], model.coef_, model.intercept_),
+                          axis=1)
+    counts = np.zeros((n_classes, n_classes), dtype=int)
+    np.add.at(counts, (np.asarray(extras["y_test"], dtype=int), predicted), 1)
+    return counts
+
+
+def confusion_matrices(comparison):
+    """The confusion matrix of each penalty's chosen model on the test split (rows:
+    true classes, columns: predicted; counts)."""
+    classes = [str(c) for c in comparison.results["data"]["classes"]]
+    panels = []
+    for p in ALL:
+        counts = _confusion(comparison, p, len(classes))
+        rows = [{"true": t, "predicted": q, "count": int(counts[i, j])}
+                for i, t in enumerate(classes) for j, q in enumerate(classes)]
+        axis = {"type": "nominal", "sort": classes}
+        panels.append({
+            "title": comparison.results["penalties"][p]["label"], "data": {"values": rows},
+            "width": {"step": 34}, "height": {"step": 26},
+            "encoding": {"x": {"field": "predicted", **axis, "axis": {"labelAngle": -45}},
+                         "y": {"field": "true", **axis, "title": "true class"}},
+            "layer": [
+                {"mark": "rect", "encoding": {
+                    "color": {"field": "count", "type": "quantitative", "legend": None,
+                              "scale": {"scheme": "blues"}},
+                    "tooltip": [{"field": "true"}, {"field": "predicted"},
+                                {"field": "count"}]}},
+                {"mark": {"type": "text", "fontSize": 11},
+                 "encoding": {"text": {"field": "count", "type": "quantitative"},
+                              # white on the darker half of the scale
+                              "color": {"condition": {
+                                  "test": f"datum.count > {counts.max() / 2:g}",
+                                  "value": "white"}, "value": "black"}}}]})
+    return row_of_panels(panels)
+
+
+def truth_recovery(comparison):
+    """Estimated against true standardized coefficients (synthetic demos): the true
+    non-zeros red, the dotted line where estimate equals truth."""
+    recovery = comparison.results["recovery"]
+    true = recovery["true_standardized"]
+    columns = list(true)
+    panels = []
+    for p in PENALIZED:
+        found = recovery[p]
+        rows = [{"feature": c, "true": number(true[c]),
+                 "estimated": number(found["estimated_standardized"][c]),
+                 "kind": "true non-zero" if true[c] != 0 else "true zero"}
+                for c in columns]
+        reach = 1.1 * max(max(abs(r["true"]), abs(r["estimated"])) for r in rows) or 1.0
+        label = comparison.results["penalties"][p]["label"]
+        panels.append({
+            "title": f"{label}: {found['true_positives']} found, "
+                     f"{found['false_positives']} false",
+            "width": 260, "height": 240, "layer": [
+                {"data": {"values": [{"true": -reach, "estimated": -reach},
+                                     {"true": reach, "estimated": reach}]},
+                 "mark": {"type": "line", "strokeDash": [2, 3], "color": "black"},
+                 "encoding": {"x": {"field": "true", "type": "quantitative"},
+                              "y": {"field": "estimated", "type": "quantitative"}}},
+                {"data": {"values": rows}, "mark": {"type": "point", "filled": True},
+                 "encoding": {
+                     "x": {"field": "true", "type": "quantitative",
+                           "title": "true coefficient"},
+                     "y": {"field": "estimated", "type": "quantitative",
+                           "title": "estimated coefficient"},
+                     "color": {"field": "kind", "type": "nominal", "title": None,
+                               "scale": {"domain": ["true non-zero", "true zero"],
+                                         "range": ["#d62728", "#7f7f7f"]}},
+                     "tooltip": [{"field": "feature"}, {"field": "true", "format": ".4g"},
+                                 {"field": "estimated", "format": ".4g"}]}}]})
+    return row_of_panels(panels, resolve={"scale": {"color": "shared"},
+                                          "legend": {"color": "shared"}})
