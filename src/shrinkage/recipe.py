@@ -4,10 +4,9 @@ A model.skops is a zip archive; beside skops' members it holds ``shrinkage-recip
 (skops ignores it): the feature columns, each numeric column's fill value and
 standardization, each categorical column's fill value and levels, the coefficients,
 the classes, and how the linear scores become predictions. ``shrinkage predict`` applies
-it with json and numpy alone (scipy's ``expit`` for a binary classifier, the very
-function the estimator calls), where loading the pipeline with skops imports
-scikit-learn and skops' scan of every scikit-learn estimator: seconds before the first
-row.
+it with json and numpy alone, where loading the pipeline with skops imports
+scikit-learn and runs skops' scan of every scikit-learn estimator: seconds before the
+first row.
 
 The recipe is written only where it reads back as exactly the pipeline (any other shape
 of pipeline gets none, and is applied through skops); it is untrusted input like the
@@ -15,6 +14,7 @@ rest of the file, every field checked on reading, and JSON can never run code.
 """
 
 import json
+import math
 import warnings
 import zipfile
 import zlib
@@ -34,9 +34,24 @@ _GIVE = "give the model.skops that `shrinkage compare` wrote"
 
 
 def _expit(z):
-    from scipy.special import expit  # the estimator's own function, to the last bit
+    """scipy's ``expit`` (the estimator's), ``1 / (1 + exp(-z))``, to the last bit: with
+    the C library's ``exp`` that it calls, where numpy's own ``exp`` may differ in the
+    last bit on some processors (which ``1 - p`` makes large for a confident
+    prediction); importing scipy.special would cost more than the whole prediction."""
+    values = np.fromiter(map(_expit_of, np.ravel(z).tolist()), np.float64, np.size(z))
+    return values.reshape(np.shape(z))
 
-    return expit(z)
+
+def _expit_of(x):
+    try:
+        e = math.exp(-x)
+    except OverflowError:  # C's exp gives inf there, and the probability 0
+        e = math.inf
+    return 1.0 / (1.0 + e)
+
+
+def _two_classes(p):
+    return np.column_stack([1.0 - p, p])
 
 
 def _softmax(z):
@@ -50,7 +65,7 @@ def _softmax(z):
 LINKS = {
     "identity": lambda z: z,
     "exp": np.exp,
-    "sigmoid": lambda z: np.column_stack([1.0 - _expit(z), _expit(z)]),
+    "sigmoid": lambda z: _two_classes(_expit(z)),
     "softmax": _softmax,
 }
 #: links that give class probabilities
