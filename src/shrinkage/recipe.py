@@ -141,8 +141,21 @@ class Recipe:
         return np.hstack(parts)
 
     def predict(self, X):
-        """``(prediction, probabilities or None)`` of the encoded rows ``X``, computed as
-        the estimator's ``predict`` and ``predict_proba`` compute them."""
+        """The predictions of encoded rows, computed as the estimator's ``predict`` and
+        ``predict_proba`` compute them.
+
+        Parameters
+        ----------
+        X : numpy.ndarray of shape (n_rows, n_encoded)
+            From :meth:`transform`.
+
+        Returns
+        -------
+        prediction : numpy.ndarray of shape (n_rows,)
+            The predicted value, or class (from ``classes``).
+        probabilities : numpy.ndarray of shape (n_rows, n_classes) or None
+            A classifier's probability of each class.
+        """
         z = scores(self.coef, self.intercept, X)
         if self.classes is None:
             return LINKS[self.link](z), None
@@ -150,8 +163,21 @@ class Recipe:
 
 
 def scores(coef, intercept, X):
-    """The linear scores of the encoded rows, in the estimator's own operations: one
-    row of coefficients gives a vector, several a column per row."""
+    """The linear scores of encoded rows, by the estimator's own operations.
+
+    Parameters
+    ----------
+    coef : numpy.ndarray of shape (n_rows_of_coef, n_encoded)
+    intercept : numpy.ndarray of shape (n_rows_of_coef,)
+    X : numpy.ndarray of shape (n_rows, n_encoded)
+
+    Returns
+    -------
+    numpy.ndarray
+        ``X @ coef[0] + intercept[0]`` of shape (n_rows,) for one row of coefficients
+        (a regressor, a binary classifier); ``X @ coef.T + intercept``, a column per
+        row of coefficients, for several (one per class).
+    """
     if len(coef) == 1:
         return X @ coef[0] + intercept[0]
     return X @ coef.T + intercept
@@ -358,24 +384,27 @@ class _Checker:
         values, dtype = data.get("classes"), data.get("classes_dtype")
         if values is None:
             return None
-        if not isinstance(dtype, str) or dtype[1:2] not in _CLASS_KINDS or \
-                dtype[1:2] not in ("O", "U") and dtype[2:] not in ("1", "2", "4", "8"):
+        try:  # a string numpy parses as a type (it runs no code)
+            dtype = np.dtype(dtype) if isinstance(dtype, str) else None
+        except (TypeError, ValueError, OverflowError):
+            dtype = None
+        if dtype is None or dtype.kind not in _CLASS_KINDS:
             self.fail("classes_dtype", "is not a numpy type of class labels")
-        kind = dtype[1:2]
         if not isinstance(values, list) or not all(
-                isinstance(v, _CLASS_KINDS[kind]) and (kind == "b" or
-                                                       not isinstance(v, bool))
-                for v in values):
-            self.fail("classes", f"is not a list of {np.dtype(dtype).name} labels")
+                isinstance(v, _CLASS_KINDS[dtype.kind])
+                and isinstance(v, bool) == (dtype.kind == "b") for v in values):
+            self.fail("classes", "is not a list of "
+                      f"{'text' if dtype.kind in 'OU' else dtype.name} labels")
         if len(set(values)) != len(values):
             self.fail("classes", "names a class twice")
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                return np.array(values, dtype=object if kind == "O" else
-                                str if kind == "U" else np.dtype(dtype))
+                warnings.simplefilter("error")  # numpy warns of some overflows
+                # text as the estimator holds it: python str in an object array, or a
+                # unicode array as wide as the longest label
+                return np.array(values, dtype={"O": object, "U": str}.get(dtype.kind, dtype))
         except (OverflowError, ValueError, TypeError, RuntimeWarning):
-            return self.fail("classes", f"do not fit {dtype}")
+            return self.fail("classes", f"do not fit {dtype.str}")
 
     def link(self, data, rows, classes):
         link, rule = data.get("link"), data.get("rule")
