@@ -368,3 +368,17 @@ def test_the_skops_reference_of_a_file_is_unchanged_by_its_recipe(saved):
     content = sio.load(saved["poisson-l1"], trusted=sio.get_untrusted_types(
         file=saved["poisson-l1"]))
     assert content[FORMAT_KEY] == 1 and set(content) == {FORMAT_KEY, "pipeline", "metadata"}
+
+
+def test_a_recipe_that_fails_to_be_made_costs_no_model_file(saved, tmp_path, monkeypatch):
+    import shrinkage.recipe_writer
+
+    def broken(pipeline, metadata):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(shrinkage.recipe_writer, "recipe_of", broken)
+    model = load_model(saved["binary-l1"])
+    path = tmp_path / "m.skops"
+    save_model(path, model.pipeline, model.metadata)
+    assert read_recipe(path) is None
+    assert load_model(path).metadata == model.metadata

@@ -84,6 +84,19 @@ _CLASS_KINDS = {"O": (str,), "U": (str,), "b": (bool,), "i": (int,), "u": (int,)
 class Recipe:
     """A recipe read back and checked (:func:`read_recipe`), ready to apply.
 
+    Parameters
+    ----------
+    data : dict
+        The recipe as JSON gives it back (untrusted: every field is checked).
+    name : str
+        The model file's name, for the messages.
+
+    Raises
+    ------
+    UserError
+        In one line naming the field, for a field that is missing or of the wrong
+        type, shape or value.
+
     Attributes
     ----------
     metadata : dict
@@ -98,6 +111,14 @@ class Recipe:
         Whether the model fills missing values (fitted with --impute median).
     classes : numpy.ndarray or None
         A classifier's classes, in the numpy type the estimator holds them in.
+    blocks : list of dict
+        The transformers of ``prepare`` in order: ``kind`` ("numeric" or "categorical"),
+        ``columns``, ``fill`` (None without imputation), ``mean`` and ``scale`` or
+        ``levels``.
+    coef, intercept : numpy.ndarray
+        One row of coefficients (a regressor, a binary classifier) or one per class.
+    link, rule : str
+        Keys of :data:`LINKS` and (a classifier) :data:`RULES`.
     """
 
     def __init__(self, data, name="the model"):

@@ -47,13 +47,15 @@ def add_recipe(path, pipeline, metadata):
         Whether a recipe was added (not for a pipeline :func:`recipe_of` cannot
         describe, nor for one larger than ``recipe.MAX_BYTES``).
     """
-    recipe = recipe_of(pipeline, metadata)
-    if recipe is None:
-        return False
+    # the recipe only speeds predict up (the skops pipeline is the model): nothing that
+    # goes wrong making it may cost the user the model file
     try:
+        recipe = recipe_of(pipeline, metadata)
+        if recipe is None:
+            return False
         text = json.dumps(recipe, allow_nan=False, separators=(",", ":"))
-        Recipe(json.loads(text))  # what predict will read
-    except (TypeError, ValueError):  # metadata that is not JSON, a recipe predict refuses
+        Recipe(json.loads(text))  # what predict will read, or refuse
+    except Exception:  # noqa: BLE001
         return False
     if len(text.encode()) > MAX_BYTES:
         return False
