@@ -4,7 +4,9 @@ A pickle (or joblib) file runs code when it is loaded, so a model file shared by
 someone else could do anything. skops writes a zip archive of JSON that names every
 type it holds; :func:`load_model` rebuilds only the types in :data:`TRUSTED_TYPES`
 (skops adds its own defaults: scikit-learn's estimators, builtins, numpy and scipy
-containers) and refuses anything else before a single object is constructed.
+containers) and refuses anything else before a single object is constructed. Beside the pipeline the
+archive holds its prediction recipe (:mod:`shrinkage.recipe`), plain JSON numbers that
+``shrinkage predict`` applies without loading scikit-learn.
 """
 
 import zipfile
@@ -69,7 +71,8 @@ class SavedModel:
 
 
 def save_model(path, pipeline, metadata):
-    """Write ``pipeline`` and its ``metadata`` to ``path`` as a skops archive.
+    """Write ``pipeline`` and its ``metadata`` to ``path`` as a skops archive, with its
+    prediction recipe (:mod:`shrinkage.recipe`) beside it in the archive.
 
     Parameters
     ----------
@@ -82,9 +85,12 @@ def save_model(path, pipeline, metadata):
     """
     from . import model_writer
 
+    from .recipe_writer import add_recipe
+
     # by the process model_writer.start() set importing skops at the start of the run
     model_writer.dump(path, {FORMAT_KEY: FORMAT_VERSION, "pipeline": pipeline,
                              "metadata": metadata})
+    add_recipe(path, pipeline, metadata)
 
 
 def model_metadata(results):
@@ -130,7 +136,7 @@ def load_model(path):
         another object, or one holding a type outside :data:`TRUSTED_TYPES`.
     """
     path = Path(path)
-    _check_archive(path)
+    check_archive(path)
     content = _load_trusted(path)
     if not isinstance(content, dict) or FORMAT_KEY not in content:
         raise UserError(f"{path.name} is a skops file of {_kind(content)}, not a model "
@@ -151,7 +157,7 @@ def load_model(path):
     return SavedModel(pipeline=content["pipeline"], metadata=metadata)
 
 
-def _check_archive(path):
+def check_archive(path):
     """A readable zip file with a skops schema; else a one-line UserError saying what
     the file is instead (read as bytes only)."""
     if not path.exists():

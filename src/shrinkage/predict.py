@@ -1,6 +1,8 @@
 """Apply a model saved by ``shrinkage compare`` to a new table.
 
-The new table is read as compare read the training one, its feature columns are
+The model is applied from its recipe (:mod:`shrinkage.recipe`), without loading
+scikit-learn, or from its pipeline loaded with skops where the file has no recipe. The
+new table is read as compare read the training one, its feature columns are
 brought to the types the model was fitted on, and everything the model cannot read
 as it read its training rows is said: a value that is not a number, a missing value
 the model cannot fill, a level it never saw, a column it does not use.
@@ -12,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .model_file import load_model
+from .model_file import check_archive, load_model
 from .reading import read_path
+from .recipe import read_recipe
 from .tables import UserError
 
 #: text read as True/False where the model was fitted on a True/False column
@@ -41,29 +44,57 @@ class Predictions:
     notes: tuple = ()
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """The columns a fitted ``prepare`` step reads and how."""
+class _SkopsModel:
+    """A model without a recipe (written by an earlier shrinkage): its pipeline loaded
+    with skops, offering what a ``recipe.Recipe`` offers."""
 
-    numeric: list
-    categorical: list
-    levels: dict  # categorical column -> the levels seen in training
-    imputed: bool  # fitted with --impute median
+    def __init__(self, saved):
+        self.metadata, self.pipeline = saved.metadata, saved.pipeline
+        prepare = self.pipeline.named_steps["prepare"]
+        self.features = [str(c) for c in prepare.feature_names_in_]
+        self.numeric, self.categorical, self.levels, self.imputed = [], [], {}, False
+        for name, transformer, columns in prepare.transformers_:
+            if transformer == "drop" or not len(columns):
+                continue
+            steps = getattr(transformer, "steps", [(None, transformer)])
+            self.imputed = self.imputed or type(steps[0][1]).__name__ == "SimpleImputer"
+            if name == "categorical":
+                self.categorical += list(columns)
+                self.levels.update(zip(columns, (list(c) for c in steps[-1][1].categories_)))
+            else:
+                self.numeric += list(columns)
+        self.classes = getattr(self.pipeline.named_steps["model"], "classes_", None)
+
+    def transform(self, features):
+        return np.asarray(self.pipeline.named_steps["prepare"].transform(features),
+                          dtype=np.float64)
+
+    def predict(self, X):
+        model = self.pipeline.named_steps["model"]
+        prediction = model.predict(X)
+        return prediction, (np.asarray(model.predict_proba(X))
+                            if hasattr(model, "predict_proba") else None)
 
 
-def _layout(prepare):
-    numeric, categorical, levels, imputed = [], [], {}, False
-    for name, transformer, columns in prepare.transformers_:
-        if transformer == "drop" or not len(columns):
-            continue
-        steps = getattr(transformer, "steps", [(None, transformer)])
-        imputed = imputed or type(steps[0][1]).__name__ == "SimpleImputer"
-        if name == "categorical":
-            categorical += list(columns)
-            levels.update(zip(columns, (list(c) for c in steps[-1][1].categories_)))
-        else:
-            numeric += list(columns)
-    return _Layout(numeric, categorical, levels, imputed)
+def open_model(model_path):
+    """The model of a model file: its recipe where it has one (read with json and numpy
+    only), else its pipeline loaded with skops.
+
+    Parameters
+    ----------
+    model_path : str or pathlib.Path
+        The model.skops written by ``shrinkage compare``.
+
+    Returns
+    -------
+    recipe.Recipe or _SkopsModel
+        ``metadata``, ``features``, ``numeric``, ``categorical``, ``levels``,
+        ``imputed``, ``classes``, ``transform(features)`` and ``predict(X)``.
+    """
+    path = Path(model_path)
+    check_archive(path)
+    recipe = read_recipe(path)
+    return recipe if recipe is not None else _SkopsModel(load_model(path))
 
 
 def predict_table(model_path, data_path, ids=()):
@@ -87,8 +118,8 @@ def predict_table(model_path, data_path, ids=()):
 
     from . import __version__
 
-    saved = load_model(model_path)
-    pipeline, metadata = saved.pipeline, saved.metadata
+    model = open_model(model_path)
+    metadata = model.metadata
     notes = []
     if metadata["shrinkage_version"] != __version__:
         notes.append(f"the model was written by shrinkage {metadata['shrinkage_version']}; "
@@ -98,29 +129,27 @@ def predict_table(model_path, data_path, ids=()):
     frame = reading.frame
     notes += reading.notes
     ids = list(dict.fromkeys(ids))
-    layout = _layout(pipeline.named_steps["prepare"])
-    needed = [str(c) for c in pipeline.named_steps["prepare"].feature_names_in_]
+    needed = model.features
     _check_columns(frame.columns, needed, ids, name)
     notes += _ignored_columns(frame.columns, needed, ids, metadata["target"])
-    features = _numbers(frame.select(needed), layout.numeric, name)
-    features = _levels(features, layout.levels)
+    features = _numbers(frame.select(needed), model.numeric, name)
+    features = _levels(features, model.levels)
     try:
-        notes += _missing_values(features, layout.imputed, name)
+        notes += _missing_values(features, model.imputed, name)
     except UserError as exc:  # the values read as missing may be why
         said = [n for n in reading.notes if n.startswith("read these values as missing")]
         raise UserError(f"{exc} ({said[0]})" if said else str(exc)) from None
-    notes += _unseen_levels(features, layout.levels)
-    if layout.imputed:
+    notes += _unseen_levels(features, model.levels)
+    if model.imputed:
         features = features.with_columns(pl.col(pl.Float64).fill_nan(None))
-    classes = getattr(pipeline.named_steps["model"], "classes_", None)
-    labels = _output_names(classes)
+    labels = _output_names(model.classes)
     _check_id_names(ids, labels)
     if frame.height == 0:
         notes.append(f"{name} has no rows: the output holds the header only")
         empty = {c: frame.get_column(c) for c in ids}
         return Predictions(pl.DataFrame({**empty, **{c: [] for c in labels}}), tuple(notes))
     columns = {c: frame.get_column(c) for c in ids}
-    columns.update(_apply(pipeline, features, layout.numeric, name))
+    columns.update(_apply(model, features, name))
     return Predictions(pl.DataFrame(columns), tuple(notes))
 
 
@@ -281,24 +310,21 @@ def _unseen_levels(features, levels):
             "levels (all that column's one-hot features 0)"]
 
 
-def _apply(pipeline, features, numeric, name):
+def _apply(model, features, name):
     """``prediction`` (and the class probabilities) for every row; a value too large to
     compute with is an error naming its column and row."""
-    for column in numeric:
+    for column in model.numeric:
         values = features.get_column(column)
         bad = (values.is_infinite()).arg_true()
         if len(bad):
             raise UserError(f"column {column!r} of {name}, row {int(bad[0]) + 1}, holds "
                             f"{values[int(bad[0])]}: the model needs finite numbers; fix "
                             "the value or leave it empty")
-    prepare, model = pipeline.named_steps["prepare"], pipeline.named_steps["model"]
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            X = np.asarray(prepare.transform(features), dtype=np.float64)
+            X = model.transform(features)
             _check_finite(X, features, name, "once standardized")
-            prediction = model.predict(X)
-            proba = np.asarray(model.predict_proba(X)) \
-                if hasattr(model, "predict_proba") else None
+            prediction, proba = model.predict(X)
     except AttributeError as exc:  # a model file that passed the checks but is no fit
         raise UserError(f"the model cannot be applied: it lacks {exc.name or 'a part'!r} of "
                         "a fitted model; give the model.skops that `shrinkage compare` "
@@ -313,7 +339,7 @@ def _apply(pipeline, features, numeric, name):
                         "with --debug for the details") from exc
     out = {"prediction": prediction}
     if proba is not None:
-        out.update({f"probability_{c}": proba[:, k] for k, c in enumerate(model.classes_)})
+        out.update({f"probability_{c}": proba[:, k] for k, c in enumerate(model.classes)})
     scores = np.column_stack([v for v in out.values() if v.dtype.kind == "f"] or
                              [np.zeros(len(X))])
     _check_finite(scores, features, name, "in the model's prediction")
