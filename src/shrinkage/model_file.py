@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError, first_line
+from .recipe import METADATA_KEYS
 
 #: what the archive's top-level dict says it is, and the layout version it follows
 FORMAT_KEY, FORMAT_VERSION = "shrinkage_model", 1
 
-#: the keys of a model's metadata (written by ``shrinkage compare``)
-METADATA_KEYS = ("run_id", "target", "task", "classes", "shrinkage_version")
 
 #: the estimators a compare pipeline can end in (every task, loss and penalty)
 MODEL_TYPES = (

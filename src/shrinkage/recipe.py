@@ -23,6 +23,9 @@ import numpy as np
 
 from .errors import UserError
 
+#: the keys of a model's metadata (written by ``shrinkage compare``, in the skops
+#: content and in the recipe alike)
+METADATA_KEYS = ("run_id", "target", "task", "classes", "shrinkage_version")
 #: the archive member that holds the recipe
 MEMBER = "shrinkage-recipe.json"
 #: what the recipe says it is, and the layout version it follows
@@ -100,7 +103,7 @@ class Recipe:
     Attributes
     ----------
     metadata : dict
-        What compare stored with the model (``model_file.METADATA_KEYS``).
+        What compare stored with the model (:data:`METADATA_KEYS`).
     features : list of str
         The table columns the model reads, in the training table's order.
     numeric, categorical : list of str
@@ -331,8 +334,6 @@ class _Checker:
         return values
 
     def metadata(self, data):
-        from .model_file import METADATA_KEYS
-
         metadata = self.field(data, "metadata", dict)
         absent = [k for k in METADATA_KEYS if k not in metadata]
         if absent:
