@@ -29,7 +29,7 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 RATIOS = "[0.1, 0.3, 0.5, 0.7, 0.9, 0.95]"
 
-SKLEARN_DIABETES = f"""
+SKLEARN_DIABETES = """
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -43,13 +43,13 @@ from sklearn.preprocessing import StandardScaler
 
 X, y = load_diabetes(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
-models = {{
+models = {
     "none": LinearRegression(),
-    "l1": LassoCV(cv=5, n_alphas=50),
+    "l1": LassoCV(cv=5, alphas=50),
     "l2": RidgeCV(alphas=np.logspace(-3, 3, 50), cv=5),
-    "elasticnet": ElasticNetCV(l1_ratio={RATIOS}, cv=5, n_alphas=50),
-}}
-errors = {{}}
+    "elasticnet": ElasticNetCV(l1_ratio=@RATIOS@, cv=5, alphas=50),
+}
+errors = {}
 for name, model in models.items():
     fitted = make_pipeline(StandardScaler(), model).fit(X_train, y_train)
     errors[name] = mean_squared_error(y_test, fitted.predict(X_test))
@@ -57,11 +57,11 @@ fig, ax = plt.subplots()
 lasso = models["l1"]
 ax.errorbar(lasso.alphas_, lasso.mse_path_.mean(axis=1), yerr=lasso.mse_path_.std(axis=1))
 ax.set_xscale("log")
-fig.savefig("{{out}}/figure.svg")
+fig.savefig("@OUT@/figure.svg")
 print(errors)
 """
 
-SKLEARN_AUTO = f"""
+SKLEARN_AUTO = """
 import warnings
 import numpy as np
 import pandas as pd
@@ -71,12 +71,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 warnings.simplefilter("ignore")
-frame = pd.read_csv("{{auto}}").drop(columns=["name"])
+frame = pd.read_csv("@AUTO@").drop(columns=["name"])
 y = frame.pop("origin")
 X_train, X_test, y_train, y_test = train_test_split(frame, y, test_size=0.25,
                                                     random_state=0, stratify=y)
 model = make_pipeline(StandardScaler(), LogisticRegressionCV(
-    penalty="elasticnet", solver="saga", l1_ratios={RATIOS}, Cs=50, cv=5,
+    penalty="elasticnet", solver="saga", l1_ratios=@RATIOS@, Cs=50, cv=5,
     max_iter=1000)).fit(X_train, y_train)
 print(model.score(X_test, y_test))
 """
@@ -102,11 +102,11 @@ def commands(folder):
     return {
         "compare-diabetes": (
             [shrinkage, "compare", "--out", os.path.join(folder, "report"), "--no-progress"],
-            SKLEARN_DIABETES.format(out=folder)),
+            SKLEARN_DIABETES.replace("@RATIOS@", RATIOS).replace("@OUT@", folder)),
         "compare-auto-classes": (
             [shrinkage, "compare", auto, "-t", "origin", "--task", "classification",
              "--out", os.path.join(folder, "report-auto"), "--no-progress"],
-            SKLEARN_AUTO.format(auto=auto)),
+            SKLEARN_AUTO.replace("@RATIOS@", RATIOS).replace("@AUTO@", auto)),
     }
 
 

@@ -16,7 +16,7 @@ def fresh_child(monkeypatch):
     """A start() that spawns its child even though this test process imported skops."""
     monkeypatch.delitem(sys.modules, "skops.io", raising=False)
     monkeypatch.setattr(model_writer, "_child", None)
-    model_writer.start()
+    model_writer.start(preload=("shrinkage.linear_model_cv",))
     assert model_writer._child is not None
     yield model_writer._child
     monkeypatch.setattr(model_writer, "_child", None)

@@ -178,7 +178,9 @@ def compare(
         raise typer.BadParameter("--scheduler and --workers go with --engine dask",
                                  param_hint="--engine")
     output = OutputSet(out, output_names(joblib_copy), inputs=_inputs(data, engine))
-    model_writer.start()  # skops' 3 s import, on the other core while this one fits
+    # skops' 3 s import, on the other core while this one fits (and the modules of the
+    # pipeline it will write: compare's, whose import brings every estimator)
+    model_writer.start(preload=("shrinkage.compare",))
     with _interruptible(output), _user_errors(debug):
         from .compare import Options
 

@@ -35,9 +35,16 @@ class _Hidden:
         return None
 
 
-def start():
+def start(preload=()):
     """Start the child that imports skops, unless skops is already imported here (then
-    :func:`dump` is quick in this process) or a child is already waiting."""
+    :func:`dump` is quick in this process) or a child is already waiting.
+
+    Parameters
+    ----------
+    preload : sequence of str, default=()
+        Modules the payload's classes live in: the child imports them before it waits,
+        rather than when the payload arrives.
+    """
     global _child
     if "skops.io" in sys.modules or _child is not None:
         return
@@ -46,18 +53,23 @@ def start():
     # spawn, not fork: this process may already hold numba's and BLAS's threads
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(theirs,), daemon=True,
+    process = context.Process(target=_serve, args=(theirs, tuple(preload)), daemon=True,
                               name="shrinkage-model-writer")
     process.start()
     theirs.close()
     _child = (process, ours)
 
 
-def _serve(connection):
-    """The child: import skops, then write the one payload it is sent."""
+def _serve(connection, preload):
+    """The child: import skops and ``preload``, then write the one payload it is sent."""
+    import importlib
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to answer
     sys.meta_path.insert(0, _Hidden)
     import skops.io as sio
+
+    for name in preload:
+        importlib.import_module(name)
 
     try:
         path, payload = connection.recv()
