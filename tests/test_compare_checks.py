@@ -289,3 +289,27 @@ def test_a_constant_target_or_no_usable_column_is_one_clear_line(tmp_path):
     assert nothing.exit_code == 1 and len(nothing.stderr.strip().splitlines()) == 1
     assert "--drop left out 'a'" in nothing.stderr and "constant or empty: 'e'" in \
         nothing.stderr
+
+
+def test_classes_written_as_fractions_are_classes(tmp_path):
+    """--task classification on a float target such as 0.0 / 1.5 (which scikit-learn
+    reads as continuous): the classes are the numbers' text, and the model predicts
+    them."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(80)
+    y = np.where(x + rng.standard_normal(80) > 0, 1.5, 0.0)
+    data = tmp_path / "fl.csv"
+    pl.DataFrame({"x": x, "y": y}).write_csv(data)
+    result = run("compare", data, "-t", "y", "--task", "classification", "--out",
+                 tmp_path / "out", *FAST)
+    assert result.exit_code == 0, result.output
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["data"]["classes"] == ["0.0", "1.5"]
+    predicted = run("predict", tmp_path / "out" / "model.skops", data, "--out",
+                    tmp_path / "p.csv")
+    assert predicted.exit_code == 0, predicted.output
+    frame = pl.read_csv(tmp_path / "p.csv")
+    assert set(frame["prediction"].cast(str)) <= {"0.0", "1.5"}
+    # the classifier separates the classes along x as the data do
+    accuracy = np.mean(frame["prediction"].cast(float).to_numpy() == y)
+    assert accuracy > 0.6

@@ -237,8 +237,12 @@ def prepare_table(table, options):
     note = integer_code_note(summary, task) \
         if options.loss == "auto" else None
     notes.extend(n for n in (note, count_note) if n)
-    return PreparedTable(features, frame.get_column(table.target).to_numpy(), task, loss,
-                         notes)
+    target = frame.get_column(table.target)
+    if task == "classification" and target.dtype.is_float() and not summary.whole:
+        # scikit-learn reads numbers that are not whole (0.0 / 1.5) as a continuous
+        # target, never as labels: as classes they are their text
+        target = target.cast(str)
+    return PreparedTable(features, target.to_numpy(), task, loss, notes)
 
 
 def _rows_with_target(table, options, notes):
