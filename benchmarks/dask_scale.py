@@ -1,7 +1,7 @@
 """Beyond one machine: the squared loss on a Dask cluster, beside dask-ml and Spark MLlib.
 
     python benchmarks/dask_scale.py [--rows 2000000] [--features 50] [--workers 2]
-                                    [--peers dask-ml spark] [--in-memory-check]
+                                    [--peers dask-ml spark h2o] [--in-memory-check]
 
 X (AR(1) 0.5 columns, a sparse truth) is generated chunk by chunk on the workers of a
 LocalCluster (processes, one thread each) and persisted there. Timed, median of
@@ -111,7 +111,7 @@ def main(argv=None):
     parts = args.only or ["squared", "logistic"]
     if "logistic" in parts:
         labels = _logistic(X, y, row, floor)
-        _logistic_fits(X, labels, n, row, floor, args.peers)
+        _logistic_fits(X, labels, n, row, floor, args.peers, args.workers)
     if "squared" not in parts:
         args.peers = []
     problem = sums_problem(gram_sums(X, y), True)
@@ -153,6 +153,11 @@ def main(argv=None):
         _dask_ml(X, y, n, row, gap_of, args.repeats)
     if "spark" in args.peers:
         _spark(X, y, row, gap_of, floor)
+    if "h2o" in args.peers:
+        from h2o_peer import h2o_squared
+
+        h2o_squared(X, y, row, gap_of, floor, ALPHA, ((L1_RATIO, "elastic net"),
+                                                      (1.0, "lasso")), N_ALPHAS, args.workers)
     return _finish(args, client, cluster, rows, n, p)
 
 
@@ -212,7 +217,7 @@ def _logistic(X, y, row, floor):
     return labels
 
 
-def _logistic_fits(X, labels, n, row, floor, peers, target=1e-6):
+def _logistic_fits(X, labels, n, row, floor, peers, workers, target=1e-6):
     """L1-logistic regression at one alpha (``LOGISTIC_ALPHA``): shrinkage, dask-ml
     (dask-glm's proximal gradient; its loss is a sum, so ``C = 1 / (n alpha)``, and it
     penalizes the intercept) and Spark MLlib (OWL-QN; ``standardization=False`` makes
@@ -257,6 +262,12 @@ def _logistic_fits(X, labels, n, row, floor, peers, target=1e-6):
         gap = float(duality_gap(problem, penalty, np.asarray(w, float), float(b)))
         row(name, seconds, passes, gap, (note + "; " if note else "")
             + f"{seconds / floor:.1f} x floor")
+    if "h2o" in peers:
+        from h2o_peer import h2o_logistic
+
+        h2o_logistic(X, labels, row, lambda w, b: float(duality_gap(
+            problem, penalty, np.asarray(w, float), float(b))), floor, alpha, N_ALPHAS,
+            workers)
     del Xm, ym
 
 

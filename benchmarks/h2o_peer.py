@@ -1,0 +1,117 @@
+"""H2O-3's GLM beside shrinkage on a Dask cluster (used by dask_scale.py ``--peers h2o``).
+
+The rows are written once to a Parquet folder and imported into a local H2O cluster
+(``nthreads`` = the Dask workers, so both use the same cores); the import is timed as
+its own row, the fits after it. H2O's GLM minimizes our objective with
+``standardize=False``: ``lambda_`` is our alpha and ``alpha`` our l1_ratio, the loss the
+mean squared error / 2 or the mean log-loss. Its IRLSM solver stops on
+``beta_epsilon`` / ``objective_epsilon``; each fit takes the loosest of 1e-4 .. 1e-10
+whose answer reaches the target duality gap, computed by the caller's ``gap_of`` (the
+same function for every library).
+"""
+
+import shutil
+import tempfile
+import time
+
+import numpy as np
+
+
+def _cluster(threads):
+    import h2o
+
+    h2o.init(nthreads=threads, max_mem_size="8G", verbose=False)
+    h2o.no_progress()
+    return h2o
+
+
+def _frame(h2o, X, target, name, row):
+    """The rows and ``target`` (a dask array) in an H2O frame, via a Parquet folder;
+    the import is a row of its own."""
+    import dask.dataframe as dd
+
+    folder = tempfile.mkdtemp(prefix="shrinkage-h2o-")
+    try:
+        names = [f"x{j}" for j in range(X.shape[1])]
+        frame = dd.from_dask_array(X, columns=names)
+        frame[name] = dd.from_dask_array(target, index=frame.index)
+        frame.to_parquet(folder, write_index=False)
+        start = time.perf_counter()
+        data = h2o.import_file(folder)
+        row(f"H2O: import the Parquet folder ({name})", time.perf_counter() - start, 1)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return data, names
+
+
+def _fit(family, data, names, target, alpha, l1_ratio, eps, **extra):
+    from h2o.estimators import H2OGeneralizedLinearEstimator
+
+    model = H2OGeneralizedLinearEstimator(
+        family=family, solver="IRLSM", standardize=False, alpha=l1_ratio,
+        lambda_=alpha, beta_epsilon=eps, objective_epsilon=eps, gradient_epsilon=eps,
+        max_iterations=10_000, compute_p_values=False, remove_collinear_columns=False,
+        **extra)
+    start = time.perf_counter()
+    model.train(x=names, y=target, training_frame=data)
+    seconds = time.perf_counter() - start
+    coef = model.coef()
+    return seconds, np.array([coef[n] for n in names]), float(coef["Intercept"]), model
+
+
+def _loosest(fit, gap_of, target):
+    """The first of the tolerances 1e-4 .. 1e-10 whose answer reaches ``target``."""
+    for eps in (1e-4, 1e-6, 1e-8, 1e-10):
+        seconds, w, b, model = fit(eps)
+        gap = gap_of(w, b)
+        if gap <= target:
+            return seconds, w, b, gap, f"eps {eps:g}"
+    return seconds, w, b, gap, f"eps {eps:g}; did not reach the gap"
+
+
+def h2o_squared(X, y, row, gap_of, floor, alpha, l1_ratios, n_alphas, threads,
+                target=1e-6):
+    """Elastic net and lasso at ``alpha`` and the lasso path (``n_alphas`` lambdas to
+    1e-3 of the largest), H2O's IRLSM."""
+    try:
+        h2o = _cluster(threads)
+    except ImportError as exc:
+        row("H2O", 0.0, 0, None, f"skipped: {exc}")
+        return
+    data, names = _frame(h2o, X, y, "y", row)
+    for ratio, label in l1_ratios:
+        seconds, _, _, gap, note = _loosest(
+            lambda eps, r=ratio: _fit("gaussian", data, names, "y", alpha, r, eps),
+            lambda w, b, r=ratio: gap_of(alpha, r, w), target)
+        row(f"H2O GLM {label}, alpha {alpha}", seconds, "-", gap,
+            f"{note}, {seconds / floor:.1f} x floor")
+    seconds, _, _, model = _fit("gaussian", data, names, "y", None, 1.0, 1e-6,
+                                lambda_search=True, nlambdas=n_alphas,
+                                lambda_min_ratio=1e-3)
+    row(f"H2O GLM lasso path, lambda search {n_alphas}", seconds, "-", None,
+        f"eps 1e-6; {seconds / floor:.1f} x floor")
+    h2o.remove_all()
+
+
+def h2o_logistic(X, labels, row, gap_of, floor, alpha, n_alphas, threads,
+                 target=1e-6, path=True):
+    """L1-logistic at ``alpha`` (the gap reached) and the L1-logistic path (lambda
+    search, ``n_alphas`` lambdas to 1e-3 of the largest), H2O's IRLSM."""
+    try:
+        h2o = _cluster(threads)
+    except ImportError as exc:
+        row("H2O", 0.0, 0, None, f"skipped: {exc}")
+        return
+    data, names = _frame(h2o, X, labels.astype(int), "label", row)
+    data["label"] = data["label"].asfactor()
+    seconds, _, _, gap, note = _loosest(
+        lambda eps: _fit("binomial", data, names, "label", alpha, 1.0, eps), gap_of, target)
+    row(f"H2O GLM L1-logistic, alpha {alpha}", seconds, "-", gap,
+        f"{note}; {seconds / floor:.1f} x floor")
+    if path:
+        seconds, _, _, _ = _fit("binomial", data, names, "label", None, 1.0, 1e-6,
+                                lambda_search=True, nlambdas=n_alphas,
+                                lambda_min_ratio=1e-3)
+        row(f"H2O GLM L1-logistic path, lambda search {n_alphas}", seconds, "-", None,
+            f"eps 1e-6; {seconds / floor:.1f} x floor")
+    h2o.remove_all()
