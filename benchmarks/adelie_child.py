@@ -23,25 +23,27 @@ def load(path):
         X = sp.csc_matrix((d["data"], d["indices"], d["indptr"]), shape=tuple(d["shape"]))
     else:
         X = np.asfortranarray(d["X"])
-    return X, d["y"], d["alphas"], str(d["loss"]), float(d["l1_ratio"]), float(d["tol"])
+    intercept = bool(d["fit_intercept"]) if "fit_intercept" in d else True
+    return (X, d["y"], d["alphas"], str(d["loss"]), float(d["l1_ratio"]), float(d["tol"]),
+            intercept)
 
 
-def solve(X, y, alphas, loss, l1_ratio, tol):
+def solve(X, y, alphas, loss, l1_ratio, tol, intercept=True):
     matrix = ad.matrix.sparse(X, method="naive") if sp.issparse(X) else X
     glm = ad.glm.binomial((y > 0).astype(float)) if loss == "logistic" else ad.glm.gaussian(y)
     return ad.grpnet(matrix, glm, alpha=l1_ratio, lmda_path=np.asarray(alphas, float),
-                     tol=tol, irls_tol=tol, early_exit=False, intercept=True,
+                     tol=tol, irls_tol=tol, early_exit=False, intercept=intercept,
                      progress_bar=False)
 
 
 def main(src, dst):
-    X, y, alphas, loss, l1_ratio, tol = load(src)
+    X, y, alphas, loss, l1_ratio, tol, intercept = load(src)
     small = X[:80, :40]
     solve(small.tocsc() if sp.issparse(small) else np.asfortranarray(small), y[:80],
-          alphas[:1], loss, l1_ratio, 1e-3)
+          alphas[:1], loss, l1_ratio, 1e-3, intercept)
     before = peaks.reset_peak()
     t0 = time.perf_counter()
-    state = solve(X, y, alphas, loss, l1_ratio, tol)
+    state = solve(X, y, alphas, loss, l1_ratio, tol, intercept)
     seconds = time.perf_counter() - t0
     growth = peaks.peak_growth(before)
     betas = state.betas.toarray() if sp.issparse(state.betas) else np.asarray(state.betas)

@@ -75,10 +75,12 @@ class Shrinkage(Adapter):
                                                tol=tol)
             return _loop_estimator(est, problem, alphas)
         if problem.kind == "single":
-            est = shrinkage.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol)
+            est = shrinkage.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol,
+                                       fit_intercept=problem.fit_intercept)
             return _loop_estimator(est, problem, alphas)
         path = shrinkage.regularization_path(problem.X, problem.y, l1_ratio=problem.l1_ratio,
-                                             alphas=alphas, tol=tol)
+                                             alphas=alphas, tol=tol,
+                                             fit_intercept=problem.fit_intercept)
         return list(zip(path.coefs, path.intercepts))
 
 
@@ -100,7 +102,8 @@ class ScikitLearn(Adapter):
             return _loop_estimator(est, problem, alphas,
                                    set_alpha=lambda e, a: setattr(e, "C", 1 / (n * a)))
         est = sk.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol,
-                            warm_start=True, max_iter=100_000, selection="cyclic")
+                            warm_start=True, max_iter=100_000, selection="cyclic",
+                            fit_intercept=problem.fit_intercept)
         return _loop_estimator(est, problem, alphas)
 
 
@@ -121,10 +124,11 @@ class Skglm(Adapter):
                                                  max_iter=100, max_epochs=100_000)
         elif problem.l1_ratio == 1.0:
             est = skglm.Lasso(alpha=alphas[0], tol=tol, warm_start=True, max_iter=100,
-                              max_epochs=100_000)
+                              max_epochs=100_000, fit_intercept=problem.fit_intercept)
         else:
             est = skglm.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol,
-                                   warm_start=True, max_iter=100, max_epochs=100_000)
+                                   warm_start=True, max_iter=100, max_epochs=100_000,
+                                   fit_intercept=problem.fit_intercept)
         return _loop_estimator(est, problem, alphas)
 
 
@@ -177,9 +181,10 @@ class Celer(Adapter):
                                    set_alpha=lambda e, a: setattr(e, "C", 1 / (n * a)))
         if problem.l1_ratio != 1.0:
             est = celer.ElasticNet(alpha=alphas[0], l1_ratio=problem.l1_ratio, tol=tol,
-                                   warm_start=True)
+                                   warm_start=True, fit_intercept=problem.fit_intercept)
         else:
-            est = celer.Lasso(alpha=alphas[0], tol=tol, warm_start=True)
+            est = celer.Lasso(alpha=alphas[0], tol=tol, warm_start=True,
+                              fit_intercept=problem.fit_intercept)
         return _loop_estimator(est, problem, alphas)
 
 
@@ -236,7 +241,8 @@ class Glmnet(Adapter):
             shrink = ratio / scale + 1.0 - ratio
             ratio, alphas = (ratio / scale) / shrink, alphas * shrink
         common = dict(alpha=ratio, lambda_path=alphas, standardize=False,
-                      fit_intercept=True, tol=tol, n_splits=0, max_iter=1_000_000)
+                      fit_intercept=problem.fit_intercept, tol=tol, n_splits=0,
+                      max_iter=1_000_000)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if problem.loss == "logistic":
@@ -276,7 +282,8 @@ class Glum(Adapter):
         y = (problem.y > 0).astype(float) if family == "binomial" else problem.y
         est = glum.GeneralizedLinearRegressor(
             family=family, alpha=list(alphas) if len(alphas) > 1 else alphas[0],
-            alpha_search=len(alphas) > 1, l1_ratio=problem.l1_ratio, fit_intercept=True,
+            alpha_search=len(alphas) > 1, l1_ratio=problem.l1_ratio,
+            fit_intercept=problem.fit_intercept,
             gradient_tol=tol, max_iter=10_000)
         est.fit(problem.X, y)
         if len(alphas) > 1:
@@ -324,7 +331,8 @@ class Adelie(Adapter):
             parts = ({"data": X.data, "indices": X.indices, "indptr": X.indptr,
                       "shape": np.array(X.shape)} if sp.issparse(X) else {"X": X})
             np.savez(src, y=problem.y, alphas=np.asarray(alphas, float), loss=problem.loss,
-                     l1_ratio=problem.l1_ratio, tol=tol, **parts)
+                     l1_ratio=problem.l1_ratio, tol=tol,
+                     fit_intercept=problem.fit_intercept, **parts)
             subprocess.run([self.python, os.path.join(HERE, "adelie_child.py"), src, dst],
                            check=True, capture_output=True)
             out = np.load(dst)

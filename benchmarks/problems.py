@@ -23,6 +23,11 @@ class BenchProblem:
     kind: str = "path"  # "single", "path", "cv", "ridge_loo"
     extra: dict = field(default_factory=dict)
 
+    @property
+    def fit_intercept(self):
+        """Whether the problem fits an intercept (every one does but problem 13)."""
+        return self.extra.get("fit_intercept", True)
+
 
 def toeplitz_design(n, p, rho, rng):
     """Columns with corr(x_j, x_k) = rho^|j-k|, drawn as an AR(1) across columns."""
@@ -57,7 +62,7 @@ def make_problems(which=None):
     """Build the problems (all of them, or the keys in ``which``)."""
     builders = {
         "1": _p1, "2": _p2, "3": _p3, "4": _p4, "5": _p5, "6": _p6, "7": _p7, "8": _p8,
-        "9": _p9, "10": _p10, "11": _p11, "12": _p12,
+        "9": _p9, "10": _p10, "11": _p11, "12": _p12, "13": _p13,
     }
     keys = which or list(builders)
     return [builders[k]() for k in keys]
@@ -77,6 +82,17 @@ def _p2():
     y = sparse_truth_response(X, 100, 3.0, rng)
     return BenchProblem("2", "dense lasso path 1000x2000, 100 alphas to 1e-3",
                         X, y, n_alphas=100, eps=1e-3)
+
+
+def _p13():
+    """Issue 31's shape: problem 2's design, 40 true features and no intercept (the
+    rows where the orthant-Newton rescue of a stalled working set cost 25%)."""
+    rng = np.random.default_rng(13)
+    X = toeplitz_design(1000, 2000, 0.6, rng)
+    y = sparse_truth_response(X, 40, 3.0, rng)
+    return BenchProblem("13", "dense lasso path 1000x2000, 40 true, no intercept, 100 "
+                        "alphas to 1e-3", X, y, n_alphas=100, eps=1e-3,
+                        extra={"fit_intercept": False})
 
 
 def _p3():

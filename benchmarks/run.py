@@ -167,7 +167,8 @@ def pass_floor(scorer):
 
 def bench_penalized(bp, target, repeats, timeout, mem_bytes):
     """Problems 1 to 5, 10 and 11: single alphas and paths."""
-    scorer = make_problem(bp.X, bp.y, bp.loss, **bp.extra.get("datafit", {}))
+    scorer = make_problem(bp.X, bp.y, bp.loss, fit_intercept=bp.fit_intercept,
+                          **bp.extra.get("datafit", {}))
     p = bp.X.shape[1]
     amax = problem_alpha_max(scorer, bp.l1_ratio, np.ones(p), np.full(p, -np.inf),
                              np.full(p, np.inf))
@@ -180,6 +181,7 @@ def bench_penalized(bp, target, repeats, timeout, mem_bytes):
     floor = pass_floor(scorer)
     small = _small(bp)
     small_amax = problem_alpha_max(make_problem(small.X, small.y, bp.loss,
+                                                fit_intercept=bp.fit_intercept,
                                                 **bp.extra.get("datafit", {})),
                                    bp.l1_ratio, np.ones(small.X.shape[1]),
                                    np.full(small.X.shape[1], -np.inf),
