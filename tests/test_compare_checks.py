@@ -313,3 +313,18 @@ def test_classes_written_as_fractions_are_classes(tmp_path):
     # the classifier separates the classes along x as the data do
     accuracy = np.mean(frame["prediction"].cast(float).to_numpy() == y)
     assert accuracy > 0.6
+
+
+def test_a_negative_zero_among_fraction_classes_is_the_class_zero():
+    """-0.0 == 0.0 (a rounded negative, -1 * 0.0): as text they would be two classes,
+    "-0.0" and "0.0", of a target with two distinct numbers."""
+    from shrinkage.compare import Options
+    from shrinkage.compare.prepare import prepare_table
+    from shrinkage.tables import Table
+
+    y = np.array([0.0, -0.0, 1.5, 0.0, -0.0, 1.5, 1.5, 0.0] * 3)
+    frame = pl.DataFrame({"x": np.arange(24.0), "y": y})
+    prepared = prepare_table(Table(frame=frame, target="y", name="t"),
+                             Options(task="classification"))
+    assert sorted(set(prepared.target)) == ["0.0", "1.5"]
+    assert [float(v) for v in prepared.target] == list(y)  # -0.0 == 0.0

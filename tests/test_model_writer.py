@@ -62,3 +62,19 @@ def test_the_hidden_packages_cannot_be_imported():
     with pytest.raises(ModuleNotFoundError):
         model_writer._Hidden.find_spec("torch.nn")
     assert model_writer._Hidden.find_spec("numpy") is None
+
+
+def test_ctrl_c_while_the_child_starts_up_is_not_its_to_answer(fresh_child, tmp_path,
+                                                                  capfd):
+    """Ctrl-C reaches the whole process group, the child too, possibly while it is still
+    importing its way to _serve (where it starts ignoring SIGINT): it must neither die
+    nor print a KeyboardInterrupt traceback, and it still writes the file."""
+    import os
+    import signal
+
+    process, _ = fresh_child
+    os.kill(process.pid, signal.SIGINT)  # at once: the child is still starting up
+    model_writer.dump(tmp_path / "model.skops", {"a": np.arange(3)})
+    assert process.exitcode == 0  # the child wrote it (and was not killed)
+    np.testing.assert_array_equal(_load(tmp_path / "model.skops")["a"], np.arange(3))
+    assert "KeyboardInterrupt" not in capfd.readouterr().err

@@ -157,3 +157,74 @@ def test_the_report_draws_in_a_real_browser(diabetes, tmp_path):
     for key in all_charts(diabetes):
         start = dom.index(f'id="chart-{key}"')
         assert dom.index('class="marks"', start) < dom.index("</figure>", start), key
+
+
+STUB_LABELS = {"none": "no penalty", "l1": "L1", "l2": "L2", "elasticnet": "EN"}
+
+
+def _binary_stub(models, extras):
+    """What roc_curves reads of a binary comparison: labels, models and the test split
+    (or the Dask engine's summed curves)."""
+    from types import SimpleNamespace
+
+    results = {"penalties": {p: {"label": label} for p, label in STUB_LABELS.items()}}
+    return SimpleNamespace(results=results, models=models, extras=extras)
+
+
+def _roc_lines(spec):
+    """Penalty legend -> the (fpr, tpr) points of its line, in drawing order."""
+    (reference, curves) = spec["layer"]
+    assert curves["mark"].get("interpolate", "linear") == "linear"
+    lines = {}
+    for row in sorted(curves["data"]["values"], key=lambda r: r["order"]):
+        lines.setdefault(row["penalty"], []).append((row["fpr"], row["tpr"]))
+    return {name: np.array(points) for name, points in lines.items()}
+
+
+def test_roc_lines_are_drawn_straight_so_their_area_is_the_auc():
+    """A model with no non-zero coefficient scores every row alike: its ROC curve is
+    the diagonal (AUC 0.5), which a step drawn between its two points would show as
+    AUC 0. The area under each line as drawn is scikit-learn's AUC."""
+    from types import SimpleNamespace
+
+    from sklearn.metrics import roc_auc_score
+
+    from shrinkage.report.charts_models import roc_curves
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40).astype(float)
+    coefs = {"none": [1.0, -0.5, 0.2], "l1": [0.0, 0.0, 0.0], "l2": [0.3, 0.0, 0.0],
+             "elasticnet": [0.0, 0.0, 0.0]}
+    models = {p: SimpleNamespace(coef_=np.array([c]), intercept_=np.array([0.1]))
+              for p, c in coefs.items()}
+    lines = _roc_lines(roc_curves(_binary_stub(models, {"X_test": X, "y_test": y})))
+    for p, coef in coefs.items():
+        (name,) = [n for n in lines if n.startswith(f"{STUB_LABELS[p]} (")]
+        fpr, tpr = lines[name].T
+        expected = roc_auc_score(y, X @ np.array(coef))
+        assert float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2)) == \
+            pytest.approx(expected, abs=2e-4), p
+        assert f"(AUC = {expected:.3f})" in name
+    assert len(lines["L1 (AUC = 0.500)"]) == 2  # the diagonal: its two ends
+
+
+def test_a_binned_roc_curve_keeps_only_its_corners():
+    """The Dask engine's curve has a point per score bin (16385), most of them repeats:
+    the chart keeps the points where the line turns, so the report stays small, and
+    the line through them is the same."""
+    from types import SimpleNamespace
+
+    from shrinkage.compare.dask_glm import histogram_roc
+    from shrinkage.report.charts_models import roc_curves
+
+    positives, negatives = np.zeros(16384), np.zeros(16384)
+    positives[[9000, 12000, 12001]] = [3, 1, 2]
+    negatives[[100, 9000, 12002]] = [4, 2, 1]
+    fpr, tpr = histogram_roc(positives, negatives)
+    models = {p: SimpleNamespace() for p in ("none", "l1", "l2", "elasticnet")}
+    extras = {"roc": {p: (fpr, tpr) for p in models}}
+    for points in _roc_lines(roc_curves(_binary_stub(models, extras))).values():
+        # from the top bin down: 1 negative; 2 then 1 positives (one straight rise);
+        # 3 positives with 2 negatives (a diagonal: a tie); 4 negatives
+        expected = [(0, 0), (1 / 7, 0), (1 / 7, 1 / 2), (3 / 7, 1), (1, 1)]
+        np.testing.assert_allclose(points, expected, atol=1e-4)

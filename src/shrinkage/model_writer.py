@@ -55,9 +55,31 @@ def start(preload=()):
     ours, theirs = context.Pipe()
     process = context.Process(target=_serve, args=(theirs, tuple(preload)), daemon=True,
                               name="shrinkage-model-writer")
-    process.start()
+    _start_deaf_to_ctrl_c(process)
     theirs.close()
     _child = (process, ours)
+
+
+def _start_deaf_to_ctrl_c(process):
+    """Start ``process`` with SIGINT blocked in it from its first instruction. Ctrl-C
+    reaches every process of the terminal's group; until :func:`_serve` ignores it the
+    child is still starting (a few tenths of a second of imports), and a KeyboardInterrupt
+    there printed its traceback under the parent's "interrupted". A signal mask survives
+    fork and exec, so the child is born with the signal blocked; this process gets its
+    own Ctrl-C as before (at the latest once its mask is restored)."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks to inherit
+        process.start()
+        return
+    from multiprocessing import resource_tracker
+
+    # spawn starts multiprocessing's resource tracker the first time, and unblocks
+    # SIGINT once it has: started beforehand, it leaves the mask alone
+    resource_tracker.ensure_running()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _serve(connection, preload):

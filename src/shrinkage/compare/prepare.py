@@ -240,8 +240,11 @@ def prepare_table(table, options):
     target = frame.get_column(table.target)
     if task == "classification" and target.dtype.is_float() and not summary.whole:
         # scikit-learn reads numbers that are not whole (0.0 / 1.5) as a continuous
-        # target, never as labels: as classes they are their text
-        target = target.cast(str)
+        # target, never as labels: as classes they are their text; numpy's -0.0 + 0.0
+        # is 0.0 (polars drops a "+ 0.0"): the one number 0 is one class, not two
+        import polars as pl
+
+        target = pl.Series(target.name, target.to_numpy() + 0.0).cast(str)
     return PreparedTable(features, target.to_numpy(), task, loss, notes)
 
 

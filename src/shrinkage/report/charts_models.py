@@ -101,6 +101,20 @@ def _roc_points(comparison, p):
     return fpr, tpr
 
 
+def _corners(fpr, tpr):
+    """The points where an ROC curve turns, as (fpr, tpr) columns: a repeated point (an
+    empty score bin of the Dask engine's histogram: thousands of them) or one inside a
+    straight run adds nothing to the line drawn through them."""
+    points = np.column_stack([fpr, tpr])
+    moved = np.r_[True, np.any(np.diff(points, axis=0) != 0, axis=1)]
+    points = points[moved]
+    if len(points) < 3:
+        return points
+    steps = np.diff(points, axis=0)
+    turns = steps[:-1, 0] * steps[1:, 1] - steps[:-1, 1] * steps[1:, 0]
+    return points[np.r_[True, np.abs(turns) > 1e-12, True]]
+
+
 def roc_curves(comparison):
     """The ROC curve of each penalty's chosen model on the test split, its area in the
     legend."""
@@ -110,14 +124,17 @@ def roc_curves(comparison):
         area = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))  # trapezoids
         name = f"{comparison.results['penalties'][p]['label']} (AUC = {area:.3f})"
         names.append(name)
-        rows += [{"penalty": name, "fpr": f, "tpr": t, "order": i}
-                 for i, (f, t) in enumerate(zip(numbers(fpr, 4), numbers(tpr, 4)))]
+        corners = _corners(fpr, tpr)
+        rows += [{"penalty": name, "fpr": f, "tpr": t, "order": i} for i, (f, t) in
+                 enumerate(zip(numbers(corners[:, 0], 4), numbers(corners[:, 1], 4)))]
     axis = {"type": "quantitative", "scale": {"domain": [0, 1]}}
     return single({"width": 380, "height": 340, "layer": [
         {"data": {"values": [{"fpr": 0, "tpr": 0}, {"fpr": 1, "tpr": 1}]},
          "mark": {"type": "line", "strokeDash": [2, 3], "color": "gray"},
          "encoding": {"x": {"field": "fpr", **axis}, "y": {"field": "tpr", **axis}}},
-        {"data": {"values": rows}, "mark": {"type": "line", "interpolate": "step-after"},
+        # straight lines between the points, as the area in the legend sums them: a
+        # tie of scores (a model with no non-zero coefficient) is a diagonal, not a step
+        {"data": {"values": rows}, "mark": {"type": "line"},
          "encoding": {
              "x": {"field": "fpr", **axis, "title": "false positive rate"},
              "y": {"field": "tpr", **axis, "title": "true positive rate"},
