@@ -33,9 +33,9 @@ def _load(path):
 
 def test_the_child_writes_what_this_process_writes(fresh_child, tmp_path):
     payload = _payload()
-    process, _ = fresh_child
+    process = fresh_child
     model_writer.dump(tmp_path / "child.skops", payload)
-    assert not process.is_alive() and process.exitcode == 0  # it wrote, then ended
+    assert process.returncode == 0  # it wrote, then ended
     model_writer.dump(tmp_path / "here.skops", payload)  # no child now: in this process
     child, here = _load(tmp_path / "child.skops"), _load(tmp_path / "here.skops")
     np.testing.assert_array_equal(child["model"].coef_, payload["model"].coef_)
@@ -51,9 +51,9 @@ def test_a_failure_in_the_child_is_met_again_here(fresh_child, tmp_path):
 
 
 def test_a_dead_child_leaves_the_writing_to_this_process(fresh_child, tmp_path):
-    process, _ = fresh_child
+    process = fresh_child
     process.kill()
-    process.join()
+    process.wait()
     model_writer.dump(tmp_path / "model.skops", {"a": np.ones(2)})
     np.testing.assert_array_equal(_load(tmp_path / "model.skops")["a"], np.ones(2))
 
@@ -64,17 +64,38 @@ def test_the_hidden_packages_cannot_be_imported():
     assert model_writer._Hidden.find_spec("numpy") is None
 
 
-def test_ctrl_c_while_the_child_starts_up_is_not_its_to_answer(fresh_child, tmp_path,
-                                                                  capfd):
-    """Ctrl-C reaches the whole process group, the child too, possibly while it is still
-    importing its way to _serve (where it starts ignoring SIGINT): it must neither die
-    nor print a KeyboardInterrupt traceback, and it still writes the file."""
+def test_ctrl_c_in_the_terminal_is_not_the_childs_to_answer(fresh_child, tmp_path):
+    """The child runs in a session of its own: the terminal's Ctrl-C (SIGINT to the
+    foreground process group) never reaches it, so it neither dies nor prints a
+    traceback; it still writes the file."""
     import os
-    import signal
 
-    process, _ = fresh_child
-    os.kill(process.pid, signal.SIGINT)  # at once: the child is still starting up
+    process = fresh_child
+    assert os.getsid(process.pid) != os.getsid(0)
+    assert os.getpgid(process.pid) != os.getpgid(0)
     model_writer.dump(tmp_path / "model.skops", {"a": np.arange(3)})
-    assert process.exitcode == 0  # the child wrote it (and was not killed)
+    assert process.returncode == 0
     np.testing.assert_array_equal(_load(tmp_path / "model.skops")["a"], np.arange(3))
-    assert "KeyboardInterrupt" not in capfd.readouterr().err
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path):
+    """The child never imports the caller's __main__ (multiprocessing's spawn would,
+    running such a script a second time)."""
+    import subprocess
+
+    marker, model = tmp_path / "runs.txt", tmp_path / "model.skops"
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import sys\n"
+        f"open({str(marker)!r}, 'a').write('run\\n')\n"
+        "from shrinkage import model_writer\n"
+        "model_writer.start()\n"
+        "child = model_writer._child\n"
+        f"model_writer.dump({str(model)!r}, {{'a': [1, 2]}})\n"
+        "assert child is not None and child.returncode == 0\n"
+        "assert 'skops.io' not in sys.modules  # written by the child, not here\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert marker.read_text() == "run\n"
+    assert _load(model)["a"] == [1, 2]

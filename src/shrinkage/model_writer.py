@@ -8,19 +8,30 @@ command. :func:`start` begins the import in a child process at the start of a ru
 runs on the other core while this process reads and fits); :func:`dump` then hands the
 child the payload to write. Wherever the child is not there, or fails for any reason,
 :func:`dump` writes in this process instead, so the file is the same either way.
+
+The child is ``python -m shrinkage.model_writer`` in a session of its own: it never
+imports the user's ``__main__`` (as multiprocessing's spawn would, re-running a script
+without a ``__main__`` guard), Ctrl-C in the terminal is not its to answer, and it ends
+when this process closes its stdin (having written, or having ended without a model).
 """
 
-import signal
+import pickle
+import subprocess
 import sys
 from pathlib import Path
 
-#: (process, connection) of the child started by :func:`start`, until :func:`dump`
+#: the child started by :func:`start`, until :func:`dump` takes it
 _child = None
 #: packages the child cannot import: nothing in a model needs them, and skops' import
 #: would load them for nothing (sklearn's bundled array_api_compat imports torch and
 #: dask when it finds them, 1.6 s); a payload that did need one fails in the child and
 #: is written by the parent instead
 _HIDDEN = ("torch", "dask")
+#: the longest :func:`dump` waits for the child before it writes the file itself (a
+#: child that hangs must not hang the command)
+TIMEOUT_SECONDS = 600
+#: what the child prints once the file is written
+_DONE = b"written"
 
 
 class _Hidden:
@@ -48,64 +59,31 @@ def start(preload=()):
     global _child
     if "skops.io" in sys.modules or _child is not None:
         return
-    import multiprocessing
-
-    # spawn, not fork: this process may already hold numba's and BLAS's threads
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(theirs, tuple(preload)), daemon=True,
-                              name="shrinkage-model-writer")
-    _start_deaf_to_ctrl_c(process)
-    theirs.close()
-    _child = (process, ours)
-
-
-def _start_deaf_to_ctrl_c(process):
-    """Start ``process`` with SIGINT blocked in it from its first instruction. Ctrl-C
-    reaches every process of the terminal's group; until :func:`_serve` ignores it the
-    child is still starting (a few tenths of a second of imports), and a KeyboardInterrupt
-    there printed its traceback under the parent's "interrupted". A signal mask survives
-    fork and exec, so the child is born with the signal blocked; this process gets its
-    own Ctrl-C as before (at the latest once its mask is restored)."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks to inherit
-        process.start()
-        return
-    from multiprocessing import resource_tracker
-
-    # spawn starts multiprocessing's resource tracker the first time, and unblocks
-    # SIGINT once it has: started beforehand, it leaves the mask alone
-    resource_tracker.ensure_running()
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        process.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        _child = subprocess.Popen(
+            [sys.executable, "-m", "shrinkage.model_writer", *preload],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+    except OSError:  # no process to be had: dump writes here
+        _child = None
 
 
-def _serve(connection, preload):
-    """The child: import skops and ``preload``, then write the one payload it is sent."""
+def _serve(preload):
+    """The child: import skops and ``preload``, then write the one payload read from
+    stdin (until this process's parent closes it) and say so on stdout."""
     import importlib
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to answer
     sys.meta_path.insert(0, _Hidden)
     import skops.io as sio
 
     for name in preload:
         importlib.import_module(name)
-
-    try:
-        path, payload = connection.recv()
-    except EOFError:  # the parent ended without a model to write
+    data = sys.stdin.buffer.read()
+    if not data:  # the parent ended without a model to write
         return
-    except Exception as exc:  # a payload this process cannot rebuild
-        connection.send(f"{type(exc).__name__}: {exc}")
-        return
-    try:
-        sio.dump(payload, Path(path))
-    except Exception as exc:  # the parent writes it itself and raises what it meets
-        connection.send(f"{type(exc).__name__}: {exc}")
-    else:
-        connection.send(None)
+    path, payload = pickle.loads(data)  # from the parent, our own objects
+    sio.dump(payload, Path(path))
+    sys.stdout.buffer.write(_DONE)
 
 
 def dump(path, payload):
@@ -113,16 +91,19 @@ def dump(path, payload):
     began, where there is one, else in this process."""
     global _child
     if _child is not None:
-        (process, connection), _child = _child, None
+        process, _child = _child, None
         try:
-            connection.send((str(path), payload))
-            if connection.recv() is None:
+            said, _ = process.communicate(pickle.dumps((str(path), payload)),
+                                          timeout=TIMEOUT_SECONDS)
+            if said == _DONE and process.returncode == 0:
                 return
         except Exception:  # whatever failed in the hand-over, this process writes it
-            pass
-        finally:
-            connection.close()
-            process.join(timeout=10)
+            process.kill()
+            process.wait()
     import skops.io as sio
 
     sio.dump(payload, Path(path))
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1:])
