@@ -225,3 +225,63 @@ def multinomial_model_cd(ws, W, b, M, P, w, mu, blocks, bounds, Xd, data, indice
         for k in range(K):
             b[k] -= mu[j, k] * W[j, k]
     return epoch
+
+
+@njit(inline="always")
+def _add_to_block(B, c, P, i, wi, cp):
+    """``B += w_i (diag(c p_i c) - (c p_i)(c p_i)')`` (its lower triangle), ``c`` the
+    sample's centred column value per class."""
+    K = c.shape[0]
+    for k in range(K):
+        cp[k] = c[k] * P[i, k]
+    for k in range(K):
+        B[k, k] += wi * c[k] * cp[k]
+        for m in range(k + 1):
+            B[k, m] -= wi * cp[k] * cp[m]
+
+
+@njit(**_OPTS)
+def model_blocks(ws, Xd, data, indices, indptr, is_sparse, P, w, centre, min_curvature,
+                 mu, blocks):
+    """The Newton model's K x K curvature in each working-set row of W into ``blocks``,
+    and the class centres of their columns into ``mu`` (module docstring)::
+
+        blocks[r] = sum_i w_i (x_ij - mu_jk)(x_ij - mu_jm)(delta_km p_ik - p_ik p_im)
+
+    with ``j = ws[r]`` and ``mu_jk`` the mean of column j under the weights
+    ``w_i max(p_ik (1 - p_ik), min_curvature)`` when ``centre`` (dense X with an
+    intercept), else 0."""
+    n, K = P.shape
+    centre = centre and not is_sparse
+    spread = np.empty((n, K)) if centre else np.empty((0, K))
+    spread_total = np.zeros(K)
+    if centre:
+        for i in range(n):
+            for k in range(K):
+                s = w[i] * max(P[i, k] * (1.0 - P[i, k]), min_curvature)
+                spread[i, k] = s
+                spread_total[k] += s
+    c, cp = np.empty(K), np.empty(K)
+    for r in range(ws.shape[0]):
+        j = ws[r]
+        mu[j, :] = 0.0
+        if centre:
+            for i in range(n):
+                for k in range(K):
+                    mu[j, k] += Xd[i, j] * spread[i, k]
+            for k in range(K):
+                mu[j, k] /= spread_total[k]
+        B = blocks[r]
+        B[:, :] = 0.0
+        if is_sparse:
+            for t in range(indptr[j], indptr[j + 1]):
+                c[:] = data[t]
+                _add_to_block(B, c, P, indices[t], w[indices[t]], cp)
+        else:
+            for i in range(n):
+                for k in range(K):
+                    c[k] = Xd[i, j] - mu[j, k]
+                _add_to_block(B, c, P, i, w[i], cp)
+        for k in range(K):
+            for m in range(k):
+                B[m, k] = B[k, m]
