@@ -65,7 +65,7 @@ def evaluate(XW, b, dZ, db, step, y, sw, P, G):
 
 
 @njit(inline="always")
-def _newton_direction(H, grad, out):
+def newton_direction(H, grad, out):
     """``out = -H^+ grad`` for the intercepts' Hessian ``H`` (its null space the
     constant shift, to which ``grad`` is orthogonal): Cholesky of ``H + c 11'``, ``c``
     its mean diagonal, which is positive definite and gives the same direction."""
@@ -130,7 +130,7 @@ def optimal_intercepts(XW, b0, y, sw, mass, Q):
                 H[m, k] = H[k, m]
         if worst <= _INTERCEPT_GRAD_TOL:
             break
-        _newton_direction(H, grad, direction)
+        newton_direction(H, grad, direction)
         t, moved = 1.0, False
         while t >= 1e-10:
             for k in range(K):

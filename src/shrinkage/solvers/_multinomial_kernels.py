@@ -29,6 +29,7 @@ The design arguments are those of ``kernels_common``: dense Fortran ``Xd`` or CS
 import numpy as np
 from numba import njit
 
+from ..multinomial_kernels import newton_direction
 from ..penalty_kernels import prox_coordinate
 from .kernels_common import _OPTS
 
@@ -91,15 +92,27 @@ def _apply_row_change(j, Xd, data, indices, indptr, is_sparse, mu, delta, P, w, 
 
 
 @njit(inline="always")
-def _best_shift(row, l1, l2, grouped):
-    """The ``c`` minimising the penalty of ``row - c`` (the same for the datafit)."""
+def _sorted_into(row, ordered):
+    """``row`` sorted into ``ordered`` (insertion sort: K is small, nothing allocated)."""
+    for k in range(row.shape[0]):
+        v, m = row[k], k
+        while m > 0 and ordered[m - 1] > v:
+            ordered[m] = ordered[m - 1]
+            m -= 1
+        ordered[m] = v
+
+
+@njit(inline="always")
+def _best_shift(row, l1, l2, grouped, ordered):
+    """The ``c`` minimising the penalty of ``row - c`` (the same for the datafit);
+    ``ordered``: a buffer of K values."""
     K = row.shape[0]
     total = 0.0
     for k in range(K):
         total += row[k]
     if grouped or l1 == 0.0:
         return total / K  # both norms of the grouped penalty, or L2 alone: the mean
-    ordered = np.sort(row)
+    _sorted_into(row, ordered)
     if l2 > 0.0:
         for m in range(K + 1):  # c strictly between the m-th and (m+1)-th values
             c = (l2 * total - l1 * (2 * m - K)) / (l2 * K)
@@ -123,6 +136,62 @@ def _best_shift(row, l1, l2, grouped):
     return ordered[K // 2]
 
 
+@njit(inline="always")
+def _intercept_step(b, M, P, w, colsum, H, step):
+    """The intercepts' exact step in the model for the coefficients as they are (Newton
+    in K dimensions on the model's intercept block ``H``); returns its largest move in
+    curvature-scaled units."""
+    newton_direction(H, colsum, step)
+    worst = 0.0
+    for k in range(b.shape[0]):
+        b[k] += step[k]
+        worst = max(worst, H[k, k] * abs(step[k]))
+    for i in range(M.shape[0]):
+        _add_sample(i, step, P, w, M, colsum)
+    return worst
+
+
+@njit(inline="always")
+def _row_step(r, j, W, g, delta, u, blocks, bounds, l1, l2, grouped):
+    """The new coefficients of row ``j`` (``ws[r]``) from its model gradient ``g``:
+    their change into ``delta``; returns the largest move in curvature-scaled units."""
+    K = g.shape[0]
+    delta[:] = 0.0
+    worst = 0.0
+    if grouped:
+        a = bounds[r]
+        if a <= 0.0:
+            return 0.0
+        norm = 0.0
+        for k in range(K):
+            v = W[j, k] - g[k] / a
+            u[k] = v
+            norm += v * v
+        norm = np.sqrt(norm)
+        shrink = 0.0
+        if norm > 0.0:
+            shrink = max(0.0, 1.0 - l1[j] / (a * norm)) / (1.0 + l2[j] / a)
+        for k in range(K):
+            delta[k] = u[k] * shrink - W[j, k]
+            W[j, k] += delta[k]
+            worst = max(worst, a * abs(delta[k]))
+        return worst
+    for k in range(K):
+        a = blocks[r, k, k]
+        if a <= 0.0:
+            continue
+        new = prox_coordinate(a * W[j, k] - g[k], a, l1[j], l2[j], -np.inf, np.inf)
+        change = new - W[j, k]
+        if change == 0.0:
+            continue
+        W[j, k] = new
+        delta[k] += change
+        for m in range(K):  # the row's gradient, exact after this step
+            g[m] += change * blocks[r, k, m]
+        worst = max(worst, a * abs(change))
+    return worst
+
+
 @njit(**_OPTS)
 def multinomial_model_cd(ws, W, b, M, P, w, mu, blocks, bounds, Xd, data, indices, indptr,
                          is_sparse, l1, l2, grouped, fit_intercept, max_epochs, eps):
@@ -134,93 +203,64 @@ def multinomial_model_cd(ws, W, b, M, P, w, mu, blocks, bounds, Xd, data, indice
     (centred column): ungrouped, the row's classes are updated one after the other, each
     exactly, the row's gradient kept exact through the block; grouped, the row is one
     block, updated by block soft-thresholding under ``bounds[r]`` (the block's largest
-    eigenvalue). Stops when an epoch moves no coordinate by more than ``eps`` in
-    curvature-scaled units; returns the epochs run.
+    eigenvalue). The intercepts take their exact step in the model every epoch.
+
+    After an epoch over every row, the next ones visit only the rows that are non-zero
+    or moved (rows at zero cost a pass over the samples each to find they stay there);
+    once those settle, an epoch over every row again. Stops when an epoch over every row
+    moves no coordinate by more than ``eps`` in curvature-scaled units; returns the
+    epochs run (partial ones counted whole).
     """
     n, K = M.shape
-    g = np.empty(K)
-    delta = np.empty(K)
-    u = np.empty(K)
+    g, delta, u, ordered = np.empty(K), np.empty(K), np.empty(K), np.empty(K)
     colsum = np.zeros(K)
-    intercept_curvature = np.zeros(K)
+    H = np.zeros((K, K))  # the model's curvature in the intercepts
     for i in range(n):
         for k in range(K):
             colsum[k] += M[i, k]
-            intercept_curvature[k] += w[i] * P[i, k] * (1.0 - P[i, k])
+            wp = w[i] * P[i, k]
+            H[k, k] += wp
+            for m in range(K):
+                H[k, m] -= wp * P[i, m]
     for j in ws:  # the intercepts of the centred columns
         for k in range(K):
             b[k] += mu[j, k] * W[j, k]
+    active = np.ones(ws.shape[0], dtype=np.bool_)
+    everything = True  # this epoch visits every row
     epoch = 0
     while epoch < max_epochs:
         epoch += 1
         worst = 0.0
         if fit_intercept:
-            for k in range(K):
-                a = intercept_curvature[k]
-                if a <= 0.0:
-                    continue
-                step = -colsum[k] / a
-                b[k] += step
-                u[:] = 0.0
-                u[k] = step
-                for i in range(n):
-                    _add_sample(i, u, P, w, M, colsum)
-                if a * abs(step) > worst:
-                    worst = a * abs(step)
+            worst = _intercept_step(b, M, P, w, colsum, H, u)
         for r in range(ws.shape[0]):
+            if not (everything or active[r]):
+                continue
             j = ws[r]
             _row_gradient(j, Xd, data, indices, indptr, is_sparse, M, colsum, mu, g)
-            delta[:] = 0.0
-            moved = False
-            if grouped:
-                a = bounds[r]
-                if a <= 0.0:
-                    continue
-                norm = 0.0
-                for k in range(K):
-                    v = W[j, k] - g[k] / a
-                    u[k] = v
-                    norm += v * v
-                norm = np.sqrt(norm)
-                shrink = 0.0
-                if norm > 0.0:
-                    shrink = max(0.0, 1.0 - l1[j] / (a * norm)) / (1.0 + l2[j] / a)
-                for k in range(K):
-                    delta[k] = u[k] * shrink - W[j, k]
-                    if delta[k] != 0.0:
-                        moved = True
-                        W[j, k] += delta[k]
-                        if a * abs(delta[k]) > worst:
-                            worst = a * abs(delta[k])
-            else:
-                for k in range(K):
-                    a = blocks[r, k, k]
-                    if a <= 0.0:
-                        continue
-                    new = prox_coordinate(a * W[j, k] - g[k], a, l1[j], l2[j], -np.inf,
-                                          np.inf)
-                    change = new - W[j, k]
-                    if change == 0.0:
-                        continue
-                    moved = True
-                    W[j, k] = new
-                    delta[k] += change
-                    for m in range(K):  # the row's gradient, exact after this step
-                        g[m] += change * blocks[r, k, m]
-                    if a * abs(change) > worst:
-                        worst = a * abs(change)
+            worst = max(worst, _row_step(r, j, W, g, delta, u, blocks, bounds, l1, l2,
+                                         grouped))
+            moved, nonzero = False, False
+            for k in range(K):
+                moved = moved or delta[k] != 0.0
+                nonzero = nonzero or W[j, k] != 0.0
+            active[r] = nonzero or moved
             if not moved:
                 continue
             _apply_row_change(j, Xd, data, indices, indptr, is_sparse, mu, delta, P, w, M,
                               colsum, u)
             if l1[j] > 0.0 or l2[j] > 0.0:
-                shift = _best_shift(W[j], l1[j], l2[j], grouped)
+                shift = _best_shift(W[j], l1[j], l2[j], grouped, ordered)
                 if shift != 0.0:
                     for k in range(K):
                         W[j, k] -= shift
                         b[k] -= mu[j, k] * shift  # the raw intercepts stay put
         if worst <= eps:
-            break
+            if everything:
+                break
+            everything = True  # the active rows settled: check every row
+        else:
+            everything = False
     for j in ws:  # back to the intercepts of the raw columns
         for k in range(K):
             b[k] -= mu[j, k] * W[j, k]
