@@ -8,7 +8,11 @@ One Newton step replaces the multinomial loss by its second-order model in the c
 (``g_i``: the gradient in z_i, ``p_i`` the probabilities, ``w_i = s_i / n``), cross-class
 terms included: without them the model is a block-diagonal approximation and Newton's
 method slows to a linear rate when classes are many. The kernel keeps the model's
-gradient ``M_i = g_i + H_i d_i`` (n, K) and its column sums up to date.
+gradient ``M_i = g_i + H_i d_i`` and its column sums up to date.
+
+Arrays over samples and classes are class-major here, (K, n): every loop runs over the
+samples innermost, contiguous, for each class (with K = 3 the loops over the classes
+innermost cost ten times more).
 
 Two flat or nearly flat directions would make plain coordinate steps creep:
 
@@ -35,60 +39,59 @@ from .kernels_common import _OPTS
 
 
 @njit(inline="always")
-def _add_sample(i, u, P, w, M, colsum):
-    """``M_i += H_i u`` with ``H_i = w_i (diag(p_i) - p_i p_i')``; column sums too."""
-    dot = 0.0
-    for k in range(u.shape[0]):
-        dot += P[i, k] * u[k]
-    for k in range(u.shape[0]):
-        change = w[i] * P[i, k] * (u[k] - dot)
-        M[i, k] += change
-        colsum[k] += change
+def _add_change(rows, u, xs, c, P, wP, M, colsum, dot):
+    """``M_i += H_i d_i`` for ``d_ik = xs_t u_k - c_k`` at the samples ``i = rows[t]``
+    (every sample when ``rows`` is empty, ``t = i``), with ``H_i = w_i (diag(p_i) -
+    p_i p_i')``; column sums too. ``xs`` empty: ``d_ik = u_k`` (the intercepts)."""
+    K = u.shape[0]
+    dense = rows.shape[0] == 0
+    m = M.shape[1] if dense else rows.shape[0]
+    plain = xs.shape[0] == 0
+    dot[:m] = 0.0
+    for k in range(K):
+        if u[k] == 0.0 and c[k] == 0.0:
+            continue
+        for t in range(m):
+            i = t if dense else rows[t]
+            d = u[k] if plain else xs[t] * u[k] - c[k]
+            dot[t] += P[k, i] * d
+    for k in range(K):
+        total = 0.0
+        for t in range(m):
+            i = t if dense else rows[t]
+            d = u[k] if plain else xs[t] * u[k] - c[k]
+            change = wP[k, i] * (d - dot[t])
+            M[k, i] += change
+            total += change
+        colsum[k] += total
 
 
 @njit(inline="always")
 def _row_gradient(j, Xd, data, indices, indptr, is_sparse, M, colsum, mu, g):
-    """``g_k = sum_i (x_ij - mu_jk) M_ik`` for every class (one pass over column j)."""
+    """``g_k = sum_i (x_ij - mu_jk) M_ik`` for every class (a pass over column j each)."""
     K = g.shape[0]
-    g[:] = 0.0
-    if is_sparse:
-        for t in range(indptr[j], indptr[j + 1]):
-            i, x = indices[t], data[t]
-            for k in range(K):
-                g[k] += x * M[i, k]
-    else:
-        for i in range(Xd.shape[0]):
-            x = Xd[i, j]
-            if x != 0.0:
-                for k in range(K):
-                    g[k] += x * M[i, k]
     for k in range(K):
-        g[k] -= mu[j, k] * colsum[k]
+        total = 0.0
+        if is_sparse:
+            for t in range(indptr[j], indptr[j + 1]):
+                total += data[t] * M[k, indices[t]]
+        else:
+            for i in range(Xd.shape[0]):
+                total += Xd[i, j] * M[k, i]
+        g[k] = total - mu[j, k] * colsum[k]
 
 
 @njit(inline="always")
-def _apply_row_change(j, Xd, data, indices, indptr, is_sparse, mu, delta, P, w, M,
-                      colsum, u):
+def _apply_row_change(j, Xd, data, indices, indptr, is_sparse, mu, delta, P, wP, M,
+                      colsum, c, dot):
     """The model gradient after ``W_j += delta``: ``d_ik += (x_ij - mu_jk) delta_k``."""
-    K = delta.shape[0]
+    for k in range(delta.shape[0]):
+        c[k] = mu[j, k] * delta[k]
     if is_sparse:
-        for t in range(indptr[j], indptr[j + 1]):
-            i, x = indices[t], data[t]
-            for k in range(K):
-                u[k] = x * delta[k]
-            _add_sample(i, u, P, w, M, colsum)
+        lo, hi = indptr[j], indptr[j + 1]
+        _add_change(indices[lo:hi], delta, data[lo:hi], c, P, wP, M, colsum, dot)
     else:
-        centred = False
-        for k in range(K):
-            if mu[j, k] != 0.0:
-                centred = True
-        for i in range(Xd.shape[0]):
-            x = Xd[i, j]
-            if x == 0.0 and not centred:
-                continue
-            for k in range(K):
-                u[k] = (x - mu[j, k]) * delta[k]
-            _add_sample(i, u, P, w, M, colsum)
+        _add_change(indices[:0], delta, Xd[:, j], c, P, wP, M, colsum, dot)
 
 
 @njit(inline="always")
@@ -137,7 +140,7 @@ def _best_shift(row, l1, l2, grouped, ordered):
 
 
 @njit(inline="always")
-def _intercept_step(b, M, P, w, colsum, H, step):
+def _intercept_step(b, M, P, wP, colsum, H, step, zeros, dot, no_rows, no_values):
     """The intercepts' exact step in the model for the coefficients as they are (Newton
     in K dimensions on the model's intercept block ``H``); returns its largest move in
     curvature-scaled units."""
@@ -146,8 +149,7 @@ def _intercept_step(b, M, P, w, colsum, H, step):
     for k in range(b.shape[0]):
         b[k] += step[k]
         worst = max(worst, H[k, k] * abs(step[k]))
-    for i in range(M.shape[0]):
-        _add_sample(i, step, P, w, M, colsum)
+    _add_change(no_rows, step, no_values, zeros, P, wP, M, colsum, dot)
     return worst
 
 
@@ -198,12 +200,13 @@ def multinomial_model_cd(ws, W, b, M, P, w, mu, blocks, bounds, Xd, data, indice
     """Coordinate descent on the Newton model over the rows ``ws`` of ``W``.
 
     ``W`` (p, K) and ``b`` (K,) are the absolute coefficients (the penalty is on them),
-    updated in place with ``M`` (n, K). ``mu`` (p, K) centres the columns (module
-    docstring). ``blocks[r]`` is the model's K x K curvature in the row ``ws[r]`` of W
-    (centred column): ungrouped, the row's classes are updated one after the other, each
-    exactly, the row's gradient kept exact through the block; grouped, the row is one
-    block, updated by block soft-thresholding under ``bounds[r]`` (the block's largest
-    eigenvalue). The intercepts take their exact step in the model every epoch.
+    updated in place with ``M`` (K, n: class-major, as ``P``). ``mu`` (p, K) centres
+    the columns (module docstring). ``blocks[r]`` is the model's K x K curvature in the
+    row ``ws[r]`` of W (centred column): ungrouped, the row's classes are updated one
+    after the other, each exactly, the row's gradient kept exact through the block;
+    grouped, the row is one block, updated by block soft-thresholding under ``bounds[r]``
+    (the block's largest eigenvalue). The intercepts take their exact step in the model
+    every epoch.
 
     After an epoch over every row, the next ones visit only the rows that are non-zero
     or moved (rows at zero cost a pass over the samples each to find they stay there);
@@ -211,17 +214,22 @@ def multinomial_model_cd(ws, W, b, M, P, w, mu, blocks, bounds, Xd, data, indice
     moves no coordinate by more than ``eps`` in curvature-scaled units; returns the
     epochs run (partial ones counted whole).
     """
-    n, K = M.shape
-    g, delta, u, ordered = np.empty(K), np.empty(K), np.empty(K), np.empty(K)
-    colsum = np.zeros(K)
+    K, n = M.shape
+    g, delta, u, c = np.empty(K), np.empty(K), np.empty(K), np.empty(K)
+    ordered, zeros, dot = np.empty(K), np.zeros(K), np.empty(n)
+    colsum, wP = np.empty(K), np.empty((K, n))
     H = np.zeros((K, K))  # the model's curvature in the intercepts
-    for i in range(n):
-        for k in range(K):
-            colsum[k] += M[i, k]
-            wp = w[i] * P[i, k]
-            H[k, k] += wp
-            for m in range(K):
-                H[k, m] -= wp * P[i, m]
+    for k in range(K):
+        colsum[k] = M[k].sum()
+        for i in range(n):
+            wP[k, i] = w[i] * P[k, i]
+        for m in range(k + 1):
+            total = 0.0
+            for i in range(n):
+                total += wP[k, i] * P[m, i]
+            H[k, m] = -total
+            H[m, k] = -total
+        H[k, k] += wP[k].sum()
     for j in ws:  # the intercepts of the centred columns
         for k in range(K):
             b[k] += mu[j, k] * W[j, k]
@@ -232,7 +240,8 @@ def multinomial_model_cd(ws, W, b, M, P, w, mu, blocks, bounds, Xd, data, indice
         epoch += 1
         worst = 0.0
         if fit_intercept:
-            worst = _intercept_step(b, M, P, w, colsum, H, u)
+            worst = _intercept_step(b, M, P, wP, colsum, H, u, zeros, dot, indices[:0],
+                                    data[:0])
         for r in range(ws.shape[0]):
             if not (everything or active[r]):
                 continue
@@ -247,8 +256,8 @@ def multinomial_model_cd(ws, W, b, M, P, w, mu, blocks, bounds, Xd, data, indice
             active[r] = nonzero or moved
             if not moved:
                 continue
-            _apply_row_change(j, Xd, data, indices, indptr, is_sparse, mu, delta, P, w, M,
-                              colsum, u)
+            _apply_row_change(j, Xd, data, indices, indptr, is_sparse, mu, delta, P, wP,
+                              M, colsum, c, dot)
             if l1[j] > 0.0 or l2[j] > 0.0:
                 shift = _best_shift(W[j], l1[j], l2[j], grouped, ordered)
                 if shift != 0.0:
@@ -268,16 +277,26 @@ def multinomial_model_cd(ws, W, b, M, P, w, mu, blocks, bounds, Xd, data, indice
 
 
 @njit(inline="always")
-def _add_to_block(B, c, P, i, wi, cp):
-    """``B += w_i (diag(c p_i c) - (c p_i)(c p_i)')`` (its lower triangle), ``c`` the
-    sample's centred column value per class."""
-    K = c.shape[0]
+def _column_block(xs, Pc, wc, mu_j, cc, cp, B):
+    """``B = sum_t w_t (c_tk c_tm)(delta_km p_tk - p_tk p_tm)`` with ``c_tk = xs_t -
+    mu_jk`` over the samples given (``Pc`` (K, m) and ``wc`` their probabilities and
+    weights)."""
+    K, m = Pc.shape[0], xs.shape[0]
     for k in range(K):
-        cp[k] = c[k] * P[i, k]
+        for t in range(m):
+            cc[k, t] = xs[t] - mu_j[k]
+            cp[k, t] = cc[k, t] * Pc[k, t]
     for k in range(K):
-        B[k, k] += wi * c[k] * cp[k]
-        for m in range(k + 1):
-            B[k, m] -= wi * cp[k] * cp[m]
+        diag = 0.0
+        for t in range(m):
+            diag += wc[t] * cp[k, t] * cc[k, t]
+        for l in range(k + 1):
+            total = 0.0
+            for t in range(m):
+                total += wc[t] * cp[k, t] * cp[l, t]
+            B[k, l] = -total
+            B[l, k] = -total
+        B[k, k] += diag
 
 
 @njit(**_OPTS)
@@ -288,40 +307,36 @@ def model_blocks(ws, Xd, data, indices, indptr, is_sparse, P, w, centre, min_cur
 
         blocks[r] = sum_i w_i (x_ij - mu_jk)(x_ij - mu_jm)(delta_km p_ik - p_ik p_im)
 
-    with ``j = ws[r]`` and ``mu_jk`` the mean of column j under the weights
-    ``w_i max(p_ik (1 - p_ik), min_curvature)`` when ``centre`` (dense X with an
-    intercept), else 0."""
-    n, K = P.shape
+    with ``j = ws[r]``, ``P`` class-major (K, n) and ``mu_jk`` the mean of column j under
+    the weights ``w_i max(p_ik (1 - p_ik), min_curvature)`` when ``centre`` (dense X with
+    an intercept), else 0."""
+    K, n = P.shape
     centre = centre and not is_sparse
-    spread = np.empty((n, K)) if centre else np.empty((0, K))
+    spread = np.empty((K, n)) if centre else np.empty((K, 0))
     spread_total = np.zeros(K)
     if centre:
-        for i in range(n):
-            for k in range(K):
-                s = w[i] * max(P[i, k] * (1.0 - P[i, k]), min_curvature)
-                spread[i, k] = s
-                spread_total[k] += s
-    c, cp = np.empty(K), np.empty(K)
+        for k in range(K):
+            for i in range(n):
+                spread[k, i] = w[i] * max(P[k, i] * (1.0 - P[k, i]), min_curvature)
+            spread_total[k] = spread[k].sum()
+    cc, cp = np.empty((K, n)), np.empty((K, n))
     for r in range(ws.shape[0]):
         j = ws[r]
         mu[j, :] = 0.0
-        if centre:
-            for i in range(n):
-                for k in range(K):
-                    mu[j, k] += Xd[i, j] * spread[i, k]
-            for k in range(K):
-                mu[j, k] /= spread_total[k]
-        B = blocks[r]
-        B[:, :] = 0.0
         if is_sparse:
-            for t in range(indptr[j], indptr[j + 1]):
-                c[:] = data[t]
-                _add_to_block(B, c, P, indices[t], w[indices[t]], cp)
-        else:
-            for i in range(n):
-                for k in range(K):
-                    c[k] = Xd[i, j] - mu[j, k]
-                _add_to_block(B, c, P, i, w[i], cp)
-        for k in range(K):
-            for m in range(k):
-                B[m, k] = B[k, m]
+            lo, hi = indptr[j], indptr[j + 1]
+            rows = indices[lo:hi]
+            Pc, wc = np.empty((K, hi - lo)), w[rows]
+            for k in range(K):
+                for t in range(hi - lo):
+                    Pc[k, t] = P[k, rows[t]]
+            _column_block(data[lo:hi], Pc, wc, mu[j], cc, cp, blocks[r])
+            continue
+        xs = Xd[:, j]
+        if centre:
+            for k in range(K):
+                total = 0.0
+                for i in range(n):
+                    total += xs[i] * spread[k, i]
+                mu[j, k] = total / spread_total[k]
+        _column_block(xs, P, w, mu[j], cc, cp, blocks[r])

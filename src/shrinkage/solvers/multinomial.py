@@ -257,13 +257,15 @@ def _newton_on_working_set(problem, penalty, state, ws, max_epochs, eps):
         if previous is not None:
             fraction = min(_INNER_FRACTION, (violation / previous) ** 2)
         previous = violation
-        model_blocks(ws, *design.kernel_args, P, weights, problem.fit_intercept,
+        P_by_class = np.ascontiguousarray(P.T)  # (the kernels' layout: K, n)
+        model_blocks(ws, *design.kernel_args, P_by_class, weights, problem.fit_intercept,
                      _MIN_CURVATURE, mu, blocks)
         bounds = (np.linalg.eigvalsh(blocks)[:, -1] if penalty.grouped
                   else np.zeros(ws.size))
         W_new, b_new = state.W.copy(), state.b.copy()
         epochs += multinomial_model_cd(
-            ws, W_new, b_new, G.copy(), P, weights, mu, blocks, bounds,
+            ws, W_new, b_new, np.ascontiguousarray(G.T), P_by_class, weights, mu, blocks,
+            bounds,
             *design.kernel_args, penalty.l1, penalty.l2, penalty.grouped,
             problem.fit_intercept, max_epochs - epochs, fraction * max(eps, violation))
         if not _line_search(problem, sub, state, ws, X_ws, W_new, b_new, value):
