@@ -113,23 +113,26 @@ def optimal_intercepts(XW, b0, y, sw, mass, Q):
     value = evaluate(XW, b, none, b, 0.0, y, sw, Q, none)
     for _ in range(_INTERCEPT_NEWTON_STEPS):
         grad[:] = -mass
-        H[:, :] = 0.0
         for i in range(n):
             for k in range(K):
-                wq = sw[i] * Q[i, k]
-                grad[k] += wq
-                H[k, k] += wq
-                for m in range(k + 1):
-                    H[k, m] -= wq * Q[i, m]
+                grad[k] += sw[i] * Q[i, k]
         worst = 0.0
         for k in range(K):
             grad[k] /= n
             worst = max(worst, abs(grad[k]))
+        if worst <= _INTERCEPT_GRAD_TOL:
+            break
+        H[:, :] = 0.0
+        for i in range(n):
+            for k in range(K):
+                wq = sw[i] * Q[i, k]
+                H[k, k] += wq
+                for m in range(k + 1):
+                    H[k, m] -= wq * Q[i, m]
+        for k in range(K):
             for m in range(k + 1):
                 H[k, m] /= n
                 H[m, k] = H[k, m]
-        if worst <= _INTERCEPT_GRAD_TOL:
-            break
         newton_direction(H, grad, direction)
         t, moved = 1.0, False
         while t >= 1e-10:
@@ -157,7 +160,7 @@ def kl_gap(XW, b, Q, y, sw, kappa):
     ``p_i = softmax(XW_i + b)``: a sum of terms ``q log(q / p) - q + p``, none negative
     (the Fenchel-Young form of the gap: no difference of two large values)."""
     n, K = XW.shape
-    z = np.empty(K)
+    z, e = np.empty(K), np.empty(K)
     total = 0.0
     for i in range(n):
         top = -np.inf
@@ -167,15 +170,15 @@ def kl_gap(XW, b, Q, y, sw, kappa):
                 top = z[k]
         mass = 0.0
         for k in range(K):
-            mass += math.exp(z[k] - top)
+            e[k] = math.exp(z[k] - top)
+            mass += e[k]
         lse = top + math.log(mass)
         row = 0.0
         for k in range(K):
-            log_p = z[k] - lse
             q = kappa * Q[i, k] + (1.0 - kappa if k == y[i] else 0.0)
-            term = math.exp(log_p) - q
+            term = e[k] / mass - q
             if q > 0.0:
-                term += q * (math.log(q) - log_p)
+                term += q * (math.log(q) - (z[k] - lse))
             row += max(term, 0.0)
         total += sw[i] * row
     return total / n

@@ -9,6 +9,7 @@ contain 0 (as glmnet requires), so that ``w = 0`` is always feasible.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -143,20 +144,19 @@ class ClassPenalty:
         return cls(alpha * l1_ratio * factor, alpha * (1.0 - l1_ratio) * factor,
                    bool(grouped))
 
-    @property
+    @cached_property
     def unpenalized(self):
+        # (read several times per outer iteration: computed once per penalty)
         return (self.l1 == 0.0) & (self.l2 == 0.0)
 
     def subset(self, features):
         """The penalty of the rows ``features`` only."""
         return ClassPenalty(self.l1[features], self.l2[features], self.grouped)
 
-    def _norms(self, W):
-        return np.linalg.norm(W, axis=1) if self.grouped else np.abs(W).sum(axis=1)
-
     def value(self, W):
         """Penalty value at ``W`` of shape (p, K)."""
-        return float(self.l1 @ self._norms(W) + 0.5 * self.l2 @ (W * W).sum(axis=1))
+        return float(pk.class_value(np.ascontiguousarray(W, dtype=np.float64), self.l1,
+                                    self.l2, self.grouped))
 
     def scores(self, W, U):
         """Per feature, the distance of ``U`` (minus the datafit gradient, (p, K)) to the

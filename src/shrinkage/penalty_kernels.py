@@ -282,3 +282,16 @@ def class_gap(U, W, l1, l2, grouped):
             for k in range(K):
                 total += _fenchel_young_coordinate(W[j, k], kappa * U[j, k], l1[j], l2[j])
     return kappa, total
+
+
+@njit(**_OPTS)
+def class_value(W, l1, l2, grouped):
+    """The penalty's value at ``W`` (p, K)."""
+    total = 0.0
+    for j in range(W.shape[0]):
+        norm1, squares = 0.0, 0.0
+        for k in range(W.shape[1]):
+            norm1 += abs(W[j, k])
+            squares += W[j, k] * W[j, k]
+        total += l1[j] * (np.sqrt(squares) if grouped else norm1) + 0.5 * l2[j] * squares
+    return total

@@ -73,6 +73,7 @@ class MultinomialIterate(Iterate):
         self.b = np.asarray(b, dtype=np.float64).copy()
         self.XW = np.ascontiguousarray(problem.design.matrix @ self.W, dtype=np.float64)
         self._point = (None, None, None, None)  # (version, value, P, G)
+        self._support = (None, None)
 
     @property
     def w(self):
@@ -87,7 +88,10 @@ class MultinomialIterate(Iterate):
         return self.XW + self.b
 
     def support(self):
-        return np.any(self.W != 0, axis=1)
+        # (read several times per outer iteration: computed once per version)
+        if self._support[0] != self.version:
+            self._support = (self.version, np.any(self.W != 0, axis=1))
+        return self._support[1]
 
     def solution_arrays(self):
         coef = self.W.T.copy()
