@@ -110,6 +110,7 @@ def optimal_intercepts(XW, b0, y, sw, mass, Q):
     none = np.empty((0, 0))
     b, trial = b0.copy(), np.empty(K)
     grad, direction, H = np.empty(K), np.empty(K), np.empty((K, K))
+    by_class = np.empty((K, n))
     value = evaluate(XW, b, none, b, 0.0, y, sw, Q, none)
     for _ in range(_INTERCEPT_NEWTON_STEPS):
         grad[:] = -mass
@@ -122,17 +123,17 @@ def optimal_intercepts(XW, b0, y, sw, mass, Q):
             worst = max(worst, abs(grad[k]))
         if worst <= _INTERCEPT_GRAD_TOL:
             break
-        H[:, :] = 0.0
-        for i in range(n):
-            for k in range(K):
-                wq = sw[i] * Q[i, k]
-                H[k, k] += wq
-                for m in range(k + 1):
-                    H[k, m] -= wq * Q[i, m]
+        for k in range(K):  # (class-major: the loops over the samples innermost)
+            for i in range(n):
+                by_class[k, i] = Q[i, k]
         for k in range(K):
             for m in range(k + 1):
-                H[k, m] /= n
+                total = 0.0
+                for i in range(n):
+                    total += sw[i] * by_class[k, i] * by_class[m, i]
+                H[k, m] = -total / n
                 H[m, k] = H[k, m]
+            H[k, k] += grad[k] + mass[k] / n  # sum_i s_i q_ik / n
         newton_direction(H, grad, direction)
         t, moved = 1.0, False
         while t >= 1e-10:

@@ -73,7 +73,7 @@ class MultinomialIterate(Iterate):
         self.b = np.asarray(b, dtype=np.float64).copy()
         self.XW = np.ascontiguousarray(problem.design.matrix @ self.W, dtype=np.float64)
         self._point = (None, None, None, None)  # (version, value, P, G)
-        self._support = (None, None)
+        self._support = self._gradient = (None, None)
 
     @property
     def w(self):
@@ -131,25 +131,26 @@ class MultinomialIterate(Iterate):
         kappa, penalty_part = penalty.gap(U_dual, self.W)
         return U, self.problem.datafit.kl_gap(self.XW, self.b, Q, kappa) + penalty_part, U
 
+    def minus_gradient(self):
+        """``U = -X' G`` (p, K) at the iterate (once per version; not to be modified)."""
+        if self._gradient[0] != self.version:
+            G = self.pointwise()[2]
+            self._gradient = (self.version, -np.asarray(self.problem.design.rmatvec(G)))
+        return self._gradient[1]
+
     def _compute_products(self, unpenalized):
         """``(U, X' theta, Q)``: minus the gradient, the dual point's product and its
-        probabilities (at the intercepts optimal for the current W), one product with X."""
+        probabilities (at the intercepts optimal for the current W)."""
         problem, df = self.problem, self.problem.datafit
-        _, P, G = self.pointwise()
+        U, P = self.minus_gradient(), self.pointwise()[1]
         if not problem.fit_intercept:
-            U = -np.asarray(problem.design.rmatvec(G))
             return U, U, P
         Q = np.empty_like(P)
         df.optimal_intercepts(self.XW, self.b, Q)
-        K = df.n_classes
-        # theta = (Y - Q) s / n beside -G = (Y - P) s / n
-        stacked = np.empty((P.shape[0], 2 * K))
-        np.negative(G, out=stacked[:, :K])
         weight = df.sw / problem.n_samples
-        np.multiply(Q, -weight[:, None], out=stacked[:, K:])
-        stacked[np.arange(P.shape[0]), K + df.y] += weight
-        both = np.asarray(problem.design.rmatvec(stacked))
-        return both[:, :K], both[:, K:], Q
+        theta = Q * -weight[:, None]  # (Y - Q) s / n
+        theta[np.arange(P.shape[0]), df.y] += weight
+        return U, np.asarray(problem.design.rmatvec(theta)), Q
 
     def set_coordinate_zero(self, j):
         self.XW -= np.outer(np.asarray(self.problem.design.column(j)), self.W[j])
@@ -237,7 +238,9 @@ def _solve_unpenalized(problem, W_init, b_init, state, *, tol, max_iter, warn):
 
 
 def _ws_violation(problem, sub, state, ws, X_ws, G):
-    U = -np.asarray(X_ws.T @ G)
+    # every row in the set: the full gradient, which the driver reads next, serves
+    whole = ws.size == problem.n_features
+    U = state.minus_gradient() if whole else -np.asarray(X_ws.T @ G)
     worst = float(sub.scores(state.W[ws], U).max()) if ws.size else 0.0
     if problem.fit_intercept:
         worst = max(worst, float(np.abs(G.sum(axis=0)).max()))
@@ -247,7 +250,7 @@ def _ws_violation(problem, sub, state, ws, X_ws, G):
 def _newton_on_working_set(problem, penalty, state, ws, max_epochs, eps):
     """Proximal Newton steps on the rows ``ws`` until their KKT violation <= eps."""
     df, design = problem.datafit, problem.design
-    X_ws = design.matrix[:, ws]
+    X_ws = design.matrix if ws.size == problem.n_features else design.matrix[:, ws]
     epochs, previous, fraction = 0, None, _INNER_FRACTION
     sub = penalty.subset(ws)
     weights = df.sw / problem.n_samples
