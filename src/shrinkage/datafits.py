@@ -272,11 +272,15 @@ class Multinomial:
         b = self.null_intercepts(fit_intercept)
         return self.value(np.broadcast_to(b, (self.y.shape[0], self.n_classes)))
 
-    def optimal_intercepts(self, Z0, b, Q=None):
+    def optimal_intercepts(self, Z0, b, Q=None, start=None):
         """Intercepts minimising ``value(Z0 + b)`` for fixed ``Z0 = X W`` (Newton in K
         dimensions from ``b``, centred to sum 0: adding a constant changes nothing); the
-        probabilities there into ``Q`` when given."""
+        probabilities there into ``Q`` when given. ``start``: ``(value, probabilities)``
+        at ``b`` when known."""
         Z0 = np.ascontiguousarray(Z0, dtype=np.float64)
         Q = np.empty_like(Z0) if Q is None else Q
+        value = np.nan
+        if start is not None:
+            value, Q[:] = start
         return mk.optimal_intercepts(Z0, np.asarray(b, dtype=np.float64), self.y,
-                                     self.sw, self.class_mass(), Q)
+                                     self.sw, self.class_mass(), Q, float(value))

@@ -101,17 +101,20 @@ def newton_direction(H, grad, out):
 
 
 @njit(**_OPTS)
-def optimal_intercepts(XW, b0, y, sw, mass, Q):
+def optimal_intercepts(XW, b0, y, sw, mass, Q, value0):
     """The intercepts minimising the datafit for fixed ``XW``, by Newton's method in K
     dimensions from ``b0`` with a backtracking line search, centred to sum 0 (a constant
     shift changes nothing); ``Q`` receives the probabilities there. ``mass``: the class
-    masses ``sum_{i: y_i = k} s_i``."""
+    masses ``sum_{i: y_i = k} s_i``. ``value0``: the datafit at ``b0`` when ``Q`` already
+    holds the probabilities there (NaN: computed here)."""
     n, K = XW.shape
     none = np.empty((0, 0))
     b, trial = b0.copy(), np.empty(K)
     grad, direction, H = np.empty(K), np.empty(K), np.empty((K, K))
     by_class = np.empty((K, n))
-    value = evaluate(XW, b, none, b, 0.0, y, sw, Q, none)
+    value = value0
+    if np.isnan(value0):
+        value = evaluate(XW, b, none, b, 0.0, y, sw, Q, none)
     for _ in range(_INTERCEPT_NEWTON_STEPS):
         grad[:] = -mass
         for i in range(n):

@@ -142,11 +142,11 @@ class MultinomialIterate(Iterate):
         """``(U, X' theta, Q)``: minus the gradient, the dual point's product and its
         probabilities (at the intercepts optimal for the current W)."""
         problem, df = self.problem, self.problem.datafit
-        U, P = self.minus_gradient(), self.pointwise()[1]
+        U, (value, P, _) = self.minus_gradient(), self.pointwise()
         if not problem.fit_intercept:
             return U, U, P
         Q = np.empty_like(P)
-        df.optimal_intercepts(self.XW, self.b, Q)
+        df.optimal_intercepts(self.XW, self.b, Q, start=(value, P))
         weight = df.sw / problem.n_samples
         theta = Q * -weight[:, None]  # (Y - Q) s / n
         theta[np.arange(P.shape[0]), df.y] += weight
