@@ -19,7 +19,15 @@ dimensions). Scaled by ``kappa`` into the penalty conjugate's domain, ``q_i(kapp
     gap = P(W, b) - [(1/n) sum_i s_i H(q_i(kappa)) - h*(kappa X' theta)]
 
 (``H``: entropy, ``h*``: the penalty's conjugate), relative to the objective at W = 0
-with the intercepts fitted.
+with the intercepts fitted. It is summed as its Fenchel-Young terms, none negative, so
+that no two large values cancel: ``(1/n) sum_i s_i KL(q_i(kappa) || p_i)`` (``p_i``: the
+iterate's probabilities) and, per row of W, ``h_j(W_j) + h_j*(kappa U_j) - kappa U_j.W_j``
+(``U = X' theta``); the difference above equals their sum once ``sum_i theta_i = 0``.
+
+Cost. On small tables a path is thousands of solves of a few rounds each, and Python,
+not arithmetic, was the cost: what the driver and the Newton steps read at an iterate
+(value, probabilities, gradient, the dual point) is computed once per version of it, by
+numba kernels that make one pass over the samples (``multinomial_kernels``).
 """
 
 from dataclasses import dataclass
