@@ -171,6 +171,13 @@ class MultinomialIterate(Iterate):
         return _newton_on_working_set(self.problem, penalty, self, ws, max_epochs, eps)
 
 
+def duality_gap(problem, penalty, state):
+    """Duality gap of the iterate ``state`` (module docstring; absolute: the driver
+    scales it)."""
+    unpenalized = penalty.unpenalized & (problem.lips > 0)
+    return state.gradient_and_gap(penalty, unpenalized)[1]
+
+
 def minus_gradient(problem, Z):
     """``U = -X' G`` (p, K) and ``G`` at the linear predictors ``Z``."""
     G = problem.datafit.gradient_z(Z)
