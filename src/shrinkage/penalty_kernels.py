@@ -295,3 +295,24 @@ def class_value(W, l1, l2, grouped):
             squares += W[j, k] * W[j, k]
         total += l1[j] * (np.sqrt(squares) if grouped else norm1) + 0.5 * l2[j] * squares
     return total
+
+
+@njit(**_OPTS)
+def class_rows_violation(W, U, rows, l1, l2, grouped, G, fit_intercept):
+    """The largest KKT violation over the rows ``rows`` of ``W`` (``U``: minus the
+    datafit gradient of those rows, in their order) and, with an intercept, over the
+    intercepts (the column sums of the gradient in Z, ``G`` (n, K))."""
+    p, K = rows.shape[0], W.shape[1]
+    out = np.empty(1)
+    worst = 0.0
+    for r in range(p):
+        j = rows[r]
+        class_scores(W[j:j + 1], U[r:r + 1], l1[j:j + 1], l2[j:j + 1], grouped, out)
+        worst = max(worst, out[0])
+    if fit_intercept:
+        for k in range(K):
+            total = 0.0
+            for i in range(G.shape[0]):
+                total += G[i, k]
+            worst = max(worst, abs(total))
+    return worst

@@ -34,9 +34,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..penalty_kernels import class_rows_violation
 from ._iterate import Iterate
 from ._multinomial_kernels import model_blocks, multinomial_model_cd
-from .backtracking import backtracking_step
+from .backtracking import ROUNDING, backtracking_step
 from .cd import solve
 from .newton import (find_class_separation, newton_unpenalized_multinomial,
                      warn_not_converged)
@@ -252,14 +253,13 @@ def _solve_unpenalized(problem, W_init, b_init, state, *, tol, max_iter, warn):
     return solution, MultinomialIterate(problem, result.coef, result.intercept)
 
 
-def _ws_violation(problem, sub, state, ws, X_ws, G):
+def _ws_violation(problem, penalty, state, ws, X_ws, G):
+    """The largest KKT violation of the rows ``ws`` and of the intercepts."""
     # every row in the set: the full gradient, which the driver reads next, serves
     whole = ws.size == problem.n_features
     U = state.minus_gradient() if whole else -np.asarray(X_ws.T @ G)
-    worst = float(sub.scores(state.W[ws], U).max()) if ws.size else 0.0
-    if problem.fit_intercept:
-        worst = max(worst, float(np.abs(G.sum(axis=0)).max()))
-    return worst
+    return class_rows_violation(state.W, np.ascontiguousarray(U), ws, penalty.l1,
+                                penalty.l2, penalty.grouped, G, problem.fit_intercept)
 
 
 def _newton_on_working_set(problem, penalty, state, ws, max_epochs, eps):
@@ -273,7 +273,7 @@ def _newton_on_working_set(problem, penalty, state, ws, max_epochs, eps):
     mu, blocks = np.zeros((problem.n_features, K)), np.empty((ws.size, K, K))
     for _ in range(_MAX_NEWTON_STEPS):
         value, P, G = state.pointwise()
-        violation = _ws_violation(problem, sub, state, ws, X_ws, G)
+        violation = _ws_violation(problem, penalty, state, ws, X_ws, G)
         if violation <= eps or epochs >= max_epochs:
             break
         if previous is not None:
@@ -299,30 +299,30 @@ def _line_search(problem, sub, state, ws, X_ws, W_new, b_new, value):
     """Backtrack along the Newton direction until the objective does not increase; the
     full step's probabilities and gradient are kept for the iterate."""
     df = problem.datafit
-    dW = W_new[ws] - state.W[ws]
-    db = b_new - state.b
+    W_ws, W_ws_new = state.W[ws], W_new[ws]
+    dW, db = W_ws_new - W_ws, b_new - state.b
     dZ = np.ascontiguousarray(X_ws @ dW)
-    W_ws = state.W[ws].copy()
     before = value + sub.value(W_ws)
+    # the full step first, its probabilities and gradient kept (it is nearly always
+    # taken); backtracking_step halves from there
     P, G = np.empty_like(dZ), np.empty_like(dZ)
+    fit = df.evaluate(state.XW, state.b, P, G, dZ, db, 1.0)
+    step = 1.0
+    if fit + sub.value(W_ws_new) > before + ROUNDING * abs(before):
+        P = G = None
 
-    def objective_at(step):
-        full = step == 1.0
-        fit = df.evaluate(state.XW, state.b, P if full else _NO_ROWS,
-                          G if full else _NO_ROWS, dZ, db, step)
-        return fit + sub.value(W_ws + step * dW), fit
+        def objective_at(step):
+            fit = df.evaluate(state.XW, state.b, _NO_ROWS, _NO_ROWS, dZ, db, step)
+            return fit + sub.value(W_ws + step * dW), fit
 
-    found = backtracking_step(objective_at, before)
-    if found is None:
-        return False
-    step, fit = found
+        found = backtracking_step(objective_at, before)
+        if found is None:
+            return False
+        step, fit = found
     state.W[ws] = W_ws + step * dW
     state.XW += step * dZ
     state.b += step * db
-    if step == 1.0:
-        state.moved(fit, P, G)
-    else:
-        state.moved(fit)
+    state.moved(fit, P, G)
     return True
 
 
