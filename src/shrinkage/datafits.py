@@ -17,11 +17,13 @@ and ``hessian_z`` (Newton's method at alpha = 0). The Poisson and Huber datafits
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import entr, expit, log1p, softmax
+from scipy.special import expit, log1p, softmax
 
 from . import logistic_kernels as lk
+from . import multinomial_kernels as mk
 
 _NO_STEP = np.zeros(0)
+_NO_ROWS = np.empty((0, 0))
 #: floor on the IRLS curvatures (p (1 - p) for the logistic loss): confident samples
 #: keep a usable weight
 MIN_CURVATURE = 1e-10
@@ -218,23 +220,26 @@ class Multinomial:
     def width(self):
         return self.n_classes
 
-    def onehot(self):
-        """The (n, K) indicator of the classes."""
-        out = np.zeros((self.y.shape[0], self.n_classes))
-        out[np.arange(self.y.shape[0]), self.y] = 1.0
-        return out
-
     def class_mass(self):
         """``m_k = sum_{i: y_i = k} s_i`` (they sum to n)."""
         return np.bincount(self.y, weights=self.sw, minlength=self.n_classes)
 
     def value(self, Z):
         """Primal value at the (n, K) linear predictors ``Z``."""
-        top = Z.max(axis=1)
-        # log-sum-exp by hand: scipy's is an order of magnitude slower on small rows
-        lse = top + np.log(np.exp(Z - top[:, None]).sum(axis=1))
-        picked = Z[np.arange(Z.shape[0]), self.y]
-        return float(self.sw @ (lse - picked)) / Z.shape[0]
+        Z = np.ascontiguousarray(Z, dtype=np.float64)
+        return self.evaluate(Z, np.zeros(self.n_classes))
+
+    def evaluate(self, XW, b, P=_NO_ROWS, G=_NO_ROWS, dZ=_NO_ROWS, db=None, step=0.0):
+        """Primal value at ``Z = XW + b`` (C-contiguous (n, K) and (K,)), or along
+        ``(dZ, db)`` by ``step``; the probabilities into ``P`` and the gradient in Z
+        into ``G`` when given (``multinomial_kernels.evaluate``: one pass)."""
+        return mk.evaluate(XW, b, dZ, b if db is None else db, float(step), self.y,
+                           self.sw, P, G)
+
+    def kl_gap(self, XW, b, Q, kappa):
+        """The datafit's part of the duality gap at ``Z = XW + b`` for the dual
+        probabilities ``(1 - kappa) Y + kappa Q`` (``multinomial_kernels.kl_gap``)."""
+        return mk.kl_gap(XW, b, Q, self.y, self.sw, float(kappa))
 
     @staticmethod
     def probabilities(Z):
@@ -246,10 +251,6 @@ class Multinomial:
         G = self.probabilities(Z)
         G[np.arange(Z.shape[0]), self.y] -= 1.0
         return G * (self.sw / Z.shape[0])[:, None]
-
-    def dual_value(self, Q):
-        """``(1/n) sum_i s_i H(q_i)`` for rows ``q_i`` of the simplex (H: entropy)."""
-        return float(self.sw @ entr(Q).sum(axis=1)) / Q.shape[0]
 
     def floor_value(self):
         """Infimum of the datafit over every linear predictor (0: the scores can grow)."""
@@ -271,23 +272,15 @@ class Multinomial:
         b = self.null_intercepts(fit_intercept)
         return self.value(np.broadcast_to(b, (self.y.shape[0], self.n_classes)))
 
-    def optimal_intercepts(self, Z0, b):
+    def optimal_intercepts(self, Z0, b, Q=None, start=None):
         """Intercepts minimising ``value(Z0 + b)`` for fixed ``Z0 = X W`` (Newton in K
-        dimensions from ``b``, centred to sum 0: adding a constant changes nothing)."""
-        n, mass = Z0.shape[0], self.class_mass()
-        b = np.array(b, dtype=float)
-        for _ in range(30):
-            P = self.probabilities(Z0 + b)
-            grad = (self.sw @ P - mass) / n
-            if np.abs(grad).max() <= 1e-13:
-                break
-            weighted = P * self.sw[:, None]
-            hess = (np.diag(weighted.sum(axis=0)) - P.T @ weighted) / n
-            step = -np.linalg.lstsq(hess, grad, rcond=1e-12)[0]
-            before, t = self.value(Z0 + b), 1.0
-            while self.value(Z0 + b + t * step) > before + 1e-14 * abs(before):
-                t *= 0.5
-                if t < 1e-10:  # at rounding level: no step lowers the value any more
-                    return b - b.mean()
-            b = b + t * step
-        return b - b.mean()
+        dimensions from ``b``, centred to sum 0: adding a constant changes nothing); the
+        probabilities there into ``Q`` when given. ``start``: ``(value, probabilities)``
+        at ``b`` when known."""
+        Z0 = np.ascontiguousarray(Z0, dtype=np.float64)
+        Q = np.empty_like(Z0) if Q is None else Q
+        value = np.nan
+        if start is not None:
+            value, Q[:] = start
+        return mk.optimal_intercepts(Z0, np.asarray(b, dtype=np.float64), self.y,
+                                     self.sw, self.class_mass(), Q, float(value))

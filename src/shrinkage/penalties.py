@@ -9,6 +9,7 @@ contain 0 (as glmnet requires), so that ``w = 0`` is always feasible.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -143,38 +144,28 @@ class ClassPenalty:
         return cls(alpha * l1_ratio * factor, alpha * (1.0 - l1_ratio) * factor,
                    bool(grouped))
 
-    @property
+    @cached_property
     def unpenalized(self):
+        # (read several times per outer iteration: computed once per penalty)
         return (self.l1 == 0.0) & (self.l2 == 0.0)
 
     def subset(self, features):
         """The penalty of the rows ``features`` only."""
         return ClassPenalty(self.l1[features], self.l2[features], self.grouped)
 
-    def _norms(self, W):
-        return np.linalg.norm(W, axis=1) if self.grouped else np.abs(W).sum(axis=1)
-
     def value(self, W):
         """Penalty value at ``W`` of shape (p, K)."""
-        return float(self.l1 @ self._norms(W) + 0.5 * self.l2 @ (W * W).sum(axis=1))
+        return float(pk.class_value(np.ascontiguousarray(W, dtype=np.float64), self.l1,
+                                    self.l2, self.grouped))
 
     def scores(self, W, U):
         """Per feature, the distance of ``U`` (minus the datafit gradient, (p, K)) to the
         subdifferential at ``W``: all zero exactly at a KKT point."""
-        if not self.grouped:
-            K = W.shape[1]
-            out = np.empty(W.size)
-            pk.subdiff_distances(np.ascontiguousarray(W.ravel()),
-                                 np.ascontiguousarray(U.ravel()), np.repeat(self.l1, K),
-                                 np.repeat(self.l2, K), np.full(W.size, -np.inf),
-                                 np.full(W.size, np.inf), out)
-            return out.reshape(W.shape).max(axis=1)
-        norms = np.linalg.norm(W, axis=1)
-        safe = np.where(norms > 0, norms, 1.0)[:, None]
-        at_nonzero = np.linalg.norm(U - self.l1[:, None] * W / safe
-                                    - self.l2[:, None] * W, axis=1)
-        at_zero = np.maximum(np.linalg.norm(U, axis=1) - self.l1, 0.0)
-        return np.where(norms > 0, at_nonzero, at_zero)
+        out = np.empty(W.shape[0])
+        pk.class_scores(np.ascontiguousarray(W, dtype=np.float64),
+                        np.ascontiguousarray(U, dtype=np.float64), self.l1, self.l2,
+                        self.grouped, out)
+        return out
 
     def violation_scores(self, W, U, U_dual, col_norm, radius, screened, newly, scores):
         """Each row's KKT violation (``scores``) into ``scores``, -1 where screened (the
@@ -200,6 +191,17 @@ class ClassPenalty:
         soft = self.l2 > 0
         conjugate = float(np.sum(excess[soft] / (2.0 * self.l2[soft])))
         return kappa, conjugate, self.value(W)
+
+    def gap(self, U, W):
+        """``(kappa, the penalty's part of the duality gap)``: kappa in (0, 1] scales the
+        dual point into the conjugate's domain, and the part is ``h(W) + h*(kappa U) -
+        kappa <U, W>`` summed as non-negative terms per row (no cancellation of the
+        penalty's value against its conjugate). Unpenalized features must have been
+        zeroed in ``U`` by the caller."""
+        kappa, part = pk.class_gap(np.ascontiguousarray(U, dtype=np.float64),
+                                   np.ascontiguousarray(W, dtype=np.float64), self.l1,
+                                   self.l2, self.grouped)
+        return float(kappa), float(part)
 
     def alpha_max(self, U0, l1_ratio, penalty_factor):
         """Smallest alpha with every penalized row of W zero, from minus the gradient

@@ -176,3 +176,143 @@ def outer_scores(w, u_grad, u_dual, l1, l2, lo, hi, col_norm, radius, screened, 
         else:
             scores[j] = subdiff_distance_coordinate(w[j], u_grad[j], l1[j], l2[j], lo[j],
                                                     hi[j])
+
+
+# The class rows of ``ClassPenalty`` (the multinomial loss): a row ``W_j`` of K
+# coefficients, ``l1_j |W_j|_1 + l2_j/2 |W_j|^2`` or, grouped, ``l1_j |W_j|_2 + l2_j/2
+# |W_j|^2``; no bounds.
+
+
+@njit(**_OPTS)
+def class_scores(W, U, l1, l2, grouped, out):
+    """Each row's distance of ``U_j`` (minus the datafit gradient) to the penalty's
+    subdifferential at ``W_j``, into ``out``."""
+    p, K = W.shape
+    for j in range(p):
+        if not grouped:
+            worst = 0.0
+            for k in range(K):
+                worst = max(worst, subdiff_distance_coordinate(
+                    W[j, k], U[j, k], l1[j], l2[j], -np.inf, np.inf))
+            out[j] = worst
+            continue
+        norm_w, norm_u = 0.0, 0.0
+        for k in range(K):
+            norm_w += W[j, k] * W[j, k]
+            norm_u += U[j, k] * U[j, k]
+        norm_w, norm_u = np.sqrt(norm_w), np.sqrt(norm_u)
+        if norm_w == 0.0:
+            out[j] = max(norm_u - l1[j], 0.0)
+            continue
+        total = 0.0
+        for k in range(K):
+            d = U[j, k] - l1[j] * W[j, k] / norm_w - l2[j] * W[j, k]
+            total += d * d
+        out[j] = np.sqrt(total)
+
+
+@njit(inline="always")
+def _fenchel_young_coordinate(w, u, l1, l2):
+    """``h(w) + h*(u) - u w >= 0`` for ``h = l1 |.| + l2/2 (.)^2``, as a sum of
+    non-negative terms (``inf`` where ``u`` lies outside the conjugate's domain)."""
+    excess = abs(u) - l1
+    if excess > 0.0 and l2 == 0.0:
+        return np.inf
+    if w == 0.0:
+        return 0.5 * excess * (excess / l2) if excess > 0.0 else 0.0
+    if excess > 0.0 and (u > 0.0) == (w > 0.0):
+        # at the optimum l2 |w| = excess: the three terms' sum, without their cancellation
+        d = l2 * abs(w) - excess
+        return 0.5 * d * (d / l2)
+    conjugate = 0.5 * excess * (excess / l2) if excess > 0.0 else 0.0
+    sign = 1.0 if w > 0.0 else -1.0
+    return abs(w) * (l1 - sign * u) + 0.5 * l2 * w * w + conjugate
+
+
+@njit(inline="always")
+def _fenchel_young_group(w, u, scale, l1, l2):
+    """``h(w) + h*(s u) - s u.w >= 0`` for ``h = l1 |.|_2 + l2/2 |.|_2^2`` (``s``:
+    ``scale``), as a sum of non-negative terms (``inf`` outside the domain)."""
+    K = w.shape[0]
+    norm_w, norm_u = 0.0, 0.0
+    for k in range(K):
+        norm_w += w[k] * w[k]
+        norm_u += u[k] * u[k]
+    norm_w, norm_u = np.sqrt(norm_w), scale * np.sqrt(norm_u)
+    excess = norm_u - l1
+    if excess > 0.0 and l2 == 0.0:
+        return np.inf
+    if norm_w == 0.0:
+        return 0.5 * excess * (excess / l2) if excess > 0.0 else 0.0
+    # |u| |w| - u.w, the misalignment, as |(|w| u - |u| w)|^2 / (2 |u| |w|)
+    misalignment = 0.0
+    if norm_u > 0.0:
+        for k in range(K):
+            d = norm_w * scale * u[k] - norm_u * w[k]
+            misalignment += d * d
+        misalignment /= 2.0 * norm_u * norm_w
+    if excess > 0.0:
+        d = l2 * norm_w - excess
+        return misalignment + 0.5 * d * (d / l2)
+    return misalignment - excess * norm_w + 0.5 * l2 * norm_w * norm_w
+
+
+@njit(**_OPTS)
+def class_gap(U, W, l1, l2, grouped):
+    """``(kappa, sum_j FY_j)``: ``kappa`` in (0, 1] scales ``U`` into the conjugate's
+    domain (rows with no L2 term), and ``FY_j = h_j(W_j) + h_j*(kappa U_j) - kappa U_j.W_j``
+    is each row's part of the duality gap, a sum of non-negative terms. Rows of unpenalized
+    features must hold ``U_j = 0``."""
+    p, K = U.shape
+    kappa = 1.0
+    for j in range(p):
+        if l2[j] > 0.0 or l1[j] == 0.0:
+            continue
+        reach = 0.0
+        for k in range(K):
+            reach = reach + U[j, k] * U[j, k] if grouped else max(reach, abs(U[j, k]))
+        reach = np.sqrt(reach) if grouped else reach
+        if reach > l1[j]:  # (a hair inside, so that rounding keeps kappa U within it)
+            kappa = min(kappa, l1[j] / reach * _INSIDE)
+    total = 0.0
+    for j in range(p):
+        if grouped:
+            total += _fenchel_young_group(W[j], U[j], kappa, l1[j], l2[j])
+        else:
+            for k in range(K):
+                total += _fenchel_young_coordinate(W[j, k], kappa * U[j, k], l1[j], l2[j])
+    return kappa, total
+
+
+@njit(**_OPTS)
+def class_value(W, l1, l2, grouped):
+    """The penalty's value at ``W`` (p, K)."""
+    total = 0.0
+    for j in range(W.shape[0]):
+        norm1, squares = 0.0, 0.0
+        for k in range(W.shape[1]):
+            norm1 += abs(W[j, k])
+            squares += W[j, k] * W[j, k]
+        total += l1[j] * (np.sqrt(squares) if grouped else norm1) + 0.5 * l2[j] * squares
+    return total
+
+
+@njit(**_OPTS)
+def class_rows_violation(W, U, rows, l1, l2, grouped, G, fit_intercept):
+    """The largest KKT violation over the rows ``rows`` of ``W`` (``U``: minus the
+    datafit gradient of those rows, in their order) and, with an intercept, over the
+    intercepts (the column sums of the gradient in Z, ``G`` (n, K))."""
+    p, K = rows.shape[0], W.shape[1]
+    out = np.empty(1)
+    worst = 0.0
+    for r in range(p):
+        j = rows[r]
+        class_scores(W[j:j + 1], U[r:r + 1], l1[j:j + 1], l2[j:j + 1], grouped, out)
+        worst = max(worst, out[0])
+    if fit_intercept:
+        for k in range(K):
+            total = 0.0
+            for i in range(G.shape[0]):
+                total += G[i, k]
+            worst = max(worst, abs(total))
+    return worst

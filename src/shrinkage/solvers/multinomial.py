@@ -19,17 +19,25 @@ dimensions). Scaled by ``kappa`` into the penalty conjugate's domain, ``q_i(kapp
     gap = P(W, b) - [(1/n) sum_i s_i H(q_i(kappa)) - h*(kappa X' theta)]
 
 (``H``: entropy, ``h*``: the penalty's conjugate), relative to the objective at W = 0
-with the intercepts fitted.
+with the intercepts fitted. It is summed as its Fenchel-Young terms, none negative, so
+that no two large values cancel: ``(1/n) sum_i s_i KL(q_i(kappa) || p_i)`` (``p_i``: the
+iterate's probabilities) and, per row of W, ``h_j(W_j) + h_j*(kappa U_j) - kappa U_j.W_j``
+(``U = X' theta``); the difference above equals their sum once ``sum_i theta_i = 0``.
+
+Cost. On small tables a path is thousands of solves of a few rounds each, and Python,
+not arithmetic, was the cost: what the driver and the Newton steps read at an iterate
+(value, probabilities, gradient, the dual point) is computed once per version of it, by
+numba kernels that make one pass over the samples (``multinomial_kernels``).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
+from ..penalty_kernels import class_rows_violation
 from ._iterate import Iterate
-from ._multinomial_kernels import multinomial_model_cd
-from .backtracking import backtracking_step
+from ._multinomial_kernels import model_blocks, multinomial_model_cd
+from .backtracking import ROUNDING, backtracking_step
 from .cd import solve
 from .newton import (find_class_separation, newton_unpenalized_multinomial,
                      warn_not_converged)
@@ -37,6 +45,7 @@ from .newton import (find_class_separation, newton_unpenalized_multinomial,
 _MAX_NEWTON_STEPS = 50
 _MIN_CURVATURE = 1e-10
 _INNER_FRACTION = 0.3
+_NO_ROWS = np.empty((0, 0))
 
 
 @dataclass(frozen=True)
@@ -54,8 +63,13 @@ class MultinomialSolution:
 
 class MultinomialIterate(Iterate):
     """The iterate of the shared working-set driver (``cd.solve``) for the multinomial
-    loss: ``W`` (p, K), ``b`` (K,) and ``Z = X W + b``, a row of W per feature (the
-    working sets hold rows), solved by proximal Newton steps on the working set."""
+    loss: ``W`` (p, K), ``b`` (K,) and ``XW = X W``, a row of W per feature (the
+    working sets hold rows), solved by proximal Newton steps on the working set.
+
+    What the driver and the Newton steps read at one iterate is computed once for its
+    version: the datafit's value, probabilities and gradient (``pointwise``; a line
+    search's accepted step leaves them computed) and the products with X of the gap
+    (``products``: the next alpha of a path starts from them)."""
 
     ws_growth = 2
     stops_when_stalled = True
@@ -66,7 +80,9 @@ class MultinomialIterate(Iterate):
         self.problem = problem
         self.W = np.ascontiguousarray(W, dtype=np.float64)
         self.b = np.asarray(b, dtype=np.float64).copy()
-        self.XW = np.asarray(problem.design.matrix @ self.W)
+        self.XW = np.ascontiguousarray(problem.design.matrix @ self.W, dtype=np.float64)
+        self._point = (None, None, None, None)  # (version, value, P, G)
+        self._support = self._gradient = (None, None)
 
     @property
     def w(self):
@@ -81,23 +97,69 @@ class MultinomialIterate(Iterate):
         return self.XW + self.b
 
     def support(self):
-        return np.any(self.W != 0, axis=1)
+        # (read several times per outer iteration: computed once per version)
+        if self._support[0] != self.version:
+            self._support = (self.version, np.any(self.W != 0, axis=1))
+        return self._support[1]
 
     def solution_arrays(self):
         coef = self.W.T.copy()
         return coef, self.problem.user_intercept(self.b, coef)
 
+    def pointwise(self):
+        """``(value, P, G)`` at the iterate: the datafit's value, the probabilities and
+        the gradient in Z (computed once per version; not to be modified)."""
+        version, value, P, G = self._point
+        if version != self.version or G is None:
+            P, G = np.empty_like(self.XW), np.empty_like(self.XW)
+            value = self.problem.datafit.evaluate(self.XW, self.b, P, G)
+            self._point = (self.version, value, P, G)
+        return value, P, G
+
+    def moved(self, value, P=None, G=None):
+        """Mark a step taken whose datafit value (and probabilities and gradient, when
+        known) the line search computed."""
+        self.changed()
+        self._point = (self.version, value, P, G)
+
     def datafit_value(self):
-        return self.problem.datafit.value(self.Z)
+        version, value, _, _ = self._point
+        return value if version == self.version else self.pointwise()[0]
 
     def objective(self, penalty):
         return self.datafit_value() + penalty.value(self.W)
 
     def gradient_and_gap(self, penalty, unpenalized):
-        """Minus the gradient ``U`` (p, K), the absolute duality gap (module docstring)
-        and ``U`` again (no screening uses a dual-side gradient here)."""
-        U, _ = minus_gradient(self.problem, self.Z)
-        return U, duality_gap(self.problem, penalty, self), U
+        """Minus the gradient ``U`` (p, K), the absolute duality gap (module docstring,
+        summed as non-negative Fenchel-Young terms: the datafit's per sample, the
+        penalty's per row) and ``U`` again (no screening uses a dual-side gradient)."""
+        U, U_dual, Q = self.products(unpenalized)
+        # unpenalized features: the gap of the problem with them held at their values
+        U_dual = U_dual.copy()
+        U_dual[penalty.unpenalized | (self.problem.lips == 0)] = 0.0
+        kappa, penalty_part = penalty.gap(U_dual, self.W)
+        return U, self.problem.datafit.kl_gap(self.XW, self.b, Q, kappa) + penalty_part, U
+
+    def minus_gradient(self):
+        """``U = -X' G`` (p, K) at the iterate (once per version; not to be modified)."""
+        if self._gradient[0] != self.version:
+            G = self.pointwise()[2]
+            self._gradient = (self.version, -np.asarray(self.problem.design.rmatvec(G)))
+        return self._gradient[1]
+
+    def _compute_products(self, unpenalized):
+        """``(U, X' theta, Q)``: minus the gradient, the dual point's product and its
+        probabilities (at the intercepts optimal for the current W)."""
+        problem, df = self.problem, self.problem.datafit
+        U, (value, P, _) = self.minus_gradient(), self.pointwise()
+        if not problem.fit_intercept:
+            return U, U, P
+        Q = np.empty_like(P)
+        df.optimal_intercepts(self.XW, self.b, Q, start=(value, P))
+        weight = df.sw / problem.n_samples
+        theta = Q * -weight[:, None]  # (Y - Q) s / n
+        theta[np.arange(P.shape[0]), df.y] += weight
+        return U, np.asarray(problem.design.rmatvec(theta)), Q
 
     def set_coordinate_zero(self, j):
         self.XW -= np.outer(np.asarray(self.problem.design.column(j)), self.W[j])
@@ -107,35 +169,20 @@ class MultinomialIterate(Iterate):
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False,
                           settled_gap=None, options=None):
         """Proximal Newton steps on the rows ``ws`` until their KKT violation <= eps."""
-        ran = _newton_on_working_set(self.problem, penalty, self, ws, max_epochs, eps)
-        self.changed()
-        return ran
+        return _newton_on_working_set(self.problem, penalty, self, ws, max_epochs, eps)
+
+
+def duality_gap(problem, penalty, state):
+    """Duality gap of the iterate ``state`` (module docstring; absolute: the driver
+    scales it)."""
+    unpenalized = penalty.unpenalized & (problem.lips > 0)
+    return state.gradient_and_gap(penalty, unpenalized)[1]
 
 
 def minus_gradient(problem, Z):
     """``U = -X' G`` (p, K) and ``G`` at the linear predictors ``Z``."""
     G = problem.datafit.gradient_z(Z)
     return -np.asarray(problem.design.matrix.T @ G), G
-
-
-def duality_gap(problem, penalty, state):
-    """Duality gap of the iterate (module docstring; absolute: the driver scales it)."""
-    df = problem.datafit
-    b_dual = (df.optimal_intercepts(state.XW, state.b) if problem.fit_intercept
-              else state.b)
-    Q = df.probabilities(state.XW + b_dual)
-    Y = df.onehot()
-    theta = (Y - Q) * (df.sw / problem.n_samples)[:, None]
-    U = np.asarray(problem.design.matrix.T @ theta)
-    unpenalized = penalty.unpenalized
-    # unpenalized features: the gap of the problem with them held at their values
-    held = float(np.sum(U[unpenalized] * state.W[unpenalized]))
-    U[unpenalized] = 0.0
-    U[problem.lips == 0] = 0.0
-    kappa, conjugate, pen = penalty.gap_terms(U, state.W)
-    primal = df.value(state.Z) + pen
-    dual = df.dual_value((1.0 - kappa) * Y + kappa * Q) - conjugate - kappa * held
-    return max(primal - dual, 0.0)
 
 
 def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
@@ -172,8 +219,9 @@ def solve_multinomial(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
         b = df.null_intercepts(problem.fit_intercept) if b_init is None else \
             problem.internal_intercept(np.asarray(b_init, dtype=float), W.T)
         state = MultinomialIterate(problem, W, b if problem.fit_intercept else np.zeros(K))
-    state.W[problem.lips == 0] = 0.0
-    state.changed()
+    if np.any(state.W[problem.lips == 0]):
+        state.W[problem.lips == 0] = 0.0
+        state.changed()
     sol = solve(problem, penalty, tol=tol, max_iter=max_iter, ws_start=ws_start,
                 warn=warn, state=state)
     solution = MultinomialSolution(coef=sol.coef, intercept=sol.intercept, gap=sol.gap,
@@ -205,90 +253,76 @@ def _solve_unpenalized(problem, W_init, b_init, state, *, tol, max_iter, warn):
     return solution, MultinomialIterate(problem, result.coef, result.intercept)
 
 
-def _ws_violation(problem, penalty, state, ws, G):
-    U = -np.asarray(problem.design.matrix[:, ws].T @ G)
-    worst = float(penalty.subset(ws).scores(state.W[ws], U).max()) if ws.size else 0.0
-    if problem.fit_intercept:
-        worst = max(worst, float(np.abs(G.sum(axis=0)).max()))
-    return worst
+def _ws_violation(problem, penalty, state, ws, X_ws, G):
+    """The largest KKT violation of the rows ``ws`` and of the intercepts."""
+    # every row in the set: the full gradient, which the driver reads next, serves
+    whole = ws.size == problem.n_features
+    U = state.minus_gradient() if whole else -np.asarray(X_ws.T @ G)
+    return class_rows_violation(state.W, np.ascontiguousarray(U), ws, penalty.l1,
+                                penalty.l2, penalty.grouped, G, problem.fit_intercept)
 
 
 def _newton_on_working_set(problem, penalty, state, ws, max_epochs, eps):
     """Proximal Newton steps on the rows ``ws`` until their KKT violation <= eps."""
     df, design = problem.datafit, problem.design
-    X_ws = design.matrix[:, ws]
+    X_ws = design.matrix if ws.size == problem.n_features else design.matrix[:, ws]
     epochs, previous, fraction = 0, None, _INNER_FRACTION
     sub = penalty.subset(ws)
     weights = df.sw / problem.n_samples
-    mu = np.zeros((problem.n_features, df.n_classes))
+    K = df.n_classes
+    mu, blocks = np.zeros((problem.n_features, K)), np.empty((ws.size, K, K))
     for _ in range(_MAX_NEWTON_STEPS):
-        Z = state.Z
-        G = df.gradient_z(Z)
-        violation = _ws_violation(problem, penalty, state, ws, G)
+        value, P, G = state.pointwise()
+        violation = _ws_violation(problem, penalty, state, ws, X_ws, G)
         if violation <= eps or epochs >= max_epochs:
             break
         if previous is not None:
             fraction = min(_INNER_FRACTION, (violation / previous) ** 2)
         previous = violation
-        P = np.ascontiguousarray(df.probabilities(Z))
-        blocks, mu[ws] = _model_blocks(X_ws, P, weights, problem.fit_intercept)
+        P_by_class = np.ascontiguousarray(P.T)  # (the kernels' layout: K, n)
+        model_blocks(ws, *design.kernel_args, P_by_class, weights, problem.fit_intercept,
+                     _MIN_CURVATURE, mu, blocks)
         bounds = (np.linalg.eigvalsh(blocks)[:, -1] if penalty.grouped
                   else np.zeros(ws.size))
         W_new, b_new = state.W.copy(), state.b.copy()
         epochs += multinomial_model_cd(
-            ws, W_new, b_new, np.ascontiguousarray(G), P, weights, mu, blocks, bounds,
+            ws, W_new, b_new, np.ascontiguousarray(G.T), P_by_class, weights, mu, blocks,
+            bounds,
             *design.kernel_args, penalty.l1, penalty.l2, penalty.grouped,
             problem.fit_intercept, max_epochs - epochs, fraction * max(eps, violation))
-        if not _line_search(problem, sub, state, ws, X_ws, W_new, b_new):
+        if not _line_search(problem, sub, state, ws, X_ws, W_new, b_new, value):
             break
     return epochs
 
 
-def _model_blocks(X_ws, P, weights, fit_intercept):
-    """The Newton model's K x K curvature in each working-set row of W, and the class
-    centres of its columns (``_multinomial_kernels``): ``sum_i w_i (x_ij - mu_jk)
-    (x_ij - mu_jm) (delta_km p_ik - p_ik p_im)``, with ``mu_jk`` the mean of column j
-    under the weights ``w_i p_ik (1 - p_ik)`` (dense X with an intercept; 0 otherwise)."""
-    n_ws, K = X_ws.shape[1], P.shape[1]
-    spread = np.maximum(P * (1.0 - P), _MIN_CURVATURE) * weights[:, None]
-    if sp.issparse(X_ws) or not fit_intercept:
-        mu = np.zeros((n_ws, K))
-    else:
-        mu = np.asarray(X_ws.T @ spread) / spread.sum(axis=0)
-    blocks = np.empty((n_ws, K, K))
-    for r in range(n_ws):
-        if sp.issparse(X_ws):
-            column = X_ws[:, [r]]
-            rows = column.indices
-            centred = np.repeat(column.data[:, None], K, axis=1)
-        else:
-            rows = slice(None)
-            centred = X_ws[:, r][:, None] - mu[r][None, :]
-        Pr, wr = P[rows], weights[rows]
-        scaled = centred * Pr  # (x_ij - mu_jk) p_ik
-        blocks[r] = np.diag(wr @ (centred * scaled)) - scaled.T @ (scaled * wr[:, None])
-    return blocks, mu
-
-
-def _line_search(problem, sub, state, ws, X_ws, W_new, b_new):
-    """Backtrack along the Newton direction until the objective does not increase."""
+def _line_search(problem, sub, state, ws, X_ws, W_new, b_new, value):
+    """Backtrack along the Newton direction until the objective does not increase; the
+    full step's probabilities and gradient are kept for the iterate."""
     df = problem.datafit
-    dW = W_new[ws] - state.W[ws]
-    db = b_new - state.b
-    dZ = np.asarray(X_ws @ dW)
-    W_ws = state.W[ws].copy()
-    before = df.value(state.Z) + sub.value(W_ws)
+    W_ws, W_ws_new = state.W[ws], W_new[ws]
+    dW, db = W_ws_new - W_ws, b_new - state.b
+    dZ = np.ascontiguousarray(X_ws @ dW)
+    before = value + sub.value(W_ws)
+    # the full step first, its probabilities and gradient kept (it is nearly always
+    # taken); backtracking_step halves from there
+    P, G = np.empty_like(dZ), np.empty_like(dZ)
+    fit = df.evaluate(state.XW, state.b, P, G, dZ, db, 1.0)
+    step = 1.0
+    if fit + sub.value(W_ws_new) > before + ROUNDING * abs(before):
+        P = G = None
 
-    def objective_at(step):
-        return df.value(state.Z + step * (dZ + db)) + sub.value(W_ws + step * dW), None
+        def objective_at(step):
+            fit = df.evaluate(state.XW, state.b, _NO_ROWS, _NO_ROWS, dZ, db, step)
+            return fit + sub.value(W_ws + step * dW), fit
 
-    found = backtracking_step(objective_at, before)
-    if found is None:
-        return False
-    step = found[0]
+        found = backtracking_step(objective_at, before)
+        if found is None:
+            return False
+        step, fit = found
     state.W[ws] = W_ws + step * dW
     state.XW += step * dZ
     state.b += step * db
+    state.moved(fit, P, G)
     return True
 
 
