@@ -1,5 +1,6 @@
 """The evidence lab: decision rules on constructed inputs, and the quick lab end to end."""
 
+import functools
 import json
 import re
 from html import unescape
@@ -113,12 +114,29 @@ class FigureCounter(HTMLParser):
             self.inside = False
 
 
+#: the tuned models' cross-validation in the tests, (alphas, folds): the lab's own 30
+#: alphas and 5 folds cost three times as much and the tests below check the lab's
+#: plumbing and rules (verdicts recounted from cells, the report, the determinism), not
+#: the verdicts themselves; the repetitions stay the quick run's
+TEST_CV_GRID = (10, 3)
+
+
 @pytest.fixture(scope="module")
 def quick_lab(tmp_path_factory):
+    """``shrinkage lab --quick`` on every claim, through the command line, on
+    ``TEST_CV_GRID``."""
+    import shrinkage.lab
+
     out = tmp_path_factory.mktemp("lab")
-    result = CliRunner().invoke(app, ["lab", "--quick", "--out", str(out), "--no-progress"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(shrinkage.lab, "run_lab",
+                      functools.partial(shrinkage.lab.run_lab, cv_grid=TEST_CV_GRID))
+        result = CliRunner().invoke(app, ["lab", "--quick", "--out", str(out),
+                                          "--no-progress"])
     assert result.exit_code == 0, result.output
-    return out, json.loads((out / "lab.json").read_text()), result
+    lab = json.loads((out / "lab.json").read_text())
+    assert lab["settings"]["cv_grid"] == list(TEST_CV_GRID)
+    return out, lab, result
 
 
 def test_every_claim_has_a_verdict(quick_lab):
@@ -188,7 +206,8 @@ def test_report_renders_every_figure_and_the_contradictions(quick_lab):
 
 def test_same_seed_same_verdicts(quick_lab):
     _, lab, _ = quick_lab
-    again = run_lab(["C21", "C23", "C08", "C10"], quick=True, seed=0)
+    again = run_lab(["C21", "C23", "C08", "C10"], quick=True, seed=0,
+                    cv_grid=TEST_CV_GRID)
     first = {c["id"]: (c["verdict"], c["summary"]) for c in lab["claims"]}
     for c in again["claims"]:
         assert (c["verdict"], c["summary"]) == first[c["id"]]

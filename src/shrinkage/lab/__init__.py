@@ -11,6 +11,7 @@ from . import (dimension, documentary, generalization, mechanics, networks,  # n
                outliers, robustness, training)
 from . import stats as st
 from .registry import Context, experiments_for
+from .simulate import CV_GRID
 
 #: the essay's contradictions (claims.md) and the claims whose evidence settles each
 CONTRADICTIONS = [
@@ -62,11 +63,16 @@ def check_claim_ids(claim_ids, known):
     return checked
 
 
-def run_lab(claims=None, *, quick=False, seed=0, n_jobs=2, progress=None):
-    """Run the experiments for ``claims`` (all by default); returns the lab's results."""
+def run_lab(claims=None, *, quick=False, seed=0, n_jobs=2, progress=None,
+            cv_grid=CV_GRID):
+    """Run the experiments for ``claims`` (all by default); returns the lab's results.
+
+    ``cv_grid``, ``(alphas, folds)`` of every tuned model's cross-validation, is the test
+    suite's size knob: a smaller grid runs the same code on cheaper fits, for tests of the
+    lab's plumbing and rules, not for verdicts (the results' settings record it)."""
     known = load_claims()
     asked = check_claim_ids(claims, known) if claims else list(known)
-    ctx = Context(quick=quick, seed=seed, n_jobs=n_jobs)
+    ctx = Context(quick=quick, seed=seed, n_jobs=n_jobs, cv_grid=tuple(cv_grid))
     step = progress or (lambda name, done, total: None)
     todo = experiments_for(asked)
     results, experiments = {}, {}
@@ -98,7 +104,7 @@ def run_lab(claims=None, *, quick=False, seed=0, n_jobs=2, progress=None):
     by_id = {e["id"]: e for e in entries}
     return {"claims": entries, "contradictions": _settle(by_id),
             "experiments": experiments,
-            "settings": {"quick": quick, "seed": seed,
+            "settings": {"quick": quick, "seed": seed, "cv_grid": list(ctx.cv_grid),
                          "min_effect": st.MIN_EFFECT, "alpha": st.ALPHA}}
 
 

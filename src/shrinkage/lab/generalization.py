@@ -73,7 +73,7 @@ DESIGN = {
 }
 
 
-def _cell(regime, reps, seed):
+def _cell(regime, reps, seed, grid):
     def extra(data, coef):
         null, selected = data.w == 0, coef != 0
         decoy = regime.decoy and bool(selected[np.flatnonzero(null)[0]])
@@ -81,7 +81,7 @@ def _cell(regime, reps, seed):
                 "true_positives": int(np.sum(selected & ~null)),
                 "support_exact": bool(np.array_equal(selected, ~null)),
                 "decoy_selected": bool(decoy)}
-    return evaluate(regime, MODELS, reps, seed, extra=extra)
+    return evaluate(regime, MODELS, reps, seed, extra=extra, grid=grid)
 
 
 def _compare(cells, a, b, rows, seed):
@@ -171,7 +171,8 @@ class _GridClaims:
 def run(ctx):
     reps = ctx.reps(REPS["full"], REPS["quick"])
     cells = Parallel(n_jobs=ctx.n_jobs)(
-        delayed(_cell)(regime, reps, ctx.seed * 1000 + i) for i, regime in enumerate(GRID))
+        delayed(_cell)(regime, reps, ctx.seed * 1000 + i, ctx.cv_grid)
+        for i, regime in enumerate(GRID))
     every = list(range(len(GRID)))
     sparse = [i for i in every if GRID[i].k is not None]
     claims = _GridClaims(cells)

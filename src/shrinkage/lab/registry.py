@@ -7,17 +7,22 @@ returns one ``ClaimResult`` per claim id it covers, and its figures.
 
 from dataclasses import dataclass, field
 
+from .simulate import CV_GRID
+
 EXPERIMENTS = {}
 
 
 @dataclass(frozen=True)
 class Context:
-    """How the lab runs: ``quick`` (fewer repetitions, same code), the seed, and the
-    workers for experiments that run cells in parallel."""
+    """How the lab runs: ``quick`` (fewer repetitions, same code), the seed, the
+    workers for experiments that run cells in parallel, and the cross-validation grid
+    ``(alphas, folds)`` of the tuned models (smaller only in the test suite: see
+    ``run_lab``)."""
 
     quick: bool = False
     seed: int = 0
     n_jobs: int = 2
+    cv_grid: tuple = CV_GRID
 
     def reps(self, full, quick):
         return quick if self.quick else full

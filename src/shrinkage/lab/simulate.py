@@ -22,6 +22,10 @@ MODELS = ("none", "l1", "l2", "elasticnet")
 #: net's l1_ratio grid holds both ends, so that it is never worse than its components,
 #: tuned on the same folds and alphas, except through the noise of cross-validation
 N_ALPHAS, CV_FOLDS, EN_RATIOS = 30, 5, (0.0, 0.2, 0.5, 0.8, 1.0)
+#: the cross-validation grid of every tuned model, ``(alphas, folds)``; the lab's
+#: ``Context.cv_grid`` may ask for a smaller one (the test suite's size knob: the same code
+#: on cheaper fits, never for verdicts)
+CV_GRID = (N_ALPHAS, CV_FOLDS)
 #: Zou and Hastie's (2005) groups: this many nearly identical features per group
 GROUP_SIZE, GROUP_NOISE = 5, 0.1
 
@@ -246,10 +250,10 @@ def _quiet_fit(model, X, y):
         return model.fit(X, y)
 
 
-def _folds(X, seed):
+def _folds(X, seed, folds=CV_FOLDS):
     from sklearn.model_selection import KFold
 
-    return list(KFold(CV_FOLDS, shuffle=True, random_state=seed).split(X))
+    return list(KFold(folds, shuffle=True, random_state=seed).split(X))
 
 
 def _from_cv(model, row=None):
@@ -266,46 +270,49 @@ def _from_cv(model, row=None):
                   float(model.l1_ratios_[row]))
 
 
-def fit(name, X, y, seed):
+def fit(name, X, y, seed, grid=CV_GRID):
     """Fit ``name`` tuned by cross-validation on the folds of ``seed``: "none" (least
     squares, minimum norm if p > n), "l1", "l2" (the elastic net at l1_ratio 1 and 0, the
     same folds and number of alphas), or "huber_l1" / "huber_l2" (the Huber loss with
     those penalties: the robust positive controls); any of them + "_standardized" is fit
-    on standardized columns and brought back to the raw ones. Returns a ``Fitted``."""
+    on standardized columns and brought back to the raw ones. ``grid``: the
+    cross-validation's ``(alphas, folds)``. Returns a ``Fitted``."""
     if name.endswith("_standardized"):  # fit on unit-variance columns, back to raw units
         scale = X.std(axis=0)
         scale[scale == 0] = 1.0
         mean = X.mean(axis=0)
         f = fit(name.removesuffix("_standardized"), np.asfortranarray((X - mean) / scale),
-                y, seed)
+                y, seed, grid)
         coef = f.coef / scale
         return replace(f, coef=coef, intercept=f.intercept - coef @ mean)
     if name == "none":
         model = _quiet_fit(Ridge(alpha=0.0), X, y)
         return Fitted(np.ravel(model.coef_), float(model.intercept_))
-    folds = _folds(X, seed)
+    n_alphas, n_folds = grid
     ratio = {"l1": 1.0, "l2": 0.0, "huber_l1": 1.0, "huber_l2": 0.0}[name]
     cls = HuberRegressorCV if name.startswith("huber") else ElasticNetCV
-    return _from_cv(_quiet_fit(cls(l1_ratio=ratio, alphas=N_ALPHAS, cv=folds), X, y))
+    return _from_cv(_quiet_fit(cls(l1_ratio=ratio, alphas=n_alphas,
+                                   cv=_folds(X, seed, n_folds)), X, y))
 
 
-def fit_family(X, y, seed):
+def fit_family(X, y, seed, grid=CV_GRID):
     """The ``FAMILY`` from one ``ElasticNetCV`` over ``EN_RATIOS``: ``{name: Fitted}``."""
-    model = _quiet_fit(ElasticNetCV(l1_ratio=list(EN_RATIOS), alphas=N_ALPHAS,
-                                    cv=_folds(X, seed)), X, y)
+    n_alphas, n_folds = grid
+    model = _quiet_fit(ElasticNetCV(l1_ratio=list(EN_RATIOS), alphas=n_alphas,
+                                    cv=_folds(X, seed, n_folds)), X, y)
     out = {"l1": _from_cv(model, EN_RATIOS.index(1.0)),
            "l2": _from_cv(model, EN_RATIOS.index(0.0)), "elasticnet": _from_cv(model)}
     out["component"] = min(out["l1"], out["l2"], key=lambda f: f.cv_error)
     return out
 
 
-def fit_models(models, X, y, seed):
+def fit_models(models, X, y, seed, grid=CV_GRID):
     """``{name: Fitted}`` for ``models``; the family's members come from one fit when the
     elastic net is among them (otherwise each alone, as ``fit``)."""
     family = {}
     if "elasticnet" in models or "component" in models:
-        family = fit_family(X, y, seed)
-    return {m: family[m] if m in family else fit(m, X, y, seed) for m in models}
+        family = fit_family(X, y, seed, grid)
+    return {m: family[m] if m in family else fit(m, X, y, seed, grid) for m in models}
 
 
 def grid_edge_shares(cells, models):
@@ -315,8 +322,9 @@ def grid_edge_shares(cells, models):
             for m in models if m != "none"}
 
 
-def evaluate(regime, models, reps, seed, extra=None):
-    """Fit ``models`` on ``reps`` paired draws of ``regime``.
+def evaluate(regime, models, reps, seed, extra=None, grid=CV_GRID):
+    """Fit ``models`` on ``reps`` paired draws of ``regime`` (cross-validated over
+    ``grid``, ``(alphas, folds)``).
 
     Returns ``{model: {"risk": array, "nnz": array, "gap": array, ...}}`` (``gap``: the
     expected squared error on new data minus the training one: overfitting); every model
@@ -330,7 +338,7 @@ def evaluate(regime, models, reps, seed, extra=None):
     for rep in range(reps):
         data = draw(regime, rng)
         null.append(null_risk(data))
-        for m, fitted in fit_models(models, data.X, data.y, seed + rep).items():
+        for m, fitted in fit_models(models, data.X, data.y, seed + rep, grid).items():
             coef = fitted.coef
             risk = excess_risk(data, coef, fitted.intercept)
             train = float(np.mean((data.y - data.X @ coef - fitted.intercept) ** 2))

@@ -10,7 +10,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from . import stats as st
-from .simulate import draw, draw_nested, excess_risk, fit_models, null_risk
+from .simulate import CV_GRID, draw, draw_nested, excess_risk, fit_models, null_risk
 
 #: the losses recorded for every model at every dose: the exact excess risk, the same
 #: over the signal variance (comparable across doses that change the signal), and the
@@ -27,8 +27,9 @@ def draw_levels(regime, factor, levels, seed):
             for level in levels]
 
 
-def sweep(regime, factor, levels, models, reps, seed):
-    """Fit ``models`` at every level on ``reps`` base draws.
+def sweep(regime, factor, levels, models, reps, seed, grid=CV_GRID):
+    """Fit ``models`` at every level on ``reps`` base draws (cross-validated over
+    ``grid``, ``(alphas, folds)``).
 
     Returns ``{model: {metric: array of shape (levels, reps)}}`` (``METRICS``): row 0 is
     the first level, the baseline of ``stats.dose_response_cells``.
@@ -36,7 +37,7 @@ def sweep(regime, factor, levels, models, reps, seed):
     out = {m: {k: np.empty((len(levels), reps)) for k in METRICS} for m in models}
     for rep in range(reps):
         for li, data in enumerate(draw_levels(regime, factor, levels, [seed, rep])):
-            for m, fitted in fit_models(models, data.X, data.y, seed + rep).items():
+            for m, fitted in fit_models(models, data.X, data.y, seed + rep, grid).items():
                 risk = excess_risk(data, fitted.coef, fitted.intercept)
                 out[m]["risk"][li, rep] = risk
                 out[m]["relative_risk"][li, rep] = risk / null_risk(data)
@@ -47,7 +48,7 @@ def sweep(regime, factor, levels, models, reps, seed):
 def run_sweeps(ctx, regimes, factor, levels, models, reps, seed):
     """``sweep`` of each base regime, in parallel over the regimes."""
     return Parallel(n_jobs=ctx.n_jobs)(
-        delayed(sweep)(r, factor, levels, models, reps, seed + i)
+        delayed(sweep)(r, factor, levels, models, reps, seed + i, ctx.cv_grid)
         for i, r in enumerate(regimes))
 
 
