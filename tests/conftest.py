@@ -49,14 +49,24 @@ def as_storage(X, storage):
     return sp.csc_matrix(X) if storage == "sparse" else X
 
 
-@pytest.fixture(scope="module")
-def client():
-    """A real Dask LocalCluster: two worker processes on the loopback, no dashboard."""
+@pytest.fixture(scope="session")
+def local_cluster():
+    """A real Dask LocalCluster: two worker processes on the loopback, no dashboard. One
+    for the session: its workers import the library and load its kernels once (about
+    10 s a cluster), not once per module; no test here needs a fresh one (those that
+    kill a worker or the scheduler start their own)."""
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        host="127.0.0.1", dashboard_address=None)
-    with distributed.Client(cluster) as c:
-        yield c
+    yield cluster
     cluster.close()
 
 
+@pytest.fixture(scope="module")
+def client(local_cluster):
+    """A client of the session's cluster, the default one while its module runs (the
+    other modules' dask data computes as it would without a cluster)."""
+    import distributed
+
+    with distributed.Client(local_cluster) as c:
+        yield c
