@@ -66,7 +66,7 @@ LOSS_OF = {"counts": "poisson", "outliers": "huber"}
 
 @pytest.mark.parametrize("kind", ["binary", "three", "counts", "outliers"])
 def test_fits_scores_and_metrics_equal_the_in_memory_ones(client, tmp_path, kind):
-    options = Options(n_alphas=12, cv=3, seed=2, loss=LOSS_OF.get(kind, "auto"))
+    options = Options(n_alphas=6, cv=3, seed=2, loss=LOSS_OF.get(kind, "auto"))
     folder = _write_table(tmp_path / "table", kind)
     engine = OnDask(folder, "y", options)
     frame, groups = _in_memory_split(folder, options)
