@@ -171,7 +171,7 @@ def test_the_console_script_compares_a_parquet_folder(tmp_path):
     folder = _write_table(tmp_path / "table", n=2000)
     out = tmp_path / "report"
     done = _run(folder, "--target", "y", "--engine", "dask", "--workers", "2",
-                "--n-alphas", "15", "--out", out)
+                "--n-alphas", "5", "--cv", "3", "--out", out)
     assert done.returncode == 0, done.stderr
     results = json.loads((out / "results.json").read_text())
     assert results["comparison"]["interval"]["method"] == "paired normal-theory"
@@ -191,7 +191,7 @@ def test_the_console_script_compares_a_parquet_folder(tmp_path):
 def test_a_running_scheduler_is_used_and_left_running(client, tmp_path):
     folder = _write_table(tmp_path / "table", n=800)
     done = _run(folder, "--target", "y", "--engine", "dask", "--scheduler",
-                client.scheduler.address, "--n-alphas", "10", "--cv", "3",
+                client.scheduler.address, "--n-alphas", "5", "--cv", "3",
                 "--out", tmp_path / "out")
     assert done.returncode == 0, done.stderr
     assert len(client.scheduler_info()["workers"]) == 2  # still up

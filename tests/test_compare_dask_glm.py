@@ -255,7 +255,7 @@ def test_the_console_script_compares_classes_on_a_parquet_folder(tmp_path):
     folder = _write_table(tmp_path / "table", "three", n=1500)
     out = tmp_path / "report"
     done = subprocess.run([str(SCRIPT), "compare", str(folder), "--target", "y",
-                           "--engine", "dask", "--workers", "2", "--n-alphas", "10",
+                           "--engine", "dask", "--workers", "2", "--n-alphas", "5",
                            "--cv", "3", "--out", str(out), "--no-progress"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
