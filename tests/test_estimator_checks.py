@@ -33,8 +33,9 @@ def _expected_failures(estimator):
 
 @parametrize_with_checks(
     [Lasso(), ElasticNet(), Ridge(), LogisticRegression(), LassoCV(),
-     ElasticNetCV(l1_ratio=[0.2, 0.8]), RidgeCV(), RidgeCV(cv=3), LogisticRegressionCV(alphas=10),
-     PoissonRegressor(), HuberRegressor(), PoissonRegressorCV(alphas=10),
+     ElasticNetCV(l1_ratio=[0.2, 0.8]), RidgeCV(), RidgeCV(cv=3),
+     LogisticRegressionCV(alphas=10), PoissonRegressor(), HuberRegressor(),
+     PoissonRegressorCV(alphas=10),
      HuberRegressorCV(alphas=10)],
     expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
