@@ -170,6 +170,11 @@ def compare(
     """Fit no penalty, L1, L2 and elastic net along their paths, choose each by
     cross-validation, judge them on a held-out split, and write a report."""
     from . import model_writer
+
+    # skops' 2-3 s import on the other core, begun before anything else (the imports
+    # below take 1.7 s) and the modules of the pipeline it will write: compare's, whose
+    # import brings every estimator
+    model_writer.start(preload=("shrinkage.compare",))
     from .output_set import OutputSet
     from .report import output_names
     from .tables import UserError
@@ -178,9 +183,6 @@ def compare(
         raise typer.BadParameter("--scheduler and --workers go with --engine dask",
                                  param_hint="--engine")
     output = OutputSet(out, output_names(joblib_copy), inputs=_inputs(data, engine))
-    # skops' 3 s import, on the other core while this one fits (and the modules of the
-    # pipeline it will write: compare's, whose import brings every estimator)
-    model_writer.start(preload=("shrinkage.compare",))
     with _interruptible(output), _user_errors(debug):
         from .compare import Options
 
