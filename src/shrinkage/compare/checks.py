@@ -58,6 +58,8 @@ def single_column_leaks(X, y, columns_of, names, task):
     -------
     list of ``(column, evidence)`` with ``evidence`` a short phrase with its number.
     """
+    if task == "classification":  # the classes as codes once, not once per column
+        y = np.unique(y, return_inverse=True)[1]
     blocks = {}
     for j, name in enumerate(names):
         blocks.setdefault(columns_of.get(name, name), []).append(j)
