@@ -59,6 +59,15 @@ def _fit(family, data, names, target, alpha, l1_ratio, eps, **extra):
     return seconds, np.array([coef[n] for n in names]), float(coef["Intercept"]), model
 
 
+def _lambda_search(family, data, names, target, label, n_alphas, row, floor):
+    """The L1 path by H2O's lambda search (``n_alphas`` lambdas to 1e-3 of the
+    largest, epsilon 1e-6), timed as a row."""
+    seconds, _, _, _ = _fit(family, data, names, target, None, 1.0, 1e-6,
+                            lambda_search=True, nlambdas=n_alphas, lambda_min_ratio=1e-3)
+    row(f"H2O GLM {label} path, lambda search {n_alphas}", seconds, "-", None,
+        f"eps 1e-6; {seconds / floor:.1f} x floor")
+
+
 def _loosest(fit, gap_of, target):
     """The first of the tolerances 1e-4 .. 1e-10 whose answer reaches ``target``."""
     for eps in (1e-4, 1e-6, 1e-8, 1e-10):
@@ -85,11 +94,7 @@ def h2o_squared(X, y, row, gap_of, floor, alpha, l1_ratios, n_alphas, threads,
             lambda w, b, r=ratio: gap_of(alpha, r, w), target)
         row(f"H2O GLM {label}, alpha {alpha}", seconds, "-", gap,
             f"{note}, {seconds / floor:.1f} x floor")
-    seconds, _, _, model = _fit("gaussian", data, names, "y", None, 1.0, 1e-6,
-                                lambda_search=True, nlambdas=n_alphas,
-                                lambda_min_ratio=1e-3)
-    row(f"H2O GLM lasso path, lambda search {n_alphas}", seconds, "-", None,
-        f"eps 1e-6; {seconds / floor:.1f} x floor")
+    _lambda_search("gaussian", data, names, "y", "lasso", n_alphas, row, floor)
     h2o.remove_all()
 
 
@@ -109,9 +114,6 @@ def h2o_logistic(X, labels, row, gap_of, floor, alpha, n_alphas, threads,
     row(f"H2O GLM L1-logistic, alpha {alpha}", seconds, "-", gap,
         f"{note}; {seconds / floor:.1f} x floor")
     if path:
-        seconds, _, _, _ = _fit("binomial", data, names, "label", None, 1.0, 1e-6,
-                                lambda_search=True, nlambdas=n_alphas,
-                                lambda_min_ratio=1e-3)
-        row(f"H2O GLM L1-logistic path, lambda search {n_alphas}", seconds, "-", None,
-            f"eps 1e-6; {seconds / floor:.1f} x floor")
+        _lambda_search("binomial", data, names, "label", "L1-logistic", n_alphas, row,
+                       floor)
     h2o.remove_all()
