@@ -4,9 +4,9 @@ A pickle (or joblib) file runs code when it is loaded, so a model file shared by
 someone else could do anything. skops writes a zip archive of JSON that names every
 type it holds; :func:`load_model` rebuilds only the types in :data:`TRUSTED_TYPES`
 (skops adds its own defaults: scikit-learn's estimators, builtins, numpy and scipy
-containers) and refuses anything else before a single object is constructed. Beside the pipeline the
-archive holds its prediction recipe (:mod:`shrinkage.recipe`), plain JSON numbers that
-``shrinkage predict`` applies without loading scikit-learn.
+containers) and refuses anything else before a single object is constructed. Beside
+the pipeline the archive holds its prediction recipe (:mod:`shrinkage.recipe`), plain
+JSON numbers that ``shrinkage predict`` applies without loading scikit-learn.
 """
 
 import zipfile
@@ -18,7 +18,6 @@ from .recipe import METADATA_KEYS
 
 #: what the archive's top-level dict says it is, and the layout version it follows
 FORMAT_KEY, FORMAT_VERSION = "shrinkage_model", 1
-
 
 #: the estimators a compare pipeline can end in (every task, loss and penalty)
 MODEL_TYPES = (
@@ -83,7 +82,6 @@ def save_model(path, pipeline, metadata):
         JSON-ready: run_id, target, task, classes, shrinkage_version.
     """
     from . import model_writer
-
     from .recipe_writer import add_recipe
 
     # by the process model_writer.start() set importing skops at the start of the run

@@ -55,6 +55,14 @@ def _top_columns(choice, limit=5, columns_of=None):
     return seen
 
 
+def chosen_choice(results, penalty):
+    """The entry of ``penalty``'s choice that competes: the unpenalized fit's only one,
+    else the ``--selection`` one (min or 1se)."""
+    selection = results["settings"]["selection"]
+    return results["penalties"][penalty]["choices"][
+        "fit" if penalty == "none" else selection]
+
+
 def describe(results, columns_of=None):
     """A list of sentences: the winner, whether the test split can tell, sparsity, the
     one-standard-error alternative and, for synthetic data, recovery of the truth.
@@ -67,7 +75,7 @@ def describe(results, columns_of=None):
     selection = results["settings"]["selection"]
 
     def chosen(p):
-        return penalties[p]["choices"]["fit" if p == "none" else selection]
+        return chosen_choice(results, p)
 
     winner, runner = comparison["ranking"][0], comparison["ranking"][1]
     w, r = chosen(winner), chosen(runner)

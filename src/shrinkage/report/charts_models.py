@@ -5,6 +5,7 @@ against the recovered coefficients. Each returns a Vega-Lite spec (a dict)."""
 import numpy as np
 
 from ..compare.engine import decision_values
+from ..compare.narrative import chosen_choice
 from .charts_paths import PENALIZED
 from .vega import number, numbers, row_of_panels, single
 
@@ -12,10 +13,8 @@ ALL = ("none",) + PENALIZED
 
 
 def _chosen(comparison, penalties=ALL):
-    """Each penalty's chosen entry (the unpenalized fit's only one)."""
-    entries = comparison.results["penalties"]
-    selection = comparison.results["settings"]["selection"]
-    return {p: entries[p]["choices"]["fit" if p == "none" else selection] for p in penalties}
+    """Each penalty's chosen entry (``narrative.chosen_choice``)."""
+    return {p: chosen_choice(comparison.results, p) for p in penalties}
 
 
 def _largest(sizes, names, limit):
