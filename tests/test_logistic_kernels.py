@@ -45,3 +45,20 @@ def test_irls_terms_match_their_definitions():
     np.testing.assert_allclose(curvature, c_ref, rtol=1e-13)
     np.testing.assert_allclose(response, z + df.sw * df.y * t_ref / c_ref, rtol=1e-12)
     assert np.isclose(total, c_ref.sum(), rtol=1e-13)
+
+
+def test_dual_point_balances_the_classes_as_written_out():
+    df, rng = _datafit(seed=3)
+    z = rng.standard_normal(200) * 4
+    z[:2] = [900.0, -900.0]  # far tails: t exactly 0 or 1, no overflow
+    t = expit(-df.y * z)
+    pos = df.y > 0
+    mass_pos, mass_neg = df.sw[pos] @ t[pos], df.sw[~pos] @ t[~pos]
+    shrunk = t * np.where(pos, min(1.0, mass_neg / mass_pos), min(1.0, mass_pos / mass_neg))
+    v_grad, v_dual, t_dual = df.dual_point(z, True)
+    assert np.allclose(v_grad, df.sw * df.y * t, rtol=1e-14, atol=0)
+    assert np.allclose(t_dual, shrunk, rtol=1e-14, atol=0)
+    assert np.allclose(v_dual, df.sw * df.y * shrunk, rtol=1e-14, atol=0)
+    assert abs(v_dual.sum()) < 1e-12 * np.abs(v_dual).sum()  # orthogonal to the ones
+    v_grad, v_dual, t_plain = df.dual_point(z, False)  # no intercept: nothing shrunk
+    assert v_dual is v_grad and np.allclose(t_plain, t, rtol=1e-14, atol=0)

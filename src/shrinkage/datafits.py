@@ -146,16 +146,11 @@ class Logistic:
         With ``t = sigmoid(-y z)``, ``v_grad = s y t``. The dual needs
         ``sum_i s_i y_i t_i = 0``: the heavier class's ``t`` is shrunk to balance.
         """
-        t = self.residual(z, self.y)
-        v_grad = self.sw * self.y * t
-        if not fit_intercept:
-            return v_grad, v_grad, t
-        pos = self.y > 0
-        mass_pos, mass_neg = self.sw[pos] @ t[pos], self.sw[~pos] @ t[~pos]
-        scale_pos = min(1.0, mass_neg / mass_pos) if mass_pos > 0 else 1.0
-        scale_neg = min(1.0, mass_pos / mass_neg) if mass_neg > 0 else 1.0
-        t_dual = t * np.where(pos, scale_pos, scale_neg)
-        return v_grad, self.sw * self.y * t_dual, t_dual
+        n = z.shape[0]
+        v_grad, t = np.empty(n), np.empty(n)
+        v_dual = np.empty(n) if fit_intercept else v_grad
+        lk.dual_terms(z, self.y, self.sw, fit_intercept, v_grad, v_dual, t)
+        return v_grad, v_dual, t
 
     def dual_objective(self, t, kappa):
         """Dual value at ``kappa`` times the dual point of argument ``t``."""
