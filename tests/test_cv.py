@@ -270,3 +270,32 @@ def test_ridge_grid_reaches_weak_penalties(diabetes):
     y = X @ (0.2 * rng.standard_normal(40)) + rng.standard_normal(60)
     model = RidgeCV().fit(X, y)
     assert model.alphas_[0, -1] < model.alpha_ < model.alphas_[0, 0]
+
+
+def test_parallel_folds_share_the_cores_with_blas(cancer, monkeypatch):
+    """With folds in parallel threads, each fold's BLAS gets its share of the cores
+    (threadpoolctl reads the limit inside the fold), and the answers do not change."""
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    import shrinkage.model_selection as ms
+
+    seen = []
+    original = ms.compute_path
+
+    def spy(*args, **kwargs):
+        seen.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ms, "compute_path", spy)
+    X, y = cancer
+    parallel = LogisticRegressionCV(alphas=5, cv=3, n_jobs=2).fit(X, y)
+    share = max(1, (os.cpu_count() or 1) // 2)
+    assert seen and all(s == {share} for s in seen)
+    seen.clear()
+    before = {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+    serial = LogisticRegressionCV(alphas=5, cv=3, n_jobs=1).fit(X, y)
+    assert seen and all(s == before for s in seen)  # one task at a time: BLAS as it was
+    np.testing.assert_allclose(parallel.coef_, serial.coef_, rtol=1e-12)
+    np.testing.assert_allclose(parallel.cv_mean_, serial.cv_mean_, rtol=1e-12)
