@@ -80,9 +80,11 @@ class Request:
     target_only: bool = False
 
 
-def chunk_pass(X, y, w_sample, groups, requests, rows=None):
+def chunk_pass(X, y, w_sample, groups, requests, rows=None, shift=None):
     """One chunk's ``PassSums`` of each request (runs on a worker); ``groups`` gives
-    each row's fold (None without folds).
+    each row's fold (None without folds); ``shift``, when given, is subtracted from
+    every row first (block by block: the chunk itself is left as it is, so that the
+    persisted chunks of a fit are the user's arrays, not copies).
 
     The chunk is processed ``rows`` rows at a time (``GRAM_ROWS``), every temporary of a
     block small: a Dask worker returns freed memory to the system at once
@@ -95,9 +97,13 @@ def chunk_pass(X, y, w_sample, groups, requests, rows=None):
     m = y.shape[0]
     sw = np.ones(m) if w_sample is None else np.asarray(w_sample, dtype=np.float64).ravel()
     buffer = np.empty((min(rows, max(m, 1)), X.shape[1]))
+    shifted = None if shift is None else np.empty_like(buffer)
     out = None
     for s in range(0, max(m, 1), rows):  # no rows: one empty block
-        block = _block_pass(X[s:s + rows], y[s:s + rows], sw[s:s + rows],
+        block = X[s:s + rows]
+        if shift is not None:
+            block = np.subtract(block, shift, out=shifted[:block.shape[0]])
+        block = _block_pass(block, y[s:s + rows], sw[s:s + rows],
                             None if groups is None else groups[s:s + rows], requests,
                             buffer)
         out = block if out is None else add_many(out, block)
@@ -226,9 +232,11 @@ class DaskGLM:
         self.shift = None
         if fit_intercept:
             (self.shift,) = dask.compute(delayed(chunk_means, pure=True)(chunks[0][0]))
-        self.parts = [delayed(_positional_part, pure=True)(xb, yb, wb, offset, n_folds,
-                                                            seed, self.shift)
-                      for xb, yb, wb, offset in chunks]
+        # the parts are persisted: every pass reads them from the workers' memory (a
+        # lazily read table, a Parquet folder say, is read once, not once per pass)
+        self.parts = dask.persist(*[
+            delayed(_positional_part, pure=True)(xb, yb, wb, offset, n_folds, seed)
+            for xb, yb, wb, offset in chunks])
         self.fit_intercept = fit_intercept
         self.n_samples, self.n_features = X.shape
         self.n_folds = n_folds
@@ -250,7 +258,8 @@ class DaskGLM:
         import dask
         from dask import delayed
 
-        sums = [delayed(_part_pass, pure=True)(part, requests) for part in self.parts]
+        sums = [delayed(_part_pass, pure=True)(part, requests, self.shift)
+                for part in self.parts]
         # a pass that reads only the target (the null models' intercepts) is not counted
         self.passes += any(not r.target_only for r in requests)
         (out,) = dask.compute(tree_reduce(sums, add_many))
@@ -264,15 +273,12 @@ class DaskGLM:
         return np.asarray(intercepts) - np.asarray(coefs) @ self.shift
 
 
-def _positional_part(X, y, w_sample, offset, n_folds, seed, shift=None):
-    """A chunk with each row's fold from a seeded hash of its position (a worker's), its
-    columns less ``shift`` when given."""
-    if shift is not None:
-        X = np.asarray(X, dtype=np.float64) - shift
+def _positional_part(X, y, w_sample, offset, n_folds, seed):
+    """A chunk with each row's fold from a seeded hash of its position (a worker's)."""
     m = np.shape(y)[0]
     groups = fold_of(offset + np.arange(m), n_folds, seed) if n_folds else None
     return X, y, w_sample, groups
 
 
-def _part_pass(part, requests):
-    return chunk_pass(*part, requests)
+def _part_pass(part, requests, shift=None):
+    return chunk_pass(*part, requests, shift=shift)
