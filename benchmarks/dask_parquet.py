@@ -25,6 +25,8 @@ import time
 
 import numpy as np
 
+from dask_scale import make_data, timed
+
 ALPHA, L1_RATIO, N_ALPHAS, EPS = 0.01, 0.5, 100, 1e-3
 #: the logistic elastic net at one alpha (issue 31: "logistic elastic net")
 LOGISTIC_ALPHA = 0.005
@@ -53,15 +55,6 @@ def write_folder(X, y, folder):
              for k, blocks in enumerate(zip(X.to_delayed().ravel(), y.to_delayed().ravel(),
                                             labels.to_delayed().ravel()))]
     return sum(dask.compute(*parts))
-
-
-def _timed(fn, repeats):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), out
 
 
 class Sources:
@@ -112,10 +105,10 @@ def floors(sources, row):
         X = frame[sources.names].to_dask_array()
         return (X.T @ X).compute()
 
-    read, _ = _timed(lambda: xtx(sources.lazy()), 3)
+    read, _ = timed(lambda: xtx(sources.lazy()), 3)
     row("floor: X'X reading the Parquet files", read, 1,
         note="read + conversion + X'X: the least a one-pass fit on the folder can take")
-    memory, _ = _timed(lambda: xtx(sources.persisted), 3)
+    memory, _ = timed(lambda: xtx(sources.persisted), 3)
     row("floor: X'X of the persisted frame", memory, 1)
     return read, memory
 
@@ -133,7 +126,7 @@ def squared_rows(sources, row, gap_of, floor, repeats):
                 return shrinkage.ElasticNet(alpha=ALPHA, l1_ratio=r, tol=1e-6).fit(
                     frame[names], frame["y"])
 
-            seconds, model = _timed(fit, repeats)
+            seconds, model = timed(fit, repeats)
             row(f"shrinkage {name}, alpha {ALPHA}, {label}", seconds, 1,
                 gap_of(ALPHA, ratio, model.coef_), f"{seconds / floor:.2f} x floor")
 
@@ -142,7 +135,7 @@ def squared_rows(sources, row, gap_of, floor, repeats):
         return shrinkage.regularization_path(frame[names], frame["y"], l1_ratio=1.0,
                                              alphas=N_ALPHAS, eps=EPS, tol=1e-6)
 
-    seconds, result = _timed(path, repeats)
+    seconds, result = timed(path, repeats)
     row(f"shrinkage lasso path, {N_ALPHAS} alphas to {EPS:g}, on dd.read_parquet",
         seconds, 1, float(result.gaps.max()), f"{seconds / floor:.2f} x floor")
 
@@ -159,7 +152,7 @@ def logistic_rows(sources, row, floor, repeats):
             return shrinkage.LogisticRegression(alpha=LOGISTIC_ALPHA, l1_ratio=L1_RATIO,
                                                 tol=1e-6).fit(frame[names], frame["label"])
 
-        seconds, model = _timed(fit, repeats)
+        seconds, model = timed(fit, repeats)
         row(f"shrinkage logistic elastic net, alpha {LOGISTIC_ALPHA}, {label}", seconds,
             model.n_iter_, model.dual_gap_, f"certified gap; {seconds / floor:.1f} x floor")
         ours = (model.coef_[0], model.intercept_[0])
@@ -180,7 +173,6 @@ def run_parquet(args, row, workers):
     """Write the folder, then every row (``--peers h2o`` adds H2O's)."""
     import pandas as pd
 
-    from dask_scale import make_data
     from shrinkage.penalties import ElasticNetPenalty
     from shrinkage.scale.squared import sums_problem
     from shrinkage.scale.statistics import as_dask_matrix, frame_array, gram_sums

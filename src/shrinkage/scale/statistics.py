@@ -214,10 +214,11 @@ def as_dask_vector(v):
 def known_rows(X, y, sample_weight=None):
     """``X``, ``y`` and ``sample_weight`` with the row count of every chunk known.
 
-    A boolean dask mask (``X[mask]``) leaves the chunks' sizes unknown. Such arrays are
-    persisted together (the mask's graph runs once, on the workers, and the selected
-    rows stay there for the fit's passes) and their sizes read from the persisted
-    blocks; then X, y and the weights must have as many rows.
+    A boolean dask mask (``X[mask]``) leaves the chunks' sizes unknown, as do the
+    columns of a dask DataFrame (y and the weights may be dask Series). Such arrays are
+    persisted together (the mask's graph, or the reading of a Parquet folder, runs
+    once, on the workers, and the rows stay there for the fit's passes) and their sizes
+    read from the persisted blocks; then X, y and the weights must have as many rows.
     """
     import dask
     import dask.array as da
