@@ -79,6 +79,12 @@ def main(argv=None):
                         help="keep the rows of an earlier run of the same day that this "
                              "run does not produce (a peer not re-run, say)")
     parser.add_argument("--out", default=RESULTS)
+    parser.add_argument("--parquet", action="store_true",
+                        help="issue 31's rows: the data written to a Parquet folder, "
+                             "shrinkage fitting on dd.read_parquet(folder), H2O importing "
+                             "it (benchmarks/dask_parquet.py)")
+    parser.add_argument("--parquet-dir", default=None,
+                        help="with --parquet: write the folder here and keep it")
     args = parser.parse_args(argv)
 
     import distributed
@@ -95,8 +101,6 @@ def main(argv=None):
                                        dashboard_address=None)
     client = distributed.Client(cluster)
     n, p = args.rows, args.features
-    X, y = make_data(n, p, args.chunk)
-    wait([X, y])
     rows = []
 
     def row(name, seconds, passes, gap=None, note=""):
@@ -106,6 +110,14 @@ def main(argv=None):
         print(f"{name:<44} {seconds:8.2f} s  passes {passes}  gap {gap_text}  {note}",
               flush=True)
 
+    load = os.getloadavg()
+    if args.parquet:
+        from dask_parquet import run_parquet
+
+        run_parquet(args, row, args.workers)
+        return _finish(args, client, cluster, rows, n, p, "dask-h2o", load)
+    X, y = make_data(n, p, args.chunk)
+    wait([X, y])
     floor, _ = timed(lambda: (X.T @ X).compute(), args.repeats)
     row("floor: one pass computing X'X", floor, 1)
     parts = args.only or ["squared", "logistic"]
@@ -129,7 +141,7 @@ def main(argv=None):
         row(f"shrinkage {label} path, {N_ALPHAS} alphas", seconds, 1, float(path.gaps.max()),
             f"{seconds / floor:.2f} x floor")
     if "squared" not in parts:
-        return _finish(args, client, cluster, rows, n, p)
+        return _finish(args, client, cluster, rows, n, p, "dask", load)
     seconds, cv = timed(lambda: shrinkage.ElasticNetCV(
         l1_ratio=L1_RATIO, alphas=N_ALPHAS, cv=FOLDS, tol=1e-6).fit(X, y), args.repeats)
     row(f"shrinkage ElasticNetCV, {FOLDS} folds x {N_ALPHAS} alphas", seconds, 1,
@@ -158,17 +170,19 @@ def main(argv=None):
 
         h2o_squared(X, y, row, gap_of, floor, ALPHA, ((L1_RATIO, "elastic net"),
                                                       (1.0, "lasso")), N_ALPHAS, args.workers)
-    return _finish(args, client, cluster, rows, n, p)
+    return _finish(args, client, cluster, rows, n, p, "dask", load)
 
 
-def _finish(args, client, cluster, rows, n, p):
+def _finish(args, client, cluster, rows, n, p, name, load):
     client.close()
     cluster.close()
     meta = {"date": datetime.date.today().isoformat(), "rows": n, "features": p,
             "chunk": args.chunk, "workers": args.workers,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                       f"Python {platform.python_version()}"}
-    stem = os.path.join(args.out, f"{meta['date']}-dask")
+                       f"Python {platform.python_version()}",
+            "load average (1, 5, 15 min) before, after": [list(load),
+                                                          list(os.getloadavg())]}
+    stem = os.path.join(args.out, f"{meta['date']}-{name}")
     os.makedirs(args.out, exist_ok=True)
     if args.keep and os.path.exists(stem + ".json"):
         with open(stem + ".json") as fh:
@@ -182,7 +196,10 @@ def _finish(args, client, cluster, rows, n, p):
     lines = [f"# Dask scale-out, {meta['date']}", "",
              f"{n} x {p} float64 in chunks of {args.chunk} rows on {args.workers} "
              f"workers (LocalCluster, processes); {meta['machine']}. Gaps are relative "
-             "duality gaps from the whole data's statistics.", "",
+             "duality gaps from the whole data's statistics. Load average (1, 5, 15 "
+             "min) before and after: "
+             + "; ".join(", ".join(f"{x:.2f}" for x in v) for v in
+                         meta["load average (1, 5, 15 min) before, after"]) + ".", "",
              "| task | seconds | passes over X | gap | note |", "|---|---|---|---|---|"]
     for r in rows:
         gap = "-" if r["gap"] is None else f"{r['gap']:.1e}"

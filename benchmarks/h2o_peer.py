@@ -25,22 +25,29 @@ def _cluster(threads):
     return h2o
 
 
-def _frame(h2o, X, target, name, row):
-    """The rows and ``target`` (a dask array) in an H2O frame, via a Parquet folder;
-    the import is a row of its own."""
+def _frame(h2o, X, target, name, row, folder=None):
+    """The rows and ``target`` in an H2O frame, imported from a Parquet folder: the
+    caller's ``folder`` (its columns ``x0 ..`` and ``name``), or one written here from
+    the dask arrays ``X`` and ``target``; the import is a row of its own."""
     import dask.dataframe as dd
 
-    folder = tempfile.mkdtemp(prefix="shrinkage-h2o-")
+    names = [f"x{j}" for j in range(X.shape[1])] if folder is None else None
+    written = folder is None
+    if written:
+        folder = tempfile.mkdtemp(prefix="shrinkage-h2o-")
     try:
-        names = [f"x{j}" for j in range(X.shape[1])]
-        frame = dd.from_dask_array(X, columns=names)
-        frame[name] = dd.from_dask_array(target, index=frame.index)
-        frame.to_parquet(folder, write_index=False)
+        if written:
+            frame = dd.from_dask_array(X, columns=names)
+            frame[name] = dd.from_dask_array(target, index=frame.index)
+            frame.to_parquet(folder, write_index=False)
         start = time.perf_counter()
         data = h2o.import_file(folder)
-        row(f"H2O: import the Parquet folder ({name})", time.perf_counter() - start, 1)
+        row(f"H2O: import the Parquet folder ({name})", time.perf_counter() - start, 1,
+            note="h2o.import_file: the files parsed into H2O's memory")
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if written:
+            shutil.rmtree(folder, ignore_errors=True)
+    names = names or [c for c in data.columns if c.startswith("x")]
     return data, names
 
 
@@ -59,10 +66,11 @@ def _fit(family, data, names, target, alpha, l1_ratio, eps, **extra):
     return seconds, np.array([coef[n] for n in names]), float(coef["Intercept"]), model
 
 
-def _lambda_search(family, data, names, target, label, n_alphas, row, floor):
-    """The L1 path by H2O's lambda search (``n_alphas`` lambdas to 1e-3 of the
-    largest, epsilon 1e-6), timed as a row."""
-    seconds, _, _, _ = _fit(family, data, names, target, None, 1.0, 1e-6,
+def _lambda_search(family, data, names, target, label, n_alphas, row, floor,
+                   l1_ratio=1.0):
+    """The path by H2O's lambda search (``n_alphas`` lambdas to 1e-3 of the largest,
+    epsilon 1e-6), timed as a row."""
+    seconds, _, _, _ = _fit(family, data, names, target, None, l1_ratio, 1e-6,
                             lambda_search=True, nlambdas=n_alphas, lambda_min_ratio=1e-3)
     row(f"H2O GLM {label} path, lambda search {n_alphas}", seconds, "-", None,
         f"eps 1e-6; {seconds / floor:.1f} x floor")
@@ -79,15 +87,16 @@ def _loosest(fit, gap_of, target):
 
 
 def h2o_squared(X, y, row, gap_of, floor, alpha, l1_ratios, n_alphas, threads,
-                target=1e-6):
+                target=1e-6, folder=None):
     """Elastic net and lasso at ``alpha`` and the lasso path (``n_alphas`` lambdas to
-    1e-3 of the largest), H2O's IRLSM."""
+    1e-3 of the largest), H2O's IRLSM (``folder``: a Parquet folder with the rows,
+    imported instead of writing ``X`` and ``y``)."""
     try:
         h2o = _cluster(threads)
     except ImportError as exc:
         row("H2O", 0.0, 0, None, f"skipped: {exc}")
         return
-    data, names = _frame(h2o, X, y, "y", row)
+    data, names = _frame(h2o, X, y, "y", row, folder)
     for ratio, label in l1_ratios:
         seconds, _, _, gap, note = _loosest(
             lambda eps, r=ratio: _fit("gaussian", data, names, "y", alpha, r, eps),
@@ -99,21 +108,26 @@ def h2o_squared(X, y, row, gap_of, floor, alpha, l1_ratios, n_alphas, threads,
 
 
 def h2o_logistic(X, labels, row, gap_of, floor, alpha, n_alphas, threads,
-                 target=1e-6, path=True):
-    """L1-logistic at ``alpha`` (the gap reached) and the L1-logistic path (lambda
-    search, ``n_alphas`` lambdas to 1e-3 of the largest), H2O's IRLSM."""
+                 target=1e-6, path=True, l1_ratio=1.0, folder=None, label="L1-logistic"):
+    """Logistic at ``alpha`` (the gap reached) and its path (lambda search,
+    ``n_alphas`` lambdas to 1e-3 of the largest), H2O's IRLSM; ``folder`` as for
+    ``h2o_squared`` (its target column ``label``). Returns H2O's ``(coef, intercept)``
+    at ``alpha``."""
     try:
         h2o = _cluster(threads)
     except ImportError as exc:
         row("H2O", 0.0, 0, None, f"skipped: {exc}")
-        return
-    data, names = _frame(h2o, X, labels.astype(int), "label", row)
+        return None
+    data, names = _frame(h2o, X, None if labels is None else labels.astype(int), "label",
+                         row, folder)
     data["label"] = data["label"].asfactor()
-    seconds, _, _, gap, note = _loosest(
-        lambda eps: _fit("binomial", data, names, "label", alpha, 1.0, eps), gap_of, target)
-    row(f"H2O GLM L1-logistic, alpha {alpha}", seconds, "-", gap,
+    seconds, w, b, gap, note = _loosest(
+        lambda eps: _fit("binomial", data, names, "label", alpha, l1_ratio, eps), gap_of,
+        target)
+    row(f"H2O GLM {label}, alpha {alpha}", seconds, "-", gap,
         f"{note}; {seconds / floor:.1f} x floor")
     if path:
-        _lambda_search("binomial", data, names, "label", "L1-logistic", n_alphas, row,
-                       floor)
+        _lambda_search("binomial", data, names, "label", label, n_alphas, row, floor,
+                       l1_ratio)
     h2o.remove_all()
+    return w, b

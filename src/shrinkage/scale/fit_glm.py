@@ -17,7 +17,7 @@ from ..losses import HUBER, LOGISTIC, MULTINOMIAL, POISSON
 from ..specs import Features, FitResult
 from .fit import _path_arguments, prepare
 from .squared import check_width
-from .statistics import as_dask_matrix, known_rows
+from .statistics import as_dask_matrix, frame_array, known_rows
 from ..solvers.convergence import warn_short_of_tol
 from ..solvers.newton import SeparationWarning
 from .terms import HuberTerms, LogisticTerms, PoissonTerms
@@ -69,7 +69,7 @@ def aligned_target(y, dtype=np.float64):
     import dask.dataframe as dd
 
     if isinstance(y, (dd.Series, dd.DataFrame)):
-        y = y.to_dask_array(lengths=True)
+        y = frame_array(y)
     if not isinstance(y, da.Array):
         y = da.from_array(np.asarray(y))
     y = y.ravel()

@@ -173,15 +173,25 @@ def row_chunks(X, y, sample_weight):
     return list(zip(xs, ys, ws, offsets))
 
 
+def frame_array(frame, lengths=True):
+    """The values of a dask DataFrame or Series as a dask array, its chunks' row counts
+    computed from the array itself when ``lengths`` (dask's ``lengths=True`` counts the
+    rows of the frame as given, whose column projection may merge small Parquet files
+    into fewer partitions than the array has: "the number of items in 'lengths' does
+    not match the number of partitions")."""
+    array = frame.to_dask_array()
+    return array.compute_chunk_sizes() if lengths else array
+
+
 def as_dask_matrix(X, known=True):
-    """A dask array of X (a dask DataFrame's columns as floats, lengths computed); its
-    chunks' unknown row counts computed too unless ``known`` is False (``known_rows``
-    then computes them with y's)."""
+    """A dask array of X (a dask DataFrame's columns as floats); its chunks' unknown row
+    counts computed unless ``known`` is False (``known_rows`` then computes them with
+    y's, reading the rows once)."""
     import dask.array as da
     import dask.dataframe as dd
 
     if isinstance(X, dd.DataFrame):
-        X = X.astype("float64").to_dask_array(lengths=True)
+        X = frame_array(X.astype("float64"), lengths=False)
     if not isinstance(X, da.Array):
         X = da.from_array(np.asarray(X, dtype=np.float64))
     if X.ndim != 2:
@@ -191,18 +201,29 @@ def as_dask_matrix(X, known=True):
     return X.astype(np.float64)
 
 
+def as_dask_vector(v):
+    """A dask Series (or one-column DataFrame) as a 1-d dask array, its chunks' row
+    counts left unknown (``known_rows`` computes them); anything else as it is."""
+    import dask.dataframe as dd
+
+    if isinstance(v, dd.DataFrame) and len(v.columns) == 1:
+        v = v[v.columns[0]]
+    return frame_array(v, lengths=False) if isinstance(v, dd.Series) else v
+
+
 def known_rows(X, y, sample_weight=None):
     """``X``, ``y`` and ``sample_weight`` with the row count of every chunk known.
 
-    A boolean dask mask (``X[mask]``) leaves the chunks' sizes unknown. Such arrays are
-    persisted together (the mask's graph runs once, on the workers, and the selected
-    rows stay there for the fit's passes) and their sizes read from the persisted
-    blocks; then X, y and the weights must have as many rows.
+    A boolean dask mask (``X[mask]``) leaves the chunks' sizes unknown, as do the
+    columns of a dask DataFrame (y and the weights may be dask Series). Such arrays are
+    persisted together (the mask's graph, or the reading of a Parquet folder, runs
+    once, on the workers, and the rows stay there for the fit's passes) and their sizes
+    read from the persisted blocks; then X, y and the weights must have as many rows.
     """
     import dask
     import dask.array as da
 
-    inputs = [X, y, sample_weight]
+    inputs = [X, as_dask_vector(y), as_dask_vector(sample_weight)]
     unknown = [i for i, a in enumerate(inputs) if isinstance(a, da.Array) and a.ndim
                and any(np.isnan(c) for c in a.chunks[0])]
     if not unknown:
@@ -225,7 +246,7 @@ def _aligned(v, rows):
     import dask.dataframe as dd
 
     if isinstance(v, (dd.Series, dd.DataFrame)):
-        v = v.to_dask_array(lengths=True)
+        v = frame_array(v)
     if not isinstance(v, da.Array):
         v = da.from_array(np.asarray(v, dtype=np.float64), chunks=(rows,))
     v = v.ravel() if v.ndim > 1 else v
