@@ -272,30 +272,42 @@ def test_ridge_grid_reaches_weak_penalties(diabetes):
     assert model.alphas_[0, -1] < model.alpha_ < model.alphas_[0, 0]
 
 
-def test_parallel_folds_share_the_cores_with_blas(cancer, monkeypatch):
-    """With folds in parallel threads, each fold's BLAS gets its share of the cores
-    (threadpoolctl reads the limit inside the fold), and the answers do not change."""
+def test_blas_threads_follow_the_size_of_x_and_the_folds_at_once(cancer, monkeypatch):
+    """threadpoolctl, read inside each fold's path: one BLAS thread for a small X (its
+    products are too small for threads); for a large one (here: any X, the threshold
+    set to 0), the process's threads alone, shared among the folds run in parallel; and
+    the answers do not change."""
     import os
 
     from threadpoolctl import threadpool_info
 
     import shrinkage.model_selection as ms
+    from shrinkage.solvers import blas
 
-    seen = []
-    original = ms.compute_path
+    def blas_now():
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    seen, original = [], ms.compute_path
 
     def spy(*args, **kwargs):
-        seen.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        seen.append(blas_now())
         return original(*args, **kwargs)
 
     monkeypatch.setattr(ms, "compute_path", spy)
     X, y = cancer
-    parallel = LogisticRegressionCV(alphas=5, cv=3, n_jobs=2).fit(X, y)
-    share = max(1, (os.cpu_count() or 1) // 2)
-    assert seen and all(s == {share} for s in seen)
-    seen.clear()
-    before = {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
-    serial = LogisticRegressionCV(alphas=5, cv=3, n_jobs=1).fit(X, y)
-    assert seen and all(s == before for s in seen)  # one task at a time: BLAS as it was
-    np.testing.assert_allclose(parallel.coef_, serial.coef_, rtol=1e-12)
-    np.testing.assert_allclose(parallel.cv_mean_, serial.cv_mean_, rtol=1e-12)
+    before = blas_now()
+    fits = {}
+    for large in (False, True):
+        if large:
+            monkeypatch.setattr(blas, "SMALL_ENTRIES", 0)
+        for n_jobs in (1, 2):
+            seen.clear()
+            fits[large, n_jobs] = LogisticRegressionCV(alphas=5, cv=3,
+                                                       n_jobs=n_jobs).fit(X, y)
+            expected = ({1} if not large else before if n_jobs == 1
+                        else {max(1, (os.cpu_count() or 1) // 2)})
+            assert seen and all(s == expected for s in seen), (large, n_jobs, seen)
+    assert blas_now() == before  # restored after each fit
+    for model in fits.values():
+        np.testing.assert_allclose(model.coef_, fits[False, 1].coef_, rtol=1e-12)
+        np.testing.assert_allclose(model.cv_mean_, fits[False, 1].cv_mean_, rtol=1e-12)

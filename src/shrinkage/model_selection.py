@@ -7,8 +7,6 @@ that gives ``coef_path_`` and the refit, run as parallel tasks in threads: the n
 kernels release the GIL.
 """
 
-import os
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,11 +16,11 @@ from scipy.special import softmax
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
-from threadpoolctl import threadpool_limits
 
 from . import validation as v
 from .losses import class_log_losses, get_loss, poisson_deviances
 from .path import compute_path, resolve_alphas
+from .solvers.blas import blas_threads
 from .solvers.cd import make_problem
 from .solvers.gram import gram_suits, share_covariance
 
@@ -316,7 +314,8 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
 
     tasks = [delayed(fold_scores)(train, test) for train, test in folds]
     tasks.append(delayed(paths_of)(full, X, sw))
-    with _blas_threads_per_task(n_jobs, len(tasks)):
+    # BLAS shares the cores with the folds running at once (solvers/blas.py)
+    with blas_threads(X, min(effective_n_jobs(n_jobs), len(tasks))):
         *fold_results, full_paths = Parallel(n_jobs=n_jobs, prefer="threads")(tasks)
     test = np.array(fold_results).transpose(1, 0, 2)
     # training error of the whole-data fits: one product per l1_ratio, not one per fold
@@ -325,20 +324,6 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
                                        everything), ones)
                       for p in full_paths])
     return CVPaths(alphas=grids, test_scores=test, train_scores=train, paths=full_paths)
-
-
-def _blas_threads_per_task(n_jobs, n_tasks):
-    """BLAS limited to its share of the cores while the folds run as parallel threads.
-
-    Each thread's products would otherwise start BLAS's own threads on every core: with
-    two folds at a time on two cores, four busy threads, and OpenBLAS's spinning threads
-    fall apart when they outnumber the cores (multinomial L1 CV on digits, 2 cores, a
-    loaded machine: 15-25 s, against 6.5 s with one BLAS thread per fold)."""
-    workers = min(effective_n_jobs(n_jobs), n_tasks)
-    if workers <= 1:
-        return nullcontext()
-    return threadpool_limits(limits=max(1, (os.cpu_count() or 1) // workers),
-                             user_api="blas")
 
 
 def summarize(scores):

@@ -6,6 +6,7 @@ or a ``CVResult``; the only estimator it sees is the one scikit-learn's public
 prediction, checks them against).
 """
 
+import functools
 import warnings
 from dataclasses import replace
 
@@ -19,6 +20,7 @@ from .. import validation as v
 from ..datafits_glm import default_huber_delta
 from ..losses import MULTINOMIAL, SQUARED
 from ..path import compute_path, resolve_alphas
+from ..solvers.blas import blas_threads
 from ..solvers.cd import duality_gap, make_problem, solve, warn_gap
 from ..solvers.newton import separation_summary, warn_separation
 from ..solvers.ridge import ridge_path
@@ -27,6 +29,20 @@ from ..specs import CVResult, Features, FitResult
 # Cross-validation (model_selection, scikit-learn's metrics), the multinomial solver and
 # exact leave-one-out are imported where a fit needs them: importing an estimator, or
 # fitting one alpha of a binary or regression model, loads none of them.
+
+
+def _blas_for_x(position):
+    """Run an engine method with BLAS threads fitted to its X, the argument at
+    ``position`` after ``self`` (``solvers.blas``)."""
+    def decorate(method):
+        @functools.wraps(method)
+        def run(self, *args, **kwargs):
+            X = kwargs["X"] if "X" in kwargs else (
+                args[position] if len(args) > position else None)
+            with blas_threads(X):
+                return method(self, *args, **kwargs)
+        return run
+    return decorate
 
 
 class MemoryEngine:
@@ -53,6 +69,7 @@ class MemoryEngine:
 
     # -- one alpha ---------------------------------------------------------------------
 
+    @_blas_for_x(2)
     def fit(self, estimator, spec, X, y, sample_weight=None, offset=None):
         """Fit ``spec`` at its alpha; returns a ``FitResult``."""
         X, y, sw, features = self.validate(estimator, spec, X, y, sample_weight)
@@ -73,6 +90,7 @@ class MemoryEngine:
 
     # -- cross-validation --------------------------------------------------------------
 
+    @_blas_for_x(2)
     def cross_validate(self, estimator, spec, X, y, sample_weight=None, groups=None,
                        offset=None):
         """Cross-validate ``spec`` (a ``CVSpec``) along paths; returns a ``CVResult``."""
@@ -109,6 +127,7 @@ class MemoryEngine:
 
     # -- the path and prediction -------------------------------------------------------
 
+    @_blas_for_x(0)
     def path(self, X, y, *, loss, l1_ratio, alphas, eps, sample_weight, fit_intercept,
              penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter,
              screening, multinomial, offset, delta):
