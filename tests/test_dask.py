@@ -436,20 +436,17 @@ def test_the_newton_fits_never_hold_the_rows_either():
     """Every pass returns p x p statistics per model: a 3-fold logistic CV on 64 MB of
     X generated on the workers peaks at a small fraction of it on the client. The
     scheduler runs in a process of its own, as on a real cluster (a LocalCluster's
-    scheduler would count its records of the passes' tasks in this process). The rows
-    are kept on the workers (persisted), as a real table read once would be, so that the
-    passes do not draw the random numbers again each time (the fit 15 s -> 10 s)."""
+    scheduler would count its records of the passes' tasks in this process)."""
     from distributed.deploy.subprocess import SubprocessCluster
 
     from shrinkage import LogisticRegressionCV
 
     with SubprocessCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1,
-                           dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+                           dashboard_address=None) as cluster, distributed.Client(cluster):
         n, p = 400_000, 20
         X = da.random.RandomState(0).standard_normal((n, p), chunks=(50_000, p))
         z = X[:, 0] - X[:, 1] + da.random.RandomState(1).logistic(size=n, chunks=50_000)
-        X, y = client.persist([X, (z > 0).astype(int)])
+        y = (z > 0).astype(int)
         LogisticRegressionCV(l1_ratio=1.0, alphas=3, cv=5).fit(X[:2000], y[:2000])
         tracemalloc.start()
         model = LogisticRegressionCV(l1_ratio=1.0, alphas=4, cv=3, tol=1e-6).fit(X, y)
