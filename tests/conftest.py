@@ -2,10 +2,12 @@ import os
 
 # BLAS on one thread in this process and in those the tests start, unless asked
 # otherwise: the suite's matrices are small, and OpenBLAS's threads spin waiting for each
-# other on a busy two-core machine (test_multinomial, test_cv, test_ridge, test_logistic
-# and test_solver together: 29-41 s -> 13-25 s, CPU 25-28 s -> 12-21 s, at load 3.3-4.9).
-# Set before numpy and scipy load their OpenBLAS, which read it then; the results do not
-# depend on it beyond rounding.
+# other on a busy two-core machine. The solvers limit their own products (solvers/blas.py);
+# this covers the tests' references (scikit-learn, scipy) and the child processes:
+# test_multinomial, test_cv, test_ridge, test_logistic and test_solver together used
+# 14.3 s of CPU, 12.5 s so (the same 12.9 s of wall time at load 1; before the solvers
+# limited theirs, 29-41 s -> 13-25 s at load 3.3-4.9). Set before numpy and scipy load
+# their OpenBLAS, which read it then; the results do not depend on it beyond rounding.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
