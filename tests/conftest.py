@@ -1,6 +1,19 @@
-import numpy as np
-import pytest
-import scipy.sparse as sp
+import os
+
+# BLAS on one thread in this process and in those the tests start, unless asked
+# otherwise: the suite's matrices are small, and OpenBLAS's threads spin waiting for each
+# other on a busy two-core machine. The solvers limit their own products (solvers/blas.py);
+# this covers the tests' references (scikit-learn, scipy) and the child processes:
+# test_multinomial, test_cv, test_ridge, test_logistic and test_solver together used
+# 14.3 s of CPU, 12.5 s so (the same 12.9 s of wall time at load 1; before the solvers
+# limited theirs, 29-41 s -> 13-25 s at load 3.3-4.9). Set before numpy and scipy load
+# their OpenBLAS, which read it then; the results do not depend on it beyond rounding.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 
 def make_regression_problem(n=80, p=120, density=1.0, seed=0, offset=3.0):
@@ -21,6 +34,13 @@ def make_classification_problem(n=120, p=60, density=1.0, seed=0):
     X, score = make_regression_problem(n, p, density, seed, offset=1.0)
     labels = np.where(score > np.median(score), "yes", "no")
     return X, labels
+
+
+@pytest.fixture(scope="session", autouse=True)
+def blas_threads():
+    """The BLAS libraries loaded before this file (by a plugin) on the same threads."""
+    with threadpool_limits(limits=int(os.environ["OPENBLAS_NUM_THREADS"]), user_api="blas"):
+        yield
 
 
 @pytest.fixture

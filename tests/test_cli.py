@@ -18,6 +18,8 @@ from shrinkage.compare.narrative import format_number
 from charts_helpers import assert_drawn, chart_specs, draw_charts
 
 FAST = ["--cv", "3", "--n-alphas", "15", "--no-progress"]
+#: for tests of what is read and coded, not of the fits
+TINY = ["--cv", "2", "--n-alphas", "5", "--no-progress"]
 
 
 def run(*args):
@@ -371,14 +373,14 @@ def test_identifier_columns_are_ignored_with_a_note(tmp_path):
     path = tmp_path / "ids.csv"
     frame.write_csv(path)
     out = tmp_path / "out"
-    result = run("compare", path, "--target", "y", "--out", out, *FAST)
+    result = run("compare", path, "--target", "y", "--out", out, *TINY)
     assert result.exit_code == 0, result.output
     assert "note: ignored 1 text column(s) with more than 50 distinct values ('customer')" \
         in result.stderr
     results = json.loads((out / "results.json").read_text())
     assert results["data"]["n_columns"] == 10 and results["data"]["n_features"] == 10
     kept = run("compare", path, "--target", "y", "--max-levels", "1000", "--out",
-               tmp_path / "all", *FAST)
+               tmp_path / "all", *TINY)
     assert kept.exit_code == 0, kept.output
     assert json.loads((tmp_path / "all" / "results.json").read_text())["data"][
         "n_features"] > 300

@@ -15,6 +15,16 @@ import shrinkage  # noqa: E402
 from shrinkage.torch import L1, L2, ElasticNet, GroupLasso, Proximal, prune_units  # noqa: E402
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Every test here on one thread: the tensors are small, and two threads on a loaded
+    two-core machine wait for each other (this module took 39-44 s so, 10-15 s on one)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _soft(w, t):
     return np.sign(w) * np.maximum(np.abs(w) - t, 0.0)
 
