@@ -20,6 +20,7 @@ from . import kernels_gram
 from ._design import shift_columns
 from ._iterate import Iterate
 from .convergence import warn_short_of_tol
+from .kernels_common import LATE_CHECK
 from .orthant_newton import newton_chunks
 from .zero_alpha import certificate
 
@@ -182,7 +183,7 @@ class GramState(Iterate):
             return kernels_gram.gram_ws_solve(ws, self.w, self.grad, self.gram, p.lips,
                                               penalty.l1, penalty.l2, penalty.lower,
                                               penalty.upper, budget, eps, anderson_k,
-                                              self.state)
+                                              self.state, LATE_CHECK)
 
         return newton_chunks(self, ws, penalty, max_epochs, run_epochs, newton)
 

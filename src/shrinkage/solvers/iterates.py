@@ -200,8 +200,9 @@ class NewtonIterate(Iterate):
             u_dual = v_dual.weight * u_grad + (1.0 - v_dual.weight) * fixed
         else:
             # one pass over X for both products
-            both = p.design.rmatvec(np.column_stack([v_grad, v_dual])) / n
-            u_grad, u_dual = both[:, 0], both[:, 1]
+            # (contiguous rows of the product: the kernels compile one signature)
+            both = (p.design.rmatvec(np.column_stack([v_grad, v_dual])) / n).T.copy()
+            u_grad, u_dual = both[0], both[1]
         return dual_arg, u_grad, u_dual
 
     def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False,

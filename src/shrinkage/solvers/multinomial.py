@@ -282,8 +282,9 @@ def _newton_on_working_set(problem, penalty, state, ws, max_epochs, eps):
         P_by_class = np.ascontiguousarray(P.T)  # (the kernels' layout: K, n)
         model_blocks(ws, *design.kernel_args, P_by_class, weights, problem.fit_intercept,
                      _MIN_CURVATURE, mu, blocks)
-        bounds = (np.linalg.eigvalsh(blocks)[:, -1] if penalty.grouped
-                  else np.zeros(ws.size))
+        # (contiguous, as the ungrouped zeros are: one compiled signature, not two)
+        bounds = (np.ascontiguousarray(np.linalg.eigvalsh(blocks)[:, -1])
+                  if penalty.grouped else np.zeros(ws.size))
         W_new, b_new = state.W.copy(), state.b.copy()
         epochs += multinomial_model_cd(
             ws, W_new, b_new, np.ascontiguousarray(G.T), P_by_class, weights, mu, blocks,
