@@ -146,7 +146,14 @@ SECTIONS = {
     n_nonzero_path_ : ndarray of shape (n_l1_ratios, n_alphas)
         Non-zero coefficients along it.
     scoring_ : str
-        What ``cv_mean_`` measures.""",
+        What ``cv_mean_`` measures.
+    selection_frequency_ : ndarray of shape (n_features,)
+        For each feature, the share of the folds whose path keeps it (a non-zero
+        coefficient; with several classes, non-zero in any class) at the chosen
+        l1_ratio and alpha: how stable the selection is. The folds' supports are kept
+        as bits, n_l1_ratios x n_folds x n_alphas x n_features of them. Ridge keeps
+        every feature at alpha > 0: all 1 (leave-one-out reads it so without keeping
+        its n fits). Dask input gives it too (the folds' paths are on the client).""",
 }
 
 

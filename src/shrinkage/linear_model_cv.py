@@ -72,6 +72,7 @@ class _CrossValidated:
         else:
             intercept = float(intercept)
         self.coef_, self.intercept_ = coef, intercept
+        self.selection_frequency_ = result.selection_frequency(ratio, chosen)
         self.dual_gap_ = float(paths.paths[ratio].gaps[chosen]) if result.certify is None \
             else result.certify(self.alpha_, coef, intercept)
         # the refit is read off the warm-started path: its cost is the whole path's

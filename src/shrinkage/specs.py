@@ -241,6 +241,9 @@ class CVResult:
     mean, se : ndarray or None
         The scores' mean and standard error over the folds, where not
         ``model_selection.summarize``'s of ``paths.test_scores``.
+    keeps_every_feature : bool
+        The folds' fits keep every feature at every alpha (ridge's leave-one-out, whose
+        fits are not kept): the selection frequencies are all 1.
     """
 
     paths: object
@@ -256,6 +259,14 @@ class CVResult:
     constant_target: object = None
     mean: object = None
     se: object = None
+    keeps_every_feature: bool = False
+
+    def selection_frequency(self, ratio, index):
+        """The share of folds whose fit keeps each feature at row ``ratio`` and alpha
+        ``index`` (``CVPaths.selection_frequency``), or None where none is known."""
+        if self.keeps_every_feature:
+            return np.ones(self.features.n_features)
+        return self.paths.selection_frequency(ratio, index)
 
     def summary(self):
         """The mean score over the folds and its standard error: ``(mean, se)``."""

@@ -48,4 +48,5 @@ def leave_one_out(spec, X, y, sw, features):
     return CVResult(paths, [0.0], alpha_rule, ms.get_scorer("mse"), features, n_iter=1,
                     certify=certify, constant_target=constant,
                     mean=errors.mean(axis=0)[None, :],
-                    se=(errors.std(axis=0, ddof=1) / np.sqrt(n))[None, :])
+                    se=(errors.std(axis=0, ddof=1) / np.sqrt(n))[None, :],
+                    keeps_every_feature=True)

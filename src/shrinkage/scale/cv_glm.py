@@ -83,7 +83,12 @@ def cross_validate_on(spec, data, terms, fold_terms, features=None):
                                for s, t in zip(row[:-1], fold_terms)] for row in states]),
         train_scores=np.array([[terms.score(_as_held_out(s)) for s in w.trained]
                                for w in whole]),
-        paths=[as_path(terms, g, w, r, data) for g, w, r in zip(grids, whole, l1_ratios)])
+        paths=[as_path(terms, g, w, r, data) for g, w, r in zip(grids, whole, l1_ratios)],
+        # the fold states keep their coefficients at every alpha: their supports cost
+        # no pass over the data
+        fold_support=_cv.stack_support([
+            _cv.support_bits([t.coef_matrix(row[f].coefs) for row in states])
+            for f, t in enumerate(fold_terms)]))
     return CVResult(result, l1_ratios, alpha_rule, scoring, features or Features(p),
                     classes=classes, delta=fit.delta, n_passes=data.passes)
 

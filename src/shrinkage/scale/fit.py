@@ -144,7 +144,8 @@ def cross_validate_sums(spec, sums, centre=None, features=None):
 
     def fold_scores(k):
         paths = paths_of(sums_problem(sums.without(k), fit.fit_intercept, centre))
-        return [held_out_mse(sums.fold(k), p.coefs, p.intercepts, centre) for p in paths]
+        return ([held_out_mse(sums.fold(k), p.coefs, p.intercepts, centre) for p in paths],
+                _cv.support_bits([p.coefs for p in paths]))
 
     tasks = [delayed(fold_scores)(k) for k in range(n_folds)]
     tasks.append(delayed(lambda: [compute_path(full, grid, r, factor, lower, upper,
@@ -153,10 +154,11 @@ def cross_validate_sums(spec, sums, centre=None, features=None):
     *fold_results, full_paths = Parallel(n_jobs=spec.n_jobs, prefer="threads")(tasks)
     total = sums.total()
     result = _cv.CVPaths(
-        alphas=grids, test_scores=np.array(fold_results).transpose(1, 0, 2),
+        alphas=grids,
+        test_scores=np.array([scores for scores, _ in fold_results]).transpose(1, 0, 2),
         train_scores=np.array([held_out_mse(total, p.coefs, p.intercepts, centre)
                                for p in full_paths]),
-        paths=full_paths)
+        paths=full_paths, fold_support=_cv.stack_support([b for _, b in fold_results]))
     return CVResult(result, l1_ratios, alpha_rule, _cv.get_scorer("mse"),
                     features or Features(p))
 
