@@ -27,7 +27,9 @@ _HOMES = {
     "RidgeCV": "linear_model_cv",
     "SeparationWarning": "solvers.newton",
     "SparsityDisplay": "plotting",
+    "StabilityPath": "stability",
     "regularization_path": "regularization",
+    "stability_selection": "stability",
 }
 __all__ = sorted(_HOMES)
 __version__ = "0.1.0"
