@@ -106,6 +106,8 @@ class StabilityPath:
 
 def _path_arguments(estimator, y):
     """``regularization_path``'s arguments that ``estimator``'s parameters give."""
+    # the estimator's own FitSpec reads its parameters as its fit does (Lasso's l1_ratio
+    # of 1, HuberRegressor's delta), as prepared.py does at this same layer
     spec = getattr(estimator, "_fit_spec", None)
     if spec is None or hasattr(estimator, "_cv_spec"):
         raise ValueError(f"estimator must be one of shrinkage's single-alpha estimators "
