@@ -71,3 +71,17 @@ def test_torch_example_runs():
     with torch.no_grad():
         np.testing.assert_allclose(second(torch.relu(first(X))), net(X), rtol=1e-5,
                                    atol=1e-5)
+
+
+def test_stability_example_runs():
+    """The README's stability example, run as written: the CV-tuned lasso keeps noise
+    features in every fold, stability selection the five true ones, as its text says."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## How stable is a selection?"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {}
+    exec(compile(code, "README stability example", "exec"), scope)
+    frequency, stable = scope["model"].selection_frequency_, scope["stable"]
+    assert np.all(frequency[:5] == 1.0) and np.sum(frequency[5:] == 1.0) == 6
+    np.testing.assert_array_equal(stable.selected(0.9), np.arange(5))
+    assert round(stable.error_bound(0.9), 2) == 0.63
