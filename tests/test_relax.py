@@ -1,0 +1,132 @@
+"""The relaxed lasso: the support's unpenalized refit (against scikit-learn), the blend,
+and the relaxed cross-validation."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LogisticRegression as SkLogistic
+
+from shrinkage import regularization_path
+from shrinkage.losses import get_loss
+from shrinkage.relax import (
+    blend, check_gammas, choose_relaxed, refit_path, refit_support)
+
+
+def _regression(n=40, p=8, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) + 3.0  # far from zero: the intercept matters
+    y = X[:, 0] * 2.0 - X[:, 1] + rng.normal(size=n)
+    return X, y
+
+
+def _classes(n=60, p=6, seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    y = (X[:, 0] - 0.5 * X[:, 1] + rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_squared_refit_is_least_squares_on_the_support(weighted, fit_intercept):
+    X, y = _regression()
+    sw = np.random.default_rng(3).uniform(0.5, 2.0, len(y)) if weighted else None
+    support = np.array([0, 2, 5])
+    coef, intercept, separated = refit_support(X, y, sw, support, loss=get_loss("squared"),
+                                               fit_intercept=fit_intercept)
+    ref = LinearRegression(fit_intercept=fit_intercept).fit(X[:, support], y,
+                                                           sample_weight=sw)
+    np.testing.assert_allclose(coef[support], ref.coef_, rtol=0, atol=1e-8)
+    assert not separated and np.all(np.delete(coef, support) == 0)
+    assert intercept == pytest.approx(ref.intercept_, abs=1e-8)
+
+
+def test_squared_refit_is_minimum_norm_on_a_rank_deficient_support():
+    X, y = _regression()
+    X = np.column_stack([X, X[:, 0]])  # column 8 repeats column 0
+    support = np.array([0, 1, 8])
+    coef, intercept, _ = refit_support(sp.csc_matrix(X), y, None, support,
+                                       loss=get_loss("squared"), fit_intercept=True)
+    ref = LinearRegression().fit(X[:, support], y)
+    np.testing.assert_allclose(coef[support], ref.coef_, atol=1e-8)
+    # the minimum-norm solution splits the repeated column's weight equally
+    assert coef[0] == pytest.approx(coef[8], abs=1e-10)
+    assert intercept == pytest.approx(ref.intercept_, abs=1e-8)
+
+
+def test_squared_refit_of_the_empty_support_is_the_mean():
+    X, y = _regression()
+    coef, intercept, _ = refit_support(X, y, None, np.array([], dtype=int),
+                                       loss=get_loss("squared"), fit_intercept=True)
+    assert not coef.any() and intercept == pytest.approx(y.mean(), abs=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_logistic_refit_is_the_unpenalized_fit_on_the_support(weighted):
+    X, y = _classes()
+    sw = np.random.default_rng(4).uniform(0.5, 2.0, len(y)) if weighted else None
+    support = np.array([0, 1, 3])
+    labels = np.where(y == 1, 1.0, -1.0)
+    coef, intercept, separated = refit_support(X, labels, sw, support,
+                                               loss=get_loss("logistic"),
+                                               fit_intercept=True)
+    ref = SkLogistic(C=np.inf, tol=1e-12, max_iter=10_000).fit(
+        X[:, support], y, sample_weight=sw)
+    np.testing.assert_allclose(coef[support], ref.coef_[0], atol=1e-8)
+    assert intercept == pytest.approx(ref.intercept_[0], abs=1e-8)
+    assert not separated
+
+
+def test_logistic_refit_on_separable_classes_keeps_the_lasso():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 3))
+    y = np.where(X[:, 0] > 0, 1, 0)  # column 0 separates the classes
+    labels = np.where(y == 1, 1.0, -1.0)
+    path = regularization_path(X, y, loss="logistic", alphas=8)
+    refits = refit_path(path, X, labels, None, loss=get_loss("logistic"),
+                        fit_intercept=True)
+    on_zero = np.array([path.coefs[k, 0] != 0 for k in range(8)])
+    assert np.array_equal(refits.separated, on_zero) and on_zero.any()
+    np.testing.assert_array_equal(refits.coefs[on_zero], path.coefs[on_zero])
+    np.testing.assert_array_equal(refits.intercepts[on_zero], path.intercepts[on_zero])
+
+
+def test_refit_path_refits_each_alpha_on_its_own_support():
+    X, y = _regression()
+    path = regularization_path(X, y, alphas=10)
+    refits = refit_path(path, X, y, None, loss=get_loss("squared"), fit_intercept=True)
+    for coef, refit, intercept in zip(path.coefs, refits.coefs, refits.intercepts):
+        support = np.flatnonzero(coef)
+        assert np.array_equal(np.flatnonzero(refit), support)
+        if support.size:
+            ref = LinearRegression().fit(X[:, support], y)
+            np.testing.assert_allclose(refit[support], ref.coef_, atol=1e-8)
+            assert intercept == pytest.approx(ref.intercept_, abs=1e-8)
+
+
+def test_blend_at_gamma_one_is_the_lasso_bit_for_bit():
+    lasso, refit = np.array([0.1, 0.2, 1 / 3]), np.array([7.0, -3.0, 1e10])
+    out = blend([0.0, 0.5, 1.0], lasso, refit)
+    assert np.array_equal(out[2], lasso) and np.array_equal(out[0], refit)
+    np.testing.assert_allclose(out[1], (lasso + refit) / 2)
+
+
+@pytest.mark.parametrize("bad", [[], [0.5, 1.5], [-0.1], "x", [True]])
+def test_check_gammas_names_the_option(bad):
+    with pytest.raises(ValueError, match="gammas"):
+        check_gammas(bad)
+
+
+def test_choose_relaxed_min_and_1se_by_hand():
+    alphas = np.array([[4.0, 2.0, 1.0]])
+    gammas = np.array([0.0, 0.5, 1.0])
+    mean = np.array([[[5.0, 1.0, 3.0],     # gamma 0: the best at alpha 2
+                      [5.0, 1.5, 3.0],     # gamma 0.5: within 1 SE at alpha 2
+                      [1.9, 4.0, 4.0]]])   # gamma 1: within 1 SE at alpha 4 (largest)
+    se = np.full_like(mean, 1.0)
+    ratio, best, simplest = choose_relaxed(mean, se, alphas, gammas)
+    assert (ratio, best, simplest) == (0, (0, 1), (2, 0))
+    se = np.full_like(mean, 0.6)  # gamma 1 at alpha 4 now out: alpha 2, largest gamma
+    assert choose_relaxed(mean, se, alphas, gammas)[2] == (1, 1)
+    assert choose_relaxed(-mean, se, alphas, gammas, greater_is_better=True)[1] == (0, 1)
