@@ -130,3 +130,105 @@ def test_choose_relaxed_min_and_1se_by_hand():
     se = np.full_like(mean, 0.6)  # gamma 1 at alpha 4 now out: alpha 2, largest gamma
     assert choose_relaxed(mean, se, alphas, gammas)[2] == (1, 1)
     assert choose_relaxed(-mean, se, alphas, gammas, greater_is_better=True)[1] == (0, 1)
+
+
+# -- the relaxed cross-validation ---------------------------------------------------------
+
+from sklearn.model_selection import KFold  # noqa: E402
+
+from shrinkage import ElasticNetCV, LassoCV  # noqa: E402
+
+GRID = np.geomspace(3.0, 0.01, 8)
+
+
+def _cv_data():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(48, 10))
+    y = X[:, 0] * 3.0 - 2.0 * X[:, 1] + X[:, 2] + rng.normal(size=48)
+    return X, y
+
+
+@pytest.mark.parametrize("alpha_rule", ["min", "1se"])
+def test_gamma_one_is_exactly_the_lasso_curve_and_choice(alpha_rule):
+    X, y = _cv_data()
+    lasso = LassoCV(alphas=GRID, cv=3, alpha_rule=alpha_rule).fit(X, y)
+    relaxed = LassoCV(alphas=GRID, cv=3, alpha_rule=alpha_rule, relax=True).fit(X, y)
+    assert relaxed.gammas_[-1] == 1.0
+    np.testing.assert_array_equal(relaxed.relaxed_cv_mean_[:, -1], lasso.cv_mean_)
+    np.testing.assert_array_equal(relaxed.cv_mean_, lasso.cv_mean_)
+    only_lasso = LassoCV(alphas=GRID, cv=3, alpha_rule=alpha_rule, relax=True,
+                         gammas=[1.0]).fit(X, y)
+    assert (only_lasso.alpha_, only_lasso.gamma_) == (lasso.alpha_, 1.0)
+    np.testing.assert_array_equal(only_lasso.coef_, lasso.coef_)
+
+
+def test_relaxed_cv_scores_against_folds_refitted_by_hand():
+    X, y = _cv_data()
+    folds = list(KFold(3).split(X))
+    model = LassoCV(alphas=GRID, cv=folds, relax=True, tol=1e-12, max_iter=100_000).fit(X, y)
+    expected = np.zeros((len(folds), 5, len(GRID)))
+    for f, (train, test) in enumerate(folds):
+        path = regularization_path(X[train], y[train], alphas=GRID, tol=1e-12,
+                                   max_iter=100_000)
+        for k, coef in enumerate(path.coefs):
+            support = np.flatnonzero(coef)
+            z_lasso = X[test] @ coef + path.intercepts[k]
+            z_refit = np.full(len(test), y[train].mean()) if support.size == 0 else \
+                LinearRegression().fit(X[train][:, support], y[train]).predict(
+                    X[test][:, support])
+            for g, gamma in enumerate(model.gammas_):
+                z = gamma * z_lasso + (1 - gamma) * z_refit
+                expected[f, g, k] = np.mean((y[test] - z) ** 2)
+    np.testing.assert_allclose(model.relaxed_cv_mean_[0], expected.mean(axis=0), rtol=1e-7)
+    se = expected.std(axis=0, ddof=1) / np.sqrt(len(folds))
+    np.testing.assert_allclose(model.relaxed_cv_se_[0], se, rtol=1e-6)
+    # the chosen model: the blend on all rows, its refit by scikit-learn
+    k = int(np.flatnonzero(GRID == model.alpha_)[0])
+    support = np.flatnonzero(model.coef_path_[0, k])
+    ref = LinearRegression().fit(X[:, support], y)
+    gamma = model.gamma_
+    np.testing.assert_allclose(
+        model.coef_[support], gamma * model.coef_path_[0, k, support]
+        + (1 - gamma) * ref.coef_, atol=1e-8)
+    assert model.intercept_ == pytest.approx(
+        gamma * model.intercept_path_[0, k] + (1 - gamma) * ref.intercept_, abs=1e-8)
+    best = np.unravel_index(np.argmin(expected.mean(axis=0)), expected.shape[1:])
+    assert (model.gamma_, model.alpha_) == (model.gammas_[best[0]], GRID[best[1]])
+
+
+def test_relaxed_1se_is_within_one_se_and_no_more_complex_than_the_best():
+    X, y = _cv_data()
+    model = ElasticNetCV(l1_ratio=[0.5, 1.0], alphas=8, cv=3, relax=True,
+                         alpha_rule="1se").fit(X, y)
+    ratio = model.l1_ratios_.index(model.l1_ratio_)
+    mean, se = model.relaxed_cv_mean_[ratio], model.relaxed_cv_se_[ratio]
+    g_min = list(model.gammas_).index(model.gamma_min_)
+    i_min = list(model.alphas_[ratio]).index(model.alpha_min_)
+    g, i = list(model.gammas_).index(model.gamma_), list(model.alphas_[ratio]).index(
+        model.alpha_)
+    assert mean[g, i] <= mean[g_min, i_min] + se[g_min, i_min]
+    assert model.alpha_ >= model.alpha_min_
+    assert np.all(mean[:, :i] > mean[g_min, i_min] + se[g_min, i_min])  # no larger alpha
+    assert (model.gamma_, model.alpha_) == (model.gamma_1se_, model.alpha_1se_)
+    assert mean[g_min, i_min] == mean.min()
+    assert model.relaxed_cv_mean_.shape == (2, 5, 8)
+    assert model.refit_coef_path_.shape == (2, 8, X.shape[1])
+
+
+def test_relax_refuses_bounds_and_bad_options_with_their_names():
+    X, y = _cv_data()
+    with pytest.raises(ValueError, match="relax=True refits each support without penalty "
+                                         "and without bounds"):
+        LassoCV(alphas=5, cv=2, relax=True, positive=True).fit(X, y)
+    with pytest.raises(TypeError, match="relax must be True or False, got 'yes'"):
+        LassoCV(alphas=5, cv=2, relax="yes").fit(X, y)
+    with pytest.raises(ValueError, match=r"gammas must lie in \[0, 1\]"):
+        LassoCV(alphas=5, cv=2, relax=True, gammas=[0.5, 2]).fit(X, y)
+
+
+def test_relax_on_dask_data_is_refused_by_the_engine():
+    da = pytest.importorskip("dask.array")
+    X, y = _cv_data()
+    with pytest.raises(ValueError, match="relax=True is not available on dask data yet"):
+        LassoCV(alphas=5, cv=2, relax=True).fit(da.from_array(X, chunks=24),
+                                                da.from_array(y, chunks=24))

@@ -202,12 +202,21 @@ class CVPaths:
         Scores of the whole-data paths on the whole data.
     paths : list of Path
         The path of each l1_ratio on all the data.
+    gammas : ndarray of shape (n_gammas,) or None
+        The relaxed lasso's blends (``relax.Relaxation``); None: not relaxed.
+    relaxed_test_scores : ndarray of shape (n_l1_ratios, n_folds, n_gammas, n_alphas)
+        Scores of each fold's relaxed models (None: not relaxed).
+    refits : list of relax.Refits or None
+        The unpenalized refit of each whole-data path's supports.
     """
 
     alphas: np.ndarray
     test_scores: np.ndarray
     train_scores: np.ndarray
     paths: list
+    gammas: np.ndarray = None
+    relaxed_test_scores: np.ndarray = None
+    refits: list = None
 
 
 def make_folds(cv, X, y, groups, classifier):
@@ -266,13 +275,15 @@ def path_decision_values(X, coefs, intercepts):
 
 def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lower, upper,
                          fit_intercept, folds, scoring, tol, max_iter, n_jobs,
-                         grouped=False, offset=None, delta=None):
+                         grouped=False, offset=None, delta=None, relax=None):
     """Fit every fold's paths and the whole data's, and score the folds.
 
     ``y`` is the float target (squared, Poisson, Huber) or labels in {-1, +1}
     (logistic); inputs are validated; ``scoring`` is a ``Scorer``; ``offset`` (Poisson,
     one per sample) follows the rows into the folds and their scores, ``delta`` (Huber)
-    is the same for every fold. Returns a ``CVPaths``.
+    is the same for every fold. ``relax`` (a ``relax.Relaxation``) refits each path's
+    supports on the fold's training rows and scores every (gamma, alpha) blend too.
+    Returns a ``CVPaths``.
     """
     options = {} if delta is None else {"delta": delta}
     if offset is not None:
@@ -308,22 +319,48 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
                                **fold_options)
         if share:
             share_covariance(full, problem, X_out, y[test])
-        return [score(y[test], shifted(path_decision_values(X_out, p.coefs, p.intercepts),
-                                       test), ones[test])
+        return [scored(p, X_out, test, (X_in, y[train], w_in, fold_options))
                 for p in paths_of(problem, X_in, w_in)]
+
+    def scored(path, X_out, rows, refit_on):
+        """The path's scores on ``rows``, and its relaxed models' (None: no relax)."""
+        z = path_decision_values(X_out, path.coefs, path.intercepts)
+        lasso = score(y[rows], shifted(z, rows), ones[rows])
+        if relax is None:
+            return lasso, None
+        X_in, y_in, w_in, refit_options = refit_on
+        refits = relax.refit(path, X_in, y_in, w_in, loss=loss,
+                             fit_intercept=fit_intercept, options=refit_options)
+        z_refit = path_decision_values(X_out, refits.coefs, refits.intercepts)
+        return lasso, [score(y[rows], shifted(blended, rows), ones[rows])
+                       for blended in relax.decision_values(z, z_refit)]
 
     tasks = [delayed(fold_scores)(train, test) for train, test in folds]
     tasks.append(delayed(paths_of)(full, X, sw))
     # BLAS shares the cores with the folds running at once (solvers/blas.py)
     with blas_threads(X, min(effective_n_jobs(n_jobs), len(tasks))):
         *fold_results, full_paths = Parallel(n_jobs=n_jobs, prefer="threads")(tasks)
-    test = np.array(fold_results).transpose(1, 0, 2)
+    test = np.array([[lasso for lasso, _ in fold] for fold in fold_results])
+    test = test.transpose(1, 0, 2)
+    relaxed = {} if relax is None else _relaxed_fields(relax, fold_results, [
+        relax.refit(p, X, y, sw, loss=loss, fit_intercept=fit_intercept, options=options)
+        for p in full_paths])
     # training error of the whole-data fits: one product per l1_ratio, not one per fold
     everything = np.arange(X.shape[0])
     train = np.array([score(y, shifted(path_decision_values(X, p.coefs, p.intercepts),
                                        everything), ones)
                       for p in full_paths])
-    return CVPaths(alphas=grids, test_scores=test, train_scores=train, paths=full_paths)
+    return CVPaths(alphas=grids, test_scores=test, train_scores=train, paths=full_paths,
+                   **relaxed)
+
+
+def _relaxed_fields(relax, fold_results, refits):
+    """The ``CVPaths`` fields of a relaxed cross-validation: the gammas, the folds'
+    relaxed scores as (n_l1_ratios, n_folds, n_gammas, n_alphas), the whole data's
+    refits."""
+    scores = np.array([[blends for _, blends in fold] for fold in fold_results])
+    return {"gammas": relax.gammas, "relaxed_test_scores": scores.transpose(1, 0, 2, 3),
+            "refits": refits}
 
 
 def summarize(scores):
