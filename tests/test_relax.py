@@ -232,3 +232,36 @@ def test_relax_on_dask_data_is_refused_by_the_engine():
     with pytest.raises(ValueError, match="relax=True is not available on dask data yet"):
         LassoCV(alphas=5, cv=2, relax=True).fit(da.from_array(X, chunks=24),
                                                 da.from_array(y, chunks=24))
+
+
+def test_logistic_relaxed_cv_gamma_one_and_refits_against_sklearn():
+    from shrinkage import LogisticRegressionCV
+
+    X, y = _classes(n=80)
+    grid = np.geomspace(0.2, 0.01, 6)
+    lasso = LogisticRegressionCV(alphas=grid, cv=3).fit(X, y)
+    relaxed = LogisticRegressionCV(alphas=grid, cv=3, relax=True).fit(X, y)
+    np.testing.assert_array_equal(relaxed.relaxed_cv_mean_[:, -1], lasso.cv_mean_)
+    assert relaxed.coef_.shape == (1, X.shape[1]) and relaxed.intercept_.shape == (1,)
+    for k in range(len(grid)):
+        support = np.flatnonzero(relaxed.coef_path_[0, k])
+        if support.size:
+            ref = SkLogistic(C=np.inf, tol=1e-12, max_iter=10_000).fit(X[:, support], y)
+            np.testing.assert_allclose(relaxed.refit_coef_path_[0, k, support],
+                                       ref.coef_[0], atol=1e-8)
+    decision = relaxed.decision_function(X)
+    k = int(np.flatnonzero(grid == relaxed.alpha_)[0])
+    gamma = relaxed.gamma_
+    blended = (gamma * relaxed.coef_path_[0, k] + (1 - gamma) * relaxed.refit_coef_path_[0, k])
+    np.testing.assert_allclose(decision, X @ blended + gamma * relaxed.intercept_path_[0, k]
+                               + (1 - gamma) * relaxed.refit_intercept_path_[0, k],
+                               atol=1e-10)
+
+
+def test_relax_refuses_more_than_two_classes():
+    from shrinkage import LogisticRegressionCV
+
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(45, 4)), np.repeat([0, 1, 2], 15)
+    with pytest.raises(ValueError, match="relax is offered for one coefficient per feature"):
+        LogisticRegressionCV(alphas=4, cv=3, relax=True).fit(X, y)

@@ -64,8 +64,8 @@ SECTIONS = {
     "relax_params": """\
     relax : bool, default=False
         The relaxed lasso (glmnet's ``relax = TRUE``): at each alpha the support is
-        refitted without penalty (least squares on its columns, minimum-norm where
-        they are rank-deficient), and the model searched is the blend
+        refitted without penalty on its columns (for the squared loss, least squares,
+        minimum-norm where they are rank-deficient), and the model searched is the blend
         ``gamma * lasso + (1 - gamma) * refit``; each fold scores every (alpha,
         gamma) on its held-out rows and ``alpha_rule`` chooses both jointly. Not
         offered with bounds, nor on dask data yet.

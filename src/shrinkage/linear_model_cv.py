@@ -261,7 +261,10 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
 
     Binary or multinomial, as the target says (``LogisticRegression``). Folds are
     stratified when ``cv`` is an int; each runs one warm-started path per l1_ratio,
-    scored at every alpha without refitting.
+    scored at every alpha without refitting. With ``relax=True`` (two classes only) the
+    refit is the unpenalized logistic fit on the support; where the classes are
+    separable on it (no finite fit), the refit is the lasso's own model at that alpha,
+    so that every gamma gives the lasso there.
 
     Parameters
     ----------
@@ -283,10 +286,12 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
     multinomial : {"ungrouped", "grouped"}, default="ungrouped"
         With more than two classes: the elastic net on each coefficient, or on each
         feature's class coefficients as a group.
+    <<relax_params>>
 
     Attributes
     ----------
     <<cv_attributes>>
+    <<relax_attributes>>
     classes_ : ndarray of shape (n_classes,)
         The classes; with two, the second is the positive one.
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
@@ -319,7 +324,8 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
     def __init__(self, *, l1_ratio=1.0, alphas=100, eps=None, cv=5, alpha_rule="min",
                  scoring="log_loss", fit_intercept=True, penalty_factor=None, positive=False,
                  lower_bounds=None, upper_bounds=None, tol=1e-4, max_iter=1000,
-                 n_jobs=None, class_weight=None, multinomial="ungrouped"):
+                 n_jobs=None, class_weight=None, multinomial="ungrouped", relax=False,
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
         _store_params(self, locals())
 
     _extras = ("class_weight", "groups")
