@@ -77,7 +77,8 @@ SECTIONS = {
         relaxed model ``gamma_ * lasso + (1 - gamma_) * refit`` at ``alpha_``, and
         ``alpha_min_`` / ``alpha_1se_`` the alphas of the joint choice. ``"1se"``
         takes, on the best l1_ratio's row, the simplest model within one standard
-        error of the best: the largest alpha, then the largest gamma.
+        error of the best: the largest alpha, then the largest gamma. ``dual_gap_``
+        and ``n_iter_`` stay those of the lasso path the blend starts from.
     gamma_min_, gamma_1se_ : float
         The gammas of the best and of the one-standard-error relaxed models.
     gammas_ : ndarray of shape (n_gammas,)
