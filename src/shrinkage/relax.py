@@ -51,7 +51,8 @@ def check_gammas(gammas):
     except (TypeError, ValueError):
         raise ValueError(f"gammas must be numbers in [0, 1], got {gammas!r}") from None
     if values.size == 0:
-        raise ValueError("gammas is empty; give values in [0, 1], e.g. (0, 0.25, 0.5, 0.75, 1)")
+        raise ValueError("gammas is empty; give values in [0, 1], e.g. "
+                         "(0, 0.25, 0.5, 0.75, 1)")
     if np.asarray(gammas).dtype == bool or not np.all((values >= 0) & (values <= 1)):
         raise ValueError(f"gammas must lie in [0, 1] (1 is the lasso, 0 the unpenalized "
                          f"refit of its support), got {gammas!r}")
