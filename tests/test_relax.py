@@ -267,3 +267,26 @@ def test_relax_refuses_more_than_two_classes():
     X, y = rng.normal(size=(45, 4)), np.repeat([0, 1, 2], 15)
     with pytest.raises(ValueError, match="relax is offered for one coefficient per "):
         LogisticRegressionCV(alphas=4, cv=3, relax=True).fit(X, y)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_path_refit_of_a_rank_deficient_support_is_minimum_norm(weighted):
+    from shrinkage.path import Path
+
+    X, y = _regression()
+    X = np.column_stack([X, X[:, 0] + X[:, 1]])  # column 8 = column 0 + column 1
+    sw = np.random.default_rng(6).uniform(0.5, 2.0, len(y)) if weighted else None
+    coefs = np.zeros((3, 9))
+    coefs[0, [0, 3]] = 1.0
+    coefs[1, [0, 1, 3]] = 1.0
+    coefs[2, [0, 1, 3, 8]] = 1.0  # singular on its support: least squares on the rows
+    path = Path(alphas=np.array([3.0, 2.0, 1.0]), coefs=coefs, intercepts=np.zeros(3),
+                gaps=np.zeros(3), n_iter=np.zeros(3, dtype=int), n_nonzero=np.zeros(3),
+                l1_ratio=1.0, loss="squared")
+    refits = refit_path(path, X, y, sw, loss=get_loss("squared"), fit_intercept=True)
+    for k in range(3):
+        support = np.flatnonzero(coefs[k])
+        ref = LinearRegression().fit(X[:, support], y, sample_weight=sw)
+        np.testing.assert_allclose(refits.coefs[k, support], ref.coef_, atol=1e-8)
+        assert refits.intercepts[k] == pytest.approx(ref.intercept_, abs=1e-8)
+    assert np.linalg.norm(refits.coefs[2]) < np.linalg.norm(refits.coefs[1])

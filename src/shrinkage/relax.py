@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg as la
 import scipy.sparse as sp
 
 from .losses import get_loss
@@ -36,6 +37,10 @@ REFIT_TOL = 1e-12
 REFIT_MAX_ITER = 200
 #: full Newton steps taken after the solver's stop (``refit_support``)
 POLISH_STEPS = 2
+#: a squared refit along a path solves the normal equations of a support whose Gram
+#: block has a condition number below this (error ~ 1e8 * machine epsilon at most),
+#: least squares on the rows beyond it
+GRAM_MAX_CONDITION = 1e8
 
 
 def check_gammas(gammas):
@@ -126,20 +131,58 @@ def refit_support(X, y, sw, support, *, loss, fit_intercept, options=None):
     return coef, float(problem.user_intercept(polished.intercept, polished.coef)), False
 
 
-def _least_squares(columns, y, sw, fit_intercept):
-    """Weighted least squares with intercept; the minimum-norm coefficients where the
-    (centred) columns are rank-deficient."""
+def _weighted_centring(columns, y, sw, fit_intercept):
+    """``(design, target, xmean, ymean)``: the columns and y centred on their weighted
+    means (none without intercept), both rows scaled by the root of the weights."""
     w = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
     if fit_intercept:
         xmean, ymean = w @ columns / w.sum(), w @ y / w.sum()
     else:
         xmean, ymean = np.zeros(columns.shape[1]), 0.0
-    if columns.shape[1] == 0:
-        return np.zeros(0), float(ymean)
     root = np.sqrt(w)
-    beta = np.linalg.lstsq(root[:, None] * (columns - xmean), root * (y - ymean),
-                           rcond=None)[0]
+    return root[:, None] * (columns - xmean), root * (y - ymean), xmean, float(ymean)
+
+
+def _lstsq(design, target):
+    # scipy's SVD least squares (gelsd, as scikit-learn's LinearRegression: the
+    # minimum-norm solution) with numpy's rank cut-off
+    return la.lstsq(design, target, cond=np.finfo(float).eps * max(design.shape),
+                    check_finite=False)[0]
+
+
+def _least_squares(columns, y, sw, fit_intercept):
+    """Weighted least squares with intercept; the minimum-norm coefficients where the
+    (centred) columns are rank-deficient."""
+    design, target, xmean, ymean = _weighted_centring(columns, y, sw, fit_intercept)
+    beta = _lstsq(design, target) if columns.shape[1] else np.zeros(0)
     return beta, float(ymean - xmean @ beta)
+
+
+def _gram_refitter(X, y, sw, union, fit_intercept):
+    """``refit(support) -> (coef, intercept, False)`` for the squared loss, for supports
+    within the sorted columns ``union``: one Gram matrix of the union serves them all
+    (a path's supports are nested, mostly), each support solving its block's normal
+    equations, or least squares on the rows where the block's condition number passes
+    ``GRAM_MAX_CONDITION`` (the normal equations square it)."""
+    columns = X[:, union]
+    columns = columns.toarray() if sp.issparse(columns) else np.asarray(columns)
+    design, target, xmean, ymean = _weighted_centring(columns, y, sw, fit_intercept)
+    gram, moments = design.T @ design, design.T @ target
+
+    def refit(support):
+        rows = np.searchsorted(union, support)
+        beta = np.zeros(support.size)
+        if support.size:
+            values, vectors = np.linalg.eigh(gram[np.ix_(rows, rows)])
+            if values[0] > values[-1] / GRAM_MAX_CONDITION:
+                beta = vectors @ ((vectors.T @ moments[rows]) / values)
+            else:
+                beta = _lstsq(design[:, rows], target)
+        coef = np.zeros(X.shape[1])
+        coef[support] = beta
+        return coef, float(ymean - xmean[rows] @ beta), False
+
+    return refit
 
 
 def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None):
@@ -155,13 +198,19 @@ def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None):
     coefs = np.zeros_like(path.coefs)
     intercepts = np.zeros(len(path.alphas))
     separated = np.zeros(len(path.alphas), dtype=bool)
+    if get_loss(loss).quadratic:
+        refit = _gram_refitter(X, y, sw, np.flatnonzero(np.any(path.coefs, axis=0)),
+                               fit_intercept)
+    else:
+        def refit(support):
+            return refit_support(X, y, sw, support, loss=loss, fit_intercept=fit_intercept,
+                                 options=options)
     cache = {}
     for k, lasso in enumerate(path.coefs):
         support = np.flatnonzero(lasso)
         key = support.tobytes()
         if key not in cache:
-            cache[key] = refit_support(X, y, sw, support, loss=loss,
-                                       fit_intercept=fit_intercept, options=options)
+            cache[key] = refit(support)
         coef, intercept, separated[k] = cache[key]
         if separated[k]:
             coef, intercept = lasso, path.intercepts[k]
