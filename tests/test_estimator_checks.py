@@ -33,6 +33,7 @@ def _expected_failures(estimator):
 
 @parametrize_with_checks(
     [Lasso(), ElasticNet(), Ridge(), LogisticRegression(), LassoCV(),
+     LassoCV(alphas=10, relax=True),
      ElasticNetCV(l1_ratio=[0.2, 0.8]), RidgeCV(), RidgeCV(cv=3),
      LogisticRegressionCV(alphas=10), PoissonRegressor(), HuberRegressor(),
      PoissonRegressorCV(alphas=10),

@@ -13,6 +13,7 @@ from shrinkage import (ElasticNetCV, HuberRegressor, HuberRegressorCV, LassoCV,
                        LogisticRegression, LogisticRegressionCV, PoissonRegressor,
                        PoissonRegressorCV, RidgeCV)
 from shrinkage import model_selection as ms
+from shrinkage.supports import path_support, stack_support, support_bits
 
 #: a fitted coefficient is "clearly" in or out of the support: zero, or beyond this
 CLEAR = 1e-4
@@ -125,7 +126,7 @@ def test_fold_supports_are_packed_bits_and_read_back():
     # two folds, one l1_ratio, three alphas, 11 features (not a multiple of 8)
     coefs = [[np.where(rng.uniform(size=(3, 11)) < 0.5, 1.0, 0.0)] for _ in range(2)]
     coefs[1][0][1, 4] = -2.0  # a negative coefficient is kept as well
-    support = ms.stack_support([ms.support_bits(fold) for fold in coefs])
+    support = stack_support([support_bits(fold) for fold in coefs])
     assert support.shape == (1, 2, 3, 2) and support.dtype == np.uint8  # 11 bits: 2 bytes
     path = ms.CVPaths(alphas=None, test_scores=None, train_scores=None,
                       paths=[type("P", (), {"coefs": np.zeros((3, 11))})()],
@@ -136,7 +137,7 @@ def test_fold_supports_are_packed_bits_and_read_back():
     # (n_alphas, n_classes, n_features): kept where any class is non-zero
     classes = np.zeros((2, 3, 5))
     classes[0, 2, 1] = 0.5
-    np.testing.assert_array_equal(ms.path_support(classes)[0], [0, 1, 0, 0, 0])
+    np.testing.assert_array_equal(path_support(classes)[0], [0, 1, 0, 0, 0])
 
 
 class TestDask:

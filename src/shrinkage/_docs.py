@@ -61,6 +61,35 @@ SECTIONS = {
         ``"min"``: the alpha with the best mean CV score. ``"1se"``: the largest
         alpha whose mean score is within one standard error of the best (glmnet's
         ``lambda.1se``).""",
+    "relax_params": """\
+    relax : bool, default=False
+        The relaxed lasso (glmnet's ``relax = TRUE``): at each alpha the support is
+        refitted without penalty on its columns (for the squared loss, least squares,
+        minimum-norm where they are rank-deficient), and the model searched is the blend
+        ``gamma * lasso + (1 - gamma) * refit``; each fold scores every (alpha,
+        gamma) on its held-out rows and ``alpha_rule`` chooses both jointly. Not
+        offered with bounds, nor on dask data yet.
+    gammas : array-like of float in [0, 1], default=(0, 0.25, 0.5, 0.75, 1)
+        The blends searched with ``relax=True`` (1: the lasso, 0: the refit).""",
+    "relax_attributes": """\
+    gamma_ : float
+        With ``relax=True``: the chosen blend; ``coef_`` and ``intercept_`` are the
+        relaxed model ``gamma_ * lasso + (1 - gamma_) * refit`` at ``alpha_``, and
+        ``alpha_min_`` / ``alpha_1se_`` the alphas of the joint choice. ``"1se"``
+        takes, on the best l1_ratio's row, the simplest model within one standard
+        error of the best: the largest alpha, then the largest gamma. ``dual_gap_``
+        and ``n_iter_`` stay those of the lasso path the blend starts from.
+    gamma_min_, gamma_1se_ : float
+        The gammas of the best and of the one-standard-error relaxed models.
+    gammas_ : ndarray of shape (n_gammas,)
+        The gammas searched, increasing.
+    relaxed_cv_mean_, relaxed_cv_se_ : ndarray of shape (n_l1_ratios, n_gammas, n_alphas)
+        Mean validation score of the relaxed models and its standard error
+        (``cv_mean_`` stays the lasso's: it equals the row of gamma = 1).
+    refit_coef_path_ : ndarray of shape (n_l1_ratios, n_alphas, n_features)
+        The unpenalized refit of each alpha's support on the whole data.
+    refit_intercept_path_ : ndarray of shape (n_l1_ratios, n_alphas)
+        Its intercepts.""",
     "n_jobs": """\
     n_jobs : int, default=None
         Threads over the folds (the solvers release the GIL); -1 uses every core.""",

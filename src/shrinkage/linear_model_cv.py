@@ -31,10 +31,12 @@ class _CrossValidated:
 
     def _cv_spec(self):
         """The ``CVSpec`` of the parameters, unchecked (the engine checks them)."""
+        relax = {name: getattr(self, name) for name in ("relax", "gammas")
+                 if hasattr(self, name)}
         return CVSpec(fit=self._fit_spec(), l1_ratios=self._l1_ratio_grid(),
                       alphas=self.alphas, eps=self.eps, cv=self.cv,
                       alpha_rule=self.alpha_rule, scoring=getattr(self, "scoring", "mse"),
-                      n_jobs=self.n_jobs)
+                      n_jobs=self.n_jobs, **relax)
 
     def _cross_validate(self, X, y, sample_weight=None, groups=None, **extras):
         """Cross-validate on the engine the data call for (``extras``: ``offset``) and
@@ -65,7 +67,9 @@ class _CrossValidated:
         self.n_nonzero_path_ = np.array([p.n_nonzero for p in paths.paths])
         self.scoring_ = result.scoring.name
         ratio, chosen = self._store_choice(result)
-        coef, intercept = self.coef_path_[ratio, chosen], self.intercept_path_[ratio, chosen]
+        if paths.refits is not None:
+            ratio, chosen = self._store_relaxed(result)
+        coef, intercept = result.refit()
         if result.classes is not None:
             coef, intercept = (coef[None, :], np.array([intercept])) if coef.ndim == 1 \
                 else (coef, np.asarray(intercept))
@@ -79,6 +83,26 @@ class _CrossValidated:
         self.n_iter_ = int(np.sum(paths.paths[ratio].n_iter)) if result.n_iter is None \
             else result.n_iter
         return self
+
+    def _store_relaxed(self, result):
+        """Store the relaxed lasso's scores, refits and joint choice of (alpha, gamma)
+        (after the lasso's, whose grid-edge check they keep); returns the chosen
+        ``(ratio, alpha index)``."""
+        paths = result.paths
+        self.gammas_ = paths.gammas
+        self.relaxed_cv_mean_, self.relaxed_cv_se_ = result.relaxed_summary()
+        self.refit_coef_path_ = np.array([r.coefs for r in paths.refits])
+        self.refit_intercept_path_ = np.array([r.intercepts for r in paths.refits])
+        ratio, best, simplest, chosen = result.relaxed_choice()
+        self.l1_ratio_ = result.l1_ratios[ratio]
+
+        def gamma_alpha(indices):
+            return float(paths.gammas[indices[0]]), float(self.alphas_[ratio, indices[1]])
+
+        self.gamma_min_, self.alpha_min_ = gamma_alpha(best)
+        self.gamma_1se_, self.alpha_1se_ = gamma_alpha(simplest)
+        self.gamma_, self.alpha_ = gamma_alpha(chosen)
+        return ratio, chosen[1]
 
     def _warn_constant(self, value):
         warnings.warn(
@@ -132,11 +156,13 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
     <<selection>>
     <<penalty_params>>
     <<n_jobs>>
+    <<relax_params>>
 
     Attributes
     ----------
     <<cv_attributes>>
     <<cv_refit_attributes>>
+    <<relax_attributes>>
 
     See Also
     --------
@@ -159,7 +185,8 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
     def __init__(self, *, l1_ratio=0.5, alphas=100, eps=None, cv=5, alpha_rule="min",
                  selection="cyclic", fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                 max_iter=1000, n_jobs=None):
+                 max_iter=1000, n_jobs=None, relax=False,
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
         _store_params(self, locals())
 
     @fill_doc
@@ -194,11 +221,13 @@ class LassoCV(ElasticNetCV):
     <<selection>>
     <<penalty_params>>
     <<n_jobs>>
+    <<relax_params>>
 
     Attributes
     ----------
     <<cv_attributes>>
     <<cv_refit_attributes>>
+    <<relax_attributes>>
 
     See Also
     --------
@@ -219,7 +248,8 @@ class LassoCV(ElasticNetCV):
     def __init__(self, *, alphas=100, eps=None, cv=5, alpha_rule="min",
                  selection="cyclic", fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                 max_iter=1000, n_jobs=None):
+                 max_iter=1000, n_jobs=None, relax=False,
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
         _store_params(self, locals())
 
     def _l1_ratio_grid(self):
@@ -232,7 +262,10 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
 
     Binary or multinomial, as the target says (``LogisticRegression``). Folds are
     stratified when ``cv`` is an int; each runs one warm-started path per l1_ratio,
-    scored at every alpha without refitting.
+    scored at every alpha without refitting. With ``relax=True`` (two classes only) the
+    refit is the unpenalized logistic fit on the support; where the classes are
+    separable on it (no finite fit), the refit is the lasso's own model at that alpha,
+    so that every gamma gives the lasso there.
 
     Parameters
     ----------
@@ -254,10 +287,12 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
     multinomial : {"ungrouped", "grouped"}, default="ungrouped"
         With more than two classes: the elastic net on each coefficient, or on each
         feature's class coefficients as a group.
+    <<relax_params>>
 
     Attributes
     ----------
     <<cv_attributes>>
+    <<relax_attributes>>
     classes_ : ndarray of shape (n_classes,)
         The classes; with two, the second is the positive one.
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
@@ -290,7 +325,8 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
     def __init__(self, *, l1_ratio=1.0, alphas=100, eps=None, cv=5, alpha_rule="min",
                  scoring="log_loss", fit_intercept=True, penalty_factor=None, positive=False,
                  lower_bounds=None, upper_bounds=None, tol=1e-4, max_iter=1000,
-                 n_jobs=None, class_weight=None, multinomial="ungrouped"):
+                 n_jobs=None, class_weight=None, multinomial="ungrouped", relax=False,
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
         _store_params(self, locals())
 
     _extras = ("class_weight", "groups")

@@ -23,6 +23,7 @@ from .path import compute_path, resolve_alphas
 from .solvers.blas import blas_threads
 from .solvers.cd import make_problem
 from .solvers.gram import gram_suits, share_covariance
+from .supports import share_kept, stack_support, support_bits
 
 #: scorer name -> (function of (labels or targets, decision values, weights), greater is
 #: better). Decision values have shape (n_test, n_alphas); each returns (n_alphas,).
@@ -202,6 +203,12 @@ class CVPaths:
         Scores of the whole-data paths on the whole data.
     paths : list of Path
         The path of each l1_ratio on all the data.
+    gammas : ndarray of shape (n_gammas,) or None
+        The relaxed lasso's blends (``relax.Relaxation``); None: not relaxed.
+    relaxed_test_scores : ndarray of shape (n_l1_ratios, n_folds, n_gammas, n_alphas)
+        Scores of each fold's relaxed models (None: not relaxed).
+    refits : list of relax.Refits or None
+        The unpenalized refit of each whole-data path's supports.
     fold_support : ndarray of uint8 or None
         Which features each fold's path keeps (non-zero; for the multinomial, non-zero in
         any class) at every (l1_ratio, alpha): booleans of shape (n_l1_ratios, n_folds,
@@ -214,6 +221,9 @@ class CVPaths:
     test_scores: np.ndarray
     train_scores: np.ndarray
     paths: list
+    gammas: np.ndarray = None
+    relaxed_test_scores: np.ndarray = None
+    refits: list = None
     fold_support: np.ndarray = None
 
     def selection_frequency(self, ratio, index):
@@ -221,30 +231,8 @@ class CVPaths:
         ``index``: ndarray of shape (n_features,), or None without ``fold_support``."""
         if self.fold_support is None:
             return None
-        n_features = np.shape(self.paths[ratio].coefs)[-1]
-        kept = np.unpackbits(self.fold_support[ratio, :, index], axis=-1,
-                             count=n_features).astype(bool)
-        return kept.mean(axis=0)
-
-
-def path_support(coefs):
-    """Which features each alpha of a path keeps: bool (n_alphas, n_features) from
-    coefficients (n_alphas, n_features), or (n_alphas, n_classes, n_features) where a
-    feature is kept when any of its class coefficients is non-zero."""
-    coefs = np.asarray(coefs)
-    return np.any(coefs != 0, axis=1) if coefs.ndim == 3 else coefs != 0
-
-
-def support_bits(ratio_coefs):
-    """One fold's row of ``CVPaths.fold_support``: its path's coefficients of each
-    l1_ratio (as ``path_support`` takes them) -> uint8 (n_l1_ratios, n_alphas, bytes),
-    packed in the fold's task so that its float paths need not be kept."""
-    return np.packbits(np.array([path_support(c) for c in ratio_coefs]), axis=-1)
-
-
-def stack_support(fold_bits):
-    """``CVPaths.fold_support`` from each fold's ``support_bits``."""
-    return np.array(fold_bits).transpose(1, 0, 2, 3)
+        return share_kept(self.fold_support[ratio, :, index],
+                          np.shape(self.paths[ratio].coefs)[-1])
 
 
 def make_folds(cv, X, y, groups, classifier):
@@ -303,13 +291,15 @@ def path_decision_values(X, coefs, intercepts):
 
 def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lower, upper,
                          fit_intercept, folds, scoring, tol, max_iter, n_jobs,
-                         grouped=False, offset=None, delta=None):
+                         grouped=False, offset=None, delta=None, relax=None):
     """Fit every fold's paths and the whole data's, and score the folds.
 
     ``y`` is the float target (squared, Poisson, Huber) or labels in {-1, +1}
     (logistic); inputs are validated; ``scoring`` is a ``Scorer``; ``offset`` (Poisson,
     one per sample) follows the rows into the folds and their scores, ``delta`` (Huber)
-    is the same for every fold. Returns a ``CVPaths``.
+    is the same for every fold. ``relax`` (a ``relax.Relaxation``) refits each path's
+    supports on the fold's training rows and scores every (gamma, alpha) blend too.
+    Returns a ``CVPaths``.
     """
     options = {} if delta is None else {"delta": delta}
     if offset is not None:
@@ -346,24 +336,49 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
         if share:
             share_covariance(full, problem, X_out, y[test])
         paths = paths_of(problem, X_in, w_in)
-        scores = [score(y[test], shifted(path_decision_values(X_out, p.coefs, p.intercepts),
-                                         test), ones[test])
-                  for p in paths]
-        return scores, support_bits([p.coefs for p in paths])
+        return ([scored(p, X_out, test, (X_in, y[train], w_in, fold_options)) for p in paths],
+                support_bits([p.coefs for p in paths]))
+
+    def scored(path, X_out, rows, refit_on):
+        """The path's scores on ``rows``, and its relaxed models' (None: no relax)."""
+        z = path_decision_values(X_out, path.coefs, path.intercepts)
+        lasso = score(y[rows], shifted(z, rows), ones[rows])
+        if relax is None:
+            return lasso, None
+        X_in, y_in, w_in, refit_options = refit_on
+        refits = relax.refit(path, X_in, y_in, w_in, loss=loss,
+                             fit_intercept=fit_intercept, options=refit_options)
+        z_refit = path_decision_values(X_out, refits.coefs, refits.intercepts)
+        return lasso, [score(y[rows], shifted(blended, rows), ones[rows])
+                       for blended in relax.decision_values(z, z_refit)]
 
     tasks = [delayed(fold_scores)(train, test) for train, test in folds]
     tasks.append(delayed(paths_of)(full, X, sw))
     # BLAS shares the cores with the folds running at once (solvers/blas.py)
     with blas_threads(X, min(effective_n_jobs(n_jobs), len(tasks))):
         *fold_results, full_paths = Parallel(n_jobs=n_jobs, prefer="threads")(tasks)
-    test = np.array([scores for scores, _ in fold_results]).transpose(1, 0, 2)
+    test = np.array([[lasso for lasso, _ in fold] for fold, _ in fold_results])
+    test = test.transpose(1, 0, 2)
+    relaxed = {} if relax is None else _relaxed_fields(relax, [f for f, _ in fold_results], [
+        relax.refit(p, X, y, sw, loss=loss, fit_intercept=fit_intercept, options=options)
+        for p in full_paths])
     # training error of the whole-data fits: one product per l1_ratio, not one per fold
     everything = np.arange(X.shape[0])
     train = np.array([score(y, shifted(path_decision_values(X, p.coefs, p.intercepts),
                                        everything), ones)
                       for p in full_paths])
     return CVPaths(alphas=grids, test_scores=test, train_scores=train, paths=full_paths,
-                   fold_support=stack_support([bits for _, bits in fold_results]))
+                   fold_support=stack_support([bits for _, bits in fold_results]),
+                   **relaxed)
+
+
+def _relaxed_fields(relax, fold_results, refits):
+    """The ``CVPaths`` fields of a relaxed cross-validation: the gammas, the folds'
+    relaxed scores as (n_l1_ratios, n_folds, n_gammas, n_alphas), the whole data's
+    refits."""
+    scores = np.array([[blends for _, blends in fold] for fold in fold_results])
+    return {"gammas": relax.gammas, "relaxed_test_scores": scores.transpose(1, 0, 2, 3),
+            "refits": refits}
 
 
 def summarize(scores):

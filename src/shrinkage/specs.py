@@ -149,6 +149,11 @@ class CVSpec:
         ``"mse"``).
     n_jobs : int or None
         Threads for the folds.
+    relax : bool
+        The relaxed lasso: each path's supports refitted without penalty, and
+        (alpha, gamma) chosen jointly (``relax.py``); unchecked.
+    gammas : array-like of float
+        The blends searched with ``relax``, unchecked.
     """
 
     fit: FitSpec
@@ -159,6 +164,8 @@ class CVSpec:
     alpha_rule: object = "min"
     scoring: object = "mse"
     n_jobs: object = None
+    relax: object = False
+    gammas: object = (0.0, 0.25, 0.5, 0.75, 1.0)
 
     # (model_selection, with scikit-learn's metrics, is imported where cross-validation
     # needs it: importing an estimator, or fitting one alpha, loads none of it)
@@ -172,6 +179,27 @@ class CVSpec:
         from . import model_selection as ms
 
         return ms.check_alpha_rule(self.alpha_rule)
+
+    def checked_relax(self):
+        """``relax`` as a bool, checked."""
+        if not isinstance(self.relax, (bool, np.bool_)):
+            raise TypeError(f"relax must be True or False, got {self.relax!r}")
+        return bool(self.relax)
+
+    def relaxation(self, lower, upper):
+        """The ``relax.Relaxation`` that ``model_selection.cross_validate_paths`` takes,
+        or None without ``relax``; ``lower``, ``upper``: the checked bounds, which the
+        unpenalized refit cannot keep."""
+        if not self.checked_relax():
+            return None
+        from .relax import Relaxation, check_gammas
+
+        gammas = check_gammas(self.gammas)
+        if np.any(np.isfinite(lower)) or np.any(np.isfinite(upper)):
+            raise ValueError("relax=True refits each support without penalty and without "
+                             "bounds; give positive=False and no lower_bounds or "
+                             "upper_bounds, or relax=False")
+        return Relaxation(gammas)
 
     def scorer(self, classes=None, delta=None):
         """The ``model_selection.Scorer`` of ``scoring`` (classes: a classifier's
@@ -286,8 +314,36 @@ class CVResult:
                                               self.scoring.greater_is_better)
         return ratio, i_min, i_1se, (i_min if self.alpha_rule == "min" else i_1se)
 
+    def relaxed_summary(self):
+        """The relaxed models' mean score over the folds and its standard error, each of
+        shape (n_l1_ratios, n_gammas, n_alphas); None without ``relax``."""
+        if self.paths.relaxed_test_scores is None:
+            return None
+        from . import model_selection as ms
+
+        return ms.summarize(self.paths.relaxed_test_scores)
+
+    def relaxed_choice(self):
+        """``(ratio, (g_min, i_min), (g_1se, i_1se), (g, i))``: the l1_ratio's row, the
+        (gamma, alpha) indices of the best relaxed model, of the one-standard-error one
+        (``relax.choose_relaxed``) and of the one ``alpha_rule`` keeps."""
+        from .relax import choose_relaxed
+
+        mean, se = self.relaxed_summary()
+        ratio, best, simplest = choose_relaxed(mean, se, self.paths.alphas,
+                                               self.paths.gammas,
+                                               self.scoring.greater_is_better)
+        return ratio, best, simplest, (best if self.alpha_rule == "min" else simplest)
+
     def refit(self):
-        """The chosen model's ``(coef, intercept)``, as the whole-data path holds them."""
+        """The chosen model's ``(coef, intercept)``, as the whole-data path holds them
+        (relaxed: the chosen blend of the path and its refit)."""
+        if self.paths.refits is not None:
+            from .relax import relaxed_model
+
+            ratio, _, _, (i_gamma, i_alpha) = self.relaxed_choice()
+            return relaxed_model(self.paths.paths[ratio], self.paths.refits[ratio],
+                                 self.paths.gammas, i_gamma, i_alpha)
         ratio, _, _, chosen = self.choice()
         path = self.paths.paths[ratio]
         return path.coefs[chosen], path.intercepts[chosen]

@@ -13,10 +13,10 @@ from joblib import Parallel, delayed
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import _num_samples
 
-from . import model_selection as ms
 from . import validation as v
 from .losses import MULTINOMIAL
 from .regularization import regularization_path
+from .supports import path_support
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def stability_selection(estimator, X, y, *, n_resamples=100, sample_fraction=0.5
     def support(subsample):
         path = regularization_path(_safe_indexing(X, subsample),
                                    _safe_indexing(y, subsample), alphas=grid, **arguments)
-        return ms.path_support(path.coefs)
+        return path_support(path.coefs)
 
     supports = np.array(Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(support)(subsample) for subsample in rows))

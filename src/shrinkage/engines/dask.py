@@ -67,6 +67,9 @@ class DaskEngine:
                        offset=None):
         """Cross-validate ``spec`` (a ``CVSpec``) on dask data; returns a ``CVResult``."""
         _refuse_extras(spec.fit, offset=offset, groups=groups)
+        if spec.checked_relax():
+            raise ValueError("relax=True is not available on dask data yet; fit in memory "
+                             "(X.compute(), y.compute()) or give relax=False")
         if spec.fit.loss.quadratic:
             from ..scale.fit import cross_validate_squared
 

@@ -330,6 +330,6 @@ def _cross_validate(spec, X, y, sw, groups, features, labels=None, loss=None,
         eps=spec.eps, factor=factor, lower=lower, upper=upper,
         fit_intercept=fit.fit_intercept, folds=folds, scoring=scoring,
         tol=fit.checked_tol(), max_iter=fit.checked_max_iter(), n_jobs=spec.n_jobs,
-        grouped=grouped, offset=offset, delta=delta)
+        grouped=grouped, offset=offset, delta=delta, relax=spec.relaxation(lower, upper))
     return CVResult(paths, l1_ratios, alpha_rule, scoring, features, classes=classes,
                     delta=delta, constant_target=constant)

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import model_selection as _cv
 from ..specs import CVResult, Features
+from ..supports import stack_support, support_bits
 from .fit import FOLD_SEED, check_folds, prepare
 from .fit_glm import (aligned_target, as_path, check_multinomial, classes_of, glm_grid,
                       huber_location, problem_of)
@@ -86,8 +87,8 @@ def cross_validate_on(spec, data, terms, fold_terms, features=None):
         paths=[as_path(terms, g, w, r, data) for g, w, r in zip(grids, whole, l1_ratios)],
         # the fold states keep their coefficients at every alpha: their supports cost
         # no pass over the data
-        fold_support=_cv.stack_support([
-            _cv.support_bits([t.coef_matrix(row[f].coefs) for row in states])
+        fold_support=stack_support([
+            support_bits([t.coef_matrix(row[f].coefs) for row in states])
             for f, t in enumerate(fold_terms)]))
     return CVResult(result, l1_ratios, alpha_rule, scoring, features or Features(p),
                     classes=classes, delta=fit.delta, n_passes=data.passes)

@@ -16,6 +16,7 @@ from .. import validation as v
 from .. import model_selection as _cv
 from ..path import compute_path, resolve_alphas
 from ..specs import CVResult, Features, FitResult
+from ..supports import stack_support, support_bits
 from ..solvers.cd import solve, warn_gap
 from ..solvers.gram import closed_form_gaps, gram_terms
 from ..solvers.ridge import gram_ridge_path
@@ -145,7 +146,7 @@ def cross_validate_sums(spec, sums, centre=None, features=None):
     def fold_scores(k):
         paths = paths_of(sums_problem(sums.without(k), fit.fit_intercept, centre))
         return ([held_out_mse(sums.fold(k), p.coefs, p.intercepts, centre) for p in paths],
-                _cv.support_bits([p.coefs for p in paths]))
+                support_bits([p.coefs for p in paths]))
 
     tasks = [delayed(fold_scores)(k) for k in range(n_folds)]
     tasks.append(delayed(lambda: [compute_path(full, grid, r, factor, lower, upper,
@@ -158,7 +159,7 @@ def cross_validate_sums(spec, sums, centre=None, features=None):
         test_scores=np.array([scores for scores, _ in fold_results]).transpose(1, 0, 2),
         train_scores=np.array([held_out_mse(total, p.coefs, p.intercepts, centre)
                                for p in full_paths]),
-        paths=full_paths, fold_support=_cv.stack_support([b for _, b in fold_results]))
+        paths=full_paths, fold_support=stack_support([b for _, b in fold_results]))
     return CVResult(result, l1_ratios, alpha_rule, _cv.get_scorer("mse"),
                     features or Features(p))
 
