@@ -180,11 +180,6 @@ class Logistic:
         p = expit(z)
         return self.sw * p * (1.0 - p) / z.shape[0]
 
-    @staticmethod
-    def residual(z, y):
-        """``t_i = sigmoid(-y_i z_i)``, so that minus the gradient in z is ``s y t / n``."""
-        return expit(-y * z)
-
 
 @dataclass(frozen=True)
 class Multinomial:
