@@ -153,8 +153,8 @@ def cox_relative_entropy(own_log_share, event, sw, kappa):
 def concordance(time, event, risk, weight, tied_tol):
     """Harrell's C: ``(concordant + tied / 2) / comparable`` over the pairs ``(i, j)``
     with ``i`` an event and ``t_i < t_j``, or ``t_i = t_j`` and ``j`` censored
-    (scikit-survival's pairs; each weighted by ``weight_i``); risks within ``tied_tol`` are tied. O(n^2). Returns
-    ``(concordant, tied, comparable)`` weights."""
+    (scikit-survival's pairs; each weighted by ``weight_i``); risks within
+    ``tied_tol`` are tied. O(n^2). Returns ``(concordant, tied, comparable)``."""
     n = time.shape[0]
     concordant = tied = comparable = 0.0
     for i in range(n):

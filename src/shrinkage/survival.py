@@ -103,8 +103,9 @@ class CoxRegressor(_CoxModel):
     >>> X = rng.standard_normal((200, 5))
     >>> time = rng.exponential(np.exp(-X[:, 0]))
     >>> event = rng.random(200) < 0.8
-    >>> model = CoxRegressor(alpha=0.05, l1_ratio=1.0).fit(X, np.column_stack([time, event]))
-    >>> int(np.argmax(np.abs(model.coef_))), bool(model.score(X, np.column_stack([time, event])) > 0.6)
+    >>> y = np.column_stack([time, event])
+    >>> model = CoxRegressor(alpha=0.05, l1_ratio=1.0).fit(X, y)
+    >>> int(np.argmax(np.abs(model.coef_))), bool(model.score(X, y) > 0.6)
     (0, True)
     """
 
