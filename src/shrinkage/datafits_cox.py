@@ -82,6 +82,9 @@ class Cox:
     has_rows = True
     #: no gap-safe screening: the entropies' strong concavity is not used
     dual_radius_factor = None
+    #: a shift of z changes nothing: the Newton model takes the Hessian's diagonal about
+    #: its weighted mean (``prox_newton``)
+    shift_invariant = True
 
     def __post_init__(self):
         time = np.ascontiguousarray(self.y[:, 0], dtype=np.float64)

@@ -74,6 +74,11 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
     tight_epochs = max(1, problem.entries() // max(problem.entries(ws), 1)) \
         if inner_fraction is not None else 0
     gram_model = False
+    # a datafit that a shift of z leaves unchanged (Cox) has a Hessian that sends the
+    # constant vector to 0, which its diagonal does not: the model takes the diagonal
+    # about its weighted mean (the rank-one correction of a model intercept, whose own
+    # step is then dropped: it moves nothing)
+    centred = problem.fit_intercept or getattr(df, "shift_invariant", False)
     grad, curvature, response = (np.empty(n) for _ in range(3))
     for _ in range(_MAX_NEWTON_STEPS):
         total = df.irls(state.z, grad, curvature, response)
@@ -92,7 +97,8 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
         previous = violation
         scale = n / total
         weights = curvature * scale  # sums to n, as the squared kernel expects
-        ymean = _model_statistics(problem, ws, weights, response, xmean, squares, lips)
+        ymean = _model_statistics(problem, ws, weights, response, xmean, squares, lips,
+                                  centred)
         w_new = state.w.copy()
         inner_eps = fraction * max(eps, violation) * scale
         tight_eps = min(fraction, inner_fraction) * max(eps, violation) * scale \
@@ -129,8 +135,9 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
         if gram_model and budget > 0:
             b_new, more = _gram_model_solve(
                 design, ws, w_new, weights, response, ymean, xmean[ws], lips[ws],
-                l1 * scale, l2 * scale, lo, hi, problem.fit_intercept, budget, tight_eps,
+                l1 * scale, l2 * scale, lo, hi, centred, budget, tight_eps,
                 anderson_k)
+            b_new = b_new if problem.fit_intercept else 0.0
             used += more
             moved = None
         epochs += used
@@ -141,18 +148,18 @@ def glm_ws_solve(state, ws, penalty, max_epochs, eps, anderson_k, u_grad=None,
     return epochs
 
 
-def _model_statistics(problem, ws, weights, response, xmean, squares, lips):
+def _model_statistics(problem, ws, weights, response, xmean, squares, lips, centred):
     """The weighted means, second moments and curvatures of the working-set columns
     under a quadratic model's sample ``weights`` (in place, for ``ws``): a read of them,
-    beside the one of the violation check. Returns the weighted mean response (0 without
-    an intercept)."""
+    beside the one of the violation check; about the means when ``centred``. Returns the
+    weighted mean response (0 when not centred)."""
     n = problem.n_samples
     kernels_squared.ws_weighted_stats(ws, *problem.design.kernel_args, weights, xmean,
                                       squares)
     problem.touch(ws, 2)
     xmean[ws] /= n
     squares[ws] /= n
-    if problem.fit_intercept:
+    if centred:
         variance = squares[ws] - xmean[ws] ** 2
         lips[ws] = np.where(variance > 1e-12 * squares[ws], variance, 0.0)
         ymean = float(weights @ response) / n
