@@ -196,6 +196,15 @@ def test_bad_targets_are_refused_naming_y(y, words):
     assert words in str(caught.value)
 
 
+def test_relax_is_refused_where_a_cv_spec_would_route_it():
+    from shrinkage.specs import CVSpec
+
+    spec = CVSpec(fit=CoxRegressor()._fit_spec(), l1_ratios=1.0, alphas=5, eps=None,
+                  cv=3, alpha_rule="min", scoring="deviance", n_jobs=None, relax=True)
+    with pytest.raises(ValueError, match="relax=True is not offered for loss='cox'"):
+        spec.relaxation(np.full(3, -np.inf), np.full(3, np.inf))
+
+
 def test_no_intercept_parameter_and_dask_refused():
     assert "fit_intercept" not in CoxRegressor().get_params()
     assert "fit_intercept" not in CoxRegressorCV().get_params()

@@ -7,17 +7,24 @@ With right-censored times ``t``, event indicators ``d`` and weights ``s`` (summi
 ``R(t) = {j : t_j >= t}`` (tied events share a risk set: Breslow). There is no intercept:
 adding a constant to z changes nothing (the baseline hazard absorbs it).
 
-The solver (``solvers/prox_newton.py``) minimises, on each working set, the quadratic
-model with the Hessian's diagonal ``h_j = a_j C_j - a_j^2 D_j`` (glmnet's coxnet
-weights; ``cox_kernels``). The Hessian itself, ``sum_i c_i (diag pi_i - pi_i pi_i')``
-per risk set, is not diagonal, and its diagonal does not majorise it, so a unit step may
-raise the objective: the backtracking line search on the true objective keeps every step
-a descent step. Why that converges: the model's curvatures are positive (floored) and
-bounded, so its minimiser gives a descent direction of the penalized objective (the
-model's decrease bounds the directional derivative from above by ``-d' diag(h) d``);
-Tseng and Yun's coordinate gradient descent (2009) converges with any such positive
-definite diagonal and a backtracking step. The solver stops on the duality gap below,
-never on the steps, so a stalled run is reported, not hidden.
+The Hessian in z, ``sum_i c_i (diag pi_i - pi_i pi_i')`` (a rank-one correction per
+risk set), is not diagonal. The solver (``solvers/prox_newton.py``) takes it whole on
+working sets of up to 500 features (``hessian_in``: two BLAS products with the set's
+columns, about |ws| epochs' cost), where proximal Newton converges quadratically: 2 to
+3 steps per alpha along a path, against 17 with the diagonal. Beyond that, its model
+takes the Hessian's diagonal ``h_j = a_j C_j - a_j^2 D_j`` (glmnet's coxnet weights;
+``cox_kernels``), about its weighted mean (``shift_invariant``: the Hessian sends the
+constant vector to 0, the diagonal alone does not). That diagonal does not majorise the
+Hessian, so a unit step may raise the objective: the backtracking line search on the
+true objective keeps every step a descent step. Why that converges: the model's
+curvatures are positive (floored) and bounded, so its minimiser gives a descent
+direction of the penalized objective (the model's decrease bounds the directional
+derivative from above by ``-d' M d``, M the model's positive definite matrix); Tseng
+and Yun's coordinate gradient descent (2009) converges with any such bounded positive
+definite model and an Armijo backtracking step. (The line search here takes the first
+halving that does not raise the objective, a weaker rule than Armijo's.) The solver
+stops on the duality gap below, never on the steps, so a stalled run is reported as
+such (a ConvergenceWarning), not hidden.
 
 Duality gap. Each event's term is a log-sum-exp over its risk set minus its own ``z``;
 its conjugate at ``q - e_i`` (``q`` a distribution on ``R(t_i)``) is the relative
@@ -167,19 +174,25 @@ class Cox:
 
     def hessian_in(self, A, z):
         """The full Hessian ``A' H A`` in the coefficients of the columns of ``A``
-        (Newton's method at alpha = 0): ``A' diag(a C / n) A`` minus, per event, the
-        rank-one term of its risk set, ``(s_i / n) m m' / S^2`` with ``m = sum_{j in R}
-        a_j A_j`` (a reverse cumulative sum over the sorted rows)."""
+        (Newton's method at alpha = 0, the working set's Newton model):
+        ``A' diag(a C / n) A`` minus, per event time, the rank-one term of its risk set,
+        ``(W_g / n) m m' / S_g^2`` with ``m = sum_{j in R} a_j A_j`` (a reverse
+        cumulative sum over the sorted rows)."""
         A = A.toarray() if hasattr(A, "toarray") else np.asarray(A)
         n = z.shape[0]
         sw = self.sw[self.order]
         sorted_z = np.asarray(z, dtype=np.float64)[self.order]
         a = np.where(sw > 0, sw * np.exp(sorted_z - sorted_z[sw > 0].max()), 0.0)
-        A_sorted = A[self.order]
         mass = np.cumsum(a[::-1])[::-1][self.first]
         events = self.event[self.order] & (sw > 0)
         C = np.cumsum(np.where(events, sw / mass, 0.0))[self.last]
-        tails = np.cumsum((a[:, None] * A_sorted)[::-1], axis=0)[::-1][self.first[events]]
-        weights = sw[events] / mass[events] ** 2 / n
-        return A_sorted.T @ (A_sorted * (a * C / n)[:, None]) - \
-            (tails * weights[:, None]).T @ tails
+        # the events' weights summed over each tie group (one risk set each)
+        starts, group = np.unique(self.first[events], return_inverse=True)
+        weights = np.bincount(group, weights=sw[events]) / mass[starts] ** 2 / n
+        sorted_rows = A[self.order]
+        tails = np.cumsum((sorted_rows * a[:, None])[::-1], axis=0)[::-1][starts]
+        # M'M products of one matrix with itself: numpy runs them as symmetric rank-k
+        # updates (half the flops of a general product)
+        sorted_rows *= np.sqrt(a * C / n)[:, None]
+        tails *= np.sqrt(weights)[:, None]
+        return sorted_rows.T @ sorted_rows - tails.T @ tails

@@ -37,6 +37,8 @@ class Loss:
         a one-column loss is several targets).
     on_dask : bool
         Whether the Dask engine fits it.
+    relaxes : bool
+        Whether the relaxed lasso (``relax=True`` in cross-validation) is offered.
     """
 
     name = None
@@ -50,6 +52,7 @@ class Loss:
     takes_intercept = True
     target_columns = 1
     on_dask = True
+    relaxes = True
 
     def __repr__(self):
         return f"<loss {self.name!r}>"

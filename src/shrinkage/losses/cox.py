@@ -107,6 +107,7 @@ class CoxLoss(Loss):
     takes_intercept = False
     target_columns = 2
     on_dask = False
+    relaxes = False
     scorings = ("deviance", "c_index")
 
     def target_array(self, y):
