@@ -65,6 +65,20 @@ def test_coefficients_equal_scikit_survival_coxnet_with_ties(alpha, l1_ratio):
         theirs.score(X, Surv.from_arrays(event, time)), abs=1e-12)
 
 
+def test_the_diagonal_newton_model_reaches_the_same_solution(monkeypatch):
+    """Working sets beyond _EXACT_MAX_FEATURES take the Hessian's diagonal (centred) and
+    the line search: forced here on a small problem, the same optimum."""
+    from shrinkage.solvers import prox_newton
+
+    X, time, event = survival_data(seed=8)
+    y = np.column_stack([time, event])
+    exact = CoxRegressor(0.01, l1_ratio=0.7, tol=1e-13).fit(X, y)
+    monkeypatch.setattr(prox_newton, "_EXACT_MAX_FEATURES", 0)
+    diagonal = CoxRegressor(0.01, l1_ratio=0.7, tol=1e-13).fit(X, y)
+    assert diagonal.dual_gap_ <= 1e-13
+    np.testing.assert_allclose(diagonal.coef_, exact.coef_, atol=1e-6)
+
+
 def test_kkt_conditions_with_an_independent_gradient():
     X, time, event = survival_data(seed=1)
     sw = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0])

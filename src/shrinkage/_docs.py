@@ -39,6 +39,11 @@ SECTIONS = {
         Fit an unpenalized intercept.
 """ + PENALTY_PARAMS,
     "penalty_params_no_intercept": PENALTY_PARAMS,
+    "alpha_l1_ratio": """\
+    alpha : float, default=0.01
+        Penalty strength, >= 0.
+    l1_ratio : float, default=0.5
+        1 is the L1 penalty, 0 the L2 penalty.""",
     "warm_start": """\
     warm_start : bool, default=False
         Start from the previous solution when fitting again (one-column y only).""",

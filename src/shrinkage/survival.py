@@ -76,10 +76,7 @@ class CoxRegressor(_CoxModel):
 
     Parameters
     ----------
-    alpha : float, default=0.01
-        Penalty strength, >= 0.
-    l1_ratio : float, default=0.5
-        1 is the L1 penalty, 0 the L2 penalty.
+    <<alpha_l1_ratio>>
     <<penalty_params_no_intercept>>
     <<warm_start>>
 
