@@ -11,7 +11,9 @@ The Hessian in z, ``sum_i c_i (diag pi_i - pi_i pi_i')`` (a rank-one correction 
 risk set), is not diagonal. The solver (``solvers/prox_newton.py``) takes it whole on
 working sets of up to 500 features (``hessian_in``: two BLAS products with the set's
 columns, about |ws| epochs' cost), where proximal Newton converges quadratically: 2 to
-3 steps per alpha along a path, against 17 with the diagonal. Beyond that, its model
+3 steps per alpha along a path, against 17 with the diagonal (a round's first step
+reuses the last Hessian of the same working set, from a nearby z: a model that is not
+the Hessian there, which the line search below keeps safe). Beyond that, its model
 takes the Hessian's diagonal ``h_j = a_j C_j - a_j^2 D_j`` (glmnet's coxnet weights;
 ``cox_kernels``), about its weighted mean (``shift_invariant``: the Hessian sends the
 constant vector to 0, the diagonal alone does not). That diagonal does not majorise the
