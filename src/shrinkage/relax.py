@@ -84,7 +84,8 @@ class Refits:
     separated: np.ndarray
 
 
-def refit_support(X, y, sw, support, *, loss, fit_intercept, options=None):
+def refit_support(X, y, sw, support, *, loss, fit_intercept, options=None, start=None,
+                  polish=True):
     """The unpenalized fit on the columns ``support`` of ``X``.
 
     Parameters
@@ -99,6 +100,14 @@ def refit_support(X, y, sw, support, *, loss, fit_intercept, options=None):
     fit_intercept : bool
     options : dict, optional
         The datafit's options (``offset``, ``delta``).
+    start : (coef, intercept), optional
+        Where Newton's method starts (``coef`` over all features, read on ``support``):
+        a neighbouring support's refit, which along a path is close (its supports are
+        nested, mostly), halves the Newton steps. The optimum does not depend on it.
+    polish : bool
+        Take ``POLISH_STEPS`` full Newton steps after the solver's stop (coefficients to
+        rounding level instead of about 1e-7 relative): for the refits reported, not for
+        those only scored on held-out rows.
 
     Returns
     -------
@@ -120,9 +129,15 @@ def refit_support(X, y, sw, support, *, loss, fit_intercept, options=None):
     with warnings.catch_warnings():
         # separation is reported in the result (``Refits.separated``), not per fold
         warnings.simplefilter("ignore")
-        sol = solve(problem, free, tol=REFIT_TOL, max_iter=REFIT_MAX_ITER, warn=False)
+        coef_init, intercept_init = (None, None) if start is None else \
+            (np.asarray(start[0])[support], start[1])
+        sol = solve(problem, free, tol=REFIT_TOL, max_iter=REFIT_MAX_ITER, warn=False,
+                    coef_init=coef_init, intercept_init=intercept_init)
     if sol.separation is not None:
         return coef, float(sol.intercept), True
+    if not polish:
+        coef[support] = sol.coef
+        return coef, float(sol.intercept), False
     # Newton's decrement stops at ~1e-13 of the objective, which leaves the coefficients
     # ~1e-7 off; from there two more full steps reach rounding (quadratic convergence)
     polished = newton_unpenalized(problem, sol.state.w, sol.state.intercept, tol=0.0,
@@ -185,10 +200,11 @@ def _gram_refitter(X, y, sw, union, fit_intercept):
     return refit
 
 
-def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None):
+def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None, polish=True):
     """The unpenalized refit at every alpha of ``path`` (a ``Path`` fitted on X, y).
 
-    Neighbouring alphas share their supports: each distinct support is refitted once.
+    Neighbouring alphas share their supports: each distinct support is refitted once,
+    starting from the latest refit (``refit_support``'s ``start`` and ``polish``).
     Where the classes are separable on a support the refit is the lasso's own fit at
     that alpha (``Refits.separated``). Returns a ``Refits``.
     """
@@ -202,9 +218,15 @@ def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None):
         refit = _gram_refitter(X, y, sw, np.flatnonzero(np.any(path.coefs, axis=0)),
                                fit_intercept)
     else:
+        last = []  # the latest refit that found an optimum: the next one starts there
+
         def refit(support):
-            return refit_support(X, y, sw, support, loss=loss, fit_intercept=fit_intercept,
-                                 options=options)
+            found = refit_support(X, y, sw, support, loss=loss,
+                                  fit_intercept=fit_intercept, options=options,
+                                  start=last[-1] if last else None, polish=polish)
+            if not found[2]:
+                last[:] = [found[:2]]
+            return found
     cache = {}
     for k, lasso in enumerate(path.coefs):
         support = np.flatnonzero(lasso)
@@ -243,10 +265,11 @@ class Relaxation:
 
     gammas: np.ndarray
 
-    def refit(self, path, X, y, sw, *, loss, fit_intercept, options=None):
-        """The path's ``Refits`` on the rows it was fitted on."""
+    def refit(self, path, X, y, sw, *, loss, fit_intercept, options=None, polish=True):
+        """The path's ``Refits`` on the rows it was fitted on (``polish``: see
+        ``refit_support``; a fold's refits, only scored, skip it)."""
         return refit_path(path, X, y, sw, loss=loss, fit_intercept=fit_intercept,
-                          options=options)
+                          options=options, polish=polish)
 
     def decision_values(self, lasso_values, refit_values):
         """Decision values of every (gamma, alpha): ``(n_gammas, n, n_alphas)`` from the
