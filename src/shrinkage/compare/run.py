@@ -167,11 +167,13 @@ def relax_by_default(data, options, lasso):
     """Whether the relaxed lasso is fitted: ``--relax`` / ``--no-relax``, else where it
     is offered and cheap (least squares, or ``RELAX_AUTO_MAX_WORK``); a note says why
     it was left out."""
-    offered = "relax" in lasso.get_params()
+    offered = "relax" in lasso.get_params() and data.relaxes
     if options.relax is False or (options.relax is None and not offered):
         return False
     if not offered:
-        data.notes.append(f"relaxed lasso: not offered for the {data.loss.name} loss yet")
+        data.notes.append("relaxed lasso: not offered " + (
+            f"for the {data.loss.name} loss yet" if data.relaxes else
+            f"by the {data.engine} engine yet"))
         return False
     work = data.counts["n_train"] * len(data.names) ** 2
     if options.relax is None and not data.loss.least_squares and \
