@@ -56,6 +56,7 @@ class InMemory:
     """
 
     engine = "memory"
+    relaxes = True
 
     def __init__(self, table, options):
         self.options = options
