@@ -60,14 +60,16 @@ def check_survival(y):
     return np.ascontiguousarray(y)
 
 
-def cox_deviance(y, z, sw):
+def cox_deviances(y, Z, sw):
     """Partial-likelihood deviance ``2 sum_{events i} s_i (log S_i - z_i)`` minus its
-    floor (the saturated model's), Breslow's ties, raw weights; 0 without rows."""
+    floor (the saturated model's), Breslow's ties, raw weights, of each column of the
+    decision values ``Z``; 0 without rows."""
     if y.shape[0] == 0:
-        return 0.0
+        return np.zeros(Z.shape[1])
     datafit = Cox(np.asarray(y, dtype=np.float64), np.asarray(sw, dtype=np.float64), True)
-    z = np.ascontiguousarray(z, dtype=np.float64)
-    return 2.0 * y.shape[0] * (datafit.value(z) - datafit.floor_value())
+    floor = datafit.floor_value()
+    return np.array([2.0 * y.shape[0] * (datafit.value(np.ascontiguousarray(z)) - floor)
+                     for z in np.asarray(Z, dtype=np.float64).T])
 
 
 def grouped_deviance(y, z, sw, test):
@@ -78,9 +80,7 @@ def grouped_deviance(y, z, sw, test):
     train = np.ones(y.shape[0], dtype=bool)
     train[test] = False
     events = float(sw[test] @ y[test, 1]) or 1.0
-    return np.array([(cox_deviance(y, z[:, k], sw) -
-                      cox_deviance(y[train], z[train, k], sw[train])) / events
-                     for k in range(z.shape[1])])
+    return (cox_deviances(y, z, sw) - cox_deviances(y[train], z[train], sw[train])) / events
 
 
 def concordance_index(y, risk, sample_weight=None):
