@@ -17,14 +17,14 @@ class _CoxModel(_PenalizedLinearModel):
     #: the baseline hazard absorbs any intercept: not a parameter
     fit_intercept = False
 
+    @fill_doc
     def predict(self, X):
         """The linear risk score ``X @ coef_`` (higher: earlier event), as
         scikit-survival's ``CoxnetSurvivalAnalysis.predict``.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        <<samples>>
 
         Returns
         -------
@@ -32,6 +32,7 @@ class _CoxModel(_PenalizedLinearModel):
         """
         return self._decision(X)
 
+    @fill_doc
     def score(self, X, y):
         """Harrell's concordance index of the risk scores, as scikit-survival's
         ``score`` (``concordance_index_censored``): the share of comparable pairs
@@ -40,8 +41,7 @@ class _CoxModel(_PenalizedLinearModel):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        <<samples>>
         y : structured array (event, time) or array-like of shape (n_samples, 2)
             The survival target, as ``fit`` takes it.
 
