@@ -150,6 +150,23 @@ def cox_relative_entropy(own_log_share, event, sw, kappa):
 
 
 @njit(**_OPTS)
+def risk_set_sums(rows, a, starts):
+    """``out[g] = sum_{j >= starts[g]} a_j rows[j]`` for the sorted ``rows`` (C order)
+    and increasing, distinct ``starts``: one backward pass, no n x k temporaries."""
+    n, k = rows.shape
+    out = np.empty((starts.shape[0], k))
+    total = np.zeros(k)
+    g = starts.shape[0] - 1
+    for j in range(n - 1, -1, -1):
+        for c in range(k):
+            total[c] += a[j] * rows[j, c]
+        if g >= 0 and starts[g] == j:
+            out[g] = total
+            g -= 1
+    return out
+
+
+@njit(**_OPTS)
 def concordance(time, event, risk, weight, tied_tol):
     """Harrell's C: ``(concordant + tied / 2) / comparable`` over the pairs ``(i, j)``
     with ``i`` an event and ``t_i < t_j``, or ``t_i = t_j`` and ``j`` censored

@@ -191,8 +191,8 @@ class Cox:
         # the events' weights summed over each tie group (one risk set each)
         starts, group = np.unique(self.first[events], return_inverse=True)
         weights = np.bincount(group, weights=sw[events]) / mass[starts] ** 2 / n
-        sorted_rows = A[self.order]
-        tails = np.cumsum((sorted_rows * a[:, None])[::-1], axis=0)[::-1][starts]
+        sorted_rows = np.ascontiguousarray(A[self.order])
+        tails = ck.risk_set_sums(sorted_rows, a, starts)
         # M'M products of one matrix with itself: numpy runs them as symmetric rank-k
         # updates (half the flops of a general product)
         sorted_rows *= np.sqrt(a * C / n)[:, None]
