@@ -79,6 +79,18 @@ def test_the_diagonal_newton_model_reaches_the_same_solution(monkeypatch):
     np.testing.assert_allclose(diagonal.coef_, exact.coef_, atol=1e-6)
 
 
+def test_sparse_x_gives_the_dense_fit():
+    import scipy.sparse as sp
+
+    X, time, event = survival_data(seed=9)
+    X[np.abs(X) < 0.8] = 0.0
+    y = np.column_stack([time, event])
+    dense = CoxRegressor(0.02, l1_ratio=0.9, tol=1e-13).fit(X, y)
+    for matrix in (sp.csr_matrix(X), sp.csc_matrix(X)):
+        np.testing.assert_allclose(CoxRegressor(0.02, l1_ratio=0.9, tol=1e-13).fit(
+            matrix, y).coef_, dense.coef_, atol=1e-9)
+
+
 def test_kkt_conditions_with_an_independent_gradient():
     X, time, event = survival_data(seed=1)
     sw = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0])
