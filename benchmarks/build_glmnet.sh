@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the Fortran glmnet (python-glmnet 2.2.1) for the benchmark, with its Poisson
-# family (fishnet) wrapped too (benchmarks/glmnet_fishnet.pyf).
+# and Cox families (fishnet, coxnet) wrapped too (benchmarks/glmnet_fishnet.pyf,
+# benchmarks/glmnet_coxnet.pyf).
 # `pip install glmnet` fails under numpy 2 (its setup needs numpy.distutils), so this
 # fetches the sdist with pip download, compiles glmnet5.f90 with f2py and puts the package's
 # Python files beside the module in benchmarks/.peers/glmnet (ignored by git).
@@ -22,10 +23,11 @@ python -m venv "$work/getter"
 mv "$work"/glmnet-2.2.1.tar.gz "$work/glmnet.tar.gz"
 tar -xzf "$work/glmnet.tar.gz" -C "$work"
 src="$work/glmnet-2.2.1/glmnet"
-# add the Poisson family (fishnet), which python-glmnet leaves unwrapped
-python - "$src/_glmnet.pyf" "$here/glmnet_fishnet.pyf" <<'PY'
+# add the Poisson and Cox families (fishnet, coxnet), which python-glmnet leaves unwrapped
+python - "$src/_glmnet.pyf" "$here/glmnet_fishnet.pyf" "$here/glmnet_coxnet.pyf" <<'PY'
 import sys
-pyf, extra = sys.argv[1], open(sys.argv[2]).read()
+pyf = sys.argv[1]
+extra = "".join(open(path).read() for path in sys.argv[2:])
 text = open(pyf).read()
 at = text.rindex("    end interface")
 open(pyf, "w").write(text[:at] + extra + text[at:])

@@ -7,25 +7,29 @@ correlation 0.3, ten true log hazard ratios, exponential times, about 30% censor
 ties), the same decreasing grid (shrinkage's: 50 alphas from the exact alpha_max down to
 1e-3 of it), no standardization. Every coefficient vector either returns is certified by
 ONE function, shrinkage's Cox duality gap (``solvers.certificates.duality_gap``: the
-relative gap, a sum of non-negative Fenchel-Young terms): scikit-survival runs at each
-of its tolerances 1e-9, 1e-11, 1e-13 (its default, 1e-7, leaves gaps of 0.1 and more),
-and shrinkage is asked for the largest gap scikit-survival's path reached (its ``tol``):
-equal gap, both measured by the same certificate. Times are the best of ``--repeats``
+relative gap, a sum of non-negative Fenchel-Young terms): each peer runs at each of its
+tolerances 1e-9, 1e-11, 1e-13 (scikit-survival's default, 1e-7, leaves gaps of 0.1 and
+more), and shrinkage is asked for the largest gap the peer's path reached (its ``tol``):
+equal gap, both measured by the same certificate. The Fortran glmnet's coxnet joins
+when benchmarks/build_glmnet.sh has built it (benchmarks/glmnet_coxnet.pyf). Times are the best of ``--repeats``
 runs. Usage: python benchmarks/cox.py [--repeats 2] [--l1-ratios 1.0 0.5]
 """
 
 import argparse
 import datetime
 import os
+import sys
 import time
 import warnings
 
 import numpy as np
 
 RESULTS = os.path.join(os.path.dirname(__file__), "results")
+GLMNET_DIR = os.path.join(os.path.dirname(__file__), ".peers", "glmnet")
 SHAPES = ((1000, 500), (5000, 100))
 N_ALPHAS = 50
-SKSURV_TOLS = (1e-9, 1e-11, 1e-13)
+#: each peer's tolerances (its default leaves gaps of 0.1 and more)
+TOLS = {"scikit-survival": (1e-9, 1e-11, 1e-13), "glmnet": (1e-9, 1e-11, 1e-13)}
 
 
 def survival_problem(n, p, seed=0):
@@ -74,8 +78,41 @@ def best_time(run, repeats):
     return best, out
 
 
+def coxnet_path(X, y, alphas, l1_ratio, thr):
+    """glmnet's coxnet (Fortran, wrapped by build_glmnet.sh): user lambdas, no
+    standardization, Breslow's ties; its objective is ours (weights summing to 1).
+    Returns the coefficients, (n_alphas, p)."""
+    if GLMNET_DIR not in sys.path:
+        sys.path.insert(0, GLMNET_DIR)
+    import _glmnet
+
+    n, p = X.shape
+    lmu, ca, ia, nin, _, _, _, _, jerr = _glmnet.coxnet(
+        l1_ratio, np.asfortranarray(X, dtype=float).copy(), y[:, 0].copy(),
+        y[:, 1].copy(), np.zeros(n), np.ones(n), np.zeros(1, np.int32), np.ones(p),
+        np.vstack([np.full(p, -1e30), np.full(p, 1e30)]), p, 1.0, alphas, thr,
+        maxit=1_000_000, isd=0)
+    if jerr > 0:
+        raise RuntimeError(f"coxnet failed with jerr={jerr}")
+    coefs = np.zeros((len(alphas), p))
+    for k in range(lmu):
+        coefs[k, ia[:nin[k]] - 1] = ca[:nin[k], k]
+    return coefs
+
+
+def glmnet_built():
+    """Whether build_glmnet.sh built the Fortran glmnet with coxnet."""
+    if GLMNET_DIR not in sys.path:
+        sys.path.insert(0, GLMNET_DIR)
+    try:
+        import _glmnet
+    except ImportError:
+        return False
+    return hasattr(_glmnet, "coxnet")
+
+
 def compare(n, p, l1_ratio, repeats):
-    """The rows of one problem: scikit-survival at each of ``SKSURV_TOLS``, its path's
+    """The rows of one problem: each peer at each of its ``TOLS``, its path's
     certified gap, and shrinkage's path asked for that gap (``tol``), with both times."""
     from sksurv.linear_model import CoxnetSurvivalAnalysis
 
@@ -89,7 +126,7 @@ def compare(n, p, l1_ratio, repeats):
         return lambda: regularization_path(X, y, loss="cox", l1_ratio=l1_ratio,
                                            alphas=alphas, tol=tol).coefs
 
-    def theirs(tol):
+    def sksurv(tol):
         def run():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -99,17 +136,21 @@ def compare(n, p, l1_ratio, repeats):
                 return model.fit(X, y_sksurv).coef_.T
         return run
 
+    peers = {"scikit-survival": sksurv}
+    if glmnet_built():
+        peers["glmnet"] = lambda tol: lambda: coxnet_path(X, y, alphas, l1_ratio, tol)
     rows = []
-    for tol in SKSURV_TOLS:
-        row = {"shape": f"{n} x {p}", "l1_ratio": l1_ratio, "events": int(y[:, 1].sum()),
-               "sksurv_tol": tol}
-        row["sksurv_s"], coefs = best_time(theirs(tol), repeats)
-        row["sksurv_gap"] = max_gap(X, y, alphas, coefs, l1_ratio)
-        row["ours_s"], coefs = best_time(ours(row["sksurv_gap"]), repeats)
-        row["ours_gap"] = max_gap(X, y, alphas, coefs, l1_ratio, tol=row["sksurv_gap"])
-        row["ratio"] = row["sksurv_s"] / row["ours_s"]
-        rows.append(row)
-        print(row, flush=True)
+    for peer, run in peers.items():
+        for tol in TOLS[peer]:
+            row = {"shape": f"{n} x {p}", "l1_ratio": l1_ratio,
+                   "events": int(y[:, 1].sum()), "peer": peer, "peer_tol": tol}
+            row["peer_s"], coefs = best_time(run(tol), repeats)
+            row["peer_gap"] = max_gap(X, y, alphas, coefs, l1_ratio)
+            row["ours_s"], coefs = best_time(ours(row["peer_gap"]), repeats)
+            row["ours_gap"] = max_gap(X, y, alphas, coefs, l1_ratio, tol=row["peer_gap"])
+            row["ratio"] = row["peer_s"] / row["ours_s"]
+            rows.append(row)
+            print(row, flush=True)
     return rows
 
 
@@ -119,22 +160,24 @@ def write(rows, repeats):
         "",
         f"`python benchmarks/cox.py --repeats {repeats}`: a path of {N_ALPHAS} alphas "
         "(shrinkage's grid, alpha_max down to 1e-3 of it) on seeded synthetic survival "
-        "data (benchmarks/cox.py says how it is drawn). scikit-survival "
-        f"{_version('sksurv')}'s CoxnetSurvivalAnalysis runs at each tol; its path's "
-        "largest relative duality gap, by shrinkage's Cox certificate, is then the tol "
-        "shrinkage's regularization_path is given; both are measured by that one "
+        "data (benchmarks/cox.py says how it is drawn). Each peer (scikit-survival "
+        f"{_version('sksurv')}'s CoxnetSurvivalAnalysis, its tol; the Fortran glmnet "
+        "2.2.1's coxnet built by benchmarks/build_glmnet.sh, its thr) runs at each "
+        "tolerance; its path's largest relative duality gap, by shrinkage's Cox "
+        "certificate, is then the tol shrinkage's regularization_path is given; both "
+        "are measured by that one "
         "certificate (`solvers.certificates.duality_gap`; for shrinkage's path with that "
         "tol, so that, as its solver does, it may take the near-zero-alpha bound where "
         "that is the smaller). Best of the repeats, one process, on this machine's 2 "
         "cores, shared with other jobs (load average 5-7 while it ran: timings are noisy).",
         "",
-        "| n x p | l1_ratio | events | sksurv tol | sksurv s | its max gap | shrinkage s "
-        "| its max gap | sksurv / shrinkage |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| n x p | l1_ratio | events | peer | its tol | peer s | its max gap | shrinkage s "
+        "| its max gap | peer / shrinkage |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['shape']} | {r['l1_ratio']} | {r['events']} | "
-                     f"{r['sksurv_tol']:g} | {r['sksurv_s']:.3f} | {r['sksurv_gap']:.1e} | "
+        lines.append(f"| {r['shape']} | {r['l1_ratio']} | {r['events']} | {r['peer']} | "
+                     f"{r['peer_tol']:g} | {r['peer_s']:.3f} | {r['peer_gap']:.1e} | "
                      f"{r['ours_s']:.3f} | {r['ours_gap']:.1e} | {r['ratio']:.2f}x |")
     path = os.path.join(RESULTS, f"{datetime.date.today()}-cox.md")
     with open(path, "w") as f:
