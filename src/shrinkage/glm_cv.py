@@ -24,6 +24,7 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
         What the folds are scored by: the mean Poisson deviance, or the mean absolute
         or squared error of the predicted mean counts.
     <<penalty_params>>
+    <<group_params>>
     <<n_jobs>>
 
     Attributes
@@ -51,7 +52,8 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
     def __init__(self, *, l1_ratio=0.5, alphas=100, eps=None, cv=5, alpha_rule="min",
                  scoring="poisson_deviance", fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                 max_iter=1000, n_jobs=None):
+                 max_iter=1000, n_jobs=None,
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     _extras = ("offset", "groups")

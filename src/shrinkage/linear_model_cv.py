@@ -155,6 +155,7 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
     <<cv_params>>
     <<selection>>
     <<penalty_params>>
+    <<group_params>>
     <<n_jobs>>
     <<relax_params>>
 
@@ -186,7 +187,8 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
                  selection="cyclic", fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
                  max_iter=1000, n_jobs=None, relax=False,
-                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0),
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     @fill_doc
@@ -220,6 +222,7 @@ class LassoCV(ElasticNetCV):
     <<cv_params>>
     <<selection>>
     <<penalty_params>>
+    <<group_params>>
     <<n_jobs>>
     <<relax_params>>
 
@@ -249,7 +252,8 @@ class LassoCV(ElasticNetCV):
                  selection="cyclic", fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
                  max_iter=1000, n_jobs=None, relax=False,
-                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0),
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     def _l1_ratio_grid(self):
@@ -280,6 +284,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         ``scorer(estimator, X, y)``. ``cv_mean_`` holds it (log loss: lower is better;
         scikit-learn scorers: higher is better).
     <<penalty_params>>
+    <<group_params>>
     <<n_jobs>>
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight`` for the fits and
@@ -326,7 +331,8 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
                  scoring="log_loss", fit_intercept=True, penalty_factor=None, positive=False,
                  lower_bounds=None, upper_bounds=None, tol=1e-4, max_iter=1000,
                  n_jobs=None, class_weight=None, multinomial="ungrouped", relax=False,
-                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0),
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     _extras = ("class_weight", "groups")

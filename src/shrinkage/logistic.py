@@ -37,6 +37,7 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
     l1_ratio : float, default=1.0
         1 is the L1 penalty, 0 the L2 penalty.
     <<penalty_params>>
+    <<group_params>>
     <<warm_start>>
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight`` (scikit-learn's
@@ -91,7 +92,8 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
     def __init__(self, alpha=0.01, *, l1_ratio=1.0, fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
                  max_iter=1000, warm_start=False, class_weight=None,
-                 multinomial="ungrouped"):
+                 multinomial="ungrouped",
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     _extras = ("class_weight",)

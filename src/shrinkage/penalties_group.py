@@ -91,19 +91,17 @@ def check_groups(groups, n_features, group_weights=None):
     ``group_weights`` (one per group, >= 0, in the order of ``Groups.labels``: sorted
     labels, or the list's order) replaces the default ``sqrt(|g|)``.
     """
-    if groups is None:
-        raise UserError("groups is missing; give a group label per column of X "
-                        "(e.g. groups=[0, 0, 1, 1, 1])")
-    if isinstance(groups, (str, bytes)) or np.isscalar(groups):
-        raise UserError(f"groups must be a label per column or a list of column index "
-                        f"lists, got {groups!r}")
+    if isinstance(groups, (str, bytes)) or np.isscalar(groups) or groups is None:
+        raise UserError(f"feature_groups must be a label per column of X or a list of "
+                        f"column index lists (e.g. [0, 0, 1, 1, 1]), got {groups!r}")
     items = list(groups)
     if items and all(np.ndim(item) == 1 for item in items):
         codes, labels = _codes_from_lists(items, n_features)
     else:
         labels_per_column = np.asarray(items)
         if labels_per_column.ndim != 1 or labels_per_column.shape[0] != n_features:
-            raise UserError(f"groups must hold one label per column of X ({n_features}), "
+            raise UserError(f"feature_groups must hold one label per column of X "
+                            f"({n_features}), "
                             f"got {labels_per_column.shape[0] if labels_per_column.ndim else 0}"
                             " labels; or give a list of column index lists")
         labels, codes = np.unique(labels_per_column, return_inverse=True)
@@ -126,19 +124,19 @@ def _codes_from_lists(items, n_features):
     for g, item in enumerate(items):
         columns = np.asarray(item)
         if columns.size and not np.issubdtype(columns.dtype, np.integer):
-            raise UserError(f"groups[{g}] must hold column indices (integers), got "
+            raise UserError(f"feature_groups[{g}] must hold column indices (integers), got "
                             f"{columns.dtype} values")
         if columns.size == 0:
-            raise UserError(f"groups[{g}] is empty; every group needs a column")
+            raise UserError(f"feature_groups[{g}] is empty; every group needs a column")
         if columns.min() < 0 or columns.max() >= n_features:
-            raise UserError(f"groups[{g}] holds a column index outside 0..{n_features - 1}")
+            raise UserError(f"feature_groups[{g}] holds a column index outside 0..{n_features - 1}")
         if np.any(codes[columns] >= 0) or np.unique(columns).size != columns.size:
-            raise UserError(f"groups[{g}] repeats a column already in a group; the groups "
+            raise UserError(f"feature_groups[{g}] repeats a column already in a group; the groups "
                             "must not overlap")
         codes[columns] = g
     if np.any(codes < 0):
         missing = int(np.flatnonzero(codes < 0)[0])
-        raise UserError(f"groups leaves column {missing} in no group; put every column "
+        raise UserError(f"feature_groups leaves column {missing} in no group; put every column "
                         "in one group (a group of its own is fine)")
     return codes, np.arange(len(items))
 
@@ -241,3 +239,48 @@ def group_alpha_max(u0, l1_ratio, groups, group_l1_ratio):
                                               groups.ptr[g + 1], unit.l1,
                                               unit.group_l1[g]))
     return float(top / max(l1_ratio, L1_RATIO_FLOOR))
+
+
+@dataclass(frozen=True)
+class GroupStructure:
+    """What a path needs to build the group penalty at any alpha: the groups and the
+    share of plain L1 in the L1 part (``group_l1_ratio``)."""
+
+    groups: Groups
+    group_l1_ratio: float
+
+    @cached_property
+    def factor(self):
+        """Per feature, 1 where its group is penalized, else 0 (the penalty factors the
+        alpha_max and the unpenalized fits read)."""
+        return (self.groups.weights > 0)[self.groups.of].astype(np.float64)
+
+    def penalty(self, alpha, l1_ratio):
+        """The ``GroupPenalty`` at ``alpha``."""
+        return GroupPenalty.from_params(alpha, l1_ratio, self.groups, self.group_l1_ratio)
+
+    def alpha_max(self, u0, l1_ratio):
+        """``group_alpha_max`` of minus the gradient ``u0`` at ``w = 0``."""
+        return group_alpha_max(u0, l1_ratio, self.groups, self.group_l1_ratio)
+
+
+def check_group_structure(feature_groups, n_features, group_l1_ratio=0.0,
+                          group_weights=None):
+    """The checked ``GroupStructure`` of the user's parameters."""
+    ratio = group_l1_ratio
+    if isinstance(ratio, (bool, np.bool_)) or not isinstance(ratio, (int, float, np.number)) \
+            or not 0.0 <= float(ratio) <= 1.0:
+        raise UserError(f"group_l1_ratio must be a number in [0, 1] (0: the group lasso, "
+                        f"1: the lasso), got {ratio!r}")
+    return GroupStructure(check_groups(feature_groups, n_features, group_weights),
+                          float(ratio))
+
+
+def refuse_factors_and_bounds(penalty_factor, lower, upper):
+    """The group penalty takes no penalty factors and no bounds (checked ``lower``,
+    ``upper``): refuse them, naming what to use instead."""
+    if penalty_factor is not None or np.any(np.isfinite(lower)) or \
+            np.any(np.isfinite(upper)):
+        raise UserError("feature_groups takes neither penalty_factor nor bounds "
+                        "(positive, lower_bounds, upper_bounds); weigh the groups with "
+                        "group_weights (0 leaves a group unpenalized)")
