@@ -40,8 +40,9 @@ SECTIONS = {
         column, or a list of column index lists that partition the columns. Given, the
         L1 part of the penalty becomes ``(1 - group_l1_ratio) sum_g v_g ||w_g||_2 +
         group_l1_ratio ||w||_1`` (the group lasso, or between 0 and 1 the sparse group
-        lasso); not with ``penalty_factor`` or bounds, nor on dask data. (Named so, not
-        ``groups``: a fit's ``groups`` are scikit-learn's sample groups of the folds.)
+        lasso); not with ``penalty_factor`` or bounds, nor on dask data. Named so, not
+        ``groups``, since a fit's ``groups`` are scikit-learn's sample groups of the
+        folds.
     group_l1_ratio : float in [0, 1], default=0.0
         With ``feature_groups``: the share of plain L1 in the L1 part (0: the group
         lasso, 1: the lasso).

@@ -55,8 +55,8 @@ class PoissonRegressor(_GLMRegressor):
     l1_ratio : float, default=0.5
         1 is the L1 penalty, 0 the L2 penalty.
     <<penalty_params>>
-    <<group_params>>
     <<warm_start>>
+    <<group_params>>
 
     Attributes
     ----------

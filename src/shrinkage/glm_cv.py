@@ -24,8 +24,8 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
         What the folds are scored by: the mean Poisson deviance, or the mean absolute
         or squared error of the predicted mean counts.
     <<penalty_params>>
-    <<group_params>>
     <<n_jobs>>
+    <<group_params>>
 
     Attributes
     ----------

@@ -141,9 +141,9 @@ class ElasticNet(_LinearRegressor):
     l1_ratio : float, default=0.5
         Mix of L1 (1) and L2 (0), in [0, 1].
     <<penalty_params>>
-    <<group_params>>
     <<warm_start>>
     <<selection>>
+    <<group_params>>
 
     Attributes
     ----------
@@ -202,9 +202,9 @@ class Lasso(ElasticNet):
     alpha : float, default=1.0
         Penalty strength, >= 0.
     <<penalty_params>>
-    <<group_params>>
     <<warm_start>>
     <<selection>>
+    <<group_params>>
 
     Attributes
     ----------

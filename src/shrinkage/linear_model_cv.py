@@ -155,9 +155,9 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
     <<cv_params>>
     <<selection>>
     <<penalty_params>>
-    <<group_params>>
     <<n_jobs>>
     <<relax_params>>
+    <<group_params>>
 
     Attributes
     ----------
@@ -222,9 +222,9 @@ class LassoCV(ElasticNetCV):
     <<cv_params>>
     <<selection>>
     <<penalty_params>>
-    <<group_params>>
     <<n_jobs>>
     <<relax_params>>
+    <<group_params>>
 
     Attributes
     ----------
@@ -284,7 +284,6 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         ``scorer(estimator, X, y)``. ``cv_mean_`` holds it (log loss: lower is better;
         scikit-learn scorers: higher is better).
     <<penalty_params>>
-    <<group_params>>
     <<n_jobs>>
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight`` for the fits and
@@ -293,6 +292,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         With more than two classes: the elastic net on each coefficient, or on each
         feature's class coefficients as a group.
     <<relax_params>>
+    <<group_params>>
 
     Attributes
     ----------

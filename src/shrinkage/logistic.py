@@ -37,7 +37,6 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
     l1_ratio : float, default=1.0
         1 is the L1 penalty, 0 the L2 penalty.
     <<penalty_params>>
-    <<group_params>>
     <<warm_start>>
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight`` (scikit-learn's
@@ -46,6 +45,7 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
     multinomial : {"ungrouped", "grouped"}, default="ungrouped"
         With more than two classes: the elastic net on each coefficient, or on each
         feature's class coefficients as a group (group lasso for the L1 part).
+    <<group_params>>
 
     Attributes
     ----------
