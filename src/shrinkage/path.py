@@ -75,7 +75,8 @@ class Path:
     passes: float = float("nan")
 
 
-def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False, blocks=None):
+def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False,
+                      blocks=None):
     """Exact smallest alpha with every penalized coefficient zero.
 
     The intercept and the unpenalized features are fitted first: with the penalized
@@ -218,8 +219,8 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
                     n_nonzero=np.count_nonzero(np.any(coefs != 0, axis=1), axis=1),
                     l1_ratio=l1_ratio, loss=problem.datafit.name)
     has_rows = X is not None or not problem.datafit.has_rows
-    is_ridge = (blocks is None and l1_ratio == 0.0 and problem.datafit.quadratic and has_rows
-                and np.all(np.isinf(lower)) and np.all(np.isinf(upper)))
+    is_ridge = (blocks is None and l1_ratio == 0.0 and problem.datafit.quadratic
+                and has_rows and np.all(np.isinf(lower)) and np.all(np.isinf(upper)))
     if is_ridge:
         penalties = [ElasticNetPenalty.from_params(a, 0.0, factor, lower, upper)
                      for a in alphas]

@@ -98,13 +98,13 @@ def check_groups(groups, n_features, group_weights=None):
     if items and all(np.ndim(item) == 1 for item in items):
         codes, labels = _codes_from_lists(items, n_features)
     else:
-        labels_per_column = np.asarray(items)
-        if labels_per_column.ndim != 1 or labels_per_column.shape[0] != n_features:
+        per_column = np.asarray(items)
+        if per_column.ndim != 1 or per_column.shape[0] != n_features:
+            given = per_column.shape[0] if per_column.ndim else 0
             raise UserError(f"feature_groups must hold one label per column of X "
-                            f"({n_features}), "
-                            f"got {labels_per_column.shape[0] if labels_per_column.ndim else 0}"
-                            " labels; or give a list of column index lists")
-        labels, codes = np.unique(labels_per_column, return_inverse=True)
+                            f"({n_features}), got {given} labels; or give a list of column "
+                            "index lists")
+        labels, codes = np.unique(per_column, return_inverse=True)
     sizes = np.bincount(codes, minlength=len(labels))
     if group_weights is None:
         weights = np.sqrt(sizes.astype(np.float64))
@@ -129,15 +129,16 @@ def _codes_from_lists(items, n_features):
         if columns.size == 0:
             raise UserError(f"feature_groups[{g}] is empty; every group needs a column")
         if columns.min() < 0 or columns.max() >= n_features:
-            raise UserError(f"feature_groups[{g}] holds a column index outside 0..{n_features - 1}")
+            raise UserError(f"feature_groups[{g}] holds a column index outside "
+                            f"0..{n_features - 1}")
         if np.any(codes[columns] >= 0) or np.unique(columns).size != columns.size:
-            raise UserError(f"feature_groups[{g}] repeats a column already in a group; the groups "
-                            "must not overlap")
+            raise UserError(f"feature_groups[{g}] repeats a column already in a group; "
+                            "the groups must not overlap")
         codes[columns] = g
     if np.any(codes < 0):
         missing = int(np.flatnonzero(codes < 0)[0])
-        raise UserError(f"feature_groups leaves column {missing} in no group; put every column "
-                        "in one group (a group of its own is fine)")
+        raise UserError(f"feature_groups leaves column {missing} in no group; put every "
+                        "column in one group (a group of its own is fine)")
     return codes, np.arange(len(items))
 
 
@@ -268,8 +269,9 @@ def check_group_structure(feature_groups, n_features, group_l1_ratio=0.0,
                           group_weights=None):
     """The checked ``GroupStructure`` of the user's parameters."""
     ratio = group_l1_ratio
-    if isinstance(ratio, (bool, np.bool_)) or not isinstance(ratio, (int, float, np.number)) \
-            or not 0.0 <= float(ratio) <= 1.0:
+    number = isinstance(ratio, (int, float, np.number)) and \
+        not isinstance(ratio, (bool, np.bool_))
+    if not number or not 0.0 <= float(ratio) <= 1.0:
         raise UserError(f"group_l1_ratio must be a number in [0, 1] (0: the group lasso, "
                         f"1: the lasso), got {ratio!r}")
     return GroupStructure(check_groups(feature_groups, n_features, group_weights),

@@ -161,8 +161,8 @@ class MemoryEngine:
         blocks = _blocks(loss, feature_groups, p, group_l1_ratio, group_weights,
                          penalty_factor, lower, upper)
         problem = make_problem(X, y, loss, sw, fit_intercept, **options)
-        alphas = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper, grouped,
-                                blocks)
+        alphas = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper,
+                                grouped, blocks)
         return compute_path(problem, alphas, l1_ratio, factor, lower, upper, tol=tol,
                             max_iter=max_iter, screening=screening, X=X, sample_weight=sw,
                             grouped=grouped, blocks=blocks)

@@ -94,7 +94,7 @@ class GroupSquaredIterate(SquaredIterate):
         epochs = kernels_group.group_ws_epochs(
             ptr, features, self.w, self.R, self.state, *p.design.kernel_args, df.sw,
             df.has_sw, p.xmean, p.lips, curvature, penalty.l1, penalty.group_l1[groups],
-            penalty.l2, float(p.n_samples), max_epochs, eps)
+            penalty.l2, float(p.n_samples), max_epochs, eps, anderson_k)
         self.state[1] = 0.0
         return int(epochs)
 
@@ -134,7 +134,8 @@ class GroupNewtonIterate(NewtonIterate):
                 ptr, features, w_new, R, offset, *problem.design.kernel_args, weights,
                 True, xmean, problem.lips, lips, penalty.l1 * scale,
                 penalty.group_l1[groups] * scale, penalty.l2 * scale, float(n),
-                max_epochs - epochs, _INNER_FRACTION * max(eps, violation) * scale))
+                max_epochs - epochs, _INNER_FRACTION * max(eps, violation) * scale,
+                anderson_k))
             b_new = -offset[0] if problem.fit_intercept else 0.0
             moved = (response - (self.z - self.intercept)) - R
             if not _line_search(self, features, penalty, w_new, b_new, moved):

@@ -12,7 +12,7 @@ centring, a sparse X never densified).
 import numpy as np
 from numba import njit
 
-from .kernels_common import _OPTS
+from .kernels_common import _OPTS, _anderson_weights, _combine
 
 
 @njit(inline="always")
@@ -39,59 +39,125 @@ def _column_axpy(j, delta, Xd, data, indices, indptr, is_sparse, R):
             R[i] -= delta * Xd[i, j]
 
 
+@njit(inline="always")
+def _block_epoch(gptr, gidx, w, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw,
+                 xmean, informative, L, a, b, c, n, step):
+    """One epoch of block steps over the groups; returns the new offset and the
+    largest ``L_g ||move_g||``."""
+    largest = 0.0
+    for k in range(gptr.shape[0] - 1):
+        lg = L[k]
+        if lg <= 0.0:
+            continue
+        start, end = gptr[k], gptr[k + 1]
+        norm2 = 0.0
+        for q in range(start, end):
+            j = gidx[q]
+            if informative[j] == 0.0:
+                step[q - start] = 0.0
+                continue
+            grad = _column_dot(j, Xd, data, indices, indptr, is_sparse, sw, has_sw,
+                               R) / n + o * xmean[j]
+            v = w[j] + grad / lg
+            soft = max(abs(v) - a[j] / lg, 0.0)
+            step[q - start] = soft if v >= 0.0 else -soft
+            norm2 += soft * soft
+        norm = np.sqrt(norm2)
+        shrink = max(1.0 - b[k] / (lg * norm), 0.0) if norm > 0.0 else 0.0
+        moved2 = 0.0
+        for q in range(start, end):
+            j = gidx[q]
+            if informative[j] == 0.0:
+                continue
+            new = step[q - start] * shrink / (1.0 + c[j] / lg)
+            delta = new - w[j]
+            if delta != 0.0:
+                _column_axpy(j, delta, Xd, data, indices, indptr, is_sparse, R)
+                o += delta * xmean[j]
+                w[j] = new
+                moved2 += delta * delta
+        largest = max(largest, lg * np.sqrt(moved2))
+    return o, largest
+
+
+@njit(inline="always")
+def _objective(gptr, gidx, w, R, o, sw, has_sw, a, b, c, n):
+    """The working set's objective: the weighted squares of ``r = R + o`` over 2n and
+    the group penalty of its groups."""
+    acc = 0.0
+    for i in range(R.shape[0]):
+        ri = R[i] + o
+        acc += (sw[i] if has_sw else 1.0) * ri * ri
+    total = acc / (2.0 * n)
+    for k in range(gptr.shape[0] - 1):
+        norm2 = 0.0
+        for q in range(gptr[k], gptr[k + 1]):
+            j = gidx[q]
+            norm2 += w[j] * w[j]
+            total += a[j] * abs(w[j]) + 0.5 * c[j] * w[j] * w[j]
+        total += b[k] * np.sqrt(norm2)
+    return total
+
+
 @njit(**_OPTS)
 def group_ws_epochs(gptr, gidx, w, R, state, Xd, data, indices, indptr, is_sparse, sw,
-                    has_sw, xmean, informative, L, a, b, c, n, max_epochs, eps):
+                    has_sw, xmean, informative, L, a, b, c, n, max_epochs, eps,
+                    anderson_k):
     """Block coordinate descent over the groups ``gidx[gptr[k]:gptr[k + 1]]`` until an
     epoch's largest ``L_g ||move_g||`` (a bound on the KKT violation it started from)
-    is at most ``eps``, or ``max_epochs``. ``w``, ``R`` and ``state[0]`` (the offset
-    ``o``) are updated in place; ``state[1]`` is set to 1 when converged. ``L``, ``b``:
-    per group of the working set; ``a``, ``c``, ``xmean``, ``informative`` (0: a
-    constant column, left at 0): per feature. Returns the epochs run."""
-    n_groups = gptr.shape[0] - 1
+    is at most ``eps``, or ``max_epochs``; every ``anderson_k + 1`` epochs, Anderson
+    extrapolation of the last iterates, kept when it lowers the objective (as the
+    separable kernel does). ``w``, ``R`` and ``state[0]`` (the offset ``o``) are updated
+    in place; ``state[1]`` is set to 1 when converged. ``L``, ``b``: per group of the
+    working set; ``a``, ``c``, ``xmean``, ``informative`` (0: a constant column, left at
+    0): per feature. Returns the epochs run."""
     width = 0
-    for k in range(n_groups):
+    for k in range(gptr.shape[0] - 1):
         width = max(width, gptr[k + 1] - gptr[k])
     step = np.empty(width)
+    n_ws = gidx.shape[0]
+    history = np.empty((anderson_k + 1, n_ws))
     o = state[0]
     for epoch in range(max_epochs):
-        largest = 0.0
-        for k in range(n_groups):
-            lg = L[k]
-            if lg <= 0.0:
-                continue
-            start, end = gptr[k], gptr[k + 1]
-            norm2 = 0.0
-            for q in range(start, end):
-                j = gidx[q]
-                if informative[j] == 0.0:
-                    step[q - start] = 0.0
-                    continue
-                grad = _column_dot(j, Xd, data, indices, indptr, is_sparse, sw, has_sw,
-                                   R) / n + o * xmean[j]
-                v = w[j] + grad / lg
-                soft = max(abs(v) - a[j] / lg, 0.0)
-                soft = soft if v >= 0.0 else -soft
-                step[q - start] = soft
-                norm2 += soft * soft
-            norm = np.sqrt(norm2)
-            shrink = max(1.0 - b[k] / (lg * norm), 0.0) if norm > 0.0 else 0.0
-            moved2 = 0.0
-            for q in range(start, end):
-                j = gidx[q]
-                if informative[j] == 0.0:
-                    continue
-                new = step[q - start] * shrink / (1.0 + c[j] / lg)
-                delta = new - w[j]
-                if delta != 0.0:
-                    _column_axpy(j, delta, Xd, data, indices, indptr, is_sparse, R)
-                    o += delta * xmean[j]
-                    w[j] = new
-                    moved2 += delta * delta
-            largest = max(largest, lg * np.sqrt(moved2))
+        o, largest = _block_epoch(gptr, gidx, w, R, o, Xd, data, indices, indptr,
+                                  is_sparse, sw, has_sw, xmean, informative, L, a, b, c,
+                                  n, step)
         if largest <= eps:
             state[0] = o
             state[1] = 1.0
             return epoch + 1
+        if anderson_k == 0:
+            continue
+        slot = epoch % (anderson_k + 1)
+        for q in range(n_ws):
+            history[slot, q] = w[gidx[q]]
+        if slot != anderson_k:
+            continue
+        coefs = _anderson_weights(history)
+        if coefs.shape[0] == 0:
+            continue
+        w_acc = _combine(coefs, history)
+        R_acc = R.copy()
+        o_acc = o
+        w_now = np.empty(n_ws)
+        for q in range(n_ws):
+            j = gidx[q]
+            w_now[q] = w[j]
+            v = w_acc[q] if informative[j] != 0.0 else w[j]
+            delta = v - w[j]
+            if delta != 0.0:
+                _column_axpy(j, delta, Xd, data, indices, indptr, is_sparse, R_acc)
+                o_acc += delta * xmean[j]
+        before = _objective(gptr, gidx, w, R, o, sw, has_sw, a, b, c, n)
+        for q in range(n_ws):
+            if informative[gidx[q]] != 0.0:
+                w[gidx[q]] = w_acc[q]
+        if _objective(gptr, gidx, w, R_acc, o_acc, sw, has_sw, a, b, c, n) < before:
+            for i in range(R.shape[0]):
+                R[i] = R_acc[i]
+            o = o_acc
+        else:
+            for q in range(n_ws):
+                w[gidx[q]] = w_now[q]
     state[0] = o
     return max_epochs
