@@ -81,9 +81,10 @@ def _block_epoch(gptr, gidx, w, R, o, Xd, data, indices, indptr, is_sparse, sw, 
 
 
 @njit(inline="always")
-def _objective(gptr, gidx, w, R, o, sw, has_sw, a, b, c, n):
-    """The working set's objective: the weighted squares of ``r = R + o`` over 2n and
-    the group penalty of its groups."""
+def _objective(gptr, values, R, o, sw, has_sw, a, b, c, n, gidx):
+    """The working set's objective at ``values`` (the coefficients of ``gidx``, in its
+    order) with residual ``R + o``: the weighted squares over 2n and the group
+    penalty of its groups."""
     acc = 0.0
     for i in range(R.shape[0]):
         ri = R[i] + o
@@ -92,9 +93,9 @@ def _objective(gptr, gidx, w, R, o, sw, has_sw, a, b, c, n):
     for k in range(gptr.shape[0] - 1):
         norm2 = 0.0
         for q in range(gptr[k], gptr[k + 1]):
-            j = gidx[q]
-            norm2 += w[j] * w[j]
-            total += a[j] * abs(w[j]) + 0.5 * c[j] * w[j] * w[j]
+            j, v = gidx[q], values[q]
+            norm2 += v * v
+            total += a[j] * abs(v) + 0.5 * c[j] * v * v
         total += b[k] * np.sqrt(norm2)
     return total
 
@@ -143,21 +144,19 @@ def group_ws_epochs(gptr, gidx, w, R, state, Xd, data, indices, indptr, is_spars
         for q in range(n_ws):
             j = gidx[q]
             w_now[q] = w[j]
-            v = w_acc[q] if informative[j] != 0.0 else w[j]
-            delta = v - w[j]
+            if informative[j] == 0.0:
+                w_acc[q] = w[j]
+            delta = w_acc[q] - w[j]
             if delta != 0.0:
                 _column_axpy(j, delta, Xd, data, indices, indptr, is_sparse, R_acc)
                 o_acc += delta * xmean[j]
-        before = _objective(gptr, gidx, w, R, o, sw, has_sw, a, b, c, n)
-        for q in range(n_ws):
-            if informative[gidx[q]] != 0.0:
-                w[gidx[q]] = w_acc[q]
-        if _objective(gptr, gidx, w, R_acc, o_acc, sw, has_sw, a, b, c, n) < before:
-            for i in range(R.shape[0]):
-                R[i] = R_acc[i]
+        # the extrapolated point is kept only where it lowers the objective
+        if _objective(gptr, w_acc, R_acc, o_acc, sw, has_sw, a, b, c, n, gidx) < \
+                _objective(gptr, w_now, R, o, sw, has_sw, a, b, c, n, gidx):
             o = o_acc
-        else:
             for q in range(n_ws):
-                w[gidx[q]] = w_now[q]
+                w[gidx[q]] = w_acc[q]
+            for i in range(R.shape[0]):  # (no slice assignment: its check compiles slowly)
+                R[i] = R_acc[i]
     state[0] = o
     return max_epochs
