@@ -300,3 +300,41 @@ def test_labels_and_lists_agree():
     np.testing.assert_array_equal(one.coef_, two.coef_)
     u0 = np.ones(10)
     assert group_alpha_max(u0, 1.0, groups, 0.0) == pytest.approx(1.0)  # ||1_g|| / sqrt|g|
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic", "poisson"])
+def test_sparse_weights_and_no_intercept(loss):
+    """Sparse X equals dense X; integer sample weights equal repeated rows; without an
+    intercept the reference's intercept is held at 0."""
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = _data(14)
+    X[np.abs(X) < 0.7] = 0.0
+    target = {"squared": y, "logistic": (y > 0).astype(float),
+              "poisson": np.random.default_rng(3).poisson(np.exp(0.3 * X[:, 0]))}[loss]
+    options = dict(loss=loss, feature_groups=LABELS, group_l1_ratio=0.2, alphas=[0.03],
+                   tol=1e-12)
+    dense = regularization_path(X, target, **options).coefs[0]
+    csc = regularization_path(sparse.csc_matrix(X), target, **options).coefs[0]
+    np.testing.assert_allclose(csc, dense, atol=1e-8)
+    weights = np.arange(40) % 3  # 0, 1 or 2 copies of each row
+    weighted = regularization_path(X, target, sample_weight=weights, **options).coefs[0]
+    rows = np.repeat(np.arange(40), weights)
+    repeated = regularization_path(X[rows], target[rows], **options).coefs[0]
+    np.testing.assert_allclose(weighted, repeated, atol=1e-7)
+    if loss != "squared":
+        return
+    through_origin = regularization_path(X, y, fit_intercept=False, **options).coefs[0]
+    a, b, _ = _params(0.03, 1.0, 0.2)
+    np.testing.assert_allclose(through_origin, _ista_through_origin(X, y, a, b), atol=1e-7)
+
+
+def _ista_through_origin(X, y, a, b):
+    """Proximal gradient without an intercept (ISTA at 1/L, to 1e-14)."""
+    L = np.linalg.norm(X, 2) ** 2 / y.size
+    w = np.zeros(X.shape[1])
+    for _ in range(100_000):
+        new = _prox(w + X.T @ (y - X @ w) / y.size / L, 1.0 / L, a, b, 0.0, np.sqrt(SIZES))
+        if np.max(np.abs(new - w)) < 1e-15:
+            break
+        w = new
+    return new
