@@ -338,3 +338,15 @@ def _ista_through_origin(X, y, a, b):
             break
         w = new
     return new
+
+
+def test_stability_selection_keeps_the_groups():
+    from shrinkage import stability_selection
+
+    X, y = _data(15, n=60)
+    stable = stability_selection(Lasso(feature_groups=LABELS), X, y, n_resamples=10,
+                                 alphas=[0.5, 0.2], random_state=0)
+    for g in range(4):  # a group's features are kept together on every half-sample
+        cols = stable.probabilities[:, LABELS == g]
+        np.testing.assert_array_equal(cols, cols[:, :1].repeat(cols.shape[1], axis=1))
+    assert stable.probabilities[:, 0].max() == 1.0
