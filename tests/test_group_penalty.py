@@ -350,3 +350,38 @@ def test_stability_selection_keeps_the_groups():
         cols = stable.probabilities[:, LABELS == g]
         np.testing.assert_array_equal(cols, cols[:, :1].repeat(cols.shape[1], axis=1))
     assert stable.probabilities[:, 0].max() == 1.0
+
+
+def test_compare_groups_a_categorical():
+    """In compare, the penalized models keep or drop a categorical's one-hot columns
+    together (a note says so); --no-groups (``groups=False``) fits them column by
+    column."""
+    import polars as pl
+
+    from shrinkage.compare import Options, run_comparison
+    from shrinkage.tables import Table
+
+    rng = np.random.default_rng(16)
+    n = 160
+    shop = rng.choice(list("abcdef"), n)
+    effect = dict(zip("abcdef", [0.0, 0.6, -0.4, 0.2, 0.0, 0.9]))
+    x = rng.standard_normal(n)
+    y = x + np.array([effect[s] for s in shop]) + rng.standard_normal(n)
+    frame = pl.DataFrame({"x": x, "shop": shop, "noise": rng.choice(list("uvw"), n),
+                          "y": y})
+    table = Table(frame, "y", "groups-test")
+    grouped = run_comparison(table, Options(cv=2, n_alphas=5))
+    names = np.asarray(grouped.feature_names)
+    for penalty in ("l1", "elasticnet"):
+        model = grouped.models[penalty]
+        for column in ("shop", "noise"):
+            kept = model.coef_[np.char.startswith(names, f"{column}=")] != 0
+            assert kept.all() or not kept.any()
+        assert list(model.feature_groups) == [n.split("=")[0] for n in names]
+    shop = np.char.startswith(names, "shop=")
+    assert np.all(grouped.models["l1"].coef_[shop] != 0)  # the group is in, whole
+    notes = grouped.outcome.data.notes
+    assert any("form a group that enters or leaves" in note for note in notes)
+    plain = run_comparison(table, Options(cv=2, n_alphas=5, groups=False))
+    assert plain.models["l1"].feature_groups is None
+    assert not any("form a group" in note for note in plain.outcome.data.notes)
