@@ -162,8 +162,9 @@ def main():
              "skglm tol | skglm max gap | skglm / ours |", "|---" * 9 + "|"]
     for r in rows:
         shape = f"{r['shape'][0]} x {r['shape'][1]}"
-        lines.append(f"| {r['problem']} | {shape} | {r['groups']} | {r['ours_s']:.2f} | {r['ours_gap']:.1e} | {r['skglm_s']:.2f} | "
-                     f"{r['skglm_tol']:g} | {r['skglm_gap']:.1e} | {r['ratio']:.2f} |")
+        lines.append(f"| {r['problem']} | {shape} | {r['groups']} | {r['ours_s']:.2f} | "
+                     f"{r['ours_gap']:.1e} | {r['skglm_s']:.2f} | {r['skglm_tol']:g} | "
+                     f"{r['skglm_gap']:.1e} | {r['ratio']:.2f} |")
     path = os.path.join(HERE, "results", "2026-12-07-group.md")
     with open(path, "w") as out:
         out.write("\n".join(lines) + "\n")
