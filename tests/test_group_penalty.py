@@ -279,8 +279,6 @@ def test_refusals():
         Lasso(feature_groups=LABELS, positive=True).fit(X, y)
     with pytest.raises(UserError, match="group_l1_ratio must be a number in"):
         Lasso(feature_groups=LABELS, group_l1_ratio=1.5).fit(X, y)
-    with pytest.raises(UserError, match="relax=True is not offered with feature_groups"):
-        LassoCV(feature_groups=LABELS, relax=True, cv=2, alphas=3).fit(X, y)
     with pytest.raises(UserError, match="two classes only"):
         LogisticRegression(feature_groups=LABELS).fit(X, np.arange(40) % 3)
     da = pytest.importorskip("dask.array")
@@ -385,3 +383,16 @@ def test_compare_groups_a_categorical():
     plain = run_comparison(table, Options(cv=2, n_alphas=5, groups=False))
     assert plain.models["l1"].feature_groups is None
     assert not any("form a group" in note for note in plain.outcome.data.notes)
+
+
+def test_relaxed_group_lasso():
+    """relax=True refits the group lasso's supports (whole groups) without penalty."""
+    X, y = _data(17, n=60)
+    model = LassoCV(feature_groups=LABELS, relax=True, cv=3, alphas=6).fit(X, y)
+    kept = model.coef_ != 0
+    for g in range(4):
+        assert kept[LABELS == g].all() or not kept[LABELS == g].any()
+    assert model.gamma_ == 0.0  # the refit alone: least squares on the kept columns
+    Xc = X[:, kept] - X[:, kept].mean(axis=0)
+    ls = np.linalg.lstsq(Xc, y - y.mean(), rcond=None)[0]
+    np.testing.assert_allclose(model.coef_[kept], ls, atol=1e-6)

@@ -222,3 +222,31 @@ def test_path_labels_neither_overlap_nor_leave_the_figure(frame):
         assert fig.bbox.y0 <= a.y0 and a.y1 <= fig.bbox.y1
         for b in boxes[i + 1:]:
             assert not a.overlaps(b)
+
+
+def test_relaxed_curves_one_per_gamma_with_the_joint_choice_starred(frame):
+    model = LassoCV(alphas=20, cv=4, relax=True).fit(*frame)
+    display = CVCurveDisplay.from_estimator(model, kind="relaxed")
+    assert len(display.curves_) == len(model.gammas_) == 5
+    for g, container in enumerate(display.curves_):
+        line, _, (bars,) = container.lines
+        np.testing.assert_allclose(line.get_xdata(), model.alphas_[0])
+        np.testing.assert_allclose(line.get_ydata(), model.relaxed_cv_mean_[0, g])
+        np.testing.assert_allclose([s[1, 1] - s[0, 1] for s in bars.get_segments()],
+                                   2 * model.relaxed_cv_se_[0, g])
+    # gamma = 1 is the lasso's own curve
+    np.testing.assert_allclose(display.curves_[-1].lines[0].get_ydata(), model.cv_mean_[0])
+    assert "the lasso" in display.curves_[-1].get_label()
+    star_x, star_y = display.choice_marker_.get_data()
+    g = list(model.gammas_).index(model.gamma_)
+    assert star_x[0] == model.alpha_
+    k = list(model.alphas_[0]).index(model.alpha_)
+    assert star_y[0] == model.relaxed_cv_mean_[0, g, k]
+    assert f"gamma = {model.gamma_:g}" in display.choice_marker_.get_label()
+
+
+def test_relaxed_curves_need_a_relaxed_fit(lasso):
+    with pytest.raises(ValueError, match="relax=True"):
+        CVCurveDisplay.from_estimator(lasso, kind="relaxed")
+    with pytest.raises(ValueError, match="'curves', 'heatmap' or 'relaxed'"):
+        CVCurveDisplay.from_estimator(lasso, kind="map")

@@ -290,3 +290,86 @@ def test_path_refit_of_a_rank_deficient_support_is_minimum_norm(weighted):
         np.testing.assert_allclose(refits.coefs[k, support], ref.coef_, atol=1e-8)
         assert refits.intercepts[k] == pytest.approx(ref.intercept_, abs=1e-8)
     assert np.linalg.norm(refits.coefs[2]) < np.linalg.norm(refits.coefs[1])
+
+
+@pytest.mark.parametrize("polish", [True, False])
+def test_logistic_refit_path_each_support_against_sklearn(polish):
+    """Along a path (each refit started from the previous support's, separability settled
+    by one linear program on the union of the supports) every refit is scikit-learn's
+    unpenalized fit on its support: to 1e-8 polished, 1e-5 when only scored."""
+    X, y = _classes(n=200, p=8, seed=4)
+    labels = np.where(y == 1, 1.0, -1.0)
+    path = regularization_path(X, y, loss="logistic", alphas=15)
+    refits = refit_path(path, X, labels, None, loss=get_loss("logistic"),
+                        fit_intercept=True, polish=polish)
+    assert not refits.separated.any()
+    atol = 1e-8 if polish else 1e-5
+    checked = 0
+    for coef, refit, intercept in zip(path.coefs, refits.coefs, refits.intercepts):
+        support = np.flatnonzero(coef)
+        if not support.size:
+            continue
+        ref = SkLogistic(C=np.inf, tol=1e-12, max_iter=10_000).fit(X[:, support], y)
+        np.testing.assert_allclose(refit[support], ref.coef_[0], atol=atol)
+        assert intercept == pytest.approx(ref.intercept_[0], abs=atol)
+        checked += 1
+    assert checked >= 5
+
+
+def _glm_refit_reference(X, y, support, value_and_gradient):
+    """The unpenalized fit on ``support`` (with intercept) by scipy's BFGS."""
+    from scipy.optimize import minimize
+
+    A = np.c_[X[:, support], np.ones(len(y))]
+
+    def fun(theta):
+        value, grad_z = value_and_gradient(A @ theta)
+        return value, A.T @ grad_z
+
+    return minimize(fun, np.zeros(A.shape[1]), jac=True, method="BFGS",
+                    options={"gtol": 1e-10, "maxiter": 10_000}).x
+
+
+def test_poisson_relaxed_cv_refits_with_the_offset():
+    from shrinkage import PoissonRegressorCV
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 6))
+    offset = rng.uniform(-0.5, 0.5, 300)
+    y = rng.poisson(np.exp(0.4 * X[:, 0] - 0.3 * X[:, 1] + 1.0 + offset))
+    model = PoissonRegressorCV(l1_ratio=1.0, alphas=12, relax=True).fit(X, y,
+                                                                         offset=offset)
+    assert model.relaxed_cv_mean_.shape == (1, 5, 12)
+    for k in (3, 8, 11):
+        refit = model.refit_coef_path_[0, k]
+        support = np.flatnonzero(model.coef_path_[0, k])
+        assert np.array_equal(np.flatnonzero(refit), support)
+        theta = _glm_refit_reference(X, y, support, lambda z: (
+            np.sum(np.exp(z + offset) - y * (z + offset)), np.exp(z + offset) - y))
+        np.testing.assert_allclose(refit[support], theta[:-1], atol=1e-6)
+        assert model.refit_intercept_path_[0, k] == pytest.approx(theta[-1], abs=1e-6)
+    np.testing.assert_array_equal(model.relaxed_cv_mean_[:, -1], model.cv_mean_)
+
+
+def test_huber_relaxed_cv_refits_the_huber_loss_at_its_delta():
+    from shrinkage import HuberRegressorCV
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((200, 6))
+    y = 2.0 * X[:, 0] - X[:, 2] + rng.standard_normal(200)
+    y[:10] += 30.0  # outliers: the refit must be Huber's, not least squares
+    model = HuberRegressorCV(l1_ratio=1.0, alphas=10, relax=True).fit(X, y)
+    delta = model.delta_
+
+    def huber(z):
+        r = y - z
+        small = np.abs(r) <= delta
+        value = np.where(small, 0.5 * r * r, delta * np.abs(r) - 0.5 * delta ** 2).sum()
+        return value, -np.where(small, r, delta * np.sign(r))
+
+    for k in (4, 9):
+        refit = model.refit_coef_path_[0, k]
+        support = np.flatnonzero(model.coef_path_[0, k])
+        theta = _glm_refit_reference(X, y, support, huber)
+        np.testing.assert_allclose(refit[support], theta[:-1], atol=1e-6)
+        assert model.refit_intercept_path_[0, k] == pytest.approx(theta[-1], abs=1e-6)

@@ -109,15 +109,37 @@ def test_train_test_and_top_coefficients_are_the_results(diabetes, charts):
             np.testing.assert_allclose([r["value"] for r in rows if r["series"] == name],
                                        path[key], rtol=1e-5)
     bars = charts["top-coefficients"]["data"]["values"]
-    chosen = {p: e["choices"]["fit" if p == "none" else "min"]["coefficients"]
+    chosen = {e["label"]: e["choices"]["fit" if p == "none" else "min"]["coefficients"]
               for p, e in results["penalties"].items()}
-    labels = {e["label"]: p for p, e in results["penalties"].items()}
+    relaxed = results["penalties"]["l1"]["choices"]["relaxed"]
+    chosen[f"L1 (lasso), relaxed (gamma {relaxed['gamma']:g})"] = relaxed["coefficients"]
+    assert {bar["penalty"] for bar in bars} == set(chosen)
     for bar in bars:
-        np.testing.assert_allclose(bar["coef"], chosen[labels[bar["penalty"]]][bar["feature"]],
+        np.testing.assert_allclose(bar["coef"], chosen[bar["penalty"]][bar["feature"]],
                                    rtol=1e-5, atol=1e-12)
     largest = sorted(diabetes.feature_names,
-                     key=lambda n: -max(abs(chosen[p][n]) for p in PENALIZED))
+                     key=lambda n: -max(abs(chosen[results["penalties"][p]["label"]][n])
+                                        for p in PENALIZED))
     assert {b["feature"] for b in bars} == set(largest[:15])
+
+
+def test_selection_frequency_chart_is_each_cv_models_fold_share(diabetes, charts):
+    """The chart's shares are the CV estimators' own ``selection_frequency_`` (recounted
+    here from fold fits of scikit-learn's Lasso on the same folds, alphas and rows is
+    test_selection_frequency's job), in the coefficient chart's feature order."""
+    cells = charts["selection-frequency"]["data"]["values"]
+    names = list(diabetes.feature_names)
+    for p in ("l1", "elasticnet"):
+        model = diabetes.models[p]
+        label = diabetes.results["penalties"][p]["label"]
+        mine = {c["feature"]: c for c in cells if c["penalty"] == label}
+        for name, cell in mine.items():
+            j = names.index(name)
+            assert cell["share"] == pytest.approx(model.selection_frequency_[j])
+            assert cell["kept"] == (model.coef_.ravel()[j] != 0)
+            assert cell["label"].endswith("(out)") == (not cell["kept"])
+    bars = charts["top-coefficients"]["encoding"]["y"]["sort"]
+    assert charts["selection-frequency"]["encoding"]["y"]["sort"] == bars
 
 
 def test_elastic_net_map_stars_the_choice_in_its_cell(diabetes, charts):

@@ -70,7 +70,27 @@ def test_the_default_grid_is_the_estimators_on_the_whole_data():
     X, y = _five_strong(n=40, p=10)
     result = stability_selection(Lasso(), X, y, n_resamples=3, alphas=7, random_state=0)
     np.testing.assert_allclose(result.alphas, regularization_path(X, y, alphas=7).alphas)
-    assert stability_selection(Lasso(), X, y, n_resamples=2).alphas.shape == (100,)
+    # without alphas: the default 100 down to where the whole-data path keeps
+    # ceil(sqrt(0.8 p)) = 3 of the 10 features
+    full = regularization_path(X, y, alphas=100)
+    default = stability_selection(Lasso(), X, y, n_resamples=2).alphas
+    k = len(default) - 1
+    np.testing.assert_allclose(default, full.alphas[:k + 1])
+    assert full.n_nonzero[k] >= 3 and np.all(full.n_nonzero[:k] < 3)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_default_grid_bounds_false_selections_on_pure_noise():
+    """No feature matters: on the default grid q stays near sqrt(0.8 p), so the bound at
+    0.9 is a few false selections and (as it promises on average) few noise features
+    reach 0.9, where the grid down to 1e-3 alpha_max lets nearly all of them in."""
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((100, 50)), rng.standard_normal(100)
+    result = stability_selection(Lasso(), X, y, n_resamples=20, random_state=0)
+    assert result.error_bound(0.9) < 5
+    assert result.selected(0.9).size <= 2
+    deep = stability_selection(Lasso(), X, y, n_resamples=20, alphas=100, random_state=0)
+    assert deep.n_selected.mean() > 3 * result.n_selected.mean()
 
 
 def test_a_multiclass_feature_counts_when_any_class_keeps_it():

@@ -137,6 +137,11 @@ def compare(
     impute: Annotated[Impute, typer.Option(
         help="Fill missing features with the median (numeric) / most frequent value.")]
     = Impute.none,
+    relax: Annotated[bool | None, typer.Option(
+        "--relax/--no-relax",
+        help="The relaxed lasso's row (each lasso support refitted without penalty, "
+             "blended by a gamma chosen by CV). Default: fitted for least squares, and "
+             "for two classes on tables where its refits are cheap.")] = None,
     drop: Annotated[list[str] | None, typer.Option(
         help="Leave this column out (repeatable): one computed from the target, or known "
              "only after it.")] = None,
@@ -195,7 +200,7 @@ def compare(
         options = Options(task=task.value, loss=loss.value, test_size=test_size, cv=cv,
                           seed=seed, n_jobs=n_jobs, impute=impute.value,
                           selection=selection.value, n_alphas=n_alphas,
-                          max_levels=max_levels, drop=tuple(drop or ()),
+                          max_levels=max_levels, drop=tuple(drop or ()), relax=relax,
                           groups=not no_groups)
         with output.claim():  # before any fitting: an impossible --out fails at once
             progress = not (no_progress or quiet)

@@ -25,12 +25,14 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
         or squared error of the predicted mean counts.
     <<penalty_params>>
     <<n_jobs>>
+    <<relax_params>>
     <<group_params>>
 
     Attributes
     ----------
     <<cv_attributes>>
     <<cv_refit_attributes>>
+    <<relax_attributes>>
 
     See Also
     --------
@@ -52,7 +54,8 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
     def __init__(self, *, l1_ratio=0.5, alphas=100, eps=None, cv=5, alpha_rule="min",
                  scoring="poisson_deviance", fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                 max_iter=1000, n_jobs=None,
+                 max_iter=1000, n_jobs=None, relax=False,
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0),
                  feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
@@ -99,6 +102,7 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
         absolute error or the mean squared error (which outliers dominate).
     <<penalty_params>>
     <<n_jobs>>
+    <<relax_params>>
 
     Attributes
     ----------
@@ -106,6 +110,7 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
         The threshold used.
     <<cv_attributes>>
     <<cv_refit_attributes>>
+    <<relax_attributes>>
 
     See Also
     --------
@@ -128,7 +133,8 @@ class HuberRegressorCV(_CrossValidated, HuberRegressor):
     def __init__(self, *, l1_ratio=0.5, delta="residuals", alphas=100, eps=None, cv=5,
                  alpha_rule="min", scoring="huber", fit_intercept=True,
                  penalty_factor=None, positive=False, lower_bounds=None,
-                 upper_bounds=None, tol=1e-4, max_iter=1000, n_jobs=None):
+                 upper_bounds=None, tol=1e-4, max_iter=1000, n_jobs=None, relax=False,
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
         _store_params(self, locals())
 
     _extras = ("groups",)

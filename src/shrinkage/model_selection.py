@@ -347,7 +347,7 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
         if relax is None:
             return lasso, None
         X_in, y_in, w_in, refit_options = refit_on
-        refits = relax.refit(path, X_in, y_in, w_in, loss=loss,
+        refits = relax.refit(path, X_in, y_in, w_in, loss=loss, polish=False,
                              fit_intercept=fit_intercept, options=refit_options)
         z_refit = path_decision_values(X_out, refits.coefs, refits.intercepts)
         return lasso, [score(y[rows], shifted(blended, rows), ones[rows])

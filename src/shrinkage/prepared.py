@@ -9,6 +9,7 @@ own ``fit`` would.
 
 from dataclasses import replace
 
+from .engines.dask import refuse_relax
 from .scale.cv_glm import cross_validate_on as _cv_glm_on
 from .scale.fit import cross_validate_sums as _cv_sums, fit_squared_sums as _fit_sums
 from .scale.fit_glm import fit_on as _fit_glm_on
@@ -22,7 +23,9 @@ def fit_squared_sums(estimator, sums, centre=None):
 def cross_validate_sums(estimator, sums, centre=None):
     """Cross-validate a LassoCV, ElasticNetCV or RidgeCV from per-fold ``Sums``;
     returns it."""
-    return estimator._store_cv(_cv_sums(estimator._cv_spec(), sums, centre))
+    spec = estimator._cv_spec()
+    refuse_relax(spec)
+    return estimator._store_cv(_cv_sums(spec, sums, centre))
 
 
 def fit_on(estimator, data, terms):
@@ -36,6 +39,7 @@ def cross_validate_on(estimator, data, terms, fold_terms, delta=None):
     with the loss's ``terms`` and each fold model's (``delta``: the Huber threshold the
     folds score with); returns it."""
     spec = estimator._cv_spec()
+    refuse_relax(spec)
     if delta is not None:
         spec = replace(spec, fit=replace(spec.fit, delta=delta))
     return estimator._store_cv(_cv_glm_on(spec, data, terms, fold_terms))

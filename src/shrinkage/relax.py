@@ -25,9 +25,8 @@ import scipy.linalg as la
 import scipy.sparse as sp
 
 from .losses import get_loss
-from .penalties import ElasticNetPenalty
-from .solvers.cd import make_problem, solve
-from .solvers.newton import newton_unpenalized
+from .solvers.cd import make_problem
+from .solvers.newton import find_separation, newton_unpenalized, separating_direction
 
 #: glmnet's default grid of gammas
 DEFAULT_GAMMAS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -84,7 +83,8 @@ class Refits:
     separated: np.ndarray
 
 
-def refit_support(X, y, sw, support, *, loss, fit_intercept, options=None):
+def refit_support(X, y, sw, support, *, loss, fit_intercept, options=None, start=None,
+                  polish=True, separable=None):
     """The unpenalized fit on the columns ``support`` of ``X``.
 
     Parameters
@@ -99,6 +99,17 @@ def refit_support(X, y, sw, support, *, loss, fit_intercept, options=None):
     fit_intercept : bool
     options : dict, optional
         The datafit's options (``offset``, ``delta``).
+    start : (coef, intercept), optional
+        Where Newton's method starts (``coef`` over all features, read on ``support``):
+        a neighbouring support's refit, which along a path is close (its supports are
+        nested, mostly), halves the Newton steps. The optimum does not depend on it.
+    polish : bool
+        Take ``POLISH_STEPS`` full Newton steps after the solver's stop (coefficients to
+        rounding level instead of about 1e-7 relative): for the refits reported, not for
+        those only scored on held-out rows.
+    separable : bool or None
+        False where the caller knows the classes are not separable on ``support`` (a
+        superset of it is not): the linear programs are skipped. None: tested.
 
     Returns
     -------
@@ -114,21 +125,23 @@ def refit_support(X, y, sw, support, *, loss, fit_intercept, options=None):
         coef[support] = beta
         return coef, intercept, False
     problem = make_problem(columns, y, loss, sw, fit_intercept, **(options or {}))
-    k = len(support)
-    free = ElasticNetPenalty(np.zeros(k), np.zeros(k), np.full(k, -np.inf),
-                             np.full(k, np.inf))
-    with warnings.catch_warnings():
-        # separation is reported in the result (``Refits.separated``), not per fold
-        warnings.simplefilter("ignore")
-        sol = solve(problem, free, tol=REFIT_TOL, max_iter=REFIT_MAX_ITER, warn=False)
-    if sol.separation is not None:
-        return coef, float(sol.intercept), True
-    # Newton's decrement stops at ~1e-13 of the objective, which leaves the coefficients
-    # ~1e-7 off; from there two more full steps reach rounding (quadratic convergence)
-    polished = newton_unpenalized(problem, sol.state.w, sol.state.intercept, tol=0.0,
-                                  max_iter=POLISH_STEPS)
-    coef[support] = polished.coef
-    return coef, float(problem.user_intercept(polished.intercept, polished.coef)), False
+    if start is None:
+        w, b = np.zeros(len(support)), problem.datafit.null_intercept(fit_intercept)
+    else:
+        w = np.asarray(start[0], dtype=np.float64)[support]
+        b = problem.internal_intercept(start[1], w)
+    fit = newton_unpenalized(problem, w, b, tol=REFIT_TOL, max_iter=REFIT_MAX_ITER)
+    if problem.datafit.can_separate and separable is not False and \
+            find_separation(problem, fit) is not None:
+        return coef, float(problem.user_intercept(fit.intercept, fit.coef)), True
+    if polish:
+        # Newton's decrement stops at ~1e-13 of the objective, which leaves the
+        # coefficients ~1e-7 off; two more full steps reach rounding (quadratic
+        # convergence)
+        fit = newton_unpenalized(problem, fit.coef, fit.intercept, tol=0.0,
+                                 max_iter=POLISH_STEPS)
+    coef[support] = fit.coef
+    return coef, float(problem.user_intercept(fit.intercept, fit.coef)), False
 
 
 def _weighted_centring(columns, y, sw, fit_intercept):
@@ -185,10 +198,46 @@ def _gram_refitter(X, y, sw, union, fit_intercept):
     return refit
 
 
-def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None):
+def _newton_refitter(X, y, sw, coefs, *, loss, fit_intercept, options, polish):
+    """``refit(support)`` for a loss fitted by Newton's method (``refit_support``), for
+    the supports of ``coefs`` (a path's), each solved once, in the path's order, each
+    starting from the previous one's fit (the supports are nested, mostly).
+
+    Separability is monotone: a direction separating the classes on S separates them
+    on every superset (zero on the extra columns). So where one linear program finds
+    the union of the supports not separable, none is, and no refit needs its own; and
+    a support containing one found separable is separable without a fit."""
+    supports = {s.tobytes(): s for s in (np.flatnonzero(c) for c in coefs)}
+    union = np.flatnonzero(np.any(coefs, axis=0))
+    known = None
+    if union.size:
+        columns = X[:, union]
+        problem = make_problem(columns.toarray() if sp.issparse(columns) else columns, y,
+                               loss, sw, fit_intercept, **(options or {}))
+        df = problem.datafit
+        if df.can_separate and separating_direction(
+                problem.design.matrix, df.y, df.sw, problem.fit_intercept) is None:
+            known = False
+    done, last, separable = {}, [], []
+    for key, support in supports.items():
+        if any(np.all(np.isin(s, support)) for s in separable):
+            done[key] = np.zeros(X.shape[1]), 0.0, True
+            continue
+        done[key] = refit_support(X, y, sw, support, loss=loss, fit_intercept=fit_intercept,
+                                  options=options, start=last[-1] if last else None,
+                                  polish=polish, separable=known)
+        if done[key][2]:
+            separable.append(support)
+        else:
+            last[:] = [done[key][:2]]
+    return lambda support: done[support.tobytes()]
+
+
+def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None, polish=True):
     """The unpenalized refit at every alpha of ``path`` (a ``Path`` fitted on X, y).
 
-    Neighbouring alphas share their supports: each distinct support is refitted once.
+    Neighbouring alphas share their supports: each distinct support is refitted once,
+    starting from the latest refit (``refit_support``'s ``start`` and ``polish``).
     Where the classes are separable on a support the refit is the lasso's own fit at
     that alpha (``Refits.separated``). Returns a ``Refits``.
     """
@@ -202,9 +251,9 @@ def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None):
         refit = _gram_refitter(X, y, sw, np.flatnonzero(np.any(path.coefs, axis=0)),
                                fit_intercept)
     else:
-        def refit(support):
-            return refit_support(X, y, sw, support, loss=loss, fit_intercept=fit_intercept,
-                                 options=options)
+        refit = _newton_refitter(X, y, sw, path.coefs, loss=loss,
+                                 fit_intercept=fit_intercept, options=options,
+                                 polish=polish)
     cache = {}
     for k, lasso in enumerate(path.coefs):
         support = np.flatnonzero(lasso)
@@ -243,10 +292,11 @@ class Relaxation:
 
     gammas: np.ndarray
 
-    def refit(self, path, X, y, sw, *, loss, fit_intercept, options=None):
-        """The path's ``Refits`` on the rows it was fitted on."""
+    def refit(self, path, X, y, sw, *, loss, fit_intercept, options=None, polish=True):
+        """The path's ``Refits`` on the rows it was fitted on (``polish``: see
+        ``refit_support``; a fold's refits, only scored, skip it)."""
         return refit_path(path, X, y, sw, loss=loss, fit_intercept=fit_intercept,
-                          options=options)
+                          options=options, polish=polish)
 
     def decision_values(self, lasso_values, refit_values):
         """Decision values of every (gamma, alpha): ``(n_gammas, n, n_alphas)`` from the

@@ -220,9 +220,6 @@ class CVSpec:
         unpenalized refit cannot keep."""
         if not self.checked_relax():
             return None
-        if self.fit.feature_groups is not None:
-            raise UserError("relax=True is not offered with feature_groups yet (the "
-                            "refit of a support keeps no groups); give relax=False")
         from .relax import Relaxation, check_gammas
 
         gammas = check_gammas(self.gammas)

@@ -146,6 +146,16 @@ def _subsamples(n_samples, n_resamples, sample_fraction, random_state):
                      for _ in range(n_resamples)])
 
 
+def _sparse_grid(path):
+    """The alphas of ``path`` (fitted on the whole data) down to the first where it keeps
+    ``ceil(sqrt(0.8 p))`` features: the q for which Meinshausen and Buhlmann's bound at
+    threshold 0.9, q^2 / (0.8 p), is about one false selection. The whole path where it
+    never keeps that many."""
+    kept = np.count_nonzero(path_support(path.coefs), axis=1)
+    reached = np.flatnonzero(kept >= np.ceil(np.sqrt(0.8 * path.coefs.shape[-1])))
+    return path.alphas if reached.size == 0 else path.alphas[:reached[0] + 1]
+
+
 def stability_selection(estimator, X, y, *, n_resamples=100, sample_fraction=0.5,
                         alphas=None, random_state=None, n_jobs=None):
     """Selection probabilities of the features along a path fitted on subsamples.
@@ -170,8 +180,11 @@ def stability_selection(estimator, X, y, *, n_resamples=100, sample_fraction=0.5
     sample_fraction : float, default=0.5
         In (0, 1]: each subsample holds ``floor(sample_fraction * n_samples)`` rows.
     alphas : int or array-like, default=None
-        The grid: None is 100 alphas of the estimator's default grid on the whole data;
-        an int that many; an array is used as given.
+        The grid. None: the estimator's default grid of 100 alphas on the whole data,
+        from alpha_max down to the first alpha where that path keeps
+        ``ceil(sqrt(0.8 p))`` features (then ``error_bound(0.9)`` is about 1 when the
+        subsamples keep as many). An int: that many alphas of the default grid, to its
+        end. An array is used as given.
     random_state : int, RandomState or None, default=None
         Draws the subsamples: ``random_state.permutation(n_samples)[:m]`` for each in
         turn (``sklearn.utils.check_random_state``), so they can be drawn again.
@@ -190,10 +203,10 @@ def stability_selection(estimator, X, y, *, n_resamples=100, sample_fraction=0.5
     Notes
     -----
     The maximum over the grid is only as stable as the grid's smallest alpha: on a
-    half-sample, a grid reaching far down (the default one ends at 1e-3 or 1e-2 times
-    alpha_max) lets most features in somewhere, and every one looks stable. Give
-    ``alphas`` over the region where few features enter (Meinshausen and Buhlmann's
-    Lambda); ``error_bound`` then says how many false selections to expect.
+    half-sample, a grid reaching far down (a path's default one ends at 1e-3 or 1e-2
+    times alpha_max) lets most features in somewhere, and every one looks stable. The
+    default grid therefore stops where few features have entered (Meinshausen and
+    Buhlmann's Lambda); ``error_bound`` says how many false selections to expect.
 
     Examples
     --------
@@ -213,10 +226,10 @@ def stability_selection(estimator, X, y, *, n_resamples=100, sample_fraction=0.5
     arguments = _path_arguments(estimator, y)
     v.check_lengths(X, y)
     rows = _subsamples(_num_samples(X), n_resamples, sample_fraction, random_state)
-    if alphas is None or (isinstance(alphas, (int, np.integer))
-                          and not isinstance(alphas, bool)):
-        grid = regularization_path(X, y, alphas=100 if alphas is None else alphas,
-                                   **arguments).alphas
+    if alphas is None:
+        grid = _sparse_grid(regularization_path(X, y, alphas=100, **arguments))
+    elif isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
+        grid = regularization_path(X, y, alphas=alphas, **arguments).alphas
     else:
         grid = np.asarray(alphas, dtype=float)
 

@@ -99,8 +99,11 @@ def summary_rows(results):
             base = f"penalties.{penalty}.choices.{choice}"
             cells = [(key, f"{base}.{key}", numbers[key]) for key in
                      ["alpha", "l1_ratio", "cv_score", "cv_se", *test_keys, "n_nonzero"]]
-            cells.append(("fit_seconds", f"penalties.{penalty}.fit_seconds",
-                          entry["fit_seconds"]))
+            # a relaxed choice is a fit of its own
+            own = "fit_seconds" in numbers
+            cells.append(("fit_seconds", f"{base}.fit_seconds" if own
+                          else f"penalties.{penalty}.fit_seconds",
+                          numbers["fit_seconds"] if own else entry["fit_seconds"]))
             rows.append({"penalty": penalty, "label": entry["label"], "choice": choice,
                          # a tie at rounding level has no winner to highlight
                          "winner": penalty == results["comparison"]["winner"]

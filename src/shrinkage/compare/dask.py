@@ -72,6 +72,7 @@ class OnDask:
     """
 
     engine = "dask"
+    relaxes = False  # the folds' refits are not distributed yet
 
     def __init__(self, source, target, options):
         self.options = options

@@ -20,6 +20,8 @@ class Engine(Protocol):
     ----------
     engine : str
         Its name in results.json (``settings.engine``).
+    relaxes : bool
+        Whether it fits the relaxed lasso (``relax=True``).
     name, target : str
         The table's name and its target column.
     truth : dict
@@ -47,6 +49,7 @@ class Engine(Protocol):
     """
 
     engine: str
+    relaxes: bool
     name: str
     target: str
     truth: dict

@@ -3,6 +3,8 @@ and path, the suspicions, the ranking with its intervals, the recovery of a synt
 truth.
 """
 
+from dataclasses import replace
+
 import numpy as np
 
 from .checks import at_rounding, combination_warning, leak_warning, perfect_fit_warning
@@ -36,7 +38,41 @@ def penalty_result(penalty, model, data, **fitted):
                        train=model.train_mean_[row].tolist(), test=test_path.tolist(),
                        n_nonzero=model.n_nonzero_path_[row].tolist())
     return PenaltyResult(LABELS[penalty], choices, l1_ratio=float(model.l1_ratio_),
-                         path=path, **fitted)
+                         path=path, selection_frequency=_frequencies(model, data.names),
+                         **fitted)
+
+
+def _frequencies(model, names):
+    """Feature name -> the share of the CV folds whose model kept it at the chosen alpha
+    (None for a model without ``selection_frequency_``)."""
+    frequency = getattr(model, "selection_frequency_", None)
+    if frequency is None:
+        return None
+    return {name: float(f) for name, f in zip(names, np.ravel(frequency))}
+
+
+def relaxed_choice(model, data, seconds):
+    """The ``Choice`` of a relaxed lasso (``relax=True``) at its joint choice of
+    (alpha, gamma), fitted in ``seconds``."""
+    row = model.l1_ratios_.index(model.l1_ratio_)
+    g = int(np.flatnonzero(model.gammas_ == model.gamma_)[0])
+    k = int(np.flatnonzero(model.alphas_[row] == model.alpha_)[0])
+    choice = _choice(model.alpha_, model.l1_ratio_, model.relaxed_cv_mean_[row, g, k],
+                     model.relaxed_cv_se_[row, g, k], model.coef_, model.intercept_, data)
+    return replace(choice, gamma=float(model.gamma_), fit_seconds=seconds)
+
+
+def versus(loss_of, first, second, interval, null_loss):
+    """``first`` against ``second`` (keys of ``loss_of``, the test losses):
+    ``interval(first, second)`` gives the mean difference (> 0: ``first``'s loss is
+    lower) and its 95% interval. Two losses both at rounding level are a tie."""
+    mean, low, high = interval(first, second)
+    tie = at_rounding(loss_of[first], null_loss) and at_rounding(loss_of[second], null_loss)
+    return Versus(difference=mean,
+                  relative=None if tie else (float(mean / loss_of[second])
+                                             if loss_of[second] else 0.0),
+                  ci95=[low, high], separated=bool(low > 0) and not tie,
+                  tie_at_rounding=tie)
 
 
 def _choice(alpha, l1_ratio, cv_mean, cv_se, coef, intercept, data):
@@ -96,16 +132,8 @@ def rank(entries, key, selection, interval, method, null_loss=None):
     loss_of = {p: entries[p].chosen(selection).metrics[key] for p in PENALTIES}
     ranking = sorted(PENALTIES, key=lambda p: loss_of[p])
     winner = ranking[0]
-    against = {}
-    for other in ranking[1:]:
-        mean, low, high = interval(winner, other)  # > 0: the winner's loss is lower
-        tie = at_rounding(loss_of[winner], null_loss) and \
-            at_rounding(loss_of[other], null_loss)
-        against[other] = Versus(
-            difference=mean,
-            relative=None if tie else (float(mean / loss_of[other]) if loss_of[other]
-                                       else 0.0),
-            ci95=[low, high], separated=bool(low > 0) and not tie, tie_at_rounding=tie)
+    against = {other: versus(loss_of, winner, other, interval, null_loss)
+               for other in ranking[1:]}
     tie = bool(against) and against[ranking[1]].tie_at_rounding
     return Ranking(winner=winner, ranking=ranking, key=key, against=against,
                    tie_at_rounding=tie, interval=method)

@@ -57,6 +57,7 @@ class InMemory:
     """
 
     engine = "memory"
+    relaxes = True
 
     def __init__(self, table, options):
         self.options = options

@@ -139,6 +139,9 @@ def describe(results, columns_of=None):
     sentences.append(_sparsity_sentence(penalties, chosen, results["data"]["n_features"],
                                         columns_of))
     sentences += _one_se_sentences(penalties, key, metric, selection, null_loss)
+    if "relaxed" in penalties["l1"]["choices"]:
+        sentences.append(_relaxed_sentence(penalties["l1"], key, metric, selection,
+                                           null_loss))
     if "recovery" in results:
         sentences.append(_recovery_sentence(results["recovery"], penalties))
     return sentences
@@ -184,6 +187,35 @@ def _one_se_sentences(penalties, key, metric, selection, null_loss=None):
         out.append(f"With the {rule}, {penalties[p]['label']} {kept}, at a test {metric} "
                    f"{_change(b[key], a[key], null_loss)}.")
     return out
+
+
+def _relaxed_sentence(lasso, key, metric, selection, null_loss=None):
+    """What relaxing the lasso did: the gamma cross-validation chose, what it means for
+    the lasso's shrinkage of the features it keeps, and the test loss against the
+    lasso's with its interval."""
+    relaxed, plain = lasso["choices"]["relaxed"], lasso["choices"][selection]
+    gamma = relaxed["gamma"]
+    if gamma == 1:
+        meaning = ("cross-validation kept the lasso's own shrinkage (gamma 1): refitting "
+                   "its features without penalty did not pay")
+    elif gamma == 0:
+        meaning = ("cross-validation chose the unpenalized refit of its "
+                   f"{relaxed['n_nonzero']} features (gamma 0): the lasso's shrinkage of "
+                   "the features it keeps cost accuracy here")
+    else:
+        meaning = (f"cross-validation chose gamma {gamma:g} (0 is the unpenalized refit of "
+                   f"its {relaxed['n_nonzero']} features, 1 the lasso): part of the "
+                   "lasso's shrinkage of the features it keeps paid, part did not")
+    against = lasso["relaxed_vs_lasso"]
+    low, high = against["ci95"]
+    told = ("a tie at rounding level" if against["tie_at_rounding"] else
+            f"95% interval of the difference [{format_number(low)}, "
+            f"{format_number(high)}], "
+            + ("which excludes zero" if against["separated"] or high < 0
+               else "which includes zero"))
+    change = _change(relaxed[key], plain[key], null_loss)
+    change = "the same as" if change == "no change" else f"{change} than"
+    return f"Relaxed lasso: {meaning}; its test {metric} is {change} the lasso's ({told})."
 
 
 def _recovery_sentence(recovery, penalties):

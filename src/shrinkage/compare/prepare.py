@@ -35,6 +35,9 @@ class Options:
     n_alphas: int = 50
     max_levels: int = 50
     drop: tuple = ()
+    #: the relaxed lasso's row: True, False, or None (fitted where it is cheap:
+    #: ``run.relax_by_default``)
+    relax: bool = None
     #: the penalized models keep or drop a categorical's one-hot columns together
     groups: bool = True
 

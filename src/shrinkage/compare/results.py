@@ -36,15 +36,24 @@ class Choice:
     intercept: object
     coefficients: dict
     coefficients_by_class: list = None
+    #: the relaxed lasso's choice only: its blend (0 the unpenalized refit of the
+    #: support, 1 the lasso) and its own fit time
+    gamma: float = None
+    fit_seconds: float = None
 
     def as_json(self):
         """The JSON-ready dict (results.json's ``penalties.P.choices.C``)."""
-        out = {"alpha": self.alpha, "l1_ratio": self.l1_ratio, "cv_score": self.cv_score,
-               "cv_se": self.cv_se, **self.metrics, "n_nonzero": self.n_nonzero,
-               "n_features": self.n_features, "kept_columns": self.kept_columns,
-               "intercept": self.intercept, "coefficients": self.coefficients}
+        out = {"alpha": self.alpha, "l1_ratio": self.l1_ratio}
+        if self.gamma is not None:
+            out["gamma"] = self.gamma
+        out.update({"cv_score": self.cv_score, "cv_se": self.cv_se, **self.metrics,
+                    "n_nonzero": self.n_nonzero, "n_features": self.n_features,
+                    "kept_columns": self.kept_columns, "intercept": self.intercept,
+                    "coefficients": self.coefficients})
         if self.coefficients_by_class is not None:
             out["coefficients_by_class"] = self.coefficients_by_class
+        if self.fit_seconds is not None:
+            out["fit_seconds"] = self.fit_seconds
         return out
 
 
@@ -85,8 +94,11 @@ class GridExtension:
 
 @dataclass(frozen=True)
 class PenaltyResult:
-    """One penalty's fit: its label, its choices (``fit``, or ``min`` and ``1se``), its
-    path, how long it took and whether it converged."""
+    """One penalty's fit: its label, its choices (``fit``, or ``min`` and ``1se``; the
+    lasso may add ``relaxed``), its path, how long it took and whether it converged;
+    how often each feature was kept by the folds' models at the chosen alpha
+    (``selection_frequency``) and, with a relaxed choice, its test loss against the
+    lasso's (``relaxed_vs_lasso``: positive differences favour the relaxed model)."""
 
     label: str
     choices: dict
@@ -96,6 +108,8 @@ class PenaltyResult:
     path: PenaltyPath = None
     reference_levels: dict = None
     grid: GridExtension = None
+    selection_frequency: dict = None
+    relaxed_vs_lasso: "Versus" = None
 
     def chosen(self, selection):
         """The choice the penalties are compared by (``selection``: min or 1se)."""
@@ -114,6 +128,10 @@ class PenaltyResult:
         out.update(fit_seconds=self.fit_seconds, converged=self.converged)
         if self.grid is not None:
             out["grid"] = self.grid.as_json()
+        if self.selection_frequency is not None:
+            out["selection_frequency"] = self.selection_frequency
+        if self.relaxed_vs_lasso is not None:
+            out["relaxed_vs_lasso"] = self.relaxed_vs_lasso.as_json()
         return out
 
 

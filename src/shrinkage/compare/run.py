@@ -18,7 +18,7 @@ from ..solvers.newton import SeparationWarning, separation_sentence
 from ..tables import UserError
 from .losses import EN_RATIOS
 from .measure import (LABELS, PENALTIES, null_test_loss, penalty_result, rank, recovery,
-                      suspicions)
+                      relaxed_choice, suspicions, versus)
 from .memory import InMemory
 from .narrative import describe
 from .results import Comparison, DataSummary, GridExtension, Metric, Results, Settings
@@ -28,6 +28,11 @@ EXTEND_DECADES = 3
 MAX_EXTENSIONS = 4
 #: a warm-up longer than this was compilation: the command line says so
 COMPILE_NOTE_SECONDS = 2.0
+#: the relaxed lasso of a loss other than least squares refits each support of each
+#: fold's path by Newton's method (about n * k^2 per step for k features); by default it
+#: is fitted only while n_train * n_features^2 stays below this (20,000 x 100 costs
+#: 10x the lasso's CV)
+RELAX_AUTO_MAX_WORK = 5e7
 
 
 def _estimators(loss, folds, options):
@@ -124,6 +129,9 @@ def run_comparison(table, options, progress=None, engine=None):
         step(f"fitting {LABELS[penalty]}")
         models[penalty], entries[penalty] = _fit_penalty(penalty, estimators[penalty],
                                                          data, models)
+    if relax_by_default(data, options, models["l1"]):
+        step("relaxing the lasso")
+        entries["l1"] = _relax_lasso(models["l1"], entries, data, options)
     step("writing the verdict")
     outcome = _outcome(data, options, models, entries, warm_up)
     winner = outcome.comparison.winner
@@ -171,6 +179,58 @@ def _fit_penalty(penalty, model, data, models):
     if grid is not None and grid.extensions:
         data.notes.append(_grid_note(label, grid))
     return model, entry
+
+
+def relax_by_default(data, options, lasso):
+    """Whether the relaxed lasso is fitted: ``--relax`` / ``--no-relax``, else where it
+    is offered and cheap (least squares, or ``RELAX_AUTO_MAX_WORK``); a note says why
+    it was left out."""
+    offered = "relax" in lasso.get_params() and data.relaxes
+    if options.relax is False or (options.relax is None and not offered):
+        return False
+    if not offered:
+        data.notes.append("relaxed lasso: not offered " + (
+            f"for the {data.loss.name} loss yet" if data.relaxes else
+            f"by the {data.engine} engine yet"))
+        return False
+    work = data.counts["n_train"] * len(data.names) ** 2
+    if options.relax is None and not data.loss.least_squares and \
+            work > RELAX_AUTO_MAX_WORK:
+        data.notes.append(
+            "relaxed lasso: not fitted by default on a table this size (its unpenalized "
+            "refits are one Newton fit per support of each fold's path); --relax fits it")
+        return False
+    return True
+
+
+def _relax_lasso(lasso, entries, data, options):
+    """The lasso's entry (``entries["l1"]``) with its relaxed choice (``relaxed``: each
+    support refitted without penalty and blended, (alpha, gamma) chosen by CV on the
+    same folds and grid) and the relaxed model's test loss against the lasso's. A
+    target the relaxed lasso refuses (more than two classes) is noted when ``--relax``
+    asked for it, skipped silently by default."""
+    from sklearn.base import clone
+
+    entry = entries["l1"]
+    relaxed = clone(lasso).set_params(relax=True)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the lasso's row says it
+        try:
+            data.fit(relaxed)
+        except ValueError as exc:  # the target refuses it (more than two classes)
+            if options.relax:
+                data.notes.append(f"relaxed lasso: not fitted ({exc})")
+            return entry
+    choice = relaxed_choice(relaxed, data, time.perf_counter() - start)
+    key = data.loss.test_key
+    loss_of = {"l1": entry.chosen(options.selection).metrics[key],
+               "relaxed": choice.metrics[key]}
+    against = versus(loss_of, "relaxed", "l1",
+                     lambda a, b: data.interval({"l1": lasso, "relaxed": relaxed}, a, b),
+                     null_test_loss(entries))
+    return replace(entry, choices={**entry.choices, "relaxed": choice},
+                   relaxed_vs_lasso=against)
 
 
 def _outcome(data, options, models, entries, warm_up):

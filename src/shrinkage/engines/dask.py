@@ -75,9 +75,7 @@ class DaskEngine:
         """Cross-validate ``spec`` (a ``CVSpec``) on dask data; returns a ``CVResult``."""
         self.validate(estimator, spec.fit, X, y, sample_weight)
         _refuse_extras(spec.fit, offset=offset, groups=groups)
-        if spec.checked_relax():
-            raise ValueError("relax=True is not available on dask data yet; fit in memory "
-                             "(X.compute(), y.compute()) or give relax=False")
+        refuse_relax(spec)
         if spec.fit.loss.quadratic:
             from ..scale.fit import cross_validate_squared
 
@@ -128,3 +126,11 @@ class DaskEngine:
         if coef.ndim == 2 and (row_per_output or coef.shape[0] > 1):
             return X @ coef.T + intercept
         return X @ np.ravel(coef) + float(np.ravel(intercept)[0])
+
+
+def refuse_relax(spec):
+    """Raise the ValueError of a relaxed CV (``spec.relax``) on dask data: the refits of
+    each fold's supports are not distributed yet."""
+    if spec.checked_relax():
+        raise ValueError("relax=True is not available on dask data yet; fit in memory "
+                         "(X.compute(), y.compute()) or give relax=False")

@@ -18,7 +18,9 @@ class CVCurveDisplay:
 
     ``kind="curves"``: one curve per l1_ratio with one-standard-error bars, the chosen
     alphas dashed, the chosen row's non-zero counts on top. ``kind="heatmap"``: one
-    band per l1_ratio over its own alphas, the choice starred.
+    band per l1_ratio over its own alphas, the choice starred. ``kind="relaxed"`` (an
+    estimator fitted with ``relax=True``): one curve per gamma on the chosen row (gamma
+    1 is the lasso's curve), the joint choice of (alpha, gamma) starred.
 
     Parameters
     ----------
@@ -42,6 +44,9 @@ class CVCurveDisplay:
         The row of the chosen l1_ratio: the top axis and the heatmap's star use it.
     alpha_rule : {"min", "1se"}, default="min"
         Which choice the heatmap stars.
+    relaxed : tuple (gammas, mean, se, gamma), optional
+        A relaxed fit's gammas, its scores of shape (n_gammas, n_alphas) on the chosen
+        row with their standard errors, and the chosen gamma (``kind="relaxed"``).
 
     Attributes
     ----------
@@ -52,13 +57,14 @@ class CVCurveDisplay:
     top_ax_ : matplotlib Axes
         The non-zeros axis (curves).
     curves_ : list of ErrorbarContainer
-        One per l1_ratio (curves).
+        One per l1_ratio (curves), or per gamma (relaxed).
     choice_lines_ : list of Line2D
         The dashed lines at the chosen alphas (curves).
     meshes_ : list of QuadMesh
         One band per l1_ratio (heatmap).
     choice_marker_ : Line2D
-        The star at the chosen alpha and l1_ratio (heatmap).
+        The star at the chosen alpha and l1_ratio (heatmap), or alpha and gamma
+        (relaxed).
     colorbar_ : matplotlib Colorbar
         The score scale (heatmap).
 
@@ -80,12 +86,12 @@ class CVCurveDisplay:
     """
 
     def __init__(self, alphas, mean, se, *, l1_ratios, n_nonzero, alpha_min, alpha_1se,
-                 scoring="mse", row=0, alpha_rule="min"):
+                 scoring="mse", row=0, alpha_rule="min", relaxed=None):
         self.alphas, self.mean, self.se = (np.atleast_2d(a) for a in (alphas, mean, se))
         self.l1_ratios = list(l1_ratios)
         self.n_nonzero = np.asarray(n_nonzero)
         self.alpha_min, self.alpha_1se, self.scoring = alpha_min, alpha_1se, scoring
-        self.row, self.alpha_rule = int(row), alpha_rule
+        self.row, self.alpha_rule, self.relaxed = int(row), alpha_rule, relaxed
 
     @classmethod
     @fill_doc
@@ -95,8 +101,9 @@ class CVCurveDisplay:
         Parameters
         ----------
         <<display_estimator>>
-        kind : {"curves", "heatmap"}, default="curves"
-            Curves with error bars, or the l1_ratio x alpha map of the mean score.
+        kind : {"curves", "heatmap", "relaxed"}, default="curves"
+            Curves with error bars, the l1_ratio x alpha map of the mean score, or (with
+            ``relax=True``) the curves of each gamma.
         <<display_ax>>
 
         Returns
@@ -106,11 +113,18 @@ class CVCurveDisplay:
         """
         estimator = _fitted_cv(estimator)
         row = _ratio_row(estimator, None)
+        relaxed = None
+        if hasattr(estimator, "gammas_"):
+            relaxed = (estimator.gammas_, estimator.relaxed_cv_mean_[row],
+                       estimator.relaxed_cv_se_[row], estimator.gamma_)
+        elif kind == "relaxed":
+            raise ValueError("kind='relaxed' draws an estimator fitted with relax=True; "
+                             f"this {type(estimator).__name__} was not")
         return cls(estimator.alphas_, estimator.cv_mean_, estimator.cv_se_,
                    l1_ratios=estimator.l1_ratios_, n_nonzero=estimator.n_nonzero_path_[row],
                    alpha_min=estimator.alpha_min_, alpha_1se=estimator.alpha_1se_,
-                   scoring=estimator.scoring_, row=row,
-                   alpha_rule=estimator.alpha_rule).plot(ax=ax, kind=kind)
+                   scoring=estimator.scoring_, row=row, alpha_rule=estimator.alpha_rule,
+                   relaxed=relaxed).plot(ax=ax, kind=kind)
 
     @fill_doc
     def plot(self, ax=None, *, kind="curves"):
@@ -119,7 +133,7 @@ class CVCurveDisplay:
         Parameters
         ----------
         <<display_ax>>
-        kind : {"curves", "heatmap"}, default="curves"
+        kind : {"curves", "heatmap", "relaxed"}, default="curves"
             What to draw.
 
         Returns
@@ -127,11 +141,16 @@ class CVCurveDisplay:
         CVCurveDisplay
             This display, with its fitted attributes set.
         """
-        if kind not in ("curves", "heatmap"):
-            raise ValueError(f"kind must be 'curves' or 'heatmap', got {kind!r}")
+        if kind not in ("curves", "heatmap", "relaxed"):
+            raise ValueError(f"kind must be 'curves', 'heatmap' or 'relaxed', got {kind!r}")
+        if kind == "relaxed" and self.relaxed is None:
+            raise ValueError("kind='relaxed' needs the display's relaxed scores (an "
+                             "estimator fitted with relax=True)")
         ax = _axes(ax)
         if kind == "heatmap":
             return self._heatmap(ax)
+        if kind == "relaxed":
+            return self._relaxed(ax)
         self.curves_ = [
             ax.errorbar(a, m, yerr=s, marker=".", markersize=3, capsize=2, linewidth=1,
                         label=f"l1_ratio = {r:g}")
@@ -141,6 +160,30 @@ class CVCurveDisplay:
         self.choice_lines_ = _mark_choices(ax, self.alpha_min, self.alpha_1se)
         ax.legend(fontsize=8, loc="best")
         self.top_ax_ = _nonzero_axis(ax, self.alphas[self.row], self.n_nonzero)
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+    def _relaxed(self, ax):
+        """One curve per gamma over the chosen row's alphas, the joint choice starred."""
+        gammas, mean, se, gamma = self.relaxed
+        alphas = self.alphas[self.row]
+        self.curves_ = [
+            ax.errorbar(alphas, m, yerr=s, marker=".", markersize=3, capsize=2,
+                        linewidth=1.6 if g == 1 else 1,
+                        label=f"gamma = {g:g}" + (" (the lasso)" if g == 1 else
+                                                  " (the refit)" if g == 0 else ""))
+            for g, m, s in zip(gammas, mean, se)]
+        _alpha_axis(ax)
+        ax.set_ylabel(f"cross-validated {self.scoring} (mean +- 1 SE)")
+        chosen = self.alpha_1se if self.alpha_rule == "1se" else self.alpha_min
+        column = _chosen_column(alphas, chosen)
+        (self.choice_marker_,) = ax.plot(
+            [alphas[column]], [mean[list(gammas).index(gamma), column]], marker="*",
+            color="red", markersize=12, linestyle="none",
+            label=f"chosen: alpha = {chosen:.3g}, gamma = {gamma:g}")
+        self.choice_lines_ = _mark_choices(ax, self.alpha_min, self.alpha_1se)
+        ax.legend(fontsize=8, loc="best")
+        self.top_ax_ = _nonzero_axis(ax, alphas, self.n_nonzero)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 

@@ -1,7 +1,7 @@
 """The report's charts, in its order: id -> (title, Vega-Lite spec)."""
 
 from .charts_models import (class_coefficients, confusion_matrices, roc_curves,
-                            top_coefficients, truth_recovery)
+                            selection_frequencies, top_coefficients, truth_recovery)
 from .charts_paths import (coefficient_paths, cv_curves, elastic_net_map, sparsity,
                            train_test_error)
 
@@ -19,6 +19,8 @@ def all_charts(comparison):
                        train_test_error),
         "sparsity": ("Sparsity against alpha", sparsity),
         "top-coefficients": ("The largest coefficients, side by side", top_coefficients),
+        "selection-frequency": ("How often each fold's model kept those features, at the "
+                                "chosen alpha", selection_frequencies),
     }
     classes = comparison.results["data"]["classes"]
     if classes is not None and len(classes) > 2:

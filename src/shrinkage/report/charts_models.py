@@ -23,17 +23,37 @@ def _largest(sizes, names, limit):
     return [names[j] for j in order]
 
 
-def top_coefficients(comparison, limit=15):
-    """The largest coefficients of the chosen models as grouped bars (the features
-    largest under any penalty; a multinomial model's norm over the classes)."""
-    penalties = comparison.results["penalties"]
+def _bar_series(results):
+    """(label, choice) of each series of bars: every penalty's competing choice, and the
+    relaxed lasso's after the lasso's where it was fitted."""
+    penalties = results["penalties"]
+    series = [(penalties[p]["label"], chosen_choice(results, p)) for p in ALL]
+    relaxed = penalties["l1"]["choices"].get("relaxed")
+    if relaxed is not None:
+        series.insert(ALL.index("l1") + 1,
+                      (f"{penalties['l1']['label']}, relaxed (gamma {relaxed['gamma']:g})",
+                       relaxed))
+    return series
+
+
+def _shown_features(comparison, limit):
+    """The ``limit`` features largest under any penalty's chosen model, largest first
+    (the rows of the coefficient and selection-frequency charts)."""
     chosen = _chosen(comparison)
     names = list(comparison.feature_names)
     size = [max(abs(chosen[p]["coefficients"][n]) for p in PENALIZED) for n in names]
-    shown = _largest(size, names, limit)
-    labels = [penalties[p]["label"] for p in ALL]
-    rows = [{"feature": str(n), "penalty": penalties[p]["label"],
-             "coef": number(chosen[p]["coefficients"][n])} for n in shown for p in ALL]
+    return _largest(size, names, limit)
+
+
+def top_coefficients(comparison, limit=15):
+    """The largest coefficients of the chosen models as grouped bars (the features
+    largest under any penalty; a multinomial model's norm over the classes); the
+    relaxed lasso's beside the lasso's, where it was fitted."""
+    series = _bar_series(comparison.results)
+    shown = _shown_features(comparison, limit)
+    labels = [label for label, _ in series]
+    rows = [{"feature": str(n), "penalty": label, "coef": number(choice["coefficients"][n])}
+            for n in shown for label, choice in series]
     classes = comparison.results["data"]["classes"]
     title = ("coefficient norm over the classes (standardized features)"
              if classes is not None and len(classes) > 2
@@ -50,6 +70,47 @@ def top_coefficients(comparison, limit=15):
                       "title": "penalty"},
             "tooltip": [{"field": "feature"}, {"field": "penalty"},
                         {"field": "coef", "format": ".4g"}]}})
+
+
+def selection_frequencies(comparison, limit=15):
+    """How often the model of each cross-validation fold kept each feature at the chosen
+    alpha, for the lasso and the elastic net: the rows of ``top_coefficients``, in its
+    order (a kept feature with a low share is one the data barely decide on; "(out)"
+    marks a feature the chosen model, fitted on all training rows, left out)."""
+    results = comparison.results
+    penalties = results["penalties"]
+    shown = _shown_features(comparison, limit)
+    keys = [p for p in ("l1", "elasticnet") if penalties[p].get("selection_frequency")]
+    rows = []
+    for n in shown:
+        for p in keys:
+            share = penalties[p]["selection_frequency"][n]
+            kept = chosen_choice(results, p)["coefficients"][n] != 0
+            rows.append({"feature": str(n), "penalty": penalties[p]["label"],
+                         "share": number(share), "kept": bool(kept),
+                         # the whole-data model may drop a feature most folds kept
+                         "label": f"{share:.0%}" + ("" if kept else " (out)")})
+    encoding = {
+        "y": {"field": "feature", "type": "nominal", "sort": [str(n) for n in shown],
+              "title": None, "axis": {"labelLimit": 220}},
+        "x": {"field": "penalty", "type": "nominal", "title": None,
+              "sort": [penalties[p]["label"] for p in keys],
+              "axis": {"orient": "top", "labelAngle": 0}}}
+    return single({
+        "data": {"values": rows}, "width": {"step": 110}, "height": {"step": 18},
+        "encoding": encoding,
+        "layer": [
+            {"mark": "rect", "encoding": {
+                "color": {"field": "share", "type": "quantitative",
+                          "scale": {"domain": [0, 1], "scheme": "blues"},
+                          "title": "share of folds"},
+                "tooltip": [{"field": "feature"}, {"field": "penalty"},
+                            {"field": "share", "format": ".0%", "title": "share of folds"},
+                            {"field": "kept", "title": "kept by the chosen model"}]}},
+            {"mark": {"type": "text", "fontSize": 10}, "encoding": {
+                "text": {"field": "label"},
+                "color": {"condition": {"test": "datum.share > 0.6", "value": "white"},
+                          "value": "black"}}}]})
 
 
 def class_coefficients(comparison, limit=15):
