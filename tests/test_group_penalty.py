@@ -396,3 +396,16 @@ def test_relaxed_group_lasso():
     Xc = X[:, kept] - X[:, kept].mean(axis=0)
     ls = np.linalg.lstsq(Xc, y - y.mean(), rcond=None)[0]
     np.testing.assert_allclose(model.coef_[kept], ls, atol=1e-6)
+
+
+def test_the_verdict_counts_variables():
+    from shrinkage.compare.narrative import _sparsity_sentence
+
+    columns_of = {"x": "x", "shop=a": "shop", "shop=b": "shop", "shop=c": "shop"}
+    choice = {"n_nonzero": 3, "kept_columns": ["shop"], "l1_ratio": 0.5,
+              "coefficients": {"shop=a": 1.0, "shop=b": 0.5, "shop=c": 0.2, "x": 0.0}}
+    penalties = {p: {"label": p.upper()} for p in ("l1", "elasticnet", "l2")}
+    sentence = _sparsity_sentence(penalties, lambda p: choice, 4, columns_of)
+    assert "L1 kept 3 of 4 features (1 of 2 variables)" in sentence
+    assert "(1 of 2 variables)" not in _sparsity_sentence(
+        penalties, lambda p: choice, 4, {name: name for name in columns_of})
