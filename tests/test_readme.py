@@ -101,3 +101,18 @@ def test_stability_example_runs():
     assert np.all(frequency[:5] == 1.0) and np.sum(frequency[5:] == 1.0) == 6
     np.testing.assert_array_equal(stable.selected(0.9), np.arange(5))
     assert round(stable.error_bound(0.9), 2) == 0.63
+
+
+def test_groups_example_runs():
+    """The README's groups example, run as written: the lasso keeps 16 columns over all
+    four categoricals, the group lasso the 12 of one, as its text says."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Groups of features"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {}
+    exec(compile(code, "README groups example", "exec"), scope)
+    lasso, group, labels = scope["lasso"], scope["group"], scope["labels"]
+    assert np.count_nonzero(lasso.coef_) == 16
+    np.testing.assert_array_equal(np.flatnonzero(group.coef_), np.arange(12))
+    assert "The lasso keeps 16 columns" in section and "the 12 of `color`" in section
+    assert scope["cv"].dual_gap_ <= scope["cv"].tol

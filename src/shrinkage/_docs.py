@@ -44,6 +44,22 @@ SECTIONS = {
         Penalty strength, >= 0.
     l1_ratio : float, default=0.5
         1 is the L1 penalty, 0 the L2 penalty.""",
+    "group_params": """\
+    feature_groups : array-like of shape (n_features,) or list of index arrays, default=None
+        Groups of features that enter or leave the model together: a group label per
+        column, or a list of column index lists that partition the columns. Given, the
+        L1 part of the penalty becomes ``(1 - group_l1_ratio) sum_g v_g ||w_g||_2 +
+        group_l1_ratio ||w||_1`` (the group lasso, or between 0 and 1 the sparse group
+        lasso); not with ``penalty_factor`` or bounds, nor on dask data. Named so, not
+        ``groups``, since a fit's ``groups`` are scikit-learn's sample groups of the
+        folds.
+    group_l1_ratio : float in [0, 1], default=0.0
+        With ``feature_groups``: the share of plain L1 in the L1 part (0: the group
+        lasso, 1: the lasso).
+    group_weights : array-like of shape (n_groups,), default=None
+        With ``feature_groups``: the weight ``v_g >= 0`` of each group, in the order of
+        the sorted labels (or of the list); None is ``sqrt(|g|)``, 0 leaves a group
+        unpenalized.""",
     "warm_start": """\
     warm_start : bool, default=False
         Start from the previous solution when fitting again (one-column y only).""",

@@ -145,6 +145,10 @@ def compare(
     drop: Annotated[list[str] | None, typer.Option(
         help="Leave this column out (repeatable): one computed from the target, or known "
              "only after it.")] = None,
+    no_groups: Annotated[bool, typer.Option(
+        "--no-groups", help="Penalize a categorical's one-hot columns one by one (by "
+                            "default L1 and elastic net keep or drop them together).")]
+    = False,
     out: Annotated[Path, typer.Option(
         help="Output folder: new, empty, or an earlier report's (replaced as a whole at "
              "the end, so that its files always come from one run).")]
@@ -196,7 +200,8 @@ def compare(
         options = Options(task=task.value, loss=loss.value, test_size=test_size, cv=cv,
                           seed=seed, n_jobs=n_jobs, impute=impute.value,
                           selection=selection.value, n_alphas=n_alphas,
-                          max_levels=max_levels, drop=tuple(drop or ()), relax=relax)
+                          max_levels=max_levels, drop=tuple(drop or ()), relax=relax,
+                          groups=not no_groups)
         with output.claim():  # before any fitting: an impossible --out fails at once
             progress = not (no_progress or quiet)
             if engine is Engine.dask:

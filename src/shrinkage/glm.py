@@ -56,6 +56,7 @@ class PoissonRegressor(_GLMRegressor):
         1 is the L1 penalty, 0 the L2 penalty.
     <<penalty_params>>
     <<warm_start>>
+    <<group_params>>
 
     Attributes
     ----------
@@ -87,7 +88,8 @@ class PoissonRegressor(_GLMRegressor):
 
     def __init__(self, alpha=0.01, *, l1_ratio=0.5, fit_intercept=True,
                  penalty_factor=None, positive=False, lower_bounds=None,
-                 upper_bounds=None, tol=1e-4, max_iter=1000, warm_start=False):
+                 upper_bounds=None, tol=1e-4, max_iter=1000, warm_start=False,
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     @fill_doc

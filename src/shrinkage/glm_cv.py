@@ -26,6 +26,7 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
     <<penalty_params>>
     <<n_jobs>>
     <<relax_params>>
+    <<group_params>>
 
     Attributes
     ----------
@@ -54,7 +55,8 @@ class PoissonRegressorCV(_CrossValidated, PoissonRegressor):
                  scoring="poisson_deviance", fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
                  max_iter=1000, n_jobs=None, relax=False,
-                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0),
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     _extras = ("offset", "groups")

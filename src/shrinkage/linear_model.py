@@ -24,6 +24,10 @@ def _store_params(estimator, init_locals):
             setattr(estimator, name, value)
 
 
+#: the parameters of the group penalty (``penalties_group``)
+GROUP_PARAMS = ("feature_groups", "group_l1_ratio", "group_weights")
+
+
 class _PenalizedLinearModel(BaseEstimator):
     """The shell every estimator shares: its parameters described as a ``FitSpec``,
     handed to the engine the data call for, the result stored."""
@@ -43,6 +47,10 @@ class _PenalizedLinearModel(BaseEstimator):
         """The ``FitSpec`` fields of this estimator's own parameters."""
         return {}
 
+    def _group_options(self):
+        """The group penalty's ``FitSpec`` fields, for the estimators that take them."""
+        return {name: getattr(self, name) for name in GROUP_PARAMS if hasattr(self, name)}
+
     def _fit_spec(self):
         """The ``FitSpec`` of the parameters, unchecked (the engine checks them)."""
         alpha, l1_ratio = self._penalty_params()
@@ -57,7 +65,7 @@ class _PenalizedLinearModel(BaseEstimator):
             warm_coef=self.coef_ if warm else None,
             warm_intercept=getattr(self, "intercept_", None) if warm else None,
             closed_form=self._closed_form, multi_output=self._multi_output,
-            extras=self._extras, **self._spec_options())
+            extras=self._extras, **self._group_options(), **self._spec_options())
 
     def _fit(self, X, y, sample_weight=None, **extras):
         """Fit on the engine the data call for (``extras``: ``offset``)."""
@@ -135,6 +143,7 @@ class ElasticNet(_LinearRegressor):
     <<penalty_params>>
     <<warm_start>>
     <<selection>>
+    <<group_params>>
 
     Attributes
     ----------
@@ -158,7 +167,8 @@ class ElasticNet(_LinearRegressor):
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                 max_iter=1000, warm_start=False, selection="cyclic"):
+                 max_iter=1000, warm_start=False, selection="cyclic",
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     @fill_doc
@@ -194,6 +204,7 @@ class Lasso(ElasticNet):
     <<penalty_params>>
     <<warm_start>>
     <<selection>>
+    <<group_params>>
 
     Attributes
     ----------
@@ -216,7 +227,8 @@ class Lasso(ElasticNet):
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
-                 max_iter=1000, warm_start=False, selection="cyclic"):
+                 max_iter=1000, warm_start=False, selection="cyclic",
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     def _penalty_params(self):

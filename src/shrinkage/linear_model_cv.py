@@ -157,6 +157,7 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
     <<penalty_params>>
     <<n_jobs>>
     <<relax_params>>
+    <<group_params>>
 
     Attributes
     ----------
@@ -186,7 +187,8 @@ class ElasticNetCV(_CrossValidated, ElasticNet):
                  selection="cyclic", fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
                  max_iter=1000, n_jobs=None, relax=False,
-                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0),
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     @fill_doc
@@ -222,6 +224,7 @@ class LassoCV(ElasticNetCV):
     <<penalty_params>>
     <<n_jobs>>
     <<relax_params>>
+    <<group_params>>
 
     Attributes
     ----------
@@ -249,7 +252,8 @@ class LassoCV(ElasticNetCV):
                  selection="cyclic", fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
                  max_iter=1000, n_jobs=None, relax=False,
-                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0),
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     def _l1_ratio_grid(self):
@@ -288,6 +292,7 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
         With more than two classes: the elastic net on each coefficient, or on each
         feature's class coefficients as a group.
     <<relax_params>>
+    <<group_params>>
 
     Attributes
     ----------
@@ -326,7 +331,8 @@ class LogisticRegressionCV(_CrossValidated, LogisticRegression):
                  scoring="log_loss", fit_intercept=True, penalty_factor=None, positive=False,
                  lower_bounds=None, upper_bounds=None, tol=1e-4, max_iter=1000,
                  n_jobs=None, class_weight=None, multinomial="ungrouped", relax=False,
-                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0)):
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0),
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     _extras = ("class_weight", "groups")

@@ -45,6 +45,7 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
     multinomial : {"ungrouped", "grouped"}, default="ungrouped"
         With more than two classes: the elastic net on each coefficient, or on each
         feature's class coefficients as a group (group lasso for the L1 part).
+    <<group_params>>
 
     Attributes
     ----------
@@ -91,7 +92,8 @@ class LogisticRegression(ClassifierMixin, _PenalizedLinearModel):
     def __init__(self, alpha=0.01, *, l1_ratio=1.0, fit_intercept=True, penalty_factor=None,
                  positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
                  max_iter=1000, warm_start=False, class_weight=None,
-                 multinomial="ungrouped"):
+                 multinomial="ungrouped",
+                 feature_groups=None, group_l1_ratio=0.0, group_weights=None):
         _store_params(self, locals())
 
     _extras = ("class_weight",)

@@ -90,8 +90,7 @@ def _roc_auc(labels, z, sw):
 
 @dataclass(frozen=True)
 class Scorer:
-    """What the folds are scored by: ``function(targets, decision_values, weights)``, or
-    with ``whole_rows`` ``function(y, z, sw, test_rows)`` on every row: a score per column."""
+    """A score per column of z: ``function(y, z, sw)``, or all rows' ``(y, z, sw, test)``."""
 
     name: str
     function: object
@@ -294,13 +293,14 @@ def path_decision_values(X, coefs, intercepts):
 
 def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lower, upper,
                          fit_intercept, folds, scoring, tol, max_iter, n_jobs,
-                         grouped=False, offset=None, delta=None, relax=None):
+                         grouped=False, offset=None, delta=None, relax=None, blocks=None):
     """Fit every fold's paths and the whole data's, and score the folds.
 
     ``y`` is the float target (squared, Poisson, Huber) or labels in {-1, +1}
     (logistic); inputs are validated; ``scoring`` is a ``Scorer``; ``offset`` (Poisson,
     one per sample) follows the rows into the folds and their scores, ``delta`` (Huber)
-    is the same for every fold. ``relax`` (a ``relax.Relaxation``) refits each path's
+    is the same for every fold. ``blocks`` (a ``penalties_group.GroupStructure``): the
+    group penalty. ``relax`` (a ``relax.Relaxation``) refits each path's
     supports on the fold's training rows and scores every (gamma, alpha) blend too.
     Returns a ``CVPaths``.
     """
@@ -309,8 +309,8 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
         options["offset"] = offset
     full = make_problem(X, y, loss, sw, fit_intercept, **options)
     grids = np.array([np.sort(resolve_alphas(alphas, eps, full, r, factor, lower, upper,
-                                             grouped))[::-1] for r in l1_ratios])
-    share = gram_suits(full, factor == 0) and sw is None
+                                             grouped, blocks))[::-1] for r in l1_ratios])
+    share = blocks is None and gram_suits(full, factor == 0) and sw is None
     if share:
         share_covariance(full, full, X[:0], y[:0])  # the full sums, once, before threads
     fold_shift = np.zeros(X.shape[1]) if full.shift is None else full.shift
@@ -319,7 +319,7 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
     def paths_of(problem, X_in, w_in):
         return [compute_path(problem, grid, r, factor, lower, upper, tol=tol,
                              max_iter=max_iter, X=X_in, sample_weight=w_in,
-                             grouped=grouped)
+                             grouped=grouped, blocks=blocks)
                 for r, grid in zip(l1_ratios, grids)]
 
     def fold_scores(train, test):

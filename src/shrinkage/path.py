@@ -75,12 +75,16 @@ class Path:
     passes: float = float("nan")
 
 
-def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False):
+def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False,
+                      blocks=None):
     """Exact smallest alpha with every penalized coefficient zero.
 
     The intercept and the unpenalized features are fitted first: with the penalized
-    features boxed at 0, the solver fits the rest.
+    features boxed at 0, the solver fits the rest. ``blocks`` (a
+    ``penalties_group.GroupStructure``): every penalized group zero.
     """
+    if blocks is not None:
+        factor = blocks.factor
     if problem.datafit.width > 1:
         # (the multinomial solver and its kernels load with the first multinomial fit)
         from .solvers.multinomial import multinomial_alpha_max
@@ -95,6 +99,8 @@ def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False):
         sol = solve(problem, free, tol=1e-12, max_iter=10_000, warn=False)
         coef, intercept = sol.coef, sol.intercept
     u0 = minus_gradient(problem, coef, intercept)
+    if blocks is not None:
+        return blocks.alpha_max(u0, l1_ratio)
     return alpha_max(u0, l1_ratio, factor, lower, upper)
 
 
@@ -113,7 +119,8 @@ def alpha_grid(amax, n_alphas, eps):
     return np.geomspace(amax, amax * eps, n_alphas)
 
 
-def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None, grouped=False):
+def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None, grouped=False,
+                      blocks=None):
     """Largest and smallest alpha of a generated grid.
 
     - The lasso and the elastic net start at the exact ``alpha_max``; ridge
@@ -133,7 +140,7 @@ def default_grid_ends(problem, l1_ratio, factor, lower, upper, eps=None, grouped
     ends at ``eps`` times the lasso's alpha_max.
     """
     n, p = problem.design.shape
-    amax = problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped)
+    amax = problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped, blocks)
     spectrum = None
     # the spectrum (O(min(n, p)^3)) serves ridge's top and the ends without eps only
     if problem.datafit.quadratic and l1_ratio < 1.0 and (
@@ -168,14 +175,15 @@ def glmnet_ends(amax, l1_ratio, eps, shape):
     return amax, amax * glmnet_eps(*shape) * floor
 
 
-def resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper, grouped=False):
+def resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper, grouped=False,
+                   blocks=None):
     """An explicit grid (checked) or a generated one (see ``default_grid_ends``)."""
     if isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
         n_alphas = v.check_scalar_param(alphas, "alphas", low=1, integer=True)
         if eps is not None:
             eps = v.check_scalar_param(eps, "eps", low=0.0, low_open=True, high=1.0)
         top, bottom = default_grid_ends(problem, l1_ratio, factor, lower, upper, eps,
-                                        grouped)
+                                        grouped, blocks)
         return alpha_grid(top, n_alphas, bottom / top if top > 0 else 1.0)
     if isinstance(alphas, (bool, np.bool_)) or isinstance(alphas, numbers.Real):
         raise TypeError(f"alphas must be an int (the number of alphas) or an array of "
@@ -196,8 +204,10 @@ def resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper, grouped
 
 def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_iter,
                  screening=True, coef_init=None, intercept_init=None, X=None,
-                 sample_weight=None, grouped=False):
-    """Solve along ``alphas`` with warm starts (inputs already validated)."""
+                 sample_weight=None, grouped=False, blocks=None):
+    """Solve along ``alphas`` with warm starts (inputs already validated); ``blocks``
+    (a ``penalties_group.GroupStructure``): the group penalty instead of the
+    elastic net's (block iterates, no closed forms)."""
     n_alphas, p = len(alphas), problem.n_features
     if problem.datafit.width > 1:
         from .solvers.multinomial import multinomial_path
@@ -209,8 +219,8 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
                     n_nonzero=np.count_nonzero(np.any(coefs != 0, axis=1), axis=1),
                     l1_ratio=l1_ratio, loss=problem.datafit.name)
     has_rows = X is not None or not problem.datafit.has_rows
-    is_ridge = (l1_ratio == 0.0 and problem.datafit.quadratic and has_rows
-                and np.all(np.isinf(lower)) and np.all(np.isinf(upper)))
+    is_ridge = (blocks is None and l1_ratio == 0.0 and problem.datafit.quadratic
+                and has_rows and np.all(np.isinf(lower)) and np.all(np.isinf(upper)))
     if is_ridge:
         penalties = [ElasticNetPenalty.from_params(a, 0.0, factor, lower, upper)
                      for a in alphas]
@@ -236,7 +246,8 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
             warn_gap(float(gaps.max()), tol, f"Ridge at {int(np.sum(gaps > tol))} of "
                      f"{n_alphas} alphas", stacklevel=4)
         n_iter = np.zeros(n_alphas, dtype=int)
-    elif coef_init is None and screening and gram_suits(problem, factor == 0):
+    elif blocks is None and coef_init is None and screening and \
+            gram_suits(problem, factor == 0):
         # n >> p: the whole path runs in one compiled loop on the Gram matrix
         coefs, intercepts, gaps, n_iter = gram_path(problem, alphas, l1_ratio, factor,
                                                     lower, upper, tol=tol,
@@ -246,7 +257,8 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
         gaps, n_iter = np.zeros(n_alphas), np.zeros(n_alphas, dtype=int)
         state = None
         for k, alpha in enumerate(alphas):
-            penalty = ElasticNetPenalty.from_params(alpha, l1_ratio, factor, lower, upper)
+            penalty = blocks.penalty(alpha, l1_ratio) if blocks is not None else \
+                ElasticNetPenalty.from_params(alpha, l1_ratio, factor, lower, upper)
             sol = solve(problem, penalty, coef_init, intercept_init, tol=tol,
                         max_iter=max_iter, screening=screening, state=state)
             state = sol.state

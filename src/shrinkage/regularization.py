@@ -11,7 +11,8 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
                         sample_weight=None, fit_intercept=True, penalty_factor=None,
                         positive=False, lower_bounds=None, upper_bounds=None, tol=1e-4,
                         max_iter=1000, screening=True, multinomial="ungrouped",
-                        offset=None, delta=None):
+                        offset=None, delta=None, feature_groups=None, group_l1_ratio=0.0,
+                        group_weights=None):
     """Solve the penalized problem over a grid of alphas, with warm starts.
 
     Minimises, for each alpha::
@@ -59,6 +60,7 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     delta : float, default=None
         For ``loss="huber"``: the threshold of the loss; None is
         ``HuberRegressor``'s default rule.
+    <<group_params>>
 
     Returns
     -------
@@ -87,4 +89,5 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
                        penalty_factor=penalty_factor, positive=positive,
                        lower_bounds=lower_bounds, upper_bounds=upper_bounds, tol=tol,
                        max_iter=max_iter, screening=screening, multinomial=multinomial,
-                       offset=offset, delta=delta)
+                       offset=offset, delta=delta, feature_groups=feature_groups,
+                       group_l1_ratio=group_l1_ratio, group_weights=group_weights)

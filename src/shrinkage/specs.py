@@ -12,9 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import validation as v
+from .errors import UserError
 from .penalties import ClassPenalty, ElasticNetPenalty
+from .penalties_group import check_group_structure, refuse_factors_and_bounds
 
 MULTINOMIAL_GROUPINGS = ("ungrouped", "grouped")
+_GROUPS_TWO_CLASSES = ("feature_groups is offered for two classes only (a row of "
+                       "coefficients per class has no group penalty yet); give "
+                       "feature_groups=None")
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,10 @@ class FitSpec:
         Ridge: the closed forms when no bound is set.
     multi_output : bool
         Whether a 2-d y fits each column on its own.
+    feature_groups, group_l1_ratio, group_weights : unchecked
+        The group penalty (``penalties_group``): a group label per column or a list of
+        column index lists (None: the elastic net), the share of plain L1 in the L1
+        part, and a weight per group (None: ``sqrt(|g|)``).
     extras : tuple of str
         The fit arguments that only in-memory data take (``class_weight``, ``groups``,
         ``offset``): the Dask engine refuses them by these names.
@@ -85,6 +94,9 @@ class FitSpec:
     closed_form: bool = False
     multi_output: bool = False
     extras: tuple = ()
+    feature_groups: object = None
+    group_l1_ratio: object = 0.0
+    group_weights: object = None
 
     def penalty_arrays(self, n_features):
         """Checked penalty factors and bounds (and ``fit_intercept``), for any alpha:
@@ -94,13 +106,27 @@ class FitSpec:
         factor = v.check_penalty_factor(self.penalty_factor, n_features)
         lower, upper = v.check_bounds(self.positive, self.lower_bounds, self.upper_bounds,
                                       n_features)
+        if self.feature_groups is not None:
+            refuse_factors_and_bounds(self.penalty_factor, lower, upper)
         return factor, lower, upper
+
+    def blocks(self, n_features):
+        """The checked ``GroupStructure`` of ``feature_groups`` (None without it)."""
+        if self.feature_groups is None:
+            return None
+        if self.loss.class_rows:
+            raise UserError(_GROUPS_TWO_CLASSES)
+        return check_group_structure(self.feature_groups, n_features,
+                                     self.group_l1_ratio, self.group_weights)
 
     def penalty(self, n_features):
         """The checked penalty, and its alpha and penalty factors (for closed forms)."""
         alpha = v.check_alpha(self.alpha)
         l1_ratio = v.check_l1_ratio(self.l1_ratio)
         factor, lower, upper = self.penalty_arrays(n_features)
+        blocks = self.blocks(n_features)
+        if blocks is not None:
+            return blocks.penalty(alpha, l1_ratio), alpha, blocks.factor
         penalty = ElasticNetPenalty.from_params(alpha, l1_ratio, factor, lower, upper)
         return penalty, alpha, factor
 
@@ -110,6 +136,8 @@ class FitSpec:
         if self.multinomial not in MULTINOMIAL_GROUPINGS:
             raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
                              f"{self.multinomial!r}")
+        if self.feature_groups is not None:
+            raise UserError(_GROUPS_TWO_CLASSES)
         factor, lower, upper = self.penalty_arrays(n_features)
         if np.any(np.isfinite(lower)) or np.any(np.isfinite(upper)):
             raise ValueError("bounds (positive, lower_bounds, upper_bounds) are offered for "

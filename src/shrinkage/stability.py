@@ -130,7 +130,8 @@ def _path_arguments(estimator, y):
                 penalty_factor=spec.penalty_factor, positive=spec.positive,
                 lower_bounds=spec.lower_bounds, upper_bounds=spec.upper_bounds,
                 tol=spec.tol, max_iter=spec.max_iter, multinomial=spec.multinomial,
-                delta=delta)
+                delta=delta, feature_groups=spec.feature_groups,
+                group_l1_ratio=spec.group_l1_ratio, group_weights=spec.group_weights)
 
 
 def _subsamples(n_samples, n_resamples, sample_fraction, random_state):

@@ -103,6 +103,7 @@ class OnDask:
         self._features = numeric + categorical
         self.folds = options.cv
         self.classes = _classes(summary) if self.task == "classification" else None
+        self.feature_groups = None  # the Dask fits take no feature groups yet
         self.backend = self._backend(loss, summary.n_train)
         self.loss, self.held_out = self.backend.loss, self.backend.held_out
         self.counts = {"n_rows": summary.n_train + summary.n_test,

@@ -38,6 +38,9 @@ class Engine(Protocol):
     folds : list or int
         What the CV models take as ``cv``.
     classes : ndarray or None
+    feature_groups : list or None
+        The table column of each encoded feature, for the penalized models that take
+        ``feature_groups`` (``prepare.column_groups``); None: no groups.
     counts : dict
         ``n_rows``, ``n_train``, ``n_test``, ``n_columns`` (and the majority class).
     notes : list of str
@@ -57,6 +60,7 @@ class Engine(Protocol):
     preprocessor: object
     folds: object
     classes: object
+    feature_groups: object
     counts: dict
     notes: list
     held_out: object

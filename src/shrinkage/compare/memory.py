@@ -20,7 +20,8 @@ from ..tables import UserError
 from .checks import single_column_leaks
 from .engine import decision_values, warm_up_clones
 from .losses import residuals_rule_delta
-from .prepare import build_preprocessor, original_columns, prepare_table, split_columns
+from .prepare import (build_preprocessor, column_groups, original_columns, prepare_table,
+                      split_columns)
 
 #: resamples of the paired bootstrap of test-loss differences
 N_BOOTSTRAP = 2000
@@ -83,6 +84,9 @@ class InMemory:
         self.loss = loss.on_training(
             lambda: residuals_rule_delta(self.X_train, y_train, self.folds))
         self.classes = np.unique(y_train) if self.task == "classification" else None
+        # (more than two classes: a row of coefficients per class has no groups yet)
+        self.feature_groups = column_groups(self.names, self.columns_of) \
+            if options.groups and (self.classes is None or len(self.classes) == 2) else None
         if self.task == "regression":
             y_test_num = y_test.astype(float)
         elif len(self.classes) > 2:

@@ -157,9 +157,18 @@ def _sparsity_sentence(penalties, chosen, n_features, columns_of=None):
         kept = c["n_nonzero"]
         tops = _top_columns(c, 3, columns_of)
         count = f"all {kept}" if kept == n_features else f"{kept} of {n_features}"
-        parts.append(f"{what} kept {count} features"
+        parts.append(f"{what} kept {count} features" + _variables(c, columns_of, n_features)
                      + (f", led by {', '.join(tops)}" if tops else ""))
     return "; ".join(parts) + "."
+
+
+def _variables(choice, columns_of, n_features):
+    """`` (k of m variables)`` where a categorical made several features (the user's
+    variables are the table's columns, not the encoded features); else empty."""
+    n_variables = len(set((columns_of or {}).values()))
+    if not n_variables or n_variables >= n_features or "kept_columns" not in choice:
+        return ""
+    return f" ({len(choice['kept_columns'])} of {n_variables} variables)"
 
 
 def _first_upper(text):

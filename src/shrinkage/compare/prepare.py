@@ -38,6 +38,8 @@ class Options:
     #: the relaxed lasso's row: True, False, or None (fitted where it is cheap:
     #: ``run.relax_by_default``)
     relax: bool = None
+    #: the penalized models keep or drop a categorical's one-hot columns together
+    groups: bool = True
 
 
 
@@ -201,6 +203,14 @@ def original_columns(preprocessor):
         else:  # one feature per column, under its own name
             mapping.update((name, name) for name in names)
     return mapping
+
+
+def column_groups(names, columns_of):
+    """The table column of each encoded feature, as the penalized models' feature groups
+    (a categorical's one-hot columns one group, every other column its own); None when
+    no column made several features (the groups would be the columns themselves)."""
+    labels = [columns_of.get(name, name) for name in names]
+    return labels if len(set(labels)) < len(labels) else None
 
 
 class PreparedTable(NamedTuple):

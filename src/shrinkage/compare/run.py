@@ -41,6 +41,23 @@ def _estimators(loss, folds, options):
     return loss.estimators(common)
 
 
+def _group_categoricals(estimators, data):
+    """Give the penalized models that take them the engine's feature groups (a
+    categorical's one-hot columns in or out together), and say so in a note."""
+    if data.feature_groups is None:
+        return
+    grouped = [p for p, model in estimators.items()
+               if p != "none" and "feature_groups" in model.get_params()]
+    for penalty in grouped:
+        estimators[penalty].set_params(feature_groups=data.feature_groups)
+    if grouped:
+        data.notes.append(
+            f"{' and '.join(LABELS[p] for p in grouped)}: the one-hot columns of each "
+            "categorical form a group that enters or leaves the model as a whole (the "
+            "group lasso, weights sqrt(levels)); --no-groups penalizes them column by "
+            "column")
+
+
 def _fit_inside_grid(model, fit):
     """Fit; while a CV model's best alpha sits on an end of its grid with the error still
     improving, extend the grid past that end (``EXTEND_DECADES`` at a time, at the same
@@ -105,6 +122,7 @@ def run_comparison(table, options, progress=None, engine=None):
     step("preparing the table")
     data = engine if engine is not None else InMemory(table, options)
     estimators = _estimators(data.loss, data.folds, options)
+    _group_categoricals(estimators, data)
     entries, models = {}, {}
     warm_up = data.warm_up(estimators)
     for penalty in PENALTIES:

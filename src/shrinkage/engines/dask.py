@@ -8,6 +8,7 @@ import numpy as np
 
 from sklearn.utils.validation import check_is_fitted
 
+from ..errors import UserError
 from ..scale.detect import any_dask
 
 # The passes themselves (scale/fit*.py, cv_glm.py: numba kernels, dask) are imported
@@ -28,6 +29,9 @@ REFUSALS = {
                           "the folds are a hash of the rows",
     ("groups",): "groups are not offered for dask input: the folds are a hash of the rows",
 }
+
+_NO_GROUPS = ("feature_groups is not offered for dask input yet; fit in memory "
+              "(X.compute(), y.compute()) or give feature_groups=None")
 
 
 def _refuse_extras(spec, **given):
@@ -56,8 +60,11 @@ class DaskEngine:
 
     def validate(self, estimator, spec, X, y, sample_weight):
         """Nothing is checked on the client before the pass that reads the rows (each
-        fit validates as its chunks are read) but whether the loss runs on Dask."""
+        fit validates as its chunks are read) but whether the loss runs on Dask; the
+        group penalty is refused here."""
         _refuse_loss(spec.loss)
+        if getattr(spec, "feature_groups", None) is not None:
+            raise UserError(_NO_GROUPS)
         return X, y, sample_weight
 
     def fit(self, estimator, spec, X, y, sample_weight=None, offset=None):
@@ -88,9 +95,12 @@ class DaskEngine:
 
     def path(self, X, y, *, loss, l1_ratio, alphas, eps, sample_weight, fit_intercept,
              penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter,
-             screening, multinomial, offset, delta):
+             screening, multinomial, offset, delta, feature_groups=None,
+             group_l1_ratio=0.0, group_weights=None):
         """``regularization_path`` on dask data (its arguments, ``loss`` an object)."""
         _refuse_loss(loss)
+        if feature_groups is not None:
+            raise UserError(_NO_GROUPS)
         if offset is not None:
             raise TypeError("regularization_path takes dask data without an offset; fit "
                             "in memory with X.compute()")

@@ -19,7 +19,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .. import validation as v
 from ..datafits_glm import default_huber_delta
 from ..losses import MULTINOMIAL, SQUARED
+from ..errors import UserError
 from ..path import compute_path, resolve_alphas
+from ..penalties_group import check_group_structure, refuse_factors_and_bounds
 from ..solvers.blas import blas_threads
 from ..solvers.cd import duality_gap, make_problem, solve, warn_gap
 from ..solvers.newton import separation_summary, warn_separation
@@ -134,7 +136,8 @@ class MemoryEngine:
     @_blas_for_x(0)
     def path(self, X, y, *, loss, l1_ratio, alphas, eps, sample_weight, fit_intercept,
              penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter,
-             screening, multinomial, offset, delta):
+             screening, multinomial, offset, delta, feature_groups=None,
+             group_l1_ratio=0.0, group_weights=None):
         """``regularization_path`` on data in memory (its arguments, ``loss`` an
         object); returns a ``Path``."""
         if multinomial not in ("ungrouped", "grouped"):
@@ -161,11 +164,14 @@ class MemoryEngine:
             raise ValueError("bounds (positive, lower_bounds, upper_bounds) are offered for "
                              "the squared and binary logistic losses only")
         grouped = multinomial == "grouped"
+        blocks = _blocks(loss, feature_groups, p, group_l1_ratio, group_weights,
+                         penalty_factor, lower, upper)
         problem = make_problem(X, y, loss, sw, fit_intercept, **options)
-        alphas = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper, grouped)
+        alphas = resolve_alphas(alphas, eps, problem, l1_ratio, factor, lower, upper,
+                                grouped, blocks)
         return compute_path(problem, alphas, l1_ratio, factor, lower, upper, tol=tol,
                             max_iter=max_iter, screening=screening, X=X, sample_weight=sw,
-                            grouped=grouped)
+                            grouped=grouped, blocks=blocks)
 
     def decision(self, estimator, X, row_per_output):
         """``X @ coef_.T + intercept_`` of a fitted ``estimator`` in X's floating dtype
@@ -181,6 +187,20 @@ class MemoryEngine:
         else:
             z = safe_sparse_dot(X, np.ravel(coef).astype(X.dtype)) + np.ravel(intercept)[0]
         return np.asarray(z).astype(X.dtype, copy=False)
+
+
+def _blocks(loss, feature_groups, n_features, group_l1_ratio, group_weights,
+            penalty_factor, lower, upper):
+    """``regularization_path``'s checked ``GroupStructure`` (None without groups)."""
+    if feature_groups is None:
+        return None
+    if loss.class_rows:
+        raise UserError("feature_groups is offered for two classes only (a row of "
+                        "coefficients per class has no group penalty yet); give "
+                        "feature_groups=None")
+    refuse_factors_and_bounds(penalty_factor, lower, upper)
+    return check_group_structure(feature_groups, n_features, group_l1_ratio,
+                                 group_weights)
 
 
 def _solve(spec, X, y, sw, penalty, warm=True, options=None, warm_model=None):
@@ -324,6 +344,7 @@ def _cross_validate(spec, X, y, sw, groups, features, labels=None, loss=None,
     v.check_selection(fit.selection)
     scoring = spec.scorer(classes, delta)
     factor, lower, upper = fit.penalty_arrays(X.shape[1])
+    blocks = fit.blocks(X.shape[1])
     target = y if labels is None else labels
     constant = y[0] if labels is None and y.ndim == 1 and np.ptp(y) == 0 else None
     from .. import model_selection as ms
@@ -336,6 +357,7 @@ def _cross_validate(spec, X, y, sw, groups, features, labels=None, loss=None,
         eps=spec.eps, factor=factor, lower=lower, upper=upper,
         fit_intercept=fit.fit_intercept, folds=folds, scoring=scoring,
         tol=fit.checked_tol(), max_iter=fit.checked_max_iter(), n_jobs=spec.n_jobs,
-        grouped=grouped, offset=offset, delta=delta, relax=spec.relaxation(lower, upper))
+        grouped=grouped, offset=offset, delta=delta, relax=spec.relaxation(lower, upper),
+        blocks=blocks)
     return CVResult(paths, l1_ratios, alpha_rule, scoring, features, classes=classes,
                     delta=delta, constant_target=constant)

@@ -20,6 +20,7 @@ from .backtracking import ROUNDING
 from .convergence import warn_short_of_tol
 from .certificates import duality_gap, minus_gradient, unpenalized_slack, warn_gap
 from .gram import GramState, use_gram
+from .group_iterates import block_iterate
 from .iterates import NewtonIterate, SquaredIterate
 from .newton import find_separation, newton_unpenalized, warn_not_converged
 from .problem import Problem, ProblemCache, make_problem
@@ -137,6 +138,9 @@ def _start(problem, penalty, coef_init, intercept_init):
         np.array(coef_init, dtype=float)
     w = np.clip(w, penalty.lower, penalty.upper)
     w[problem.lips == 0] = 0.0
+    if getattr(penalty, "blocks", None) is not None:
+        # a penalty on groups of features: iterates that move whole groups
+        return block_iterate(problem, w, intercept_init)
     if not problem.datafit.quadratic:
         return NewtonIterate(problem, w, intercept_init)
     return (GramState if use_gram(problem, penalty) else SquaredIterate)(
