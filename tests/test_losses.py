@@ -13,12 +13,13 @@ from shrinkage.losses import (HUBER, LOGISTIC, LOSSES, MULTINOMIAL, POISSON, REG
 
 
 def test_a_name_resolves_to_its_one_object_and_an_unknown_name_is_refused():
-    assert LOSSES == ("squared", "logistic", "multinomial", "poisson", "huber")
+    assert LOSSES == ("squared", "logistic", "multinomial", "poisson", "huber", "cox")
     for name in LOSSES:
         assert get_loss(name) is REGISTRY[name] and get_loss(name).name == name
         assert get_loss(get_loss(name)) is get_loss(name)  # an object passes through
     with pytest.raises(ValueError, match="loss must be one of 'squared', 'logistic', "
-                                         "'multinomial', 'poisson', 'huber', got 'gamma'"):
+                                         "'multinomial', 'poisson', 'huber', 'cox', got "
+                                         "'gamma'"):
         get_loss("gamma")
     with pytest.raises(ValueError, match="got None"):
         get_loss(None)
@@ -31,6 +32,8 @@ def test_what_each_loss_supports():
         ["multinomial"]
     assert [name for name in LOSSES if not REGISTRY[name].numeric_target] == \
         ["logistic", "multinomial"]
+    assert [name for name in LOSSES if not REGISTRY[name].takes_intercept] == ["cox"]
+    assert [name for name in LOSSES if not REGISTRY[name].on_dask] == ["cox"]
 
 
 def test_per_sample_losses_agree_with_scikit_learn_and_closed_forms():

@@ -55,6 +55,22 @@ def test_counts_example_runs():
     assert scope["path"].loss == "poisson"
 
 
+def test_cox_example_runs():
+    """The README's survival example, run as written: the two true features are kept."""
+    import pytest
+
+    pytest.importorskip("sksurv")
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Survival: Cox proportional hazards"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {}
+    exec(compile(code, "README Cox example", "exec"), scope)
+    model = scope["model"]
+    assert set(np.flatnonzero(model.coef_)) >= {0, 1}
+    assert model.coef_[0] > 0 > model.coef_[1]
+    assert model.score(scope["X"], scope["y"]) > 0.7
+
+
 def test_torch_example_runs():
     """The README's PyTorch example, run as written: exact zeros, and the pruned layers
     give the network's outputs."""

@@ -10,6 +10,8 @@ import importlib
 #: public name -> the module that defines it
 _HOMES = {
     "CVCurveDisplay": "plotting",
+    "CoxRegressor": "survival",
+    "CoxRegressorCV": "survival",
     "CoefficientPathDisplay": "plotting",
     "ElasticNet": "linear_model",
     "ElasticNetCV": "linear_model_cv",

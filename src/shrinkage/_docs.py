@@ -14,10 +14,8 @@ FEATURES = """\
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, when X has string column names."""
 
-SECTIONS = {
-    "penalty_params": """\
-    fit_intercept : bool, default=True
-        Fit an unpenalized intercept.
+#: the penalty's parameters (after ``fit_intercept`` where the model has an intercept)
+PENALTY_PARAMS = """\
     penalty_factor : array-like of shape (n_features,), default=None
         Per-feature multipliers ``f_j >= 0`` of the penalty; 0 leaves a feature
         unpenalized. Used as given (glmnet rescales them to sum to n_features; we do
@@ -33,7 +31,19 @@ SECTIONS = {
         w = 0 with the intercept fitted, so that it means the same on every problem
         and penalty.
     max_iter : int, default=1000
-        Budget of coordinate-descent epochs.""",
+        Budget of coordinate-descent epochs."""
+
+SECTIONS = {
+    "penalty_params": """\
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+""" + PENALTY_PARAMS,
+    "penalty_params_no_intercept": PENALTY_PARAMS,
+    "alpha_l1_ratio": """\
+    alpha : float, default=0.01
+        Penalty strength, >= 0.
+    l1_ratio : float, default=0.5
+        1 is the L1 penalty, 0 the L2 penalty.""",
     "warm_start": """\
     warm_start : bool, default=False
         Start from the previous solution when fitting again (one-column y only).""",

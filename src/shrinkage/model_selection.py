@@ -90,13 +90,14 @@ def _roc_auc(labels, z, sw):
 
 @dataclass(frozen=True)
 class Scorer:
-    """What the folds are scored by: ``function(targets, decision_values, weights)``
-    returns one score per column of decision values."""
+    """What the folds are scored by: ``function(targets, decision_values, weights)``, or
+    with ``whole_rows`` ``function(y, z, sw, test_rows)`` on every row: a score per column."""
 
     name: str
     function: object
     greater_is_better: bool
     needs_both_classes: bool = False
+    whole_rows: bool = False
 
 
 class _DecisionShell(ClassifierMixin, BaseEstimator):
@@ -146,6 +147,8 @@ def regression_scorer(scoring, loss, delta=None):
     if scoring not in offered:
         raise ValueError(f"scoring must be one of {', '.join(map(repr, offered))} for the "
                          f"{loss.name} loss, got {scoring!r}")
+    if (own := loss.scorer_function(scoring)) is not None:  # (function, greater, whole)
+        return Scorer(scoring, *own[:2], whole_rows=own[2])
     if scoring in SCORERS:
         function = SCORERS[scoring][0]
     else:
@@ -311,7 +314,6 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
     if share:
         share_covariance(full, full, X[:0], y[:0])  # the full sums, once, before threads
     fold_shift = np.zeros(X.shape[1]) if full.shift is None else full.shift
-    score = scoring.function
     ones = np.ones(X.shape[0]) if sw is None else sw
 
     def paths_of(problem, X_in, w_in):
@@ -319,9 +321,6 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
                              max_iter=max_iter, X=X_in, sample_weight=w_in,
                              grouped=grouped)
                 for r, grid in zip(l1_ratios, grids)]
-
-    def shifted(values, rows):  # decision values with the rows' offsets added
-        return values if offset is None else values + offset[rows][:, None]
 
     def fold_scores(train, test):
         X_in, X_out = _safe_indexing(X, train), _safe_indexing(X, test)
@@ -336,21 +335,27 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
         if share:
             share_covariance(full, problem, X_out, y[test])
         paths = paths_of(problem, X_in, w_in)
+        X_out = X if scoring.whole_rows else X_out
         return ([scored(p, X_out, test, (X_in, y[train], w_in, fold_options)) for p in paths],
                 support_bits([p.coefs for p in paths]))
+
+    def score(z, rows):  # (z: the decision values of rows, or of all rows)
+        if scoring.whole_rows:
+            return scoring.function(y, z, ones, rows)
+        z = z if offset is None else z + offset[rows][:, None]  # the rows' offsets
+        return scoring.function(y[rows], z, ones[rows])
 
     def scored(path, X_out, rows, refit_on):
         """The path's scores on ``rows``, and its relaxed models' (None: no relax)."""
         z = path_decision_values(X_out, path.coefs, path.intercepts)
-        lasso = score(y[rows], shifted(z, rows), ones[rows])
+        lasso = score(z, rows)
         if relax is None:
             return lasso, None
         X_in, y_in, w_in, refit_options = refit_on
         refits = relax.refit(path, X_in, y_in, w_in, loss=loss, polish=False,
                              fit_intercept=fit_intercept, options=refit_options)
         z_refit = path_decision_values(X_out, refits.coefs, refits.intercepts)
-        return lasso, [score(y[rows], shifted(blended, rows), ones[rows])
-                       for blended in relax.decision_values(z, z_refit)]
+        return lasso, [score(blended, rows) for blended in relax.decision_values(z, z_refit)]
 
     tasks = [delayed(fold_scores)(train, test) for train, test in folds]
     tasks.append(delayed(paths_of)(full, X, sw))
@@ -364,8 +369,7 @@ def cross_validate_paths(X, y, sw, *, loss, l1_ratios, alphas, eps, factor, lowe
         for p in full_paths])
     # training error of the whole-data fits: one product per l1_ratio, not one per fold
     everything = np.arange(X.shape[0])
-    train = np.array([score(y, shifted(path_decision_values(X, p.coefs, p.intercepts),
-                                       everything), ones)
+    train = np.array([score(path_decision_values(X, p.coefs, p.intercepts), everything)
                       for p in full_paths])
     return CVPaths(alphas=grids, test_scores=test, train_scores=train, paths=full_paths,
                    fold_support=stack_support([bits for _, bits in fold_results]),

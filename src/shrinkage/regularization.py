@@ -22,17 +22,19 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     weighted mean log-loss (``loss="logistic"``, binary y), the multinomial log-loss
     (``loss="multinomial"``, two classes or more, a row of coefficients per class),
     the Poisson loss ``(1/n) sum s_i (exp(eta_i) - y_i eta_i)`` with ``eta = z +
-    offset`` (``loss="poisson"``, counts) or the Huber loss (``loss="huber"``, see
-    ``HuberRegressor``). Every solution is certified by its relative duality gap
-    (``Path.gaps``).
+    offset`` (``loss="poisson"``, counts), the Huber loss (``loss="huber"``, see
+    ``HuberRegressor``) or the Cox partial likelihood (``loss="cox"``, see
+    ``CoxRegressor``; no intercept, ``fit_intercept`` is ignored). Every solution is
+    certified by its relative duality gap (``Path.gaps``).
 
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
     y : array-like of shape (n_samples,)
-        Target (two classes for the logistic loss).
-    loss : {"squared", "logistic", "multinomial", "poisson", "huber"}, default="squared"
+        Target (two classes for the logistic loss; for ``loss="cox"`` survival data,
+        as ``CoxRegressor.fit`` takes it).
+    loss : {"squared", "logistic", "multinomial", "poisson", "huber", "cox"}, default="squared"
         The datafit.
     l1_ratio : float, default=1.0
         In [0, 1]: 1 is the lasso, 0 ridge (closed forms for the squared loss).

@@ -192,6 +192,9 @@ class CVSpec:
         unpenalized refit cannot keep."""
         if not self.checked_relax():
             return None
+        if not self.fit.loss.relaxes:
+            raise ValueError(f"relax=True is not offered for loss={self.fit.loss.name!r} "
+                             "yet; give relax=False")
         from .relax import Relaxation, check_gammas
 
         gammas = check_gammas(self.gammas)

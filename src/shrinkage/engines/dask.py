@@ -38,6 +38,13 @@ def _refuse_extras(spec, **given):
         raise ValueError(REFUSALS[spec.extras])
 
 
+def _refuse_loss(loss):
+    """A loss the Dask passes do not fit (Cox: its risk sets span every chunk)."""
+    if not loss.on_dask:
+        raise ValueError(f"loss={loss.name!r} is not available on dask data yet; fit in "
+                         "memory (X.compute(), y.compute())")
+
+
 class DaskEngine:
     """Fits on dask collections (any of X, y, the weights or the offset)."""
 
@@ -48,12 +55,14 @@ class DaskEngine:
         return any_dask(*data)
 
     def validate(self, estimator, spec, X, y, sample_weight):
-        """Nothing is checked on the client before the pass that reads the rows: each
-        fit validates as its chunks are read."""
+        """Nothing is checked on the client before the pass that reads the rows (each
+        fit validates as its chunks are read) but whether the loss runs on Dask."""
+        _refuse_loss(spec.loss)
         return X, y, sample_weight
 
     def fit(self, estimator, spec, X, y, sample_weight=None, offset=None):
         """Fit ``spec`` at its alpha on dask data; returns a ``FitResult``."""
+        self.validate(estimator, spec, X, y, sample_weight)
         _refuse_extras(spec, offset=offset)
         if spec.loss.quadratic:
             from ..scale.fit import fit_squared
@@ -66,6 +75,7 @@ class DaskEngine:
     def cross_validate(self, estimator, spec, X, y, sample_weight=None, groups=None,
                        offset=None):
         """Cross-validate ``spec`` (a ``CVSpec``) on dask data; returns a ``CVResult``."""
+        self.validate(estimator, spec.fit, X, y, sample_weight)
         _refuse_extras(spec.fit, offset=offset, groups=groups)
         refuse_relax(spec)
         if spec.fit.loss.quadratic:
@@ -80,6 +90,7 @@ class DaskEngine:
              penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter,
              screening, multinomial, offset, delta):
         """``regularization_path`` on dask data (its arguments, ``loss`` an object)."""
+        _refuse_loss(loss)
         if offset is not None:
             raise TypeError("regularization_path takes dask data without an offset; fit "
                             "in memory with X.compute()")

@@ -58,11 +58,14 @@ class MemoryEngine:
         """The checked ``(X, y, sample_weight, features)``: X in float64 Fortran order
         (or CSC / CSR), y as given (a float array for a numeric target)."""
         numeric = spec.loss.numeric_target
+        y = spec.loss.target_array(y)
+        # a survival target's two columns are one target
+        multi_output = spec.multi_output or spec.loss.target_columns > 1
         v.check_lengths(X, y)
-        v.check_y(y, numeric=numeric, multi_output=spec.multi_output)
+        v.check_y(y, numeric=numeric, multi_output=multi_output)
         X, y = v.name_x_errors(validate_data, estimator, X, y, accept_sparse=("csc", "csr"),
                                dtype=np.float64, order="F", y_numeric=numeric,
-                               multi_output=spec.multi_output)
+                               multi_output=multi_output)
         v.check_min_samples(X.shape[0], spec.name)
         sw = v.check_sample_weight(sample_weight, X)
         return X, y, sw, Features(X.shape[1], getattr(estimator, "feature_names_in_", None))
@@ -85,8 +88,9 @@ class MemoryEngine:
             if not (np.any(np.isfinite(penalty.lower)) or np.any(np.isfinite(penalty.upper))):
                 return _fit_columns(y, features, lambda target: _ridge_closed_form(
                     spec, X, target, sw, penalty, alpha, factor, tol, max_iter))
+        one = y.ndim == 1 or spec.loss.target_columns > 1
         return _fit_columns(y, features, lambda target: _fields(_solve(
-            spec, X, target, sw, penalty, warm=y.ndim == 1, options=options)))
+            spec, X, target, sw, penalty, warm=one, options=options)), one)
 
     # -- cross-validation --------------------------------------------------------------
 
@@ -136,10 +140,12 @@ class MemoryEngine:
         if multinomial not in ("ungrouped", "grouped"):
             raise ValueError(f"multinomial must be 'ungrouped' or 'grouped', got "
                              f"{multinomial!r}")
+        y = loss.target_array(y)
         v.check_lengths(X, y)
-        v.check_y(y, numeric=loss.numeric_target)
+        v.check_y(y, numeric=loss.numeric_target, multi_output=loss.target_columns > 1)
         X, y = v.name_x_errors(check_X_y, X, y, accept_sparse=("csc", "csr"),
-                               dtype=np.float64, order="F", y_numeric=loss.numeric_target)
+                               dtype=np.float64, order="F", y_numeric=loss.numeric_target,
+                               multi_output=loss.target_columns > 1)
         n, p = X.shape
         v.check_min_samples(n, "regularization_path")
         l1_ratio = v.check_l1_ratio(l1_ratio)
@@ -194,10 +200,10 @@ def _solve(spec, X, y, sw, penalty, warm=True, options=None, warm_model=None):
     return solve(problem, penalty, coef_init, intercept_init, tol=tol, max_iter=max_iter)
 
 
-def _fit_columns(y, features, fit_one):
+def _fit_columns(y, features, fit_one, one_target=None):
     """``fit_one(target) -> (coef, intercept, gap, n_iter)`` on y, or on each column of a
-    2-d y independently, as a ``FitResult``."""
-    if y.ndim == 1:
+    2-d y independently (unless ``one_target``), as a ``FitResult``."""
+    if y.ndim == 1 or one_target:
         coef, intercept, gap, n_iter = fit_one(y)
         return FitResult(coef, float(intercept), gap, n_iter, features)
     fits = [fit_one(np.ascontiguousarray(y[:, k])) for k in range(y.shape[1])]
@@ -319,7 +325,7 @@ def _cross_validate(spec, X, y, sw, groups, features, labels=None, loss=None,
     scoring = spec.scorer(classes, delta)
     factor, lower, upper = fit.penalty_arrays(X.shape[1])
     target = y if labels is None else labels
-    constant = y[0] if labels is None and np.ptp(y) == 0 else None
+    constant = y[0] if labels is None and y.ndim == 1 and np.ptp(y) == 0 else None
     from .. import model_selection as ms
 
     folds = ms.make_folds(spec.cv, X, y, groups, classifier=labels is not None)

@@ -6,13 +6,15 @@ path functions); everything below holds the object. Adding a loss is one module 
 """
 
 from .base import Loss
+from .cox import COX, concordance_index
 from .huber import HUBER, huber_losses
 from .logistic import LOGISTIC
 from .multinomial import MULTINOMIAL, class_log_losses
 from .poisson import POISSON, poisson_deviances
 from .squared import SQUARED
 
-REGISTRY = {loss.name: loss for loss in (SQUARED, LOGISTIC, MULTINOMIAL, POISSON, HUBER)}
+REGISTRY = {loss.name: loss for loss in (SQUARED, LOGISTIC, MULTINOMIAL, POISSON, HUBER,
+                                                  COX)}
 #: the names offered
 LOSSES = tuple(REGISTRY)
 
@@ -32,5 +34,5 @@ def get_loss(loss):
     raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got {loss!r}")
 
 
-__all__ = ["HUBER", "LOGISTIC", "LOSSES", "Loss", "MULTINOMIAL", "POISSON", "REGISTRY",
-           "SQUARED", "class_log_losses", "get_loss", "huber_losses", "poisson_deviances"]
+__all__ = ["COX", "HUBER", "LOGISTIC", "LOSSES", "Loss", "MULTINOMIAL", "POISSON", "REGISTRY",
+           "SQUARED", "class_log_losses", "concordance_index", "get_loss", "huber_losses", "poisson_deviances"]

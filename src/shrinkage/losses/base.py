@@ -29,6 +29,16 @@ class Loss:
     scorings : tuple of str
         The regression scorers offered, the default first (empty for classification:
         the classifiers take scikit-learn's scorers too).
+    takes_intercept : bool
+        Whether the model has an intercept (Cox: no, the baseline hazard absorbs it;
+        ``fit_intercept`` is then ignored).
+    target_columns : int
+        Columns of one prepared target (2 for survival's ``[time, event]``; a 2-d y of
+        a one-column loss is several targets).
+    on_dask : bool
+        Whether the Dask engine fits it.
+    relaxes : bool
+        Whether the relaxed lasso (``relax=True`` in cross-validation) is offered.
     """
 
     name = None
@@ -39,9 +49,24 @@ class Loss:
     #: whether ``mean(z)`` is ``z``
     identity_link = True
     scorings = ()
+    takes_intercept = True
+    target_columns = 1
+    on_dask = True
+    relaxes = True
 
     def __repr__(self):
         return f"<loss {self.name!r}>"
+
+    def target_array(self, y):
+        """The user's y as an array the engines validate (a structured survival
+        target becomes its columns); as given here."""
+        return y
+
+    def scorer_function(self, scoring):
+        """``(function, greater_is_better, whole_rows)`` of a scorer of the loss's own
+        (None: the registered one). ``whole_rows``: the function takes every row's
+        target and decision values and the test rows, ``function(y, z, sw, test)``."""
+        return None
 
     def prepare_target(self, y, sample_weight, fit_intercept):
         """The target as the datafit takes it (float values here), checked."""

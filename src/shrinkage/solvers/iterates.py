@@ -181,6 +181,12 @@ class NewtonIterate(Iterate):
         held = float(u_dual[unpenalized] @ self.w[unpenalized])
         u_dual[unpenalized] = 0.0
         kappa, conjugate, pen = penalty.gap_terms(u_dual, self.w)
+        gap_part = getattr(df, "gap_part", None)
+        if gap_part is not None:
+            # the datafit's value minus its dual, given without the value (Cox: a sum of
+            # non-negative terms, no cancellation against F)
+            return u_grad, max(gap_part(dual_arg, kappa) + pen + conjugate +
+                               kappa * held, 0.0), kappa * u_dual
         primal = self.datafit_value() + pen
         dual = df.dual_objective(dual_arg, kappa) - conjugate - kappa * held
         return u_grad, max(primal - dual, 0.0), kappa * u_dual

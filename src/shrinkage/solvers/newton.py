@@ -204,8 +204,13 @@ def newton_unpenalized(problem, coef, intercept, *, tol, max_iter):
     if problem.fit_intercept:
         theta[-1] = float(intercept)
 
+    # a datafit whose Hessian in z is not diagonal (Cox: a rank-one term per risk set)
+    # gives its product with A itself
+    full_hessian = getattr(df, "hessian_in", None)
+
     def derivatives(z):
-        return A.T @ df.gradient_z(z), _hessian(A, df.hessian_z(z))
+        hessian = full_hessian(A, z) if full_hessian else _hessian(A, df.hessian_z(z))
+        return A.T @ df.gradient_z(z), hessian
 
     certificate, steps = _newton_loop(A, theta, df.value, derivatives,
                                       problem.null_objective, tol, max_iter)

@@ -142,6 +142,9 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
     data decide (``_design.centring_shift``): a cross-validation fold takes the whole
     data's, so that its sums can be downdated from the whole data's.
     """
+    loss = get_loss(loss)
+    # (a loss without an intercept, Cox's, ignores fit_intercept)
+    fit_intercept = fit_intercept and loss.takes_intercept
     design = make_design(shift_columns(X, shift) if fit_intercept else X)
     n = design.shape[0]
     if sample_weight is None:
@@ -150,7 +153,7 @@ def make_problem(X, y, loss="squared", sample_weight=None, fit_intercept=True, *
         sw = np.asarray(sample_weight, dtype=np.float64)
         sw = sw * (n / sw.sum())
         has_sw = True
-    datafit = get_loss(loss).datafit(y, sw, has_sw, offset=offset, delta=delta)
+    datafit = loss.datafit(y, sw, has_sw, offset=offset, delta=delta)
     # each column's curvature: its second moment under the datafit's sample curvatures,
     # about the curvature-weighted mean where the intercept absorbs it
     curvature, centred = datafit.curvature_weights(fit_intercept)
