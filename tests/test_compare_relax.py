@@ -112,13 +112,20 @@ def test_two_classes_get_the_relaxed_row_and_a_large_table_a_note(monkeypatch):
         {k: v for k, v in relaxed.items() if k != "fit_seconds"}
 
 
-def test_a_loss_without_relax_says_so_only_when_asked():
+def test_huber_relaxes_and_three_classes_say_so_only_when_asked():
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     frame = pl.from_pandas(X.assign(target=y))
     table = Table(frame=frame, target="target", name="diabetes")
-    quiet = run_comparison(table, Options(loss="huber", **QUICK)).results
+    huber = run_comparison(table, Options(loss="huber", **QUICK)).results
+    relaxed = huber["penalties"]["l1"]["choices"]["relaxed"]
+    assert "test_huber" in relaxed and 0 <= relaxed["gamma"] <= 1
+    X, y = make_classification(n_samples=240, n_features=6, n_informative=4,
+                               n_classes=3, random_state=0)
+    three = Table(frame=pl.DataFrame({**{f"x{j}": X[:, j] for j in range(6)},
+                                      "label": y.astype(str)}), target="label", name="3")
+    quiet = run_comparison(three, Options(**QUICK)).results
     assert "relaxed" not in quiet["penalties"]["l1"]["choices"]
     assert not any("relaxed" in note for note in quiet["data"]["notes"])
-    asked = run_comparison(table, Options(loss="huber", relax=True, **QUICK)).results
-    assert any("relaxed lasso: not offered for the huber loss" in note
+    asked = run_comparison(three, Options(relax=True, **QUICK)).results
+    assert any(note.startswith("relaxed lasso: not fitted") and "multinomial" in note
                for note in asked["data"]["notes"])

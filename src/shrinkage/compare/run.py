@@ -113,7 +113,7 @@ def run_comparison(table, options, progress=None, engine=None):
                                                          data, models)
     if relax_by_default(data, options, models["l1"]):
         step("relaxing the lasso")
-        entries["l1"] = _relax_lasso(models["l1"], entries, data, options.selection)
+        entries["l1"] = _relax_lasso(models["l1"], entries, data, options)
     step("writing the verdict")
     outcome = _outcome(data, options, models, entries, warm_up)
     winner = outcome.comparison.winner
@@ -185,10 +185,12 @@ def relax_by_default(data, options, lasso):
     return True
 
 
-def _relax_lasso(lasso, entries, data, selection):
-    """The lasso's entry (``entries["l1"]``) with its relaxed choice (``relaxed``: each support refitted
-    without penalty and blended, (alpha, gamma) chosen by CV on the same folds and
-    grid) and the relaxed model's test loss against the lasso's."""
+def _relax_lasso(lasso, entries, data, options):
+    """The lasso's entry (``entries["l1"]``) with its relaxed choice (``relaxed``: each
+    support refitted without penalty and blended, (alpha, gamma) chosen by CV on the
+    same folds and grid) and the relaxed model's test loss against the lasso's. A
+    target the relaxed lasso refuses (more than two classes) is noted when ``--relax``
+    asked for it, skipped silently by default."""
     from sklearn.base import clone
 
     entry = entries["l1"]
@@ -198,12 +200,14 @@ def _relax_lasso(lasso, entries, data, selection):
         warnings.simplefilter("ignore", ConvergenceWarning)  # the lasso's row says it
         try:
             data.fit(relaxed)
-        except ValueError as exc:  # the engine or the target refuses it
-            data.notes.append(f"relaxed lasso: not fitted ({exc})")
+        except ValueError as exc:  # the target refuses it (more than two classes)
+            if options.relax:
+                data.notes.append(f"relaxed lasso: not fitted ({exc})")
             return entry
     choice = relaxed_choice(relaxed, data, time.perf_counter() - start)
     key = data.loss.test_key
-    loss_of = {"l1": entry.chosen(selection).metrics[key], "relaxed": choice.metrics[key]}
+    loss_of = {"l1": entry.chosen(options.selection).metrics[key],
+               "relaxed": choice.metrics[key]}
     against = versus(loss_of, "relaxed", "l1",
                      lambda a, b: data.interval({"l1": lasso, "relaxed": relaxed}, a, b),
                      null_test_loss(entries))
