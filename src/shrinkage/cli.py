@@ -21,6 +21,7 @@ class Task(str, Enum):
     auto = "auto"
     regression = "regression"
     classification = "classification"
+    survival = "survival"
 
 
 class Loss(str, Enum):
@@ -117,6 +118,9 @@ def compare(
              "correlated-groups.")] = None,
     task: Annotated[Task, typer.Option(help="Force the task instead of detecting it.")]
     = Task.auto,
+    event: Annotated[str | None, typer.Option(
+        help="Survival: the column saying whether each row's event happened (1) or was "
+             "censored (0) at the --target time; fits Cox models.")] = None,
     loss: Annotated[Loss, typer.Option(
         help="Loss of a numeric target: squared; huber (robust to outliers); poisson "
              "(counts, log link). auto: squared, with a note for count targets.")]
@@ -201,7 +205,7 @@ def compare(
                           seed=seed, n_jobs=n_jobs, impute=impute.value,
                           selection=selection.value, n_alphas=n_alphas,
                           max_levels=max_levels, drop=tuple(drop or ()), relax=relax,
-                          groups=not no_groups)
+                          groups=not no_groups, event=event)
         with output.claim():  # before any fitting: an impossible --out fails at once
             progress = not (no_progress or quiet)
             if engine is Engine.dask:
@@ -320,6 +324,9 @@ def _compare_on_dask(data, target, options, scheduler, workers, output, progress
     if data is None:
         raise UserError("--engine dask reads a Parquet file, folder or glob: give DATA "
                         "(the demos are in memory: drop --engine dask)")
+    if options.event is not None or options.task == "survival":
+        raise UserError("a survival comparison (--event) runs in memory only for now: "
+                        "drop --engine dask")
     try:
         from .scale.cluster import dask_client
         from .compare.dask import OnDask

@@ -10,7 +10,8 @@ SHORT_HEADERS = {"l1_ratio": "l1r", "cv_score": "CV", "cv_se": "SE", "test_mse":
                  "test_r2": "R2", "test_mae": "MAE", "test_huber": "Huber",
                  "test_poisson_deviance": "dev", "test_log_loss": "LL", "test_accuracy": "acc",
                  "test_balanced_accuracy": "bal",
-                 "test_roc_auc": "AUC", "n_nonzero": "nnz", "fit_seconds": "sec"}
+                 "test_roc_auc": "AUC", "test_cox_deviance": "dev", "test_c_index": "C",
+                 "n_nonzero": "nnz", "fit_seconds": "sec"}
 SHORT_PENALTIES = {"none": "none", "l1": "L1", "l2": "L2", "elasticnet": "EN"}
 
 
@@ -120,7 +121,8 @@ def print_summary(results, console=None):
     console = console or Console()
     rows = summary_rows(results)
     console.print(summary_table(results, rows, fitting_digits(results, rows, 80)))
-    console.print("EN: elastic net; LL: log loss; dev: mean Poisson deviance; nnz: "
+    console.print("EN: elastic net; LL: log loss; dev: mean Poisson deviance (Cox: "
+                  "partial-likelihood deviance per row); C: Harrell's C-index; nnz: "
                   "non-zero coefficients; sec: fit time, compilation excluded", style="dim",
                   highlight=False)
     for sentence in results["verdict"]:

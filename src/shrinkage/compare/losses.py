@@ -21,7 +21,9 @@ from ..glm_cv import HuberRegressorCV, PoissonRegressorCV
 from ..linear_model import Ridge
 from ..linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
 from ..logistic import LogisticRegression
-from ..losses import HUBER, LOGISTIC, MULTINOMIAL, POISSON, SQUARED
+from ..survival import CoxRegressor, CoxRegressorCV
+from ..losses import HUBER, LOGISTIC, MULTINOMIAL, POISSON, SQUARED, concordance_index
+from ..losses.cox import cox_deviance
 from ..scale.terms import HuberTerms, LogisticTerms, PoissonTerms
 from ..scale.terms_multinomial import MultinomialTerms
 from ..tables import UserError
@@ -66,6 +68,10 @@ class CompareLoss:
     delta: float = None
 
     least_squares: ClassVar[bool] = False
+    #: a CV estimator that cross-validates alpha = 0 itself (``alphas=[0.0]``) on the
+    #: penalized models' folds and scorer: the unpenalized model's CV score comes from
+    #: it (else from refitting the unpenalized model on each fold)
+    zero_alpha_cv: ClassVar[type] = None
 
     def __new__(cls, name=None, *args, **kwargs):
         return super().__new__(loss_class(name) if cls is CompareLoss else cls)
@@ -92,6 +98,16 @@ class CompareLoss:
     def per_sample(self, y, z):
         """The ranking test loss of each sample (broadcast over a path's columns)."""
         raise NotImplementedError
+
+    def path_losses(self, y, z_path):
+        """The ranking test loss of each column of ``z_path`` (n, n_alphas): a path's
+        models on the rows ``y``."""
+        return np.mean(self.per_sample(y[:, None], z_path), axis=0)
+
+    @classmethod
+    def strata(cls, target):
+        """What the split and the folds are stratified by (None: not stratified)."""
+        return None
 
     def mean(self, z):
         """The inverse link: the predicted mean of each decision value."""
@@ -137,6 +153,7 @@ class SquaredLoss(CompareLoss):
     test_columns: tuple = ("test_mse", "test_r2")
 
     least_squares: ClassVar[bool] = True
+    zero_alpha_cv: ClassVar[type] = RidgeCV  # its folds share one Gram matrix
 
     def estimators(self, common):
         return {"none": Ridge(alpha=0.0),  # minimum-norm least squares
@@ -164,6 +181,10 @@ class LogisticLoss(CompareLoss):
 
     def scorer(self):
         return ms.get_scorer(self.cv_scoring)
+
+    @classmethod
+    def strata(cls, target):
+        return target
 
     def per_sample(self, y, z):
         if np.ndim(z) == np.ndim(y) + 1:  # class scores on the last axis
@@ -273,10 +294,71 @@ class PoissonLoss(_GeneralizedLoss):
         return PoissonTerms()
 
 
+@dataclass(frozen=True)
+class CoxLoss(_GeneralizedLoss):
+    """Survival (right-censored times, ``[time, event]`` rows), Cox's proportional
+    hazards: ranked by the held-out partial-likelihood deviance per row (risk sets
+    within the held-out rows, Breslow's ties), with Harrell's C-index beside it."""
+
+    name: str = "cox"
+    cv_scoring: str = "deviance"
+    test_key: str = "test_cox_deviance"
+    test_columns: tuple = ("test_cox_deviance", "test_c_index")
+
+    plain: ClassVar[type] = CoxRegressor
+    cv: ClassVar[type] = CoxRegressorCV
+    zero_alpha_cv: ClassVar[type] = CoxRegressorCV  # its grouped deviance needs all rows
+
+    @classmethod
+    def check_target(cls, target):
+        """Survival times are numbers >= 0."""
+        if not target.numeric or target.minimum < 0:
+            raise UserError(f"a survival target is a time >= 0; {target.name!r} "
+                            + (f"goes down to {target.minimum:g}" if target.numeric
+                               else f"holds {target.dtype}") + ": choose the time column")
+
+    @classmethod
+    def strata(cls, target):
+        return target[:, 1]  # censored and not alike in every split and fold
+
+    def per_sample(self, y, z):
+        """Each row's share of the partial-likelihood deviance on these rows:
+        ``2 (log S_i - z_i)`` for an event (``S_i`` the sum of ``exp(z)`` over its risk
+        set among the rows), 0 when censored, less the saturated model's floor spread
+        evenly (it is 0 without tied event times), so that the mean is the deviance per
+        row. ``z`` may hold a column per model."""
+        z = np.asarray(z, dtype=np.float64)
+        if z.ndim == 2:
+            return np.column_stack([self.per_sample(y, column) for column in z.T])
+        time, event = y[:, 0], y[:, 1] > 0
+        order = np.argsort(-time, kind="stable")  # latest first: risk sets accumulate
+        log_risk = np.logaddexp.accumulate(z[order])
+        sorted_time = time[order]
+        # tied times share the risk set of the last of them in this order (Breslow)
+        last_of_tie = np.searchsorted(-sorted_time, -sorted_time, side="right") - 1
+        terms = np.zeros(len(z))
+        terms[order] = np.where(event[order], log_risk[last_of_tie] - z[order], 0.0)
+        floor = 2.0 * np.sum(terms) - cox_deviance(y, z, np.ones(len(z)))
+        return 2.0 * terms - floor / len(z)
+
+    def path_losses(self, y, z_path):
+        return np.mean(self.per_sample(y, z_path), axis=0)
+
+    def mean(self, z):
+        """The relative hazard ``exp(z)``."""
+        return np.exp(z)
+
+    def metrics(self, y, z):
+        return {self.test_key: float(np.mean(self.per_sample(y, z))),
+                "test_c_index": float(concordance_index(y, z))}
+
+
 #: every loss of the comparison, by name
-LOSSES = {loss.name: loss for loss in (SquaredLoss, LogisticLoss, HuberLoss, PoissonLoss)}
+LOSSES = {loss.name: loss for loss in (SquaredLoss, LogisticLoss, HuberLoss, PoissonLoss,
+                                       CoxLoss)}
 #: the loss of each task when none is asked for
-TASK_LOSSES = {"regression": SquaredLoss, "classification": LogisticLoss}
+TASK_LOSSES = {"regression": SquaredLoss, "classification": LogisticLoss,
+               "survival": CoxLoss}
 
 
 def loss_class(name):

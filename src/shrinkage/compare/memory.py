@@ -15,7 +15,6 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from .. import model_selection as ms
 from ..column_checks import empty_in_training
-from ..linear_model_cv import RidgeCV
 from ..tables import UserError
 from .checks import single_column_leaks
 from .engine import decision_values, warm_up_clones
@@ -39,8 +38,8 @@ class HeldOut:
 
     def path(self, coefs, intercepts):
         """The ranking test loss of each model along a path."""
-        z_path = ms.path_decision_values(self.X, coefs, intercepts)
-        return np.mean(self.loss.per_sample(self.y[:, None], z_path), axis=0)
+        return self.loss.path_losses(self.y, ms.path_decision_values(self.X, coefs,
+                                                                       intercepts))
 
     def losses(self, model):
         """The ranking test loss of each test row under a fitted model."""
@@ -63,7 +62,7 @@ class InMemory:
         self.options = options
         self.name, self.target, self.truth = table.name, table.target, table.truth
         features, target, self.task, loss, self.notes = prepare_table(table, options)
-        stratify = target if self.task == "classification" else None
+        stratify = loss.strata(target)
         try:
             f_train, f_test, y_train, y_test = train_test_split(
                 features, target, test_size=options.test_size, random_state=options.seed,
@@ -78,16 +77,17 @@ class InMemory:
         self.y_train = y_train
         self.names = [str(n) for n in self.preprocessor.get_feature_names_out()]
         self.columns_of = original_columns(self.preprocessor)
-        splitter = (StratifiedKFold if self.task == "classification" else KFold)(
+        strata = loss.strata(y_train)
+        splitter = (KFold if strata is None else StratifiedKFold)(
             options.cv, shuffle=True, random_state=options.seed)
-        self.folds = list(splitter.split(self.X_train, y_train))
+        self.folds = list(splitter.split(self.X_train, strata))
         self.loss = loss.on_training(
             lambda: residuals_rule_delta(self.X_train, y_train, self.folds))
         self.classes = np.unique(y_train) if self.task == "classification" else None
         # (more than two classes: a row of coefficients per class has no groups yet)
         self.feature_groups = column_groups(self.names, self.columns_of) \
             if options.groups and (self.classes is None or len(self.classes) == 2) else None
-        if self.task == "regression":
+        if self.classes is None:  # numbers (a survival target: [time, event] rows)
             y_test_num = y_test.astype(float)
         elif len(self.classes) > 2:
             y_test_num = np.searchsorted(self.classes, y_test)  # class codes
@@ -96,6 +96,8 @@ class InMemory:
         self.held_out = HeldOut(self.X_test, y_test_num, self.loss)
         self.counts = {"n_rows": len(target), "n_train": len(y_train),
                        "n_test": len(y_test), "n_columns": int(features.width)}
+        if target.ndim == 2:
+            self.counts["n_events"] = int(np.sum(target[:, 1] > 0))
         if self.task == "classification":
             # what always predicting the most common class scores: accuracy's yardstick
             values, counts = np.unique(y_test, return_counts=True)
@@ -136,8 +138,10 @@ class InMemory:
 
     def leaks(self):
         """The columns that alone determine the target on the training rows."""
-        return single_column_leaks(self.X_train, self.y_train, self.columns_of, self.names,
-                                   self.task)
+        y, task = self.y_train, self.task
+        if y.ndim == 2:  # survival: a column that gives the time away
+            y, task = y[:, 0], "regression"
+        return single_column_leaks(self.X_train, y, self.columns_of, self.names, task)
 
     def extras(self, models):
         """What the figures read beside the results: the rows themselves."""
@@ -175,10 +179,11 @@ def _baseline_cv(model, X, y, folds, loss):
     """CV score of the unpenalized model on the same folds as the penalized ones."""
     from sklearn.base import clone
 
-    if loss.least_squares:
-        # least squares is ridge at alpha 0: RidgeCV's folds share one Gram matrix
-        ridge = RidgeCV(alphas=[0.0], cv=folds).fit(X, y)
-        return float(ridge.cv_mean_[0, 0]), float(ridge.cv_se_[0, 0])
+    if loss.zero_alpha_cv is not None:
+        # least squares is ridge at alpha 0 (RidgeCV's folds share one Gram matrix); a
+        # Cox model's grouped deviance scores a fold with all the rows
+        zero = loss.zero_alpha_cv(alphas=[0.0], cv=folds).fit(X, y)
+        return float(zero.cv_mean_[0, 0]), float(zero.cv_se_[0, 0])
 
     score = loss.scorer().function
 

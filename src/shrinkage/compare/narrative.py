@@ -6,7 +6,8 @@ with their values, so that it changes when the data change.
 
 METRIC_NAMES = {"test_mse": "mean squared error", "test_log_loss": "log loss",
                 "test_huber": "mean Huber loss",
-                "test_poisson_deviance": "mean Poisson deviance"}
+                "test_poisson_deviance": "mean Poisson deviance",
+                "test_cox_deviance": "partial-likelihood deviance per row"}
 
 
 def format_number(value):
@@ -129,6 +130,12 @@ def describe(results, columns_of=None):
         sentences.append(
             f"No penalty did best: with {data['n_train']} training rows for "
             f"{data['n_features']} features, shrinking did not pay on this split.")
+    if "test_c_index" in w:
+        sentences.append(
+            f"It orders the held-out rows' survival with a C-index of "
+            f"{format_number(w['test_c_index'])} (0.5 is chance, 1 every comparable pair "
+            f"in order), against {format_number(r['test_c_index'])} for "
+            f"{penalties[runner]['label']}.")
     if "majority_share" in results["data"] and "test_accuracy" in w:
         data = results["data"]
         sentences.append(

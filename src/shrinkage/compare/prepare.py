@@ -35,6 +35,9 @@ class Options:
     n_alphas: int = 50
     max_levels: int = 50
     drop: tuple = ()
+    #: the event column of a survival target (1: the event happened at the target's
+    #: time, 0: censored then); None: no survival
+    event: str = None
     #: the relaxed lasso's row: True, False, or None (fitted where it is cheap:
     #: ``run.relax_by_default``)
     relax: bool = None
@@ -237,9 +240,14 @@ def prepare(table, options):
 def prepare_table(table, options):
     """``prepare``'s work: a ``PreparedTable``, its loss resolved to a class."""
     notes = list(table.notes)
-    frame, dropped = _rows_with_target(table, options, notes)
-    features = _usable_features(frame.drop(table.target), table, options, dropped, notes)
+    event = _event_column(table, options)
+    frame, dropped = _rows_with_target(table, options, notes, event)
+    features = _usable_features(frame.drop([table.target, *([event] if event else [])]),
+                                table, options, dropped, notes)
     summary = TargetSummary.of(frame.get_column(table.target))
+    if event is not None:
+        return PreparedTable(features, _survival_target(frame, summary, event), "survival",
+                             TASK_LOSSES["survival"], notes)
     task = detect_task(summary, options.task, options.loss)
     if task == "classification":
         rare_classes(frame.get_column(table.target), options)
@@ -261,9 +269,53 @@ def prepare_table(table, options):
     return PreparedTable(features, target.to_numpy(), task, loss, notes)
 
 
-def _rows_with_target(table, options, notes):
-    """The frame without the ``--drop`` columns and the rows without a target, checked
-    for enough rows; returns it and the dropped columns."""
+def _event_column(table, options):
+    """The survival target's event column (``--event``), checked against the table and
+    the other options; None without one."""
+    event = options.event
+    if event is None:
+        if options.task == "survival":
+            raise UserError("--task survival needs --event COL: the column that says "
+                            "whether each row's event happened (1) or was censored (0)")
+        return None
+    if options.task not in ("auto", "survival"):
+        raise UserError(f"--event makes a survival comparison; drop --task {options.task}")
+    if options.loss not in ("auto", "cox"):
+        raise UserError(f"--event fits Cox models; drop --loss {options.loss}")
+    if event not in table.frame.columns:
+        raise UserError(f"--event {event!r} is not a column of {table.name}; its columns "
+                        f"include {', '.join(map(repr, table.frame.columns[:12]))}")
+    if event == table.target:
+        raise UserError(f"--event {event!r} is the target: the target is the time, the "
+                        "event the column saying whether it was observed")
+    if event in options.drop:
+        raise UserError(f"--event {event!r} is also given to --drop: drop one of them")
+    return event
+
+
+def _survival_target(frame, summary, event):
+    """The survival target ``[time, event]`` (n, 2) of the rows: times >= 0, events
+    1/0 (true/false)."""
+    TASK_LOSSES["survival"].check_target(summary)
+    column = frame.get_column(event)
+    if column.dtype.is_numeric() or str(column.dtype) == "Boolean":
+        codes = column.cast(float).to_numpy()
+        bad = sorted(set(np.unique(codes)) - {0.0, 1.0})
+    else:
+        codes, bad = None, sorted(column.unique().to_list())[:5]
+    if bad:
+        raise UserError(f"--event {event!r} must hold 1 (the event happened) or 0 "
+                        f"(censored), or true/false; it holds {bad}")
+    if not codes.any():
+        raise UserError(f"--event {event!r} is 0 on every row: with no event there is "
+                        "nothing to fit")
+    return np.column_stack([frame.get_column(summary.name).cast(float).to_numpy(), codes])
+
+
+def _rows_with_target(table, options, notes, event=None):
+    """The frame without the ``--drop`` columns and the rows without a target (or
+    without an ``event``), checked for enough rows; returns it and the dropped
+    columns."""
     frame = table.frame
     dropped = check_drop(frame.columns, options.drop, table.target, table.name)
     if dropped:
@@ -273,16 +325,17 @@ def _rows_with_target(table, options, notes):
     frame, infinite = infinite_values(frame, table.target, options.impute)
     notes += infinite
     huge_values(frame, table.target)
-    target = frame.get_column(table.target)
-    if target.dtype.is_float():
-        missing = target.is_null() | target.is_nan()
-    else:
-        missing = target.is_null()
+    missing = None
+    for name in (table.target, *([event] if event else [])):
+        column = frame.get_column(name)
+        gone = column.is_null() | column.is_nan() if column.dtype.is_float() \
+            else column.is_null()
+        missing = gone if missing is None else missing | gone
     n_missing = int(missing.sum())
     if n_missing:
         frame = frame.filter(~missing)
         notes.append(f"dropped {n_missing} row{'s' if n_missing != 1 else ''} with a missing "
-                     f"target ({table.target!r})")
+                     f"target ({table.target!r}" + (f" or event, {event!r})" if event else ")"))
     if frame.height == 0:
         raise UserError(f"the table has no row with a value in the target column "
                         f"{table.target!r}; fill it in or choose another --target")

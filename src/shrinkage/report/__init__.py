@@ -22,7 +22,9 @@ COLUMN_TITLES = {"cv_score": "CV score", "cv_se": "CV SE", "test_mse": "test MSE
                  "test_poisson_deviance": "test Poisson deviance",
                  "test_log_loss": "test log loss", "test_accuracy": "test accuracy",
                  "test_balanced_accuracy": "test balanced accuracy",
-                 "test_roc_auc": "test ROC AUC", "n_nonzero": "non-zero coefficients",
+                 "test_roc_auc": "test ROC AUC",
+                 "test_cox_deviance": "test partial-likelihood deviance",
+                 "test_c_index": "test C-index", "n_nonzero": "non-zero coefficients",
                  "fit_seconds": "fit seconds"}
 
 

@@ -2,6 +2,7 @@
 
 from .charts_models import (class_coefficients, confusion_matrices, roc_curves,
                             selection_frequencies, top_coefficients, truth_recovery)
+from .charts_survival import survival_by_risk
 from .charts_paths import (coefficient_paths, cv_curves, elastic_net_map, sparsity,
                            train_test_error)
 
@@ -30,6 +31,9 @@ def all_charts(comparison):
         charts["confusion"] = ("Confusion matrices on the test split", confusion_matrices)
     elif classes is not None:
         charts["roc"] = ("ROC curves on the test split", roc_curves)
+    if comparison.results["data"]["task"] == "survival":
+        charts["risk-groups"] = ("Survival of the held-out rows in each model's risk "
+                                 "tertiles", survival_by_risk)
     if "recovery" in comparison.results:
         charts["truth"] = ("True against recovered coefficients", truth_recovery)
     return {key: (title, draw(comparison)) for key, (title, draw) in charts.items()}
