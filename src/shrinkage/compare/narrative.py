@@ -130,19 +130,7 @@ def describe(results, columns_of=None):
         sentences.append(
             f"No penalty did best: with {data['n_train']} training rows for "
             f"{data['n_features']} features, shrinking did not pay on this split.")
-    if "test_c_index" in w:
-        sentences.append(
-            f"It orders the held-out rows' survival with a C-index of "
-            f"{format_number(w['test_c_index'])} (0.5 is chance, 1 every comparable pair "
-            f"in order), against {format_number(r['test_c_index'])} for "
-            f"{penalties[runner]['label']}.")
-    if "majority_share" in results["data"] and "test_accuracy" in w:
-        data = results["data"]
-        sentences.append(
-            f"For scale: always predicting the most common class, "
-            f"{data['majority_class']!r} ({_percent(data['majority_share'])} of the test "
-            f"rows), scores accuracy {format_number(data['majority_share'])}; "
-            f"{penalties[winner]['label']} scores {format_number(w['test_accuracy'])}.")
+    sentences += _for_scale(results["data"], penalties, winner, runner, w, r)
     sentences.append(_sparsity_sentence(penalties, chosen, results["data"]["n_features"],
                                         columns_of))
     sentences += _one_se_sentences(penalties, key, metric, selection, null_loss)
@@ -152,6 +140,25 @@ def describe(results, columns_of=None):
     if "recovery" in results:
         sentences.append(_recovery_sentence(results["recovery"], penalties))
     return sentences
+
+
+def _for_scale(data, penalties, winner, runner, w, r):
+    """What the winner's numbers mean on the task's own scale: a survival model's
+    C-index, a classifier's accuracy against always predicting the common class."""
+    out = []
+    if "test_c_index" in w:
+        out.append(
+            f"It orders the held-out rows' survival with a C-index of "
+            f"{format_number(w['test_c_index'])} (0.5 is chance, 1 every comparable pair "
+            f"in order), against {format_number(r['test_c_index'])} for "
+            f"{penalties[runner]['label']}.")
+    if "majority_share" in data and "test_accuracy" in w:
+        out.append(
+            f"For scale: always predicting the most common class, "
+            f"{data['majority_class']!r} ({_percent(data['majority_share'])} of the test "
+            f"rows), scores accuracy {format_number(data['majority_share'])}; "
+            f"{penalties[winner]['label']} scores {format_number(w['test_accuracy'])}.")
+    return out
 
 
 def _sparsity_sentence(penalties, chosen, n_features, columns_of=None):
