@@ -12,7 +12,7 @@ from shrinkage import CoxRegressor
 from shrinkage.compare import Options, run_comparison
 from shrinkage.compare.losses import CoxLoss
 from shrinkage.compare.memory import InMemory
-from shrinkage.losses.cox import cox_deviance
+from shrinkage.losses.cox import cox_deviances
 from shrinkage.report.charts import all_charts
 from shrinkage.report.charts_survival import kaplan_meier, risk_groups
 from shrinkage.tables import Table
@@ -40,6 +40,10 @@ def comparison():
     return run_comparison(Table(frame=survival_frame(), target="time", name="surv"), QUICK)
 
 
+def _deviance(y, z, sw):
+    return cox_deviances(y, np.asarray(z)[:, None], sw)[0]
+
+
 def _deviance_by_hand(y, z):
     """2 * sum over events of (log sum_{t_j >= t_i} exp(z_j) - z_i): Breslow's partial
     likelihood written out, one risk set at a time."""
@@ -58,7 +62,7 @@ def test_per_row_deviance_sums_to_the_partial_likelihood(ties):
     assert rows.shape == (60, 3)
     for k in range(3):
         # the mean is the deviance per row (the datafit's, with its floor) ...
-        assert rows[:, k].mean() == pytest.approx(cox_deviance(y, z[:, k], np.ones(60)) / 60,
+        assert rows[:, k].mean() == pytest.approx(_deviance(y, z[:, k], np.ones(60)) / 60,
                                                   rel=1e-10)
         # ... which differs from the partial likelihood written out by the floor only
         # (0 without tied event times)
@@ -84,7 +88,7 @@ def test_held_out_metrics_are_recomputed_from_the_models(comparison):
         choice = results["penalties"][p]["choices"]["fit" if p == "none" else "min"]
         risk = X_test @ model.coef_
         assert choice["test_cox_deviance"] == pytest.approx(
-            cox_deviance(y_test, risk, np.ones(len(risk))) / len(risk), rel=1e-9)
+            _deviance(y_test, risk, np.ones(len(risk))) / len(risk), rel=1e-9)
         c = sksurv.concordance_index_censored(y_test[:, 1] > 0, y_test[:, 0], risk)[0]
         assert choice["test_c_index"] == pytest.approx(c, rel=1e-12)
     assert "C-index" in " ".join(results["verdict"])
@@ -108,8 +112,8 @@ def test_the_unpenalized_cv_score_is_the_grouped_deviance_of_fold_refits():
     scores = []
     for train, test in data.folds:
         z = X @ CoxRegressor(alpha=0.0, tol=1e-10).fit(X[train], y[train]).coef_
-        everything, kept = cox_deviance(y, z, np.ones(len(y))), \
-            cox_deviance(y[train], z[train], np.ones(len(train)))
+        everything, kept = _deviance(y, z, np.ones(len(y))), \
+            _deviance(y[train], z[train], np.ones(len(train)))
         scores.append((everything - kept) / y[test, 1].sum())
     none = InMemory.baseline_cv(data, CoxRegressor(alpha=0.0))
     assert none[0] == pytest.approx(np.mean(scores), rel=1e-5)

@@ -23,7 +23,7 @@ from ..linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, Ridge
 from ..logistic import LogisticRegression
 from ..survival import CoxRegressor, CoxRegressorCV
 from ..losses import HUBER, LOGISTIC, MULTINOMIAL, POISSON, SQUARED, concordance_index
-from ..losses.cox import cox_deviance
+from ..losses.cox import cox_deviances
 from ..scale.terms import HuberTerms, LogisticTerms, PoissonTerms
 from ..scale.terms_multinomial import MultinomialTerms
 from ..tables import UserError
@@ -328,18 +328,18 @@ class CoxLoss(_GeneralizedLoss):
         evenly (it is 0 without tied event times), so that the mean is the deviance per
         row. ``z`` may hold a column per model."""
         z = np.asarray(z, dtype=np.float64)
-        if z.ndim == 2:
-            return np.column_stack([self.per_sample(y, column) for column in z.T])
+        Z = z if z.ndim == 2 else z[:, None]
         time, event = y[:, 0], y[:, 1] > 0
         order = np.argsort(-time, kind="stable")  # latest first: risk sets accumulate
-        log_risk = np.logaddexp.accumulate(z[order])
+        log_risk = np.logaddexp.accumulate(Z[order], axis=0)
         sorted_time = time[order]
         # tied times share the risk set of the last of them in this order (Breslow)
         last_of_tie = np.searchsorted(-sorted_time, -sorted_time, side="right") - 1
-        terms = np.zeros(len(z))
-        terms[order] = np.where(event[order], log_risk[last_of_tie] - z[order], 0.0)
-        floor = 2.0 * np.sum(terms) - cox_deviance(y, z, np.ones(len(z)))
-        return 2.0 * terms - floor / len(z)
+        terms = np.zeros_like(Z)
+        terms[order] = np.where(event[order, None], log_risk[last_of_tie] - Z[order], 0.0)
+        floor = 2.0 * terms.sum(axis=0) - cox_deviances(y, Z, np.ones(len(Z)))
+        rows = 2.0 * terms - floor / len(Z)
+        return rows if z.ndim == 2 else rows[:, 0]
 
     def path_losses(self, y, z_path):
         return np.mean(self.per_sample(y, z_path), axis=0)
