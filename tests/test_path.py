@@ -132,3 +132,26 @@ def test_closed_form_gaps_from_the_gram_equal_the_residual_ones():
     for pen, w, gap in zip(penalties, coefs, from_gram):
         intercept = y.mean() - X.mean(axis=0) @ w
         assert gap == pytest.approx(duality_gap(problem, pen, w, intercept), rel=1e-8)
+
+
+@pytest.mark.parametrize("loss", ["poisson", "cox", "logistic"])
+def test_alpha_max_with_an_unpenalized_feature_for_newton_losses(loss):
+    """A penalty factor of 0 (the feature fitted without penalty first, by Newton's
+    method on its column alone): the grid's top is exact, all penalized coefficients 0
+    just above it and one entering just below, as a tight single fit says."""
+    from shrinkage import CoxRegressor, LogisticRegression, PoissonRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 5))
+    signal = 0.6 * X[:, 0] + 0.4 * X[:, 1]
+    y = {"poisson": lambda: rng.poisson(np.exp(signal)),
+         "cox": lambda: np.c_[rng.exponential(np.exp(-signal)), rng.integers(0, 2, 120)],
+         "logistic": lambda: (signal + rng.logistic(size=120) > 0).astype(int)}[loss]()
+    factor = [0, 1, 1, 1, 1]
+    top = regularization_path(X, y, loss=loss, penalty_factor=factor, alphas=5).alphas[0]
+    model = {"poisson": PoissonRegressor, "cox": CoxRegressor,
+             "logistic": LogisticRegression}[loss]
+    for scale, entered in ((1.001, False), (0.98, True)):
+        coef = model(alpha=scale * top, l1_ratio=1.0, penalty_factor=factor,
+                     tol=1e-10).fit(X, y).coef_.ravel()
+        assert coef[0] != 0 and bool(np.any(coef[1:] != 0)) == entered

@@ -12,6 +12,7 @@ import numpy as np
 from . import validation as v
 from .penalties import L1_RATIO_FLOOR, ElasticNetPenalty, alpha_max
 from .solvers.cd import duality_gap, minus_gradient, solve, warn_gap
+from .solvers.newton import newton_unpenalized
 from .solvers.gram import closed_form_gaps, gram_path, gram_suits
 from .solvers.ridge import gram_ridge_path, penalized_spectrum, ridge_path
 
@@ -93,7 +94,15 @@ def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False,
     unpenalized = (factor == 0) & (problem.lips > 0)
     coef = np.zeros(problem.n_features)
     intercept = None
-    if np.any(unpenalized):
+    if np.any(unpenalized) and not problem.datafit.quadratic:
+        # Newton's method on the unpenalized columns alone (a zero penalty boxing the
+        # others is an unpenalized problem with bounds, which has no certificate)
+        fit = newton_unpenalized(problem, coef, problem.datafit.null_intercept(
+            problem.fit_intercept), tol=1e-12, max_iter=200,
+            columns=np.flatnonzero(unpenalized))
+        coef = fit.coef
+        intercept = problem.user_intercept(fit.intercept, coef)
+    elif np.any(unpenalized):
         boxed = np.where(unpenalized, -np.inf, 0.0), np.where(unpenalized, np.inf, 0.0)
         free = ElasticNetPenalty(np.zeros_like(factor), np.zeros_like(factor), *boxed)
         sol = solve(problem, free, tol=1e-12, max_iter=10_000, warn=False)

@@ -178,8 +178,9 @@ def _newton_loop(A, theta, value, derivatives, null_objective, tol, max_iter):
     return float(certificate), steps
 
 
-def newton_unpenalized(problem, coef, intercept, *, tol, max_iter):
-    """Minimise the datafit alone over the informative features and the intercept.
+def newton_unpenalized(problem, coef, intercept, *, tol, max_iter, columns=None):
+    """Minimise the datafit alone over the informative features and the intercept
+    (``columns``: over those of them only, the others held at 0).
 
     Parameters
     ----------
@@ -198,6 +199,8 @@ def newton_unpenalized(problem, coef, intercept, *, tol, max_iter):
     """
     df = problem.datafit
     informative = np.flatnonzero(problem.lips > 0)
+    if columns is not None:
+        informative = np.intersect1d(informative, columns)
     A = _with_intercept(problem.design.matrix[:, informative], problem.fit_intercept)
     theta = np.zeros(A.shape[1])
     theta[:informative.size] = np.asarray(coef, dtype=float)[informative]
