@@ -199,6 +199,8 @@ class Multinomial:
     n_classes: int
 
     name = "multinomial"
+    #: the module of ``solvers`` that solves a datafit of several columns
+    row_solver = "multinomial"
     #: no gap-safe screening for the class rows (the dual's strong concavity in the
     #: class scores is not used yet)
     dual_radius_factor = None

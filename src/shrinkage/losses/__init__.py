@@ -9,10 +9,12 @@ from .base import Loss
 from .huber import HUBER, huber_losses
 from .logistic import LOGISTIC
 from .multinomial import MULTINOMIAL, class_log_losses
+from .multitask import MULTITASK
 from .poisson import POISSON, poisson_deviances
 from .squared import SQUARED
 
-REGISTRY = {loss.name: loss for loss in (SQUARED, LOGISTIC, MULTINOMIAL, POISSON, HUBER)}
+REGISTRY = {loss.name: loss for loss in (SQUARED, LOGISTIC, MULTINOMIAL, POISSON, HUBER,
+                                            MULTITASK)}
 #: the names offered
 LOSSES = tuple(REGISTRY)
 
@@ -32,5 +34,5 @@ def get_loss(loss):
     raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got {loss!r}")
 
 
-__all__ = ["HUBER", "LOGISTIC", "LOSSES", "Loss", "MULTINOMIAL", "POISSON", "REGISTRY",
+__all__ = ["HUBER", "LOGISTIC", "LOSSES", "Loss", "MULTINOMIAL", "MULTITASK", "POISSON", "REGISTRY",
            "SQUARED", "class_log_losses", "get_loss", "huber_losses", "poisson_deviances"]

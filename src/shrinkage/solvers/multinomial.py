@@ -373,3 +373,7 @@ def multinomial_path(problem, alphas, l1_ratio, factor, grouped, *, tol, max_ite
         coefs[k], intercepts[k] = solution.coef, solution.intercept
         gaps[k], n_iter[k] = solution.gap, solution.n_iter
     return coefs, intercepts, gaps, n_iter
+
+
+#: what ``path.row_solver`` calls
+row_alpha_max, row_path = multinomial_alpha_max, multinomial_path

@@ -1,0 +1,201 @@
+"""Numba kernels of the multi-task squared datafit: block coordinate descent over a
+working set of rows of ``W`` (p, T), with Anderson extrapolation.
+
+As for one output (``kernels_squared``), the centred residual is ``r = R + o``: ``R = Y -
+X W`` (n, T, C order: a sample's outputs side by side) is updated column by column of X
+(sparse-friendly) and the offset ``o = xmean' W - ymean`` (T,) carries the implicit
+centring. The block of feature j has the curvature ``lips_j I``: its exact minimiser is
+the group soft-threshold ``max(0, 1 - l1_j / |v|) v / (lips_j + l2_j)`` of ``v =
+lips_j W_j + X_j' S r / n`` (no Newton step, no line search).
+"""
+
+import numpy as np
+from numba import njit
+
+from .kernels_common import _OPTS, _anderson_weights, _combine
+
+
+@njit(inline="always")
+def _row_gradient(j, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean, n,
+                  out):
+    """``out = X_j' S r / n`` (minus the datafit's gradient in the row ``W_j``)."""
+    T = R.shape[1]
+    for t in range(T):
+        out[t] = 0.0
+    if is_sparse:
+        for q in range(indptr[j], indptr[j + 1]):
+            i = indices[q]
+            x = data[q] * sw[i] if has_sw else data[q]
+            for t in range(T):
+                out[t] += x * R[i, t]
+    else:
+        for i in range(Xd.shape[0]):
+            x = Xd[i, j] * sw[i] if has_sw else Xd[i, j]
+            for t in range(T):
+                out[t] += x * R[i, t]
+    for t in range(T):
+        out[t] = out[t] / n + o[t] * xmean[j]
+
+
+@njit(inline="always")
+def _move_row(j, delta, R, o, Xd, data, indices, indptr, is_sparse, xmean):
+    """``W_j += delta``: ``R -= X_j delta'`` and ``o += xmean_j delta``."""
+    T = R.shape[1]
+    if is_sparse:
+        for q in range(indptr[j], indptr[j + 1]):
+            i, x = indices[q], data[q]
+            for t in range(T):
+                R[i, t] -= x * delta[t]
+    else:
+        for i in range(Xd.shape[0]):
+            x = Xd[i, j]
+            for t in range(T):
+                R[i, t] -= x * delta[t]
+    for t in range(T):
+        o[t] += xmean[j] * delta[t]
+
+
+@njit(**_OPTS)
+def _epoch(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean, lips,
+           l1, l2, n, grad, delta):
+    """One epoch of block coordinate descent over ``ws``; returns the largest
+    lips-scaled move (a bound on the KKT violation the epoch started from)."""
+    T = W.shape[1]
+    largest = 0.0
+    for k in range(ws.shape[0]):
+        j = ws[k]
+        lj = lips[j]
+        if lj == 0.0:
+            continue
+        _row_gradient(j, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean, n,
+                      grad)
+        norm = 0.0
+        for t in range(T):
+            grad[t] += lj * W[j, t]  # v = lips_j W_j + X_j' S r / n
+            norm += grad[t] * grad[t]
+        norm = np.sqrt(norm)
+        shrink = max(0.0, 1.0 - l1[j] / norm) / (lj + l2[j]) if norm > 0.0 else 0.0
+        moved = 0.0
+        for t in range(T):
+            delta[t] = shrink * grad[t] - W[j, t]
+            moved += delta[t] * delta[t]
+        if moved == 0.0:
+            continue
+        _move_row(j, delta, R, o, Xd, data, indices, indptr, is_sparse, xmean)
+        for t in range(T):
+            W[j, t] += delta[t]
+        largest = max(largest, lj * np.sqrt(moved))
+    return largest
+
+
+@njit(**_OPTS)
+def _objective(ws, W, R, o, sw, has_sw, l1, l2, n):
+    """The working set's objective (every row outside it at 0)."""
+    acc = 0.0
+    for i in range(R.shape[0]):
+        s = 0.0
+        for t in range(R.shape[1]):
+            r = R[i, t] + o[t]
+            s += r * r
+        acc += sw[i] * s if has_sw else s
+    total = acc / (2.0 * n)
+    for j in ws:
+        squares = 0.0
+        for t in range(W.shape[1]):
+            squares += W[j, t] * W[j, t]
+        total += l1[j] * np.sqrt(squares) + 0.5 * l2[j] * squares
+    return total
+
+
+@njit(**_OPTS)
+def _violation(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean,
+               lips, l1, l2, n, grad):
+    """The largest distance of a row's minus gradient to the penalty's subdifferential."""
+    T = W.shape[1]
+    worst = 0.0
+    for k in range(ws.shape[0]):
+        j = ws[k]
+        if lips[j] == 0.0:
+            continue
+        _row_gradient(j, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean, n,
+                      grad)
+        norm_w, norm_u = 0.0, 0.0
+        for t in range(T):
+            norm_w += W[j, t] * W[j, t]
+            norm_u += grad[t] * grad[t]
+        if norm_w == 0.0:
+            d = max(np.sqrt(norm_u) - l1[j], 0.0)
+        else:
+            norm_w = np.sqrt(norm_w)
+            d = 0.0
+            for t in range(T):
+                e = grad[t] - l1[j] * W[j, t] / norm_w - l2[j] * W[j, t]
+                d += e * e
+            d = np.sqrt(d)
+        worst = max(worst, d)
+    return worst
+
+
+@njit(**_OPTS)
+def _extrapolate(ws, W, R, o, history, Xd, data, indices, indptr, is_sparse, sw, has_sw,
+                 xmean, lips, l1, l2, n):
+    """Anderson's combination of the rows of ``history`` (the working set's W after
+    successive epochs, flattened), kept where it lowers the objective."""
+    coefs = _anderson_weights(history)
+    if coefs.shape[0] == 0:
+        return
+    T = W.shape[1]
+    flat = _combine(coefs, history)
+    R_acc, o_acc, W_now = R.copy(), o.copy(), np.empty((ws.shape[0], T))
+    delta = np.empty(T)
+    for k in range(ws.shape[0]):
+        j = ws[k]
+        for t in range(T):
+            W_now[k, t] = W[j, t]
+            delta[t] = 0.0 if lips[j] == 0.0 else flat[k * T + t] - W[j, t]
+        _move_row(j, delta, R_acc, o_acc, Xd, data, indices, indptr, is_sparse, xmean)
+    before = _objective(ws, W, R, o, sw, has_sw, l1, l2, n)
+    for k in range(ws.shape[0]):
+        if lips[ws[k]] != 0.0:
+            for t in range(T):
+                W[ws[k], t] = flat[k * T + t]
+    if _objective(ws, W, R_acc, o_acc, sw, has_sw, l1, l2, n) < before:
+        for i in range(R.shape[0]):
+            for t in range(T):
+                R[i, t] = R_acc[i, t]
+        for t in range(T):
+            o[t] = o_acc[t]
+    else:
+        for k in range(ws.shape[0]):
+            for t in range(T):
+                W[ws[k], t] = W_now[k, t]
+
+
+@njit(**_OPTS)
+def multitask_ws_solve(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw,
+                       xmean, lips, l1, l2, n, max_epochs, eps, anderson_k):
+    """Block coordinate descent on the rows ``ws`` until their KKT violation <= eps
+    (checked once per extrapolation cycle, or after an epoch that moved nothing by more
+    than eps); ``W``, ``R`` and ``o`` are updated in place. Returns the epochs run."""
+    T = W.shape[1]
+    history = np.empty((anderson_k + 1, ws.shape[0] * T))
+    grad, delta = np.empty(T), np.empty(T)
+    epoch = 0
+    while epoch < max_epochs:
+        largest = _epoch(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw,
+                         xmean, lips, l1, l2, n, grad, delta)
+        epoch += 1
+        if anderson_k > 0:
+            slot = (epoch - 1) % (anderson_k + 1)
+            for k in range(ws.shape[0]):
+                for t in range(T):
+                    history[slot, k * T + t] = W[ws[k], t]
+            if slot == anderson_k:
+                _extrapolate(ws, W, R, o, history, Xd, data, indices, indptr, is_sparse,
+                             sw, has_sw, xmean, lips, l1, l2, n)
+            elif largest > eps and epoch < max_epochs:
+                continue
+        if _violation(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean,
+                      lips, l1, l2, n, grad) <= eps:
+            break
+    return epoch
