@@ -39,7 +39,10 @@ def _scorer(name, greater_is_better):
 
 @_scorer("mse", False)
 def _mse(y, z, sw):
-    return sw @ (y[:, None] - z) ** 2 / sw.sum()
+    squares = (y[:, None] - z) ** 2
+    if squares.ndim == 3:  # several outputs (n, n_alphas, T): their mean, as sklearn's
+        squares = squares.mean(axis=2)
+    return sw @ squares / sw.sum()
 
 
 @_scorer("mae", False)

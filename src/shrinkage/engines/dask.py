@@ -38,6 +38,13 @@ def _refuse_extras(spec, **given):
         raise ValueError(REFUSALS[spec.extras])
 
 
+def _refuse_joint_outputs(loss):
+    """The multi-task loss runs in memory only: refused, saying how to fit it."""
+    if loss.joint_outputs:
+        raise ValueError(f"the {loss.name} loss (MultiTask* estimators) is not offered for "
+                         "dask input; fit in memory (X.compute(), y.compute())")
+
+
 class DaskEngine:
     """Fits on dask collections (any of X, y, the weights or the offset)."""
 
@@ -49,11 +56,13 @@ class DaskEngine:
 
     def validate(self, estimator, spec, X, y, sample_weight):
         """Nothing is checked on the client before the pass that reads the rows: each
-        fit validates as its chunks are read."""
+        fit validates as its chunks are read; a loss not offered here is refused."""
+        _refuse_joint_outputs(spec.loss)
         return X, y, sample_weight
 
     def fit(self, estimator, spec, X, y, sample_weight=None, offset=None):
         """Fit ``spec`` at its alpha on dask data; returns a ``FitResult``."""
+        self.validate(estimator, spec, X, y, sample_weight)
         _refuse_extras(spec, offset=offset)
         if spec.loss.quadratic:
             from ..scale.fit import fit_squared
@@ -66,6 +75,7 @@ class DaskEngine:
     def cross_validate(self, estimator, spec, X, y, sample_weight=None, groups=None,
                        offset=None):
         """Cross-validate ``spec`` (a ``CVSpec``) on dask data; returns a ``CVResult``."""
+        self.validate(estimator, spec.fit, X, y, sample_weight)
         _refuse_extras(spec.fit, offset=offset, groups=groups)
         if spec.checked_relax():
             raise ValueError("relax=True is not available on dask data yet; fit in memory "
@@ -82,6 +92,7 @@ class DaskEngine:
              penalty_factor, positive, lower_bounds, upper_bounds, tol, max_iter,
              screening, multinomial, offset, delta):
         """``regularization_path`` on dask data (its arguments, ``loss`` an object)."""
+        _refuse_joint_outputs(loss)
         if offset is not None:
             raise TypeError("regularization_path takes dask data without an offset; fit "
                             "in memory with X.compute()")
