@@ -81,7 +81,7 @@ def row_solver(problem):
     columns: the multinomial's classes, the multi-task outputs), as the datafit names it
     (``row_solver``; its ``row_alpha_max`` and ``row_path``), or None. Imported here,
     with the first such fit: its kernels load only when needed."""
-    name = getattr(problem.datafit, "row_solver", None)
+    name = problem.datafit.row_solver
     return None if name is None else importlib.import_module(f".solvers.{name}", __package__)
 
 

@@ -39,8 +39,8 @@ def gram_suits(problem, unpenalized):
     n, p = problem.design.shape
     if not problem.datafit.has_rows:
         return True  # no rows to read: the covariance mode is the only mode
-    # (one output: the covariance kernels' products are vectors, not (p, T) blocks)
-    return (problem.datafit.quadratic and problem.datafit.width == 1
+    # (one output: a row solver's datafit, the multi-task loss, has its own path)
+    return (problem.datafit.quadratic and problem.datafit.row_solver is None
             and p <= MAX_FEATURES and n >= RATIO * p
             and not np.any(unpenalized & (problem.lips > 0)))
 

@@ -46,6 +46,10 @@ class MultiTaskIterate(Iterate):
     """``W`` (p, T) with ``R = Y - X W`` (n, T) and the centring offset ``o`` (T,): the
     centred residuals are ``R + o`` and the intercepts ``-o``."""
 
+    #: a target gap below rounding stops after rounds that lower nothing (no row's KKT
+    #: violation reaches zero exactly: the driver's other exit)
+    stops_when_stalled = True
+
     def __init__(self, problem, W, intercept=None):
         self.problem = problem
         df = problem.datafit
