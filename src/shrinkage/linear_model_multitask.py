@@ -82,8 +82,9 @@ _ATTRIBUTES = """\
 
 
 class MultiTaskElasticNet(_MultiTaskModel):
-    __doc__ = f"""Multi-task elastic net: an L1/L2 penalty on each feature's row of
-    coefficients across the outputs, with a ridge term.
+    __doc__ = f"""Multi-task elastic net: a group L1 and an L2 penalty on the outputs.
+
+    The penalty is taken on each feature's coefficients across the outputs.
 {_OBJECTIVE}
 
     Parameters
@@ -100,8 +101,8 @@ class MultiTaskElasticNet(_MultiTaskModel):
 
     See Also
     --------
-    MultiTaskLasso : ``l1_ratio=1``.
-    MultiTaskElasticNetCV : alpha and l1_ratio chosen by cross-validation.
+    MultiTaskLasso : The same with ``l1_ratio=1``.
+    MultiTaskElasticNetCV : Alpha and l1_ratio chosen by cross-validation.
 
     Examples
     --------
@@ -121,8 +122,10 @@ class MultiTaskElasticNet(_MultiTaskModel):
 
 
 class MultiTaskLasso(_MultiTaskModel):
-    __doc__ = f"""Multi-task lasso: the L2 norm of each feature's row of coefficients
-    across the outputs as the penalty (``MultiTaskElasticNet`` with ``l1_ratio=1``).
+    __doc__ = f"""Multi-task lasso: a feature in or out for every output at once.
+
+    The penalty is the L2 norm of each feature's coefficients across the outputs
+    (``MultiTaskElasticNet`` with ``l1_ratio=1``).
 {_OBJECTIVE}
 
     Parameters
@@ -137,7 +140,7 @@ class MultiTaskLasso(_MultiTaskModel):
 
     See Also
     --------
-    MultiTaskLassoCV : alpha chosen by cross-validation.
+    MultiTaskLassoCV : Alpha chosen by cross-validation.
 
     Examples
     --------
@@ -219,17 +222,20 @@ _CV_DOC = """
         Relative duality gap of the refit model.
     n_iter_ : int
         Epochs of the whole-data path that gave the refit model.
+
+    See Also
+    --------
+    {see_also}
 """
 
 
 @fill_doc
 class MultiTaskElasticNetCV(_MultiTaskCV, MultiTaskElasticNet):
-    __doc__ = ("""Multi-task elastic net with alpha and l1_ratio chosen by
-    cross-validation along paths.
+    __doc__ = ("""Multi-task elastic net with alpha and l1_ratio chosen by cross-validation.
 """ + _CV_DOC.format(l1_ratio="""\
     l1_ratio : float or list of float, default=0.5
         A list is searched jointly with alpha (each l1_ratio has its own grid).
-""") + """
+""", see_also="MultiTaskElasticNet : The model at one alpha and l1_ratio.") + """
     Examples
     --------
     >>> import numpy as np
@@ -251,7 +257,8 @@ class MultiTaskElasticNetCV(_MultiTaskCV, MultiTaskElasticNet):
 @fill_doc
 class MultiTaskLassoCV(_MultiTaskCV, MultiTaskLasso):
     __doc__ = ("""Multi-task lasso with alpha chosen by cross-validation along paths.
-""" + _CV_DOC.format(l1_ratio="") + """
+""" + _CV_DOC.format(
+        l1_ratio="", see_also="MultiTaskLasso : The model at one alpha.") + """
     Examples
     --------
     >>> import numpy as np
