@@ -85,3 +85,17 @@ def test_stability_example_runs():
     assert np.all(frequency[:5] == 1.0) and np.sum(frequency[5:] == 1.0) == 6
     np.testing.assert_array_equal(stable.selected(0.9), np.arange(5))
     assert round(stable.error_bound(0.9), 2) == 0.63
+
+
+def test_multitask_example_runs():
+    """The README's multi-task example, run as written: the three true features, in or
+    out for all four outputs, and the shapes its comments give."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Several outputs at once"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {}
+    exec(compile(code, "README multi-task example", "exec"), scope)
+    joint, cv, path = scope["joint"], scope["cv"], scope["path"]
+    np.testing.assert_array_equal(np.flatnonzero(np.any(joint.coef_, axis=0)), [0, 1, 2])
+    assert joint.coef_.shape == (4, 30) and path.coefs.shape == (100, 4, 30)
+    assert cv.scoring_ == "mse" and cv.coef_.shape == (4, 30)
