@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..penalties import ClassPenalty
-from ._iterate import Iterate
+from ._iterate import Iterate, warm_rows_path
 from ._multitask_kernels import multitask_ws_solve
 from .cd import solve
 
@@ -203,17 +203,11 @@ def row_path(problem, alphas, l1_ratio, factor, grouped=True, *, tol, max_iter):
     """Warm-started solves along ``alphas``: ``(coefs (n_alphas, T, p), intercepts
     (n_alphas, T), gaps, n_iter)``. The rows are always grouped (``grouped`` is the
     multinomial's option, accepted for the common signature)."""
-    T, p = problem.datafit.width, problem.n_features
-    coefs, intercepts = np.zeros((len(alphas), T, p)), np.zeros((len(alphas), T))
-    gaps, n_iter = np.zeros(len(alphas)), np.zeros(len(alphas), dtype=int)
-    state = None
-    for k, alpha in enumerate(alphas):
+    def solve_at(alpha, state):
         penalty = ClassPenalty.from_params(alpha, l1_ratio, factor, True)
-        solution, state = solve_multitask(problem, penalty, tol=tol, max_iter=max_iter,
-                                          state=state)
-        coefs[k], intercepts[k] = solution.coef, solution.intercept
-        gaps[k], n_iter[k] = solution.gap, solution.n_iter
-    return coefs, intercepts, gaps, n_iter
+        return solve_multitask(problem, penalty, tol=tol, max_iter=max_iter, state=state)
+
+    return warm_rows_path(alphas, (problem.datafit.width, problem.n_features), solve_at)
 
 
 def certified_gap(problem, penalty, coef):
