@@ -251,3 +251,21 @@ def test_dask_input_is_refused():
     with pytest.raises(ValueError, match="not offered for dask input"):
         regularization_path(da.from_array(X, chunks=20), da.from_array(Y, chunks=20),
                             loss="multitask")
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_covariance_mode_equals_scikit_learn(l1_ratio):
+    """n >> p: the covariance mode (no pass over the rows per epoch), weights included
+    (as repeated rows)."""
+    X, Y = make_tasks(n=120, p=8, T=4, seed=12)
+    ours = MultiTaskElasticNet(alpha=0.1, l1_ratio=l1_ratio, tol=1e-14,
+                               max_iter=100_000).fit(X, Y)
+    theirs = sklearn_fit(0.1, l1_ratio, True, X, Y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-6)
+    counts = np.random.default_rng(2).integers(0, 3, size=len(Y))
+    rows = np.repeat(np.arange(len(Y)), counts)
+    weighted = MultiTaskElasticNet(alpha=0.1, l1_ratio=l1_ratio, tol=1e-14,
+                                   max_iter=100_000).fit(X, Y, sample_weight=counts)
+    np.testing.assert_allclose(weighted.coef_, sklearn_fit(0.1, l1_ratio, True, X[rows],
+                                                           Y[rows]).coef_, atol=1e-6)

@@ -199,3 +199,69 @@ def multitask_ws_solve(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, ha
                       lips, l1, l2, n, grad) <= eps:
             break
     return epoch
+
+
+@njit(**_OPTS)
+def _gram_violation(ws, W, U, l1, l2, lips):
+    """``_violation`` from minus the gradient ``U`` kept for every row."""
+    T = W.shape[1]
+    worst = 0.0
+    for k in range(ws.shape[0]):
+        j = ws[k]
+        if lips[j] == 0.0:
+            continue
+        norm_w, norm_u = 0.0, 0.0
+        for t in range(T):
+            norm_w += W[j, t] * W[j, t]
+            norm_u += U[j, t] * U[j, t]
+        if norm_w == 0.0:
+            d = max(np.sqrt(norm_u) - l1[j], 0.0)
+        else:
+            norm_w = np.sqrt(norm_w)
+            d = 0.0
+            for t in range(T):
+                e = U[j, t] - l1[j] * W[j, t] / norm_w - l2[j] * W[j, t]
+                d += e * e
+            d = np.sqrt(d)
+        worst = max(worst, d)
+    return worst
+
+
+@njit(**_OPTS)
+def multitask_gram_ws_solve(ws, W, U, G, lips, l1, l2, max_epochs, eps):
+    """Covariance mode: block coordinate descent on the rows ``ws`` with ``U = C - G W``
+    (minus the gradient of every row) kept up to date, O(p T) per move and nothing per
+    sample, until the rows' KKT violation <= eps. Returns the epochs run."""
+    p, T = W.shape
+    v, delta = np.empty(T), np.empty(T)
+    epoch = 0
+    while epoch < max_epochs:
+        largest = 0.0
+        for k in range(ws.shape[0]):
+            j = ws[k]
+            lj = lips[j]
+            if lj == 0.0:
+                continue
+            norm = 0.0
+            for t in range(T):
+                v[t] = lj * W[j, t] + U[j, t]
+                norm += v[t] * v[t]
+            norm = np.sqrt(norm)
+            shrink = max(0.0, 1.0 - l1[j] / norm) / (lj + l2[j]) if norm > 0.0 else 0.0
+            moved = 0.0
+            for t in range(T):
+                delta[t] = shrink * v[t] - W[j, t]
+                moved += delta[t] * delta[t]
+            if moved == 0.0:
+                continue
+            for i in range(p):
+                g = G[i, j]
+                for t in range(T):
+                    U[i, t] -= g * delta[t]
+            for t in range(T):
+                W[j, t] += delta[t]
+            largest = max(largest, lj * np.sqrt(moved))
+        epoch += 1
+        if largest <= eps and _gram_violation(ws, W, U, l1, l2, lips) <= eps:
+            break
+    return epoch

@@ -88,6 +88,7 @@ class MultiTaskIterate(Iterate):
         return self.datafit_value() + penalty.value(self.W)
 
     def _compute_products(self, unpenalized):
+        """``(datafit value, U)`` at the iterate (one pass over X)."""
         problem, df = self.problem, self.problem.datafit
         problem.touch()
         r = self.R + self.o
@@ -95,28 +96,27 @@ class MultiTaskIterate(Iterate):
         n = problem.n_samples
         U = np.asarray(problem.design.rmatvec(weighted)) / n
         U -= np.outer(problem.xmean, weighted.sum(axis=0) / n)
-        return r, U
+        return df.value_from_residual(r), U
 
     def gradient_and_gap(self, penalty, unpenalized):
         """Minus the gradient ``U`` (p, T), the absolute duality gap (module docstring)
         and the dual point's product ``kappa U`` (gap-safe screening)."""
         problem = self.problem
-        r, U = self.products(unpenalized)
+        fit, U = self.products(unpenalized)
         held = unpenalized & (problem.lips > 0)
         if np.any(held):
-            return U, *self._projected_gap(penalty, r, held)
+            return U, *self._projected_gap(penalty, held)
         U_dual = U.copy()
         U_dual[problem.lips == 0] = 0.0
         kappa, rows_part = penalty.gap(U_dual, self.W)
-        fit = problem.datafit.value_from_residual(r)
         return U, max((1.0 - kappa) ** 2 * fit + rows_part, 0.0), kappa * U_dual
 
-    def _projected_gap(self, penalty, r, held):
+    def _projected_gap(self, penalty, held):
         """``(gap, kappa U_dual)`` with unpenalized features: the dual point is the
         residual with their centred columns projected out (it must be orthogonal to
         them), so the gap is the difference of the primal and dual values."""
         problem, df = self.problem, self.problem.datafit
-        n, root = problem.n_samples, np.sqrt(df.sw)
+        n, root, r = problem.n_samples, np.sqrt(df.sw), self.R + self.o
         columns = np.column_stack([np.asarray(problem.design.column(j)) - problem.xmean[j]
                                    for j in np.flatnonzero(held)])
         coef = np.linalg.lstsq(columns * root[:, None], r * root[:, None], rcond=None)[0]
@@ -175,11 +175,19 @@ def solve_multitask(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
         W = np.zeros((problem.n_features, T)) if W_init is None else \
             np.array(W_init, dtype=np.float64)
         W[problem.lips == 0] = 0.0
-        state = MultiTaskIterate(problem, W)
+        state = _iterate_class(problem, penalty)(problem, W)
     sol = solve(problem, penalty, tol=tol, max_iter=max_iter, ws_start=ws_start,
                 warn=warn, state=state)
     return MultiTaskSolution(coef=sol.coef, intercept=sol.intercept, gap=sol.gap,
                              n_iter=sol.n_iter, converged=sol.converged), state
+
+
+def _iterate_class(problem, penalty):
+    """Covariance mode where n >> p and every feature is penalized (the Gram matrix is
+    p x p: ``gram.gram_suits``' sizes), else the residuals' iterate."""
+    from .multitask_gram import MultiTaskGramIterate, suits
+
+    return MultiTaskGramIterate if suits(problem, penalty) else MultiTaskIterate
 
 
 def row_alpha_max(problem, l1_ratio, factor, grouped=True):
