@@ -19,6 +19,12 @@ value, ``P(W) - D`` is exactly::
 (``ClassPenalty.gap`` the rows' part). With features left unpenalized (a penalty factor
 of 0) the dual point must be orthogonal to their columns: the residuals are projected
 (least squares on those columns) and the gap is the primal minus the dual value.
+
+Covariance mode (n >> p, every feature penalized, ``MultiTaskGramIterate``): block
+coordinate descent on ``U = C - G W`` with ``G = Xc' S Xc / n`` (p, p) and ``C = Xc' S
+Yc / n`` (p, T) computed once per problem (``gram.gram_terms``), so that an epoch and the
+gap cost nothing per sample: ``F(W) = (yy - <C, W> - <U, W>) / 2`` with ``yy = (1/n)
+sum_i s_i ||yc_i||^2``.
 """
 
 from dataclasses import dataclass
@@ -27,8 +33,9 @@ import numpy as np
 
 from ..penalties import ClassPenalty
 from ._iterate import Iterate, warm_rows_path
-from ._multitask_kernels import multitask_ws_solve
+from ._multitask_kernels import multitask_gram_ws_solve, multitask_ws_solve
 from .cd import solve
+from .gram import MAX_FEATURES, RATIO, gram_terms
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,9 @@ class MultiTaskIterate(Iterate):
         df = problem.datafit
         self.W = np.ascontiguousarray(W, dtype=np.float64)
         self.ymean = df.centre(problem.fit_intercept)
-        self.R = np.ascontiguousarray(df.y - problem.design.matvec(self.W)) \
-            if np.any(self.W) else df.y.copy()
+        # (a copy: the kernels write into it)
+        self.R = np.array(df.y - problem.design.matvec(self.W) if np.any(self.W)
+                          else df.y, order="C")
         self.o = problem.xmean @ self.W - self.ymean
 
     @property
@@ -136,10 +144,56 @@ class MultiTaskIterate(Iterate):
         """Block coordinate descent on the rows ``ws`` until their KKT violation <= eps."""
         problem, df = self.problem, self.problem.datafit
         self.changed()
-        return multitask_ws_solve(ws, self.W, self.R, self.o, *problem.design.kernel_args,
+        return multitask_ws_solve(ws, self.W, self.R, self.o,
+                                  *problem.design.kernel_args,
                                   df.sw, df.has_sw, problem.xmean, problem.lips,
                                   penalty.l1, penalty.l2, float(problem.n_samples),
                                   max_epochs, eps, anderson_k)
+
+
+def gram_suits(problem, penalty):
+    """Whether covariance mode serves this problem: n >= RATIO p, p <= MAX_FEATURES,
+    and no feature left unpenalized (their projected gap needs the rows)."""
+    n, p = problem.design.shape
+    return n >= RATIO * p and p <= MAX_FEATURES and \
+        not np.any(penalty.unpenalized & (problem.lips > 0))
+
+
+class MultiTaskGramIterate(MultiTaskIterate):
+    """``W`` (p, T) with ``U = C - G W`` for every row."""
+
+    epochs_read_x = False
+
+    def __init__(self, problem, W, intercept=None):
+        self.problem = problem
+        self.W = np.ascontiguousarray(W, dtype=np.float64)
+        self.G, self.C, self.yy, self.ymean = gram_terms(problem)
+        self.U = np.ascontiguousarray(self.C - self.G @ self.W)
+
+    @property
+    def intercept(self):
+        if not self.problem.fit_intercept:
+            return np.zeros_like(self.ymean)
+        return self.ymean - self.problem.xmean @ self.W
+
+    def set_coordinate_zero(self, j):
+        self.U += np.outer(self.G[:, j], self.W[j])
+        self.W[j] = 0.0
+        self.changed()
+
+    def datafit_value(self):
+        return 0.5 * (self.yy - float(np.sum((self.C + self.U) * self.W)))
+
+    def _compute_products(self, unpenalized):
+        """``(datafit value, U)``: no pass over X."""
+        return max(self.datafit_value(), 0.0), self.U.copy()
+
+    def solve_working_set(self, ws, penalty, max_epochs, eps, anderson_k, newton=False,
+                          settled_gap=None, options=None):
+        """Block coordinate descent on the rows ``ws`` until their KKT violation <= eps."""
+        self.changed()
+        return multitask_gram_ws_solve(ws, self.W, self.U, self.G, self.problem.lips,
+                                       penalty.l1, penalty.l2, max_epochs, eps)
 
 
 def solve_multitask(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
@@ -183,11 +237,8 @@ def solve_multitask(problem, penalty, W_init=None, b_init=None, *, tol=1e-4,
 
 
 def _iterate_class(problem, penalty):
-    """Covariance mode where n >> p and every feature is penalized (the Gram matrix is
-    p x p: ``gram.gram_suits``' sizes), else the residuals' iterate."""
-    from .multitask_gram import MultiTaskGramIterate, suits
-
-    return MultiTaskGramIterate if suits(problem, penalty) else MultiTaskIterate
+    """Covariance mode where it suits (``gram_suits``), else the residuals' iterate."""
+    return MultiTaskGramIterate if gram_suits(problem, penalty) else MultiTaskIterate
 
 
 def row_alpha_max(problem, l1_ratio, factor, grouped=True):
