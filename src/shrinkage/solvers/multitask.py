@@ -62,9 +62,9 @@ class MultiTaskIterate(Iterate):
         df = problem.datafit
         self.W = np.ascontiguousarray(W, dtype=np.float64)
         self.ymean = df.centre(problem.fit_intercept)
-        # (a copy: the kernels write into it)
+        # (a copy, in Fortran order: the kernels write into its transpose, (T, n))
         self.R = np.array(df.y - problem.design.matvec(self.W) if np.any(self.W)
-                          else df.y, order="C")
+                          else df.y, order="F")
         self.o = problem.xmean @ self.W - self.ymean
 
     @property
@@ -144,7 +144,7 @@ class MultiTaskIterate(Iterate):
         """Block coordinate descent on the rows ``ws`` until their KKT violation <= eps."""
         problem, df = self.problem, self.problem.datafit
         self.changed()
-        return multitask_ws_solve(ws, self.W, self.R, self.o,
+        return multitask_ws_solve(ws, self.W, self.R.T, self.o,
                                   *problem.design.kernel_args,
                                   df.sw, df.has_sw, problem.xmean, problem.lips,
                                   penalty.l1, penalty.l2, float(problem.n_samples),
