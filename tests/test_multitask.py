@@ -269,3 +269,10 @@ def test_covariance_mode_equals_scikit_learn(l1_ratio):
                                    max_iter=100_000).fit(X, Y, sample_weight=counts)
     np.testing.assert_allclose(weighted.coef_, sklearn_fit(0.1, l1_ratio, True, X[rows],
                                                            Y[rows]).coef_, atol=1e-6)
+
+
+def test_constant_outputs_warn_in_cv():
+    X, _ = make_tasks()
+    with pytest.warns(UserWarning, match=r"y is constant \(2\)"):
+        model = MultiTaskLassoCV(alphas=5, cv=3).fit(X, np.full((40, 3), 2.0))
+    assert not np.any(model.coef_) and np.all(model.intercept_ == 2.0)

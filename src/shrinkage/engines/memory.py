@@ -344,7 +344,7 @@ def _cross_validate(spec, X, y, sw, groups, features, labels=None, loss=None,
     scoring = spec.scorer(classes, delta)
     factor, lower, upper = fit.penalty_arrays(X.shape[1])
     target = y if labels is None else labels
-    constant = y[0] if labels is None and np.ptp(y) == 0 else None
+    constant = float(np.ravel(y)[0]) if labels is None and np.ptp(y) == 0 else None
     from .. import model_selection as ms
 
     folds = ms.make_folds(spec.cv, X, y, groups, classifier=labels is not None)
