@@ -149,7 +149,7 @@ def test_gap_bounds_the_suboptimality():
 
 
 def test_path_equals_single_fits_and_sparse_input():
-    X, Y = make_tasks(seed=7)
+    X, Y = make_tasks(T=6, seed=7)  # (the kernels take outputs four at a time, then one)
     alphas = [0.5, 0.1, 0.02]
     path = regularization_path(X, Y, loss="multitask", l1_ratio=0.9, alphas=alphas,
                                tol=1e-14, max_iter=100_000)

@@ -32,26 +32,22 @@ def _row_gradient(j, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xme
             out[t] = acc
     else:
         t = 0
-        while t < T:  # four outputs per pass over the column (its loads shared)
+        while t + 4 <= T:  # four outputs per pass over the column (its loads shared)
             a0, a1, a2, a3 = 0.0, 0.0, 0.0, 0.0
-            last = min(t + 4, T)
             for i in range(Xd.shape[0]):
                 x = Xd[i, j] * sw[i] if has_sw else Xd[i, j]
                 a0 += x * R[t, i]
-                if t + 1 < last:
-                    a1 += x * R[t + 1, i]
-                if t + 2 < last:
-                    a2 += x * R[t + 2, i]
-                if t + 3 < last:
-                    a3 += x * R[t + 3, i]
-            out[t] = a0
-            if t + 1 < last:
-                out[t + 1] = a1
-            if t + 2 < last:
-                out[t + 2] = a2
-            if t + 3 < last:
-                out[t + 3] = a3
-            t = last
+                a1 += x * R[t + 1, i]
+                a2 += x * R[t + 2, i]
+                a3 += x * R[t + 3, i]
+            out[t], out[t + 1], out[t + 2], out[t + 3] = a0, a1, a2, a3
+            t += 4
+        while t < T:
+            acc = 0.0
+            for i in range(Xd.shape[0]):
+                acc += (Xd[i, j] * sw[i] if has_sw else Xd[i, j]) * R[t, i]
+            out[t] = acc
+            t += 1
     for t in range(T):
         out[t] = out[t] / n + o[t] * xmean[j]
 
@@ -66,16 +62,19 @@ def _move_row(j, delta, R, o, Xd, data, indices, indptr, is_sparse, xmean):
                 R[t, indices[q]] -= delta[t] * data[q]
     else:
         t = 0
-        while t + 2 <= T:  # two outputs per pass over the column
-            d0, d1 = delta[t], delta[t + 1]
+        while t + 4 <= T:  # four outputs per pass over the column
+            d0, d1, d2, d3 = delta[t], delta[t + 1], delta[t + 2], delta[t + 3]
             for i in range(Xd.shape[0]):
                 x = Xd[i, j]
                 R[t, i] -= d0 * x
                 R[t + 1, i] -= d1 * x
-            t += 2
-        if t < T:
+                R[t + 2, i] -= d2 * x
+                R[t + 3, i] -= d3 * x
+            t += 4
+        while t < T:
             for i in range(Xd.shape[0]):
                 R[t, i] -= delta[t] * Xd[i, j]
+            t += 1
     for t in range(T):
         o[t] += xmean[j] * delta[t]
 
