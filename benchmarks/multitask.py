@@ -112,20 +112,24 @@ def sklearn_cv(X, Y, l1_ratio, alphas, folds, tol):
                                      max_iter=100_000, n_jobs=1).fit(X, Y)
 
 
-def timed(run, repeats):
-    best, out = np.inf, None
+def timed(runs, repeats):
+    """The best time of each of ``runs`` over ``repeats`` rounds, the runs alternated
+    within a round (a busy machine's load then falls on both), and their outputs."""
+    best, outs = [np.inf] * len(runs), [None] * len(runs)
     for _ in range(repeats):
-        start = time.perf_counter()
-        out = run()
-        best = min(best, time.perf_counter() - start)
-    return best, out
+        for k, run in enumerate(runs):
+            start = time.perf_counter()
+            outs[k] = run()
+            best[k] = min(best[k], time.perf_counter() - start)
+    return best, outs
 
 
 def path_row(name, X, Y, l1_ratio, repeats):
     alphas = grid(X, Y, l1_ratio)
-    ours_s, ours = timed(lambda: ours_path(X, Y, l1_ratio, alphas), repeats)
     tol = sklearn_tol(X, Y, l1_ratio, alphas)
-    theirs_s, theirs = timed(lambda: sklearn_path(X, Y, l1_ratio, alphas, tol), repeats)
+    (ours_s, theirs_s), (ours, theirs) = timed(
+        [lambda: ours_path(X, Y, l1_ratio, alphas),
+         lambda: sklearn_path(X, Y, l1_ratio, alphas, tol)], repeats)
     return (f"| {name} | path, l1_ratio {l1_ratio} (sklearn tol {tol:.0e}) | {ours_s:.2f} | "
             f"{theirs_s:.2f} | "
             f"{theirs_s / ours_s:.1f}x | {largest_gap(X, Y, l1_ratio, alphas, ours):.1e} | "
@@ -137,10 +141,10 @@ def cv_row(name, X, Y, l1_ratio, repeats):
 
     alphas = grid(X, Y, l1_ratio)
     folds = list(KFold(5).split(X))
-    ours_s, ours = timed(lambda: ours_cv(X, Y, l1_ratio, alphas, folds), repeats)
     tol = sklearn_tol(X, Y, l1_ratio, alphas)  # (that of the whole data's path)
-    theirs_s, theirs = timed(lambda: sklearn_cv(X, Y, l1_ratio, alphas, folds, tol),
-                             repeats)
+    (ours_s, theirs_s), (ours, theirs) = timed(
+        [lambda: ours_cv(X, Y, l1_ratio, alphas, folds),
+         lambda: sklearn_cv(X, Y, l1_ratio, alphas, folds, tol)], repeats)
     same = "same alpha" if np.isclose(ours.alpha_, theirs.alpha_) else \
         f"alpha {ours.alpha_:.4g} vs {theirs.alpha_:.4g}"
     return (f"| {name} | 5-fold CV, l1_ratio {l1_ratio} ({same}; sklearn tol {tol:.0e}) "
@@ -179,7 +183,7 @@ def main(argv=None):
             print(lines[-1], flush=True)
     day = datetime.date.today().isoformat()
     print(f"\n({day}, target relative gap {TARGET:g}, {N_ALPHAS} alphas, best of "
-          f"{args.repeats}; CV once)")
+          f"{args.repeats} alternated; CV once)")
     return lines
 
 
