@@ -79,6 +79,44 @@ def _move_row(j, delta, R, o, Xd, data, indices, indptr, is_sparse, xmean):
         o[t] += xmean[j] * delta[t]
 
 
+@njit(inline="always")
+def _block_step(j, W, u, lj, l1j, l2j, delta):
+    """The exact block minimiser's move of row ``j`` into ``delta`` (``u``: minus the
+    gradient there): the group soft-threshold of ``v = lips_j W_j + u``. Returns the
+    squared norm of the move."""
+    T = W.shape[1]
+    norm = 0.0
+    for t in range(T):
+        v = lj * W[j, t] + u[t]
+        norm += v * v
+    norm = np.sqrt(norm)
+    shrink = max(0.0, 1.0 - l1j / norm) / (lj + l2j) if norm > 0.0 else 0.0
+    moved = 0.0
+    for t in range(T):
+        delta[t] = shrink * (lj * W[j, t] + u[t]) - W[j, t]
+        moved += delta[t] * delta[t]
+    return moved
+
+
+@njit(inline="always")
+def _row_violation(j, W, u, l1j, l2j):
+    """The distance of ``u`` (minus the gradient in row ``j``) to the penalty's
+    subdifferential at ``W_j``."""
+    T = W.shape[1]
+    norm_w, norm_u = 0.0, 0.0
+    for t in range(T):
+        norm_w += W[j, t] * W[j, t]
+        norm_u += u[t] * u[t]
+    if norm_w == 0.0:
+        return max(np.sqrt(norm_u) - l1j, 0.0)
+    norm_w = np.sqrt(norm_w)
+    d = 0.0
+    for t in range(T):
+        e = u[t] - l1j * W[j, t] / norm_w - l2j * W[j, t]
+        d += e * e
+    return np.sqrt(d)
+
+
 @njit(**_OPTS)
 def _epoch(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean, lips,
            l1, l2, n, grad, delta):
@@ -93,16 +131,7 @@ def _epoch(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean,
             continue
         _row_gradient(j, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean, n,
                       grad)
-        norm = 0.0
-        for t in range(T):
-            grad[t] += lj * W[j, t]  # v = lips_j W_j + X_j' S r / n
-            norm += grad[t] * grad[t]
-        norm = np.sqrt(norm)
-        shrink = max(0.0, 1.0 - l1[j] / norm) / (lj + l2[j]) if norm > 0.0 else 0.0
-        moved = 0.0
-        for t in range(T):
-            delta[t] = shrink * grad[t] - W[j, t]
-            moved += delta[t] * delta[t]
+        moved = _block_step(j, W, grad, lj, l1[j], l2[j], delta)
         if moved == 0.0:
             continue
         _move_row(j, delta, R, o, Xd, data, indices, indptr, is_sparse, xmean)
@@ -133,7 +162,6 @@ def _objective(ws, W, R, o, sw, has_sw, l1, l2, n):
 def _violation(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean,
                lips, l1, l2, n, grad):
     """The largest distance of a row's minus gradient to the penalty's subdifferential."""
-    T = W.shape[1]
     worst = 0.0
     for k in range(ws.shape[0]):
         j = ws[k]
@@ -141,20 +169,7 @@ def _violation(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xm
             continue
         _row_gradient(j, R, o, Xd, data, indices, indptr, is_sparse, sw, has_sw, xmean, n,
                       grad)
-        norm_w, norm_u = 0.0, 0.0
-        for t in range(T):
-            norm_w += W[j, t] * W[j, t]
-            norm_u += grad[t] * grad[t]
-        if norm_w == 0.0:
-            d = max(np.sqrt(norm_u) - l1[j], 0.0)
-        else:
-            norm_w = np.sqrt(norm_w)
-            d = 0.0
-            for t in range(T):
-                e = grad[t] - l1[j] * W[j, t] / norm_w - l2[j] * W[j, t]
-                d += e * e
-            d = np.sqrt(d)
-        worst = max(worst, d)
+        worst = max(worst, _row_violation(j, W, grad, l1[j], l2[j]))
     return worst
 
 
@@ -226,26 +241,11 @@ def multitask_ws_solve(ws, W, R, o, Xd, data, indices, indptr, is_sparse, sw, ha
 @njit(**_OPTS)
 def _gram_violation(ws, W, U, l1, l2, lips):
     """``_violation`` from minus the gradient ``U`` kept for every row."""
-    T = W.shape[1]
     worst = 0.0
     for k in range(ws.shape[0]):
         j = ws[k]
-        if lips[j] == 0.0:
-            continue
-        norm_w, norm_u = 0.0, 0.0
-        for t in range(T):
-            norm_w += W[j, t] * W[j, t]
-            norm_u += U[j, t] * U[j, t]
-        if norm_w == 0.0:
-            d = max(np.sqrt(norm_u) - l1[j], 0.0)
-        else:
-            norm_w = np.sqrt(norm_w)
-            d = 0.0
-            for t in range(T):
-                e = U[j, t] - l1[j] * W[j, t] / norm_w - l2[j] * W[j, t]
-                d += e * e
-            d = np.sqrt(d)
-        worst = max(worst, d)
+        if lips[j] != 0.0:
+            worst = max(worst, _row_violation(j, W, U[j], l1[j], l2[j]))
     return worst
 
 
@@ -255,7 +255,7 @@ def multitask_gram_ws_solve(ws, W, U, G, lips, l1, l2, max_epochs, eps):
     (minus the gradient of every row) kept up to date, O(p T) per move and nothing per
     sample, until the rows' KKT violation <= eps. Returns the epochs run."""
     p, T = W.shape
-    v, delta = np.empty(T), np.empty(T)
+    delta = np.empty(T)
     epoch = 0
     while epoch < max_epochs:
         largest = 0.0
@@ -264,16 +264,7 @@ def multitask_gram_ws_solve(ws, W, U, G, lips, l1, l2, max_epochs, eps):
             lj = lips[j]
             if lj == 0.0:
                 continue
-            norm = 0.0
-            for t in range(T):
-                v[t] = lj * W[j, t] + U[j, t]
-                norm += v[t] * v[t]
-            norm = np.sqrt(norm)
-            shrink = max(0.0, 1.0 - l1[j] / norm) / (lj + l2[j]) if norm > 0.0 else 0.0
-            moved = 0.0
-            for t in range(T):
-                delta[t] = shrink * v[t] - W[j, t]
-                moved += delta[t] * delta[t]
+            moved = _block_step(j, W, U[j], lj, l1[j], l2[j], delta)
             if moved == 0.0:
                 continue
             for i in range(p):
