@@ -11,6 +11,10 @@ from shrinkage import (
     LassoCV,
     LogisticRegression,
     LogisticRegressionCV,
+    MultiTaskElasticNet,
+    MultiTaskElasticNetCV,
+    MultiTaskLasso,
+    MultiTaskLassoCV,
     PoissonRegressor,
     PoissonRegressorCV,
     Ridge,
@@ -18,7 +22,8 @@ from shrinkage import (
 )
 
 _CV_ESTIMATORS = (ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV,
-                  PoissonRegressorCV, HuberRegressorCV)
+                  PoissonRegressorCV, HuberRegressorCV, MultiTaskLassoCV,
+                  MultiTaskElasticNetCV)
 
 
 def _expected_failures(estimator):
@@ -37,7 +42,8 @@ def _expected_failures(estimator):
      ElasticNetCV(l1_ratio=[0.2, 0.8]), RidgeCV(), RidgeCV(cv=3),
      LogisticRegressionCV(alphas=10), PoissonRegressor(), HuberRegressor(),
      PoissonRegressorCV(alphas=10),
-     HuberRegressorCV(alphas=10)],
+     HuberRegressorCV(alphas=10), MultiTaskLasso(), MultiTaskElasticNet(),
+     MultiTaskLassoCV(alphas=10), MultiTaskElasticNetCV(alphas=10, l1_ratio=[0.2, 0.8])],
     expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

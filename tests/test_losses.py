@@ -13,27 +13,29 @@ from shrinkage.losses import (HUBER, LOGISTIC, LOSSES, MULTINOMIAL, POISSON, REG
 
 
 def test_a_name_resolves_to_its_one_object_and_an_unknown_name_is_refused():
-    assert LOSSES == ("squared", "logistic", "multinomial", "poisson", "huber", "cox")
+    assert LOSSES == ("squared", "logistic", "multinomial", "poisson", "huber", "cox",
+                      "multitask")
     for name in LOSSES:
         assert get_loss(name) is REGISTRY[name] and get_loss(name).name == name
         assert get_loss(get_loss(name)) is get_loss(name)  # an object passes through
     with pytest.raises(ValueError, match="loss must be one of 'squared', 'logistic', "
-                                         "'multinomial', 'poisson', 'huber', 'cox', got "
-                                         "'gamma'"):
+                                         "'multinomial', 'poisson', 'huber', 'cox', "
+                                         "'multitask', got 'gamma'"):
         get_loss("gamma")
     with pytest.raises(ValueError, match="got None"):
         get_loss(None)
 
 
 def test_what_each_loss_supports():
-    assert [name for name in LOSSES if REGISTRY[name].quadratic] == ["squared"]
+    assert [name for name in LOSSES if REGISTRY[name].quadratic] == ["squared", "multitask"]
     assert [name for name in LOSSES if REGISTRY[name].class_rows] == ["multinomial"]
     assert [name for name in LOSSES if not REGISTRY[name].supports_bounds] == \
-        ["multinomial"]
+        ["multinomial", "multitask"]
+    assert [name for name in LOSSES if REGISTRY[name].joint_outputs] == ["multitask"]
     assert [name for name in LOSSES if not REGISTRY[name].numeric_target] == \
         ["logistic", "multinomial"]
     assert [name for name in LOSSES if not REGISTRY[name].takes_intercept] == ["cox"]
-    assert [name for name in LOSSES if not REGISTRY[name].on_dask] == ["cox"]
+    assert [name for name in LOSSES if not REGISTRY[name].on_dask] == ["cox", "multitask"]
 
 
 def test_per_sample_losses_agree_with_scikit_learn_and_closed_forms():

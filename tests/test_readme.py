@@ -116,3 +116,17 @@ def test_groups_example_runs():
     np.testing.assert_array_equal(np.flatnonzero(group.coef_), np.arange(12))
     assert "The lasso keeps 16 columns" in section and "the 12 of `color`" in section
     assert scope["cv"].dual_gap_ <= scope["cv"].tol
+
+
+def test_multitask_example_runs():
+    """The README's multi-task example, run as written: the three true features, in or
+    out for all four outputs, and the shapes its comments give."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Several outputs at once"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {}
+    exec(compile(code, "README multi-task example", "exec"), scope)
+    joint, cv, path = scope["joint"], scope["cv"], scope["path"]
+    np.testing.assert_array_equal(np.flatnonzero(np.any(joint.coef_, axis=0)), [0, 1, 2])
+    assert joint.coef_.shape == (4, 30) and path.coefs.shape == (100, 4, 30)
+    assert cv.scoring_ == "mse" and cv.coef_.shape == (4, 30)

@@ -59,6 +59,8 @@ class Squared:
     quadratic = True
     #: the linear predictor's columns (a row of coefficients each)
     width = 1
+    #: no row solver: the working-set driver's iterates solve it
+    row_solver = None
     #: an unpenalized fit can diverge on separable data (the separation test applies)
     can_separate = False
     #: the rows are there (not only their sufficient statistics)
@@ -114,6 +116,8 @@ class Logistic:
     name = "logistic"
     quadratic = False
     width = 1
+    #: no row solver: the working-set driver's iterates solve it
+    row_solver = None
     can_separate = True
     has_rows = True
     #: the dual (an entropy) is 4-strongly concave: a gap g bounds the distance by sqrt(g/2)
@@ -199,6 +203,8 @@ class Multinomial:
     n_classes: int
 
     name = "multinomial"
+    #: the module of ``solvers`` that solves a datafit of several columns
+    row_solver = "multinomial"
     #: no gap-safe screening for the class rows (the dual's strong concavity in the
     #: class scores is not used yet)
     dual_radius_factor = None

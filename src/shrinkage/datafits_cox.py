@@ -87,6 +87,8 @@ class Cox:
     name = "cox"
     quadratic = False
     width = 1
+    #: no row solver: the working-set driver's iterates solve it
+    row_solver = None
     can_separate = False
     has_rows = True
     #: no gap-safe screening: the entropies' strong concavity is not used

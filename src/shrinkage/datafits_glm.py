@@ -63,6 +63,8 @@ class Poisson:
     name = "poisson"
     quadratic = False
     width = 1
+    #: no row solver: the working-set driver's iterates solve it
+    row_solver = None
     can_separate = False
     has_rows = True
     #: no gap-safe screening: the dual is not strongly concave everywhere
@@ -154,6 +156,8 @@ class Huber:
     name = "huber"
     quadratic = False
     width = 1
+    #: no row solver: the working-set driver's iterates solve it
+    row_solver = None
     can_separate = False
     has_rows = True
     #: the dual is 1-strongly concave, as the squared loss's: a gap g bounds the

@@ -73,8 +73,10 @@ class _CrossValidated:
         if result.classes is not None:
             coef, intercept = (coef[None, :], np.array([intercept])) if coef.ndim == 1 \
                 else (coef, np.asarray(intercept))
-        else:
+        elif np.ndim(intercept) == 0:
             intercept = float(intercept)
+        else:  # an intercept per output (the multi-task loss)
+            intercept = np.asarray(intercept)
         self.coef_, self.intercept_ = coef, intercept
         self.selection_frequency_ = result.selection_frequency(ratio, chosen)
         self.dual_gap_ = float(paths.paths[ratio].gaps[chosen]) if result.certify is None \

@@ -4,6 +4,7 @@ The engines compute paths with ``resolve_alphas`` and ``compute_path``; the user
 ``regularization_path`` is ``regularization.py``'s, above the engines.
 """
 
+import importlib
 import numbers
 from dataclasses import dataclass
 
@@ -76,6 +77,15 @@ class Path:
     passes: float = float("nan")
 
 
+def row_solver(problem):
+    """The solver module of a datafit with a row of coefficients per feature (several
+    columns: the multinomial's classes, the multi-task outputs), as the datafit names it
+    (``row_solver``; its ``row_alpha_max`` and ``row_path``), or None. Imported here,
+    with the first such fit: its kernels load only when needed."""
+    name = problem.datafit.row_solver
+    return None if name is None else importlib.import_module(f".solvers.{name}", __package__)
+
+
 def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False,
                       blocks=None):
     """Exact smallest alpha with every penalized coefficient zero.
@@ -86,11 +96,9 @@ def problem_alpha_max(problem, l1_ratio, factor, lower, upper, grouped=False,
     """
     if blocks is not None:
         factor = blocks.factor
-    if problem.datafit.width > 1:
-        # (the multinomial solver and its kernels load with the first multinomial fit)
-        from .solvers.multinomial import multinomial_alpha_max
-
-        return multinomial_alpha_max(problem, l1_ratio, factor, grouped)
+    rows = row_solver(problem)
+    if rows is not None:
+        return rows.row_alpha_max(problem, l1_ratio, factor, grouped)
     unpenalized = (factor == 0) & (problem.lips > 0)
     coef = np.zeros(problem.n_features)
     intercept = None
@@ -218,10 +226,9 @@ def compute_path(problem, alphas, l1_ratio, factor, lower, upper, *, tol, max_it
     (a ``penalties_group.GroupStructure``): the group penalty instead of the
     elastic net's (block iterates, no closed forms)."""
     n_alphas, p = len(alphas), problem.n_features
-    if problem.datafit.width > 1:
-        from .solvers.multinomial import multinomial_path
-
-        coefs, intercepts, gaps, n_iter = multinomial_path(
+    rows = row_solver(problem)
+    if rows is not None:
+        coefs, intercepts, gaps, n_iter = rows.row_path(
             problem, alphas, l1_ratio, factor, grouped, tol=tol, max_iter=max_iter)
         return Path(alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs,
                     intercepts=intercepts, gaps=gaps, n_iter=n_iter,

@@ -168,9 +168,15 @@ class ClassPenalty:
         return out
 
     def violation_scores(self, W, U, U_dual, col_norm, radius, screened, newly, scores):
-        """Each row's KKT violation (``scores``) into ``scores``, -1 where screened (the
-        rows that carry no information); no gap-safe test for class rows yet."""
+        """Each row's KKT violation (``scores``) into ``scores``, -1 where screened. With
+        ``radius >= 0`` (a dual whose optimum lies within ``radius`` of the dual point
+        whose product is ``U_dual``) and grouped rows, the gap-safe test screens the rows
+        with ``||U_dual_j|| + col_norm_j radius < l1_j``: zero at the optimum."""
         newly[:] = False
+        if radius >= 0.0 and self.grouped:
+            reach = np.linalg.norm(U_dual, axis=1) + col_norm * radius
+            newly[:] = ~screened & (reach < self.l1)
+            screened |= newly
         scores[:] = self.scores(W, U)
         scores[screened] = -1.0
 

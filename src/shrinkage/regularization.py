@@ -24,18 +24,23 @@ def regularization_path(X, y, *, loss="squared", l1_ratio=1.0, alphas=100, eps=N
     (``loss="multinomial"``, two classes or more, a row of coefficients per class),
     the Poisson loss ``(1/n) sum s_i (exp(eta_i) - y_i eta_i)`` with ``eta = z +
     offset`` (``loss="poisson"``, counts), the Huber loss (``loss="huber"``, see
-    ``HuberRegressor``) or the Cox partial likelihood (``loss="cox"``, see
-    ``CoxRegressor``; no intercept, ``fit_intercept`` is ignored). Every solution is
-    certified by its relative duality gap (``Path.gaps``).
+    ``HuberRegressor``), the Cox partial likelihood (``loss="cox"``, see
+    ``CoxRegressor``; no intercept, ``fit_intercept`` is ignored) or, for a 2-d y of T
+    outputs fitted jointly, the multi-task squared loss ``(1/2n) sum s_i ||y_i - z_i||^2``
+    (``loss="multitask"``: the penalty is then ``alpha (l1_ratio ||W_j||_2 + (1 -
+    l1_ratio)/2 ||W_j||^2)`` on each feature's row across the outputs, scikit-learn's
+    ``MultiTaskElasticNet``; ``Path.coefs`` has shape (n_alphas, T, n_features)). Every
+    solution is certified by its relative duality gap (``Path.gaps``).
 
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, n_tasks)
         Target (two classes for the logistic loss; for ``loss="cox"`` survival data,
-        as ``CoxRegressor.fit`` takes it).
-    loss : {"squared", "logistic", "multinomial", "poisson", "huber", "cox"}, default="squared"
+        as ``CoxRegressor.fit`` takes it; 2-d for ``loss="multitask"``).
+    loss : {"squared", "logistic", "multinomial", "poisson", "huber", "cox", "multitask"}, \
+default="squared"
         The datafit.
     l1_ratio : float, default=1.0
         In [0, 1]: 1 is the lasso, 0 ridge (closed forms for the squared loss).

@@ -243,7 +243,7 @@ def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None, polish=True
     """
     if path.coefs.ndim != 2:
         raise ValueError("relax is offered for one coefficient per feature (regression "
-                         "and two classes), not for the multinomial loss")
+                         "and two classes), not for the multinomial or multi-task loss")
     coefs = np.zeros_like(path.coefs)
     intercepts = np.zeros(len(path.alphas))
     separated = np.zeros(len(path.alphas), dtype=bool)

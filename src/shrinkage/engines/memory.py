@@ -81,6 +81,8 @@ class MemoryEngine:
         if not spec.loss.numeric_target:
             return _fit_classes(spec, X, y, sw, features)
         y = spec.loss.prepare_target(y, sw, spec.fit_intercept)
+        if spec.loss.joint_outputs:
+            return _fit_joint_outputs(spec, X, y, sw, features)
         if spec.delta_rules:
             return _fit_huber_rule(spec, X, y, sw, features)
         options = spec.loss.check_options(X.shape[0], offset, spec.delta)
@@ -145,10 +147,10 @@ class MemoryEngine:
                              f"{multinomial!r}")
         y = loss.target_array(y)
         v.check_lengths(X, y)
-        v.check_y(y, numeric=loss.numeric_target, multi_output=loss.target_columns > 1)
+        v.check_y(y, numeric=loss.numeric_target, multi_output=loss.target_columns > 1 or loss.joint_outputs)
         X, y = v.name_x_errors(check_X_y, X, y, accept_sparse=("csc", "csr"),
                                dtype=np.float64, order="F", y_numeric=loss.numeric_target,
-                               multi_output=loss.target_columns > 1)
+                               multi_output=loss.target_columns > 1 or loss.joint_outputs)
         n, p = X.shape
         v.check_min_samples(n, "regularization_path")
         l1_ratio = v.check_l1_ratio(l1_ratio)
@@ -333,6 +335,28 @@ def _fit_multinomial(spec, X, codes, sw, classes, features):
                      classes=classes, separation=separation)
 
 
+def _fit_joint_outputs(spec, X, Y, sw, features):
+    """The columns of ``Y`` fitted jointly (the multi-task loss): a grouped row of
+    coefficients per feature."""
+    from ..penalties import ClassPenalty
+    from ..solvers.multitask import solve_multitask
+
+    factor, lower, upper = spec.penalty_arrays(X.shape[1])
+    if np.any(np.isfinite(lower)) or np.any(np.isfinite(upper)):
+        raise ValueError(f"bounds (positive, lower_bounds, upper_bounds) are not offered "
+                         f"for the {spec.loss.name} loss")
+    alpha, l1_ratio = v.check_alpha(spec.alpha), v.check_l1_ratio(spec.l1_ratio)
+    penalty = ClassPenalty.from_params(alpha, l1_ratio, factor, True)
+    tol, max_iter = spec.checked_tol(), spec.checked_max_iter()
+    v.check_selection(spec.selection)
+    problem = make_problem(X, Y, spec.loss, sw, spec.fit_intercept)
+    W_init = None
+    if np.shape(spec.warm_coef) == (Y.shape[1], X.shape[1]):
+        W_init = np.asarray(spec.warm_coef).T  # (its intercepts follow: the centring)
+    sol, _ = solve_multitask(problem, penalty, W_init, tol=tol, max_iter=max_iter)
+    return FitResult(sol.coef, sol.intercept, sol.gap, sol.n_iter, features)
+
+
 def _cross_validate(spec, X, y, sw, groups, features, labels=None, loss=None,
                     classes=None, grouped=False, offset=None, delta=None):
     """Run the folds of ``spec``; ``labels`` for logistic (``{-1, +1}``, or class codes
@@ -346,7 +370,8 @@ def _cross_validate(spec, X, y, sw, groups, features, labels=None, loss=None,
     factor, lower, upper = fit.penalty_arrays(X.shape[1])
     blocks = fit.blocks(X.shape[1])
     target = y if labels is None else labels
-    constant = y[0] if labels is None and y.ndim == 1 and np.ptp(y) == 0 else None
+    constant = float(np.ravel(y)[0]) if labels is None and (y.ndim == 1 or fit.loss.joint_outputs) \
+        and np.ptp(y) == 0 else None
     from .. import model_selection as ms
 
     folds = ms.make_folds(spec.cv, X, y, groups, classifier=labels is not None)

@@ -10,11 +10,12 @@ from .cox import COX, concordance_index
 from .huber import HUBER, huber_losses
 from .logistic import LOGISTIC
 from .multinomial import MULTINOMIAL, class_log_losses
+from .multitask import MULTITASK
 from .poisson import POISSON, poisson_deviances
 from .squared import SQUARED
 
 REGISTRY = {loss.name: loss for loss in (SQUARED, LOGISTIC, MULTINOMIAL, POISSON, HUBER,
-                                                  COX)}
+                                         COX, MULTITASK)}
 #: the names offered
 LOSSES = tuple(REGISTRY)
 
@@ -34,5 +35,6 @@ def get_loss(loss):
     raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got {loss!r}")
 
 
-__all__ = ["COX", "HUBER", "LOGISTIC", "LOSSES", "Loss", "MULTINOMIAL", "POISSON", "REGISTRY",
-           "SQUARED", "class_log_losses", "concordance_index", "get_loss", "huber_losses", "poisson_deviances"]
+__all__ = ["COX", "HUBER", "LOGISTIC", "LOSSES", "Loss", "MULTINOMIAL", "MULTITASK", "POISSON",
+           "REGISTRY", "SQUARED", "class_log_losses", "concordance_index", "get_loss",
+           "huber_losses", "poisson_deviances"]

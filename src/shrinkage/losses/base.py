@@ -26,6 +26,9 @@ class Loss:
     class_rows : bool
         Whether the model has a row of coefficients per class (whose grouping across
         classes is then an option).
+    joint_outputs : bool
+        Whether the columns of a 2-d y are fitted jointly (a row of coefficients per
+        feature, in or out for every output), not each on its own.
     scorings : tuple of str
         The regression scorers offered, the default first (empty for classification:
         the classifiers take scikit-learn's scorers too).
@@ -46,6 +49,7 @@ class Loss:
     supports_bounds = True
     quadratic = False
     class_rows = False
+    joint_outputs = False
     #: whether ``mean(z)`` is ``z``
     identity_link = True
     scorings = ()

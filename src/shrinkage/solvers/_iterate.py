@@ -1,5 +1,7 @@
 """What the iterates of every loss share."""
 
+import numpy as np
+
 from .convergence import ADVICE
 
 
@@ -41,3 +43,18 @@ class Iterate:
             self._products = self._compute_products(unpenalized)
             self._key = key
         return self._products
+
+
+def warm_rows_path(alphas, shape, solve_at):
+    """A warm-started path of a solver with a row of coefficients per feature:
+    ``solve_at(alpha, state) -> (solution, state)`` at each alpha in turn, the solutions
+    (``coef`` of ``shape``, ``intercept`` of ``shape[0]``, ``gap``, ``n_iter``) stacked
+    as ``(coefs, intercepts, gaps, n_iter)``."""
+    coefs, intercepts = np.zeros((len(alphas), *shape)), np.zeros((len(alphas), shape[0]))
+    gaps, n_iter = np.zeros(len(alphas)), np.zeros(len(alphas), dtype=int)
+    state = None
+    for k, alpha in enumerate(alphas):
+        solution, state = solve_at(alpha, state)
+        coefs[k], intercepts[k] = solution.coef, solution.intercept
+        gaps[k], n_iter[k] = solution.gap, solution.n_iter
+    return coefs, intercepts, gaps, n_iter

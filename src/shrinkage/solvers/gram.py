@@ -39,7 +39,9 @@ def gram_suits(problem, unpenalized):
     n, p = problem.design.shape
     if not problem.datafit.has_rows:
         return True  # no rows to read: the covariance mode is the only mode
-    return (problem.datafit.quadratic and p <= MAX_FEATURES and n >= RATIO * p
+    # (one output: a row solver's datafit, the multi-task loss, has its own path)
+    return (problem.datafit.quadratic and problem.datafit.row_solver is None
+            and p <= MAX_FEATURES and n >= RATIO * p
             and not np.any(unpenalized & (problem.lips > 0)))
 
 
@@ -58,8 +60,11 @@ def gram_terms(problem):
         gram -= np.outer(problem.xmean, problem.xmean)
         gram = np.asfortranarray(gram)
         yc = df.y - ymean
-        c = design.rmatvec(df.sw * yc) / n - problem.xmean * (df.sw @ yc / n)
-        yy = float(df.sw @ (yc * yc)) / n
+        # (y of several outputs, (n, T): c is (p, T), yy the sum over the outputs)
+        weighted = (df.sw * yc.T).T
+        c = design.rmatvec(weighted) / n - np.multiply.outer(problem.xmean,
+                                                             weighted.sum(axis=0) / n)
+        yy = float(np.sum(weighted * yc)) / n
         problem.touch(times=2)  # X'WX and X'W(y - ymean)
         problem.cache.covariance = (gram, c, yy, ymean)
     return problem.cache.covariance

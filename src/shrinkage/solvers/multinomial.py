@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..penalty_kernels import class_rows_violation
-from ._iterate import Iterate
+from ._iterate import Iterate, warm_rows_path
 from ._multinomial_kernels import model_blocks, multinomial_model_cd
 from .backtracking import ROUNDING, backtracking_step
 from .cd import solve
@@ -362,14 +362,13 @@ def multinomial_path(problem, alphas, l1_ratio, factor, grouped, *, tol, max_ite
     (n_alphas, K), gaps, n_iter)``."""
     from ..penalties import ClassPenalty
 
-    K, p = problem.datafit.n_classes, problem.n_features
-    coefs, intercepts = np.zeros((len(alphas), K, p)), np.zeros((len(alphas), K))
-    gaps, n_iter = np.zeros(len(alphas)), np.zeros(len(alphas), dtype=int)
-    state = None
-    for k, alpha in enumerate(alphas):
+    def solve_at(alpha, state):
         penalty = ClassPenalty.from_params(alpha, l1_ratio, factor, grouped)
-        solution, state = solve_multinomial(problem, penalty, tol=tol, max_iter=max_iter,
-                                            state=state)
-        coefs[k], intercepts[k] = solution.coef, solution.intercept
-        gaps[k], n_iter[k] = solution.gap, solution.n_iter
-    return coefs, intercepts, gaps, n_iter
+        return solve_multinomial(problem, penalty, tol=tol, max_iter=max_iter, state=state)
+
+    return warm_rows_path(alphas, (problem.datafit.n_classes, problem.n_features),
+                          solve_at)
+
+
+#: what ``path.row_solver`` calls
+row_alpha_max, row_path = multinomial_alpha_max, multinomial_path

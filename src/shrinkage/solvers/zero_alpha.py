@@ -87,7 +87,7 @@ def _floor(problem):
         # statistics only): min F = (yy - c' w_ls) / 2 with G w_ls = c, O(p^3)
         gram, c, yy, _ = problem.cache.covariance
         w = np.linalg.lstsq(gram, c, rcond=None)[0]
-        return max(infimum, 0.5 * (yy - float(c @ w)))
+        return max(infimum, 0.5 * (yy - float(np.sum(c * w))))  # (c, w: (p,) or (p, T))
     width = p * df.width  # the Newton system's size
     if n * width * min(n, width) > FLOOR_MAX_WORK or not hasattr(problem.design, "matrix"):
         return infimum
@@ -138,6 +138,6 @@ def _least_squares_minimum(problem):
         X -= (df.sw @ X) / df.sw.sum()
         y = y - df.centre(True)
     root = np.sqrt(df.sw)
-    coef = la.lstsq(X * root[:, None], y * root, check_finite=False,
+    coef = la.lstsq(X * root[:, None], (root * y.T).T, check_finite=False,
                     lapack_driver="gelsd")[0]
     return df.value_from_residual(y - X @ coef)
