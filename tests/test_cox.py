@@ -241,3 +241,26 @@ def test_no_intercept_parameter_and_dask_refused():
         CoxRegressor().fit(da.from_array(X), da.from_array(y))
     with pytest.raises(ValueError, match="loss='cox' is not available on dask"):
         regularization_path(da.from_array(X), da.from_array(y), loss="cox")
+
+
+def test_a_feature_ordering_the_event_times_stops_short_without_dividing_by_zero():
+    """A feature that orders every event time exactly: the partial likelihood has no
+    finite maximum, and its risk sets' masses would underflow to 0 as the fit runs off.
+    The value is +inf past MAX_SPAN, so the fit stops there, says it did not converge,
+    and gives finite coefficients (it raised ZeroDivisionError before)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from shrinkage.cox_kernels import MAX_SPAN
+    from shrinkage.datafits_cox import Cox
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((80, 2))
+    y = np.column_stack([np.exp(-X[:, 0]), np.ones(80)])
+    for alpha in (0.0, 1e-4):
+        with pytest.warns(ConvergenceWarning):
+            coef = CoxRegressor(alpha=alpha, l1_ratio=1.0).fit(X, y).coef_
+        assert np.all(np.isfinite(coef)) and coef[0] > 10
+    datafit = Cox(y, np.ones(80), False)
+    z = np.linspace(0.0, 1.0, 80)
+    assert np.isfinite(datafit.value(z * (MAX_SPAN - 1)))
+    assert datafit.value(z * (MAX_SPAN + 1)) == np.inf

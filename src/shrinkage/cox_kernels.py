@@ -49,12 +49,30 @@ def _risk_masses(z, dz, step, order, sw, first):
     return a, S, zmax
 
 
+#: the widest spread of the linear predictor (over the weighted rows) at which the
+#: partial likelihood is evaluated: the risk masses exp(z - zmax) stay above
+#: exp(-MAX_SPAN) and their squares above 1e-261, so no risk set's mass underflows to 0
+#: and the gradient's and curvature's sums (1/S, 1/S^2) stay finite. A wider spread is
+#: given the value +inf, so a line search never steps there: where the likelihood has no
+#: finite maximum (a feature ordering the event times perfectly) the fit stops short of
+#: it, unconverged, instead of dividing by a mass of 0.
+MAX_SPAN = 300.0
+
+
 @njit(**_OPTS)
 def cox_value(z, dz, step, order, event, sw, first):
     """``(1/n) sum_{events i} s_i (log S_{g(i)} - z_i)`` at ``z + step dz`` (the log
-    with ``zmax`` added back; ``dz`` may be empty)."""
+    with ``zmax`` added back; ``dz`` may be empty); +inf where the weighted rows' ``z``
+    spread over more than ``MAX_SPAN``."""
     n = z.shape[0]
     moving = dz.shape[0] == n
+    zmin, zmax = math.inf, -math.inf
+    for i in range(n):
+        if sw[i] > 0.0:
+            zi = z[i] + step * dz[i] if moving else z[i]
+            zmin, zmax = min(zmin, zi), max(zmax, zi)
+    if zmax - zmin > MAX_SPAN:
+        return math.inf
     a, S, zmax = _risk_masses(z, dz, step, order, sw, first)
     total = 0.0
     for k in range(n):
