@@ -191,3 +191,45 @@ def test_a_table_without_events_or_with_negative_times_is_refused(tmp_path):
         result = run("compare", path, "--target", "time", "--event", "status", "--out",
                      tmp_path / "r", *TINY)
         assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_the_unpenalized_cox_model_keeps_no_intercept(tmp_path):
+    """The reference-level recoding moves a categorical's shift into an intercept for
+    models that have one; a Cox model's baseline hazard absorbs it, so it stays 0 and
+    the saved pipeline predicts ``X @ coef_``."""
+    table = Table(frame=survival_frame(), target="time", name="surv")
+    comparison = run_comparison(table, QUICK)
+    none = comparison.models["none"]
+    assert none.intercept_ == 0.0
+    assert comparison.results["penalties"]["none"]["choices"]["fit"]["intercept"] == 0.0
+    X_test = comparison.extras["X_test"]
+    np.testing.assert_allclose(none.predict(X_test), X_test @ none.coef_)
+
+
+def _with_events(frame, n_events):
+    status = np.zeros(frame.height, dtype=int)
+    status[np.random.default_rng(0).choice(frame.height, n_events, replace=False)] = 1
+    return frame.with_columns(pl.Series("status", status))
+
+
+@pytest.mark.parametrize("n_events, args, message", [
+    (3, [], "the training rows hold 2 event(s): 3-fold cross-validation needs at least 6"),
+    (7, ["--test-size", "0.05"], "the held-out rows hold 0 event(s)"),
+])
+def test_too_few_events_get_one_line(tmp_path, n_events, args, message):
+    path = tmp_path / "few.csv"
+    _with_events(survival_frame(n=200), n_events).write_csv(path)
+    result = run("compare", path, "--target", "time", "--event", "status", "--cv", "3",
+                 "--n-alphas", "5", "--no-progress", *args, "--out", tmp_path / "r")
+    assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_one_censored_row_splits_unstratified():
+    frame = survival_frame(n=120).with_columns(pl.lit(1).alias("status"))
+    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(0)
+                               .otherwise(pl.col("status")).alias("status"))
+    results = run_comparison(Table(frame=frame, target="time", name="one"), QUICK).results
+    assert results["data"]["n_events"] == 119
+    for entry in results["penalties"].values():
+        for choice in entry["choices"].values():
+            assert 0.0 <= choice["test_c_index"] <= 1.0

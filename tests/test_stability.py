@@ -118,3 +118,23 @@ def test_a_cv_estimator_is_refused_with_what_to_give():
     X, y = _five_strong()
     with pytest.raises(ValueError, match="single-alpha estimators .* got LassoCV"):
         stability_selection(LassoCV(), X, y)
+
+
+def test_the_default_grid_counts_only_the_penalized_features():
+    """Five unpenalized controls are in every model: they do not end the default grid,
+    which runs until ceil(sqrt(0.8 * 15)) = 4 penalized features are kept, and the two
+    true ones are stable there."""
+    from shrinkage import regularization_path
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 20))
+    y = 2.0 * X[:, 0] + X[:, 5] + rng.standard_normal(200)
+    factor = np.ones(20)
+    factor[10:15] = 0.0
+    result = stability_selection(Lasso(penalty_factor=factor), X, y, n_resamples=20,
+                                 random_state=0)
+    full = regularization_path(X, y, alphas=100, penalty_factor=factor)
+    penalized = np.count_nonzero(full.coefs[:, factor > 0], axis=1)
+    k = len(result.alphas) - 1
+    assert penalized[k] >= 4 and np.all(penalized[:k] < 4)
+    assert {0, 5} <= set(result.selected(0.9).tolist())

@@ -151,7 +151,9 @@ def compare(
              "only after it.")] = None,
     no_groups: Annotated[bool, typer.Option(
         "--no-groups", help="Penalize a categorical's one-hot columns one by one (by "
-                            "default L1 and elastic net keep or drop them together).")]
+                            "default L1 and elastic net keep or drop them together; "
+                            "regression and two classes in memory only, not survival "
+                            "or more classes yet).")]
     = False,
     out: Annotated[Path, typer.Option(
         help="Output folder: new, empty, or an earlier report's (replaced as a whole at "

@@ -59,11 +59,6 @@ class Groups:
         """The features of group ``g``."""
         return self.index[self.ptr[g]:self.ptr[g + 1]]
 
-    def features_of(self, groups):
-        """The features of ``groups`` (sorted)."""
-        return np.sort(np.concatenate([self.members(g) for g in groups])) \
-            if len(groups) else np.zeros(0, dtype=np.int64)
-
     def subset(self, features):
         """The groups of ``features`` (a union of whole groups), renumbered."""
         features = np.asarray(features, dtype=np.int64)

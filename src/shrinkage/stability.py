@@ -146,13 +146,17 @@ def _subsamples(n_samples, n_resamples, sample_fraction, random_state):
                      for _ in range(n_resamples)])
 
 
-def _sparse_grid(path):
+def _sparse_grid(path, penalty_factor=None):
     """The alphas of ``path`` (fitted on the whole data) down to the first where it keeps
-    ``ceil(sqrt(0.8 p))`` features: the q for which Meinshausen and Buhlmann's bound at
-    threshold 0.9, q^2 / (0.8 p), is about one false selection. The whole path where it
-    never keeps that many."""
-    kept = np.count_nonzero(path_support(path.coefs), axis=1)
-    reached = np.flatnonzero(kept >= np.ceil(np.sqrt(0.8 * path.coefs.shape[-1])))
+    ``ceil(sqrt(0.8 p))`` penalized features (p: the penalized ones): the q for which
+    Meinshausen and Buhlmann's bound at threshold 0.9, q^2 / (0.8 p), is about one false
+    selection. Features with a penalty factor of 0 are in every model and do not count.
+    The whole path where it never keeps that many."""
+    kept = path_support(path.coefs)
+    if penalty_factor is not None:
+        kept = kept[:, np.asarray(penalty_factor, dtype=float) > 0]
+    needed = np.ceil(np.sqrt(0.8 * kept.shape[1]))
+    reached = np.flatnonzero(np.count_nonzero(kept, axis=1) >= needed)
     return path.alphas if reached.size == 0 else path.alphas[:reached[0] + 1]
 
 
@@ -227,7 +231,8 @@ def stability_selection(estimator, X, y, *, n_resamples=100, sample_fraction=0.5
     v.check_lengths(X, y)
     rows = _subsamples(_num_samples(X), n_resamples, sample_fraction, random_state)
     if alphas is None:
-        grid = _sparse_grid(regularization_path(X, y, alphas=100, **arguments))
+        grid = _sparse_grid(regularization_path(X, y, alphas=100, **arguments),
+                            arguments["penalty_factor"])
     elif isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
         grid = regularization_path(X, y, alphas=alphas, **arguments).alphas
     else:

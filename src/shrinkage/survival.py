@@ -70,9 +70,10 @@ class CoxRegressor(_CoxModel):
     the negative log partial likelihood with Breslow's ties divided by n (sample
     weights ``s`` rescaled to sum to n): scikit-survival's
     ``CoxnetSurvivalAnalysis`` and glmnet's ``family = "cox"`` on the same scale. No
-    intercept (the baseline hazard absorbs it). Proximal Newton on working sets with
-    the Hessian's diagonal (glmnet's weights) and a line search, stopped on a
-    certified duality gap relative to the objective at ``w = 0``.
+    intercept (the baseline hazard absorbs it). Proximal Newton on working sets: the
+    working set's whole Hessian (its risk sets' rank-one terms included) up to 500
+    features, the Hessian's diagonal (glmnet's weights) beyond, with a line search;
+    stopped on a certified duality gap relative to the objective at ``w = 0``.
 
     Parameters
     ----------

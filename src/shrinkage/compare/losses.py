@@ -109,6 +109,11 @@ class CompareLoss:
         """What the split and the folds are stratified by (None: not stratified)."""
         return None
 
+    @classmethod
+    def check_split(cls, train, test, n_folds):
+        """Refuse a split whose held-out rows cannot judge the models, or whose training
+        rows cannot fill ``n_folds`` folds (``UserError``)."""
+
     def mean(self, z):
         """The inverse link: the predicted mean of each decision value."""
         return z
@@ -320,6 +325,25 @@ class CoxLoss(_GeneralizedLoss):
     @classmethod
     def strata(cls, target):
         return target[:, 1]  # censored and not alike in every split and fold
+
+    @classmethod
+    def check_split(cls, train, test, n_folds):
+        """The held-out rows need a comparable pair (an event before another row's
+        time) for a C-index, and the training rows two events per fold."""
+        events = test[:, 1] > 0
+        if not np.any(events & (test[:, 0] < test[:, 0].max())):
+            raise UserError(
+                f"the held-out rows hold {int(events.sum())} event(s) and no pair whose "
+                f"order the models could be judged on ({int(np.sum(train[:, 1] > 0))} "
+                "events in training): raise --test-size, or compare on a table with "
+                "more events")
+        n_events = int(np.sum(train[:, 1] > 0))
+        if n_events < 2 * n_folds:
+            raise UserError(
+                f"the training rows hold {n_events} event(s): {n_folds}-fold "
+                f"cross-validation needs at least {2 * n_folds} (two per fold); lower "
+                "--cv (2 is the fewest) or --test-size, or compare on a table with more "
+                "events")
 
     def per_sample(self, y, z):
         """Each row's share of the partial-likelihood deviance on these rows:

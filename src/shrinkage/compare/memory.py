@@ -62,13 +62,14 @@ class InMemory:
         self.options = options
         self.name, self.target, self.truth = table.name, table.target, table.truth
         features, target, self.task, loss, self.notes = prepare_table(table, options)
-        stratify = loss.strata(target)
+        stratify = _usable_strata(loss.strata(target), 2)
         try:
             f_train, f_test, y_train, y_test = train_test_split(
                 features, target, test_size=options.test_size, random_state=options.seed,
                 stratify=stratify)
         except ValueError as exc:
             raise UserError(f"cannot split the table: {exc}") from None
+        loss.check_split(y_train, y_test, options.cv)
         f_train, f_test = empty_in_training(f_train, f_test, self.notes)
         self.preprocessor = build_preprocessor(*split_columns(f_train), options.impute)
         self.X_train = np.asfortranarray(self.preprocessor.fit_transform(f_train),
@@ -77,7 +78,7 @@ class InMemory:
         self.y_train = y_train
         self.names = [str(n) for n in self.preprocessor.get_feature_names_out()]
         self.columns_of = original_columns(self.preprocessor)
-        strata = loss.strata(y_train)
+        strata = _usable_strata(loss.strata(y_train), options.cv)
         splitter = (KFold if strata is None else StratifiedKFold)(
             options.cv, shuffle=True, random_state=options.seed)
         self.folds = list(splitter.split(self.X_train, strata))
@@ -149,6 +150,17 @@ class InMemory:
                 "y_test": self.held_out.y, "columns_of": self.columns_of}
 
 
+def _usable_strata(strata, needed):
+    """``strata`` where each of its values occurs at least ``needed`` times (what a
+    stratified split or ``needed`` stratified folds need), else None: unstratified (a
+    survival table with one censored row is ordinary data; a class that rare was
+    refused before, ``column_checks.rare_classes``)."""
+    if strata is None:
+        return None
+    _, counts = np.unique(strata, return_counts=True)
+    return strata if counts.min() >= needed else None
+
+
 def _bootstrap_means(values, rng, chunk=100):
     """Means of ``N_BOOTSTRAP`` resamples of ``values``, drawn ``chunk`` at a time so that
     a large test split never needs an N_BOOTSTRAP x n index matrix."""
@@ -182,7 +194,11 @@ def _baseline_cv(model, X, y, folds, loss):
     if loss.zero_alpha_cv is not None:
         # least squares is ridge at alpha 0 (RidgeCV's folds share one Gram matrix); a
         # Cox model's grouped deviance scores a fold with all the rows
-        zero = loss.zero_alpha_cv(alphas=[0.0], cv=folds).fit(X, y)
+        try:
+            zero = loss.zero_alpha_cv(alphas=[0.0], cv=folds).fit(X, y)
+        except ValueError as exc:  # e.g. a fold whose unpenalized fit runs off
+            raise UserError(f"cannot cross-validate the unpenalized model: {exc}") \
+                from None
         return float(zero.cv_mean_[0, 0]), float(zero.cv_se_[0, 0])
 
     score = loss.scorer().function

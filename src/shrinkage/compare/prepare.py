@@ -300,12 +300,13 @@ def _survival_target(frame, summary, event):
     column = frame.get_column(event)
     if column.dtype.is_numeric() or str(column.dtype) == "Boolean":
         codes = column.cast(float).to_numpy()
-        bad = sorted(set(np.unique(codes)) - {0.0, 1.0})
+        bad = [float(v) for v in sorted(set(np.unique(codes)) - {0.0, 1.0})][:5]
     else:
         codes, bad = None, sorted(column.unique().to_list())[:5]
     if bad:
         raise UserError(f"--event {event!r} must hold 1 (the event happened) or 0 "
-                        f"(censored), or true/false; it holds {bad}")
+                        f"(censored), or true/false; it also holds {bad}"
+                        + (" and more" if len(bad) == 5 else ""))
     if not codes.any():
         raise UserError(f"--event {event!r} is 0 on every row: with no event there is "
                         "nothing to fit")

@@ -167,7 +167,10 @@ def _fit_penalty(penalty, model, data, models):
         data.notes.append(f"{label}: the training classes are linearly separable, so the "
                           "unpenalized log-loss has no minimum; its coefficients are where "
                           "Newton's method stopped (large, and not unique)")
-    references = _reference_levels(model, data) if penalty == "none" else None
+    # (a model without intercept, Cox's, leaves the levels as fitted: its baseline
+    # hazard absorbs the shift, which moving it to an intercept would break)
+    references = _reference_levels(model, data) \
+        if penalty == "none" and getattr(model, "fit_intercept", True) else None
     entry = penalty_result(penalty, model, data, reference_levels=references or None,
                            fit_seconds=seconds, converged=converged, grid=grid)
     if references:

@@ -183,8 +183,10 @@ class NewtonIterate(Iterate):
         kappa, conjugate, pen = penalty.gap_terms(u_dual, self.w)
         gap_part = getattr(df, "gap_part", None)
         if gap_part is not None:
-            # the datafit's value minus its dual, given without the value (Cox: a sum of
-            # non-negative terms, no cancellation against F)
+            # the datafit's value minus its dual, given without the value (Cox: its
+            # entropies are non-negative terms; the penalty's pairing -kappa <u, w> / n
+            # still meets pen + conjugate, as in every elastic-net gap, and the clip
+            # below only removes rounding)
             return u_grad, max(gap_part(dual_arg, kappa) + pen + conjugate +
                                kappa * held, 0.0), kappa * u_dual
         primal = self.datafit_value() + pen

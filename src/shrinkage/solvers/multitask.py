@@ -24,7 +24,9 @@ Covariance mode (n >> p, every feature penalized, ``MultiTaskGramIterate``): blo
 coordinate descent on ``U = C - G W`` with ``G = Xc' S Xc / n`` (p, p) and ``C = Xc' S
 Yc / n`` (p, T) computed once per problem (``gram.gram_terms``), so that an epoch and the
 gap cost nothing per sample: ``F(W) = (yy - <C, W> - <U, W>) / 2`` with ``yy = (1/n)
-sum_i s_i ||yc_i||^2``.
+sum_i s_i ||yc_i||^2``. That ``F`` is a difference of large numbers: on a problem fitted
+nearly to interpolation its rounding (about 1e-16 of ``yy``) can exceed the gap itself,
+which the sample-wise mode does not suffer.
 """
 
 from dataclasses import dataclass
