@@ -264,3 +264,21 @@ def test_a_feature_ordering_the_event_times_stops_short_without_dividing_by_zero
     z = np.linspace(0.0, 1.0, 80)
     assert np.isfinite(datafit.value(z * (MAX_SPAN - 1)))
     assert datafit.value(z * (MAX_SPAN + 1)) == np.inf
+
+
+@pytest.mark.parametrize("scoring", ["c_index", "deviance"])
+def test_a_fold_without_held_out_events_is_left_out_of_the_cv_mean(scoring):
+    """A fold whose held-out rows hold no event has no comparable pair (C-index) and no
+    event weight (grouped deviance): it is left out, and the CV mean is that of the
+    other folds, each scored as the scorer does alone."""
+    from sklearn.model_selection import KFold
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    y = np.column_stack([rng.exponential(np.exp(-X[:, 0])), np.ones(60)])
+    y[:12, 1] = 0.0  # the first fold's held-out rows: all censored
+    folds = list(KFold(5).split(X))
+    model = CoxRegressorCV(l1_ratio=1.0, cv=folds, scoring=scoring, alphas=8).fit(X, y)
+    assert np.all(np.isnan(model.cv_scores_[0, 0]))
+    np.testing.assert_allclose(model.cv_mean_[0], model.cv_scores_[0, 1:].mean(axis=0))
+    assert np.all(np.isfinite(model.cv_se_[0])) and model.coef_[0] != 0

@@ -220,7 +220,14 @@ def summarize(scores):
     """Mean over folds and its standard error, ``sd / sqrt(n_folds)`` (glmnet's cvsd).
 
     ``scores`` has shape (n_l1_ratios, n_folds, n_alphas); one fold gives an SE of 0.
+    A fold scored NaN at every alpha had nothing to score (a Cox fold whose held-out
+    rows hold no event, so no comparable pair and no event weight): it is left out.
     """
+    scorable = ~np.all(np.isnan(scores), axis=(0, 2))
+    if not scorable.any():
+        raise ValueError("no cross-validation fold could be scored (every score is "
+                         "NaN): use fewer folds (cv), or data with more events")
+    scores = scores[:, scorable]
     n_folds = scores.shape[1]
     mean = scores.mean(axis=1)
     if n_folds < 2:

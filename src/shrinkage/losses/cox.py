@@ -76,10 +76,13 @@ def grouped_deviance(y, z, sw, test):
     """glmnet's "grouped" cross-validated deviance of each column of ``z`` (the
     decision values of every row at one fold's training coefficients): the deviance of
     all the rows minus that of the training rows, per unit of the test rows' event
-    weight."""
+    weight; NaN where the test rows hold no event (the fold has nothing to score, and
+    ``model_selection.summarize`` leaves it out)."""
     train = np.ones(y.shape[0], dtype=bool)
     train[test] = False
-    events = float(sw[test] @ y[test, 1]) or 1.0
+    events = float(sw[test] @ y[test, 1])
+    if events <= 0.0:
+        return np.full(np.shape(z)[1], np.nan)
     return (cox_deviances(y, z, sw) - cox_deviances(y[train], z[train], sw[train])) / events
 
 
