@@ -219,11 +219,14 @@ def _relaxed_fields(relax, fold_results, refits):
 def summarize(scores):
     """Mean over folds and its standard error, ``sd / sqrt(n_folds)`` (glmnet's cvsd).
 
-    ``scores`` has shape (n_l1_ratios, n_folds, n_alphas); one fold gives an SE of 0.
+    ``scores`` has shape (n_l1_ratios, n_folds, n_alphas) (or, relaxed, with the gammas
+    before the alphas); one fold gives an SE of 0.
     A fold scored NaN at every alpha had nothing to score (a Cox fold whose held-out
     rows hold no event, so no comparable pair and no event weight): it is left out.
     """
-    scorable = ~np.all(np.isnan(scores), axis=(0, 2))
+    # (the folds are axis 1: of (l1_ratio, fold, alpha), or the relaxed lasso's
+    # (l1_ratio, fold, gamma, alpha))
+    scorable = ~np.all(np.isnan(scores), axis=tuple(a for a in range(scores.ndim) if a != 1))
     if not scorable.any():
         raise ValueError("no cross-validation fold could be scored (every score is "
                          "NaN): use fewer folds (cv), or data with more events")
