@@ -17,7 +17,6 @@ solvers' unpenalized fit (Newton's method, ``solvers/newton.py``) on the support
 columns, with the problem's offset or threshold. Bounds are not applied to the refit.
 """
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,17 +197,16 @@ def _gram_refitter(X, y, sw, union, fit_intercept):
     return refit
 
 
-def _newton_refitter(X, y, sw, coefs, *, loss, fit_intercept, options, polish):
-    """``refit(support)`` for a loss fitted by Newton's method (``refit_support``), for
-    the supports of ``coefs`` (a path's), each solved once, in the path's order, each
-    starting from the previous one's fit (the supports are nested, mostly).
+def _newton_refitter(X, y, sw, union, *, loss, fit_intercept, options, polish):
+    """``refit(support) -> (coef, intercept, separated)`` for a loss fitted by Newton's
+    method (``refit_support``), for supports within the sorted columns ``union``, called
+    in a path's order: each fit starts from the previous one's (the supports are nested,
+    mostly).
 
     Separability is monotone: a direction separating the classes on S separates them
     on every superset (zero on the extra columns). So where one linear program finds
     the union of the supports not separable, none is, and no refit needs its own; and
     a support containing one found separable is separable without a fit."""
-    supports = {s.tobytes(): s for s in (np.flatnonzero(c) for c in coefs)}
-    union = np.flatnonzero(np.any(coefs, axis=0))
     known = None
     if union.size:
         columns = X[:, union]
@@ -218,19 +216,21 @@ def _newton_refitter(X, y, sw, coefs, *, loss, fit_intercept, options, polish):
         if df.can_separate and separating_direction(
                 problem.design.matrix, df.y, df.sw, problem.fit_intercept) is None:
             known = False
-    done, last, separable = {}, [], []
-    for key, support in supports.items():
+    last, separable = [], []
+
+    def refit(support):
         if any(np.all(np.isin(s, support)) for s in separable):
-            done[key] = np.zeros(X.shape[1]), 0.0, True
-            continue
-        done[key] = refit_support(X, y, sw, support, loss=loss, fit_intercept=fit_intercept,
-                                  options=options, start=last[-1] if last else None,
-                                  polish=polish, separable=known)
-        if done[key][2]:
+            return np.zeros(X.shape[1]), 0.0, True
+        found = refit_support(X, y, sw, support, loss=loss, fit_intercept=fit_intercept,
+                              options=options, start=last[-1] if last else None,
+                              polish=polish, separable=known)
+        if found[2]:
             separable.append(support)
         else:
-            last[:] = [done[key][:2]]
-    return lambda support: done[support.tobytes()]
+            last[:] = [found[:2]]
+        return found
+
+    return refit
 
 
 def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None, polish=True):
@@ -247,13 +247,12 @@ def refit_path(path, X, y, sw, *, loss, fit_intercept, options=None, polish=True
     coefs = np.zeros_like(path.coefs)
     intercepts = np.zeros(len(path.alphas))
     separated = np.zeros(len(path.alphas), dtype=bool)
+    union = np.flatnonzero(np.any(path.coefs, axis=0))
     if get_loss(loss).quadratic:
-        refit = _gram_refitter(X, y, sw, np.flatnonzero(np.any(path.coefs, axis=0)),
-                               fit_intercept)
+        refit = _gram_refitter(X, y, sw, union, fit_intercept)
     else:
-        refit = _newton_refitter(X, y, sw, path.coefs, loss=loss,
-                                 fit_intercept=fit_intercept, options=options,
-                                 polish=polish)
+        refit = _newton_refitter(X, y, sw, union, loss=loss, fit_intercept=fit_intercept,
+                                 options=options, polish=polish)
     cache = {}
     for k, lasso in enumerate(path.coefs):
         support = np.flatnonzero(lasso)
