@@ -16,6 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import model_selection as ms
+from ..datafits_cox import Cox
 from ..glm import HuberRegressor, PoissonRegressor
 from ..glm_cv import HuberRegressorCV, PoissonRegressorCV
 from ..linear_model import Ridge
@@ -23,7 +24,6 @@ from ..linear_model_cv import ElasticNetCV, LassoCV, LogisticRegressionCV, Ridge
 from ..logistic import LogisticRegression
 from ..survival import CoxRegressor, CoxRegressorCV
 from ..losses import HUBER, LOGISTIC, MULTINOMIAL, POISSON, SQUARED, concordance_index
-from ..losses.cox import cox_deviances
 from ..scale.terms import HuberTerms, LogisticTerms, PoissonTerms
 from ..scale.terms_multinomial import MultinomialTerms
 from ..tables import UserError
@@ -361,8 +361,11 @@ class CoxLoss(_GeneralizedLoss):
         last_of_tie = np.searchsorted(-sorted_time, -sorted_time, side="right") - 1
         terms = np.zeros_like(Z)
         terms[order] = np.where(event[order, None], log_risk[last_of_tie] - Z[order], 0.0)
-        floor = 2.0 * terms.sum(axis=0) - cox_deviances(y, Z, np.ones(len(Z)))
-        rows = 2.0 * terms - floor / len(Z)
+        # the saturated model's deviance (Cox.floor_value is it per row, halved): the
+        # same for every model, so computed once, not once per column
+        saturated = Cox(np.asarray(y, dtype=np.float64), np.ones(len(Z)), True)
+        floor = 2.0 * saturated.floor_value()
+        rows = 2.0 * terms - floor
         return rows if z.ndim == 2 else rows[:, 0]
 
     def path_losses(self, y, z_path):

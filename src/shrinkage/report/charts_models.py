@@ -81,11 +81,12 @@ def selection_frequencies(comparison, limit=15):
     penalties = results["penalties"]
     shown = _shown_features(comparison, limit)
     keys = [p for p in ("l1", "elasticnet") if penalties[p].get("selection_frequency")]
+    chosen = _chosen(comparison, keys)
     rows = []
     for n in shown:
         for p in keys:
             share = penalties[p]["selection_frequency"][n]
-            kept = chosen_choice(results, p)["coefficients"][n] != 0
+            kept = chosen[p]["coefficients"][n] != 0
             rows.append({"feature": str(n), "penalty": penalties[p]["label"],
                          "share": number(share), "kept": bool(kept),
                          # the whole-data model may drop a feature most folds kept
